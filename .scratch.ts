@@ -1,0 +1,16 @@
+import { generateWorkflow } from './bench/validate-500.ts';
+import { parseSource } from './src/config/yaml.ts';
+import { normalise } from './src/config/normalise.ts';
+import { validate } from './src/config/validate.ts';
+import { Reporter } from './src/config/diagnostics.ts';
+import { parseDocument, LineCounter } from 'yaml';
+const src = generateWorkflow(500);
+const min = (f: () => void) => { let m = Infinity; for (let i = 0; i < 30; i++) { const t = performance.now(); f(); m = Math.min(m, performance.now() - t); } return m.toFixed(1); };
+const doc = parseDocument(src, { lineCounter: new LineCounter(), uniqueKeys: true });
+console.log('doc', min(() => parseDocument(src, { lineCounter: new LineCounter(), uniqueKeys: true })));
+console.log('toJS', min(() => doc.toJS({ maxAliasCount: 100 })));
+console.log('parseSource', min(() => parseSource(src, 'yaml')));
+const p = parseSource(src, 'yaml');
+console.log('normalise', min(() => normalise(p.value, src, new Reporter(p.map.locate), p.map)));
+const r = new Reporter(p.map.locate);
+console.log('norm+validate', min(() => { const n = normalise(p.value, src, r, p.map); validate(n.workflow, n.meta, r, p.map); }));

@@ -1,0 +1,89 @@
+/**
+ * Store throughput for the per-run sequence the server performs: create + claim + one
+ * checkpoint + a few events + complete. Run with `node_modules/.bin/node bench/store.ts
+ * [runs] [concurrency]` (Node 24 strips the types itself; no build needed).
+ *
+ * Prints runs/s against a real file (WAL) in a temp dir, issuing runs `concurrency` at a
+ * time like the server's c=50 load; the target is well above 5,000 runs/s.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// The sources import siblings as `./x.js` (nodenext style); when running them straight from
+// src/ with Node's type stripping, map such an import to the `.ts` file beside it.
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    try {
+      return nextResolve(specifier, context);
+    } catch (error) {
+      if (specifier.startsWith('.') && specifier.endsWith('.js')) {
+        return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
+      }
+      throw error;
+    }
+  },
+});
+
+const { createSqliteStore } = await import('../src/store/index.js');
+
+const runs = Number(process.argv[2] ?? 5000);
+const concurrency = Number(process.argv[3] ?? 50);
+const dir = mkdtempSync(join(tmpdir(), 'agentcrate-bench-store-'));
+const store = await createSqliteStore(join(dir, 'bench.db'));
+
+const inputs = { topic: 'the history of containers', audience: 'engineers', depth: 3 };
+
+async function oneRun(i: number): Promise<void> {
+  const id = `run-${i}`;
+  await store.createJob({ id, workflow: 'research-brief', inputs });
+  const job = await store.claimJob(id);
+  if (job === undefined) throw new Error(`claim failed for ${id}`);
+  const at = Date.now();
+  await store.appendEvents(id, [
+    { type: 'run-start', at, runId: id, workflow: 'research-brief', inputs, resumed: false, dryRun: false },
+    { type: 'node-start', at, runId: id, nodeId: 'research', step: 1, iteration: 1 },
+  ] as never);
+  await store.saveCheckpoint(id, {
+    runId: id,
+    step: 1,
+    state: { ...inputs, notes: 'Containers began with chroot in 1979 and grew into namespaces and cgroups.' },
+    completed: ['research'],
+    pending: [{ nodeId: 'write', arrivals: 1 }],
+    usage: { inputTokens: 120, outputTokens: 80 },
+    elapsedMs: 12,
+  });
+  await store.appendEvents(id, [
+    { type: 'node-end', at, runId: id, nodeId: 'research', step: 1, iteration: 1, ok: true, durationMs: 12 },
+    { type: 'run-end', at, runId: id, status: 'success', outputs: { brief: 'ok' }, steps: 1, durationMs: 12 },
+  ] as never);
+  await store.completeJob(id, {
+    outputs: { brief: 'Containers: a short history.' },
+    executionTimeMs: 12,
+    usage: { inputTokens: 120, outputTokens: 80 },
+  });
+}
+
+try {
+  // Warm up prepared statements and the page cache outside the timed section.
+  for (let i = 0; i < 200; i++) await oneRun(-1 - i);
+
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < runs) await oneRun(next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+
+  const counts = await store.countByStatus();
+  if (counts.completed !== runs + 200) throw new Error(`expected ${runs + 200} completed, got ${counts.completed}`);
+  console.log(
+    `store: ${runs} runs (create + claim + checkpoint + 4 events + complete) at c=${concurrency}: ` +
+      `${Math.round(runs / seconds)} runs/s (${((seconds * 1e6) / runs).toFixed(0)} µs/run)`,
+  );
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds a minimal local base image from the pinned Node 24 binary in node_modules, for
+# machines that cannot pull images (CI here has no registry access). The image holds only:
+# node, the shared libraries ldd lists plus the dynamic loader, /etc/passwd + /etc/group
+# (root and uid/gid 1000 `node`, like the official image), CA certificates and /tmp (1777).
+# It has no shell, which is why the generated Dockerfile never uses RUN.
+#
+# usage: scripts/docker/build-base-image.sh [tag]   (default agentcrate-test-base:24)
+# Idempotent: skipped when the tag exists with the same node version label.
+set -euo pipefail
+
+tag="${1:-agentcrate-test-base:24}"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+log() { printf 'build-base-image: %s\n' "$*" >&2; }
+
+node_bin="$(readlink -f "$repo_root/node_modules/.bin/node")"
+if [ ! -x "$node_bin" ]; then
+  log "no pinned node binary at node_modules/.bin/node: run 'npm ci' first"
+  exit 1
+fi
+node_version="$("$node_bin" --version)"
+
+existing="$(docker image inspect --format '{{ index .Config.Labels "io.agentcrate.node-version" }}' "$tag" 2>/dev/null || true)"
+if [ "$existing" = "$node_version" ]; then
+  log "$tag already holds node $node_version; nothing to do"
+  exit 0
+fi
+
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage/usr/local/bin" "$stage/etc/ssl/certs" "$stage/tmp"
+cp -L "$node_bin" "$stage/usr/local/bin/node"
+
+# Every absolute path ldd prints: the libraries (after "=>") and the loader (first column).
+ldd "$node_bin" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u |
+  while read -r lib; do
+    mkdir -p "$stage$(dirname "$lib")"
+    cp -L "$lib" "$stage$lib"
+  done
+
+cat >"$stage/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/sbin/nologin
+node:x:1000:1000::/home/node:/sbin/nologin
+PASSWD
+cat >"$stage/etc/group" <<'GROUP'
+root:x:0:
+node:x:1000:
+GROUP
+printf 'hosts: files dns\n' >"$stage/etc/nsswitch.conf"
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  cp -L /etc/ssl/certs/ca-certificates.crt "$stage/etc/ssl/certs/ca-certificates.crt"
+else
+  log "warning: /etc/ssl/certs/ca-certificates.crt not found; image has no CA bundle"
+fi
+mkdir -p "$stage/home/node"
+chmod 1777 "$stage/tmp"
+
+tarball="$stage.tar"
+tar --numeric-owner --owner=0 --group=0 -C "$stage" -cf "$tarball" .
+trap 'rm -rf "$stage" "$tarball"' EXIT
+
+log "importing $tag (node $node_version, $(du -h "$tarball" | cut -f1))"
+docker import \
+  --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+  --change "LABEL io.agentcrate.node-version=$node_version" \
+  --change 'CMD ["node"]' \
+  "$tarball" "$tag" >/dev/null
+
+docker run --rm "$tag" node -e 'process.stdout.write(process.version)' >/dev/null
+log "built $tag"

@@ -1,0 +1,71 @@
+/**
+ * The CLI entry: builds commander from the command table, runs one command, maps any error
+ * to a message and an exit code. Users never see a stack trace (AGENTCRATE_DEBUG=1 shows it).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { COMMANDS, type CommandSpec } from './commands.js';
+import { exitCodeFor, formatError } from './errors.js';
+import { processOutput } from './output.js';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const output = processOutput();
+  const controller = new AbortController();
+  let exitCode = 0;
+  const program = new Command('agentcrate')
+    .description('Run, serve and deploy declarative LLM agent workflows')
+    .version(version(), '-v, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+
+  for (const spec of COMMANDS) addCommand(program, spec, (code) => (exitCode = code), controller.signal);
+
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    output.err(formatError(error, output.color));
+    return exitCodeFor(error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function addCommand(program: Command, spec: CommandSpec, setCode: (code: number) => void, signal: AbortSignal): void {
+  const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
+  for (const opt of spec.options) {
+    if (opt.repeatable) cmd.option(opt.flags, opt.description, (v: string, prev: string[] = []) => [...prev, v]);
+    else if (opt.default !== undefined) cmd.option(opt.flags, opt.description, opt.default);
+    else cmd.option(opt.flags, opt.description);
+  }
+  cmd.action(async (...params: unknown[]) => {
+    // commander passes positional args, then the options object, then the command.
+    const command = params.at(-1) as Command;
+    const options = command.opts();
+    const args = command.args;
+    const mod = await spec.load();
+    setCode(await mod.default({ args, options, output: processOutput(), env: process.env, cwd: process.cwd(), signal }));
+  });
+}

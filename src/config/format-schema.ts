@@ -1,0 +1,244 @@
+/**
+ * The JSON Schema (draft 2020-12) of the workflow FILE format, for editors (YAML language
+ * servers, VS Code `yaml.schemas`). It describes shape only; cross-references (edges naming
+ * nodes, outputs naming state fields) are the validator's job. Unknown keys are allowed, as
+ * the loader only warns about them. Hand-written: it is data, and reads best as data.
+ */
+import { KNOWN_PROVIDERS } from './known-providers.js';
+import { KNOWN_TOOLS } from './known-tools.js';
+
+const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+const NODE_ID_PATTERN = '^(?!(?:START|END)$)[A-Za-z_][A-Za-z0-9_]*$';
+
+const ref = (name: string): Record<string, unknown> => ({ $ref: `#/$defs/${name}` });
+const text = (description: string): Record<string, unknown> => ({ type: 'string', description });
+const inert = (description: string): Record<string, unknown> => ({
+  description: `${description} Accepted but not implemented yet (the loader warns).`,
+});
+
+export function formatSchemaJson(): Record<string, unknown> {
+  const toolNames = [...KNOWN_TOOLS.keys()];
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://agentcrate.dev/schema/workflow-1.0.json',
+    title: 'agentcrate workflow (configurable-agents schema_version 1.0)',
+    type: 'object',
+    required: ['schema_version', 'flow', 'state', 'nodes', 'edges'],
+    properties: {
+      schema_version: { const: '1.0', description: 'Always the string "1.0".' },
+      flow: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1, description: 'Workflow name; also the image/container name.' },
+          description: text('What the workflow does.'),
+          version: { type: ['string', 'number'], description: 'Your version of this workflow.' },
+        },
+      },
+      state: {
+        type: 'object',
+        required: ['fields'],
+        properties: {
+          fields: {
+            type: 'object',
+            minProperties: 1,
+            propertyNames: { pattern: IDENTIFIER_PATTERN },
+            additionalProperties: { anyOf: [ref('typeText'), ref('field')] },
+            description: 'State field name → field.',
+          },
+        },
+      },
+      nodes: { type: 'array', minItems: 1, items: ref('node') },
+      edges: { type: 'array', minItems: 1, items: ref('edge') },
+      config: ref('config'),
+      optimization: inert('Prompt optimisation settings.'),
+      memory: inert('Long-term memory settings.'),
+    },
+    $defs: {
+      typeText: {
+        type: 'string',
+        minLength: 1,
+        description: 'str | int | float | bool | list | dict | list[T] | dict[K, V] | object (object needs schema)',
+      },
+      objectSchema: {
+        type: 'object',
+        minProperties: 1,
+        additionalProperties: { anyOf: [ref('typeText'), ref('field')] },
+        description: 'Property name → type string, or → full field.',
+      },
+      field: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: ref('typeText'),
+          required: { type: 'boolean', description: 'Must be given as an input (default false).' },
+          default: { description: 'Initial value; must match the type. Not allowed with required: true.' },
+          description: text('Shown in docs and to the model.'),
+          schema: ref('objectSchema'),
+        },
+      },
+      llm: {
+        type: 'object',
+        properties: {
+          provider: { enum: [...KNOWN_PROVIDERS] },
+          model: text('Model name; a LiteLLM prefix (openai/, ollama/, gemini/...) selects the provider.'),
+          temperature: { type: 'number', minimum: 0 },
+          max_tokens: { type: 'integer', minimum: 1 },
+          api_base: text('Base URL of the provider API.'),
+        },
+      },
+      tool: {
+        anyOf: [
+          { enum: toolNames },
+          {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { enum: toolNames },
+              on_error: { enum: ['fail', 'continue'] },
+              config: { type: 'object' },
+            },
+          },
+        ],
+      },
+      outputSchema: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: ref('typeText'),
+          description: text('What the value means (shown to the model).'),
+          schema: ref('objectSchema'),
+          fields: {
+            type: 'array',
+            minItems: 1,
+            description: 'With type: object — one entry per output, named like the outputs.',
+            items: {
+              type: 'object',
+              required: ['name', 'type'],
+              properties: {
+                name: { type: 'string', minLength: 1 },
+                type: ref('typeText'),
+                description: { type: 'string' },
+                schema: ref('objectSchema'),
+                required: { type: 'boolean' },
+              },
+            },
+          },
+        },
+      },
+      node: {
+        type: 'object',
+        required: ['id', 'prompt', 'outputs', 'output_schema'],
+        properties: {
+          id: { type: 'string', pattern: NODE_ID_PATTERN, description: 'Identifier, unique, not START or END.' },
+          description: { type: 'string' },
+          prompt: text('Template: {state.field}, {input_name}, {{ and }} for literal braces.'),
+          inputs: { type: 'object', additionalProperties: { type: 'string' } },
+          outputs: { type: 'array', minItems: 1, items: { type: 'string' } },
+          output_schema: ref('outputSchema'),
+          tools: { type: 'array', items: ref('tool') },
+          tool_config: { type: 'object' },
+          llm: ref('llm'),
+          log_prompts: { type: 'boolean' },
+          memory: inert('Node memory.'),
+          sandbox: inert('Sandbox settings for code nodes; a run stops at such a node.'),
+          code: inert('Python code; a run stops at such a node.'),
+          optimize: inert('Prompt optimisation.'),
+          log_artifacts: inert('MLflow artifacts.'),
+          mlflow: inert('MLflow settings.'),
+          name: inert('Display name.'),
+        },
+      },
+      target: { type: 'string', minLength: 1, description: 'A node id or END.' },
+      edge: {
+        type: 'object',
+        required: ['from'],
+        properties: {
+          from: { type: 'string', minLength: 1, description: 'A node id or START.' },
+          to: { anyOf: [ref('target'), { type: 'array', minItems: 1, items: ref('target') }] },
+          condition: {
+            anyOf: [
+              { type: 'string' },
+              { type: 'object', required: ['logic'], properties: { logic: { type: 'string' } } },
+            ],
+          },
+          routes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['condition', 'to'],
+              properties: {
+                condition: {
+                  anyOf: [
+                    { type: 'string' },
+                    { type: 'object', required: ['logic'], properties: { logic: { type: 'string' } } },
+                  ],
+                },
+                to: ref('target'),
+              },
+            },
+          },
+          loop: {
+            type: 'object',
+            required: ['condition_field'],
+            properties: {
+              condition_field: { type: 'string', description: 'A bool state field; true ends the loop.' },
+              max_iterations: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+              exit_to: { type: 'string', default: 'END' },
+            },
+          },
+          parallel: {
+            type: 'object',
+            required: ['items_field', 'target_node', 'collect_field'],
+            properties: {
+              items_field: { type: 'string' },
+              target_node: { type: 'string' },
+              collect_field: { type: 'string' },
+            },
+          },
+        },
+        oneOf: [{ required: ['to'] }, { required: ['routes'] }, { required: ['loop'] }, { required: ['parallel'] }],
+      },
+      config: {
+        type: 'object',
+        properties: {
+          llm: {
+            allOf: [ref('llm')],
+            properties: { providers: { type: 'object', additionalProperties: ref('llm') } },
+          },
+          execution: {
+            type: 'object',
+            properties: {
+              timeout: { type: 'number', exclusiveMinimum: 0, default: 120 },
+              timeout_seconds: { type: 'number', exclusiveMinimum: 0, default: 120 },
+              max_retries: { type: 'integer', minimum: 0, default: 3 },
+              max_steps: { type: 'integer', minimum: 1, default: 100 },
+              max_parallel: { type: 'integer', minimum: 1, default: 8 },
+              max_tool_steps: { type: 'integer', minimum: 1, default: 10 },
+            },
+          },
+          observability: {
+            type: 'object',
+            properties: {
+              log_prompts: { type: 'boolean' },
+              mlflow: {
+                type: 'object',
+                properties: {
+                  enabled: { type: 'boolean' },
+                  tracking_uri: { type: 'string' },
+                  experiment_name: { type: 'string' },
+                },
+              },
+            },
+          },
+          storage: inert('Storage settings (the server has its own).'),
+          memory: inert('Memory settings.'),
+          mlflow: inert('MLflow settings (use observability.mlflow).'),
+          ab_test: inert('A/B testing.'),
+          gates: inert('Quality gates.'),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The loader: file or string → `LoadResult`. Bad CONTENT never throws: every problem comes
+ * back as a diagnostic with its path and position, and a workflow is returned only when
+ * there is no error. Only things that are not about the content throw (`E_IO` for a file
+ * that cannot be read, `E_FILE_TYPE` for an extension that is not YAML or JSON).
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { AgentcrateError } from '../errors.js';
+import { Reporter } from './diagnostics.js';
+import { normalise } from './normalise.js';
+import type { Diagnostic, LoadResult } from './types.js';
+import { validate } from './validate.js';
+import { parseSource } from './yaml.js';
+
+export interface LoadOptions {
+  /** Treat warnings (unknown keys, inert features) as errors. */
+  strict?: boolean;
+}
+
+export interface LoadStringOptions extends LoadOptions {
+  /** Shown in diagnostics and kept on the workflow. */
+  file?: string;
+  /** Default: from `file`'s extension, else YAML. */
+  format?: 'yaml' | 'json';
+}
+
+/** Larger files are refused before parsing: no real workflow comes close. */
+export const MAX_SOURCE_BYTES = 5 * 1024 * 1024;
+
+const EXTENSIONS: Record<string, 'yaml' | 'json'> = { '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
+
+/** Reads and validates a workflow file. Throws only `E_FILE_TYPE` and `E_IO`. */
+export async function loadWorkflowFile(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const file = resolve(path);
+  const ext = extname(file).toLowerCase();
+  const format = EXTENSIONS[ext];
+  if (format === undefined) {
+    const shown = ext === '' ? 'no extension' : `'${ext}'`;
+    throw new AgentcrateError(
+      'E_FILE_TYPE',
+      `${path} has ${shown}; workflow files must be YAML or JSON: use .yaml, .yml or .json`,
+      { details: { file, extension: ext } },
+    );
+  }
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
+    throw new AgentcrateError('E_IO', `cannot read workflow ${path}: ${why}`, { cause: err, details: { file } });
+  }
+  return loadWorkflowFromString(source, { ...opts, file, format });
+}
+
+/** Parses and validates workflow text. Never throws for bad content. */
+export function loadWorkflowFromString(source: string, opts: LoadStringOptions = {}): LoadResult {
+  const file = opts.file;
+  const format = opts.format ?? (file !== undefined ? EXTENSIONS[extname(file).toLowerCase()] : undefined) ?? 'yaml';
+  const result = (diagnostics: Diagnostic[]): LoadResult => {
+    const out: LoadResult = { diagnostics };
+    if (file !== undefined) out.file = file;
+    return out;
+  };
+
+  if (source.length > MAX_SOURCE_BYTES) {
+    return result([
+      withFile(
+        {
+          severity: 'error',
+          code: 'file-too-large',
+          path: '',
+          message: `the workflow is ${source.length} characters; the limit is ${MAX_SOURCE_BYTES}`,
+        },
+        file,
+      ),
+    ]);
+  }
+
+  try {
+    const parsed = parseSource(source.replace(/^\uFEFF/, ''), format);
+    const reporter = new Reporter(parsed.map.locate, file);
+    for (const p of parsed.problems) {
+      if (p.severity === 'error') reporter.error(p.code, '', p.message, { pos: p.pos });
+      else reporter.warn(p.code, '', p.message, { pos: p.pos });
+    }
+    if (parsed.value === undefined) return finish(result(reporter.diagnostics), opts.strict);
+
+    const { workflow, meta } = normalise(parsed.value, source, reporter, parsed.map);
+    validate(workflow, meta, reporter, parsed.map);
+    const out = finish(result(reporter.diagnostics), opts.strict);
+    if (!out.diagnostics.some((d) => d.severity === 'error')) {
+      if (file !== undefined) workflow.file = file;
+      out.workflow = workflow;
+    }
+    return out;
+  } catch (err) {
+    // A loader bug must not take a server down: report it as a diagnostic with the cause.
+    if (err instanceof AgentcrateError) throw err;
+    const message = err instanceof RangeError ? 'the document is nested too deeply to read' : String(err);
+    return result([
+      withFile(
+        { severity: 'error', code: 'internal-error', path: '', message: `could not load the workflow: ${message}` },
+        file,
+      ),
+    ]);
+  }
+}
+
+function withFile(d: Diagnostic, file: string | undefined): Diagnostic {
+  if (file !== undefined) d.file = file;
+  return d;
+}
+
+/** `--strict`: every warning counts as an error. Diagnostics are ordered by position. */
+function finish(result: LoadResult, strict: boolean | undefined): LoadResult {
+  if (strict === true) {
+    for (const d of result.diagnostics) if (d.severity === 'warning') d.severity = 'error';
+  }
+  result.diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return result;
+}

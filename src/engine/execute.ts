@@ -1,0 +1,294 @@
+/**
+ * execute(plan, inputs, deps, options) → RunResult, emitting events on the way.
+ *
+ * The scheduler is a dataflow walk: a completed node hands one "arrival" to each node its
+ * edges choose; a node with arrivals starts as soon as no running or waiting node can still
+ * reach it (that is the join: it waits for every started predecessor, then runs once).
+ * Independent ready nodes run concurrently. After each completed node a checkpoint (state,
+ * what is done, what must still run) is awaited by the host, so a crash resumes from there.
+ */
+import { randomUUID } from 'node:crypto';
+import { AgentcrateError, toAgentcrateError } from '../errors.js';
+import type { Usage } from '../models/types.js';
+import { runNode } from './node-runner.js';
+import { preflight } from './preflight.js';
+import { nextStep, type ParallelBatch } from './routing.js';
+import { buildInitialState, publicOutputs } from './state.js';
+import type { Checkpoint, EngineDeps, EngineEvent, ExecuteOptions, Plan, RunError, RunResult } from './types.js';
+
+type Task =
+  | { kind: 'node'; nodeId: string }
+  | { kind: 'batch'; nodeId: string; batch: ParallelBatch };
+
+const LOOP_PREFIX = '_loop_iteration_';
+
+export async function execute(
+  plan: Plan,
+  inputs: Record<string, unknown>,
+  deps: EngineDeps,
+  options: ExecuteOptions = {},
+): Promise<RunResult> {
+  const workflow = plan.workflow;
+  const clock = deps.clock ?? Date;
+  const now = () => clock.now();
+  const runId = options.runId ?? options.resume?.runId ?? (deps.newId ?? randomUUID)();
+  const startedAt = now();
+  const elapsedBefore = options.resume?.elapsedMs ?? 0;
+  const emit = (event: EngineEvent) => options.onEvent?.(event);
+
+  const usage: Usage = { ...(options.resume?.usage ?? { inputTokens: 0, outputTokens: 0 }) };
+  let state: Record<string, unknown> = options.resume ? structuredClone(options.resume.state) : {};
+  const completed: string[] = options.resume ? [...options.resume.completed] : [];
+  let step = options.resume?.step ?? 0;
+  const pending = new Map<string, number>(options.resume?.pending.map((p) => [p.nodeId, p.arrivals]) ?? []);
+  const pendingBatches: Array<{ nodeId: string; batch: ParallelBatch }> = [];
+  // Every node's `_loop_iteration_<id>` exists from the start (0 until it completes), so
+  // templates and conditions can use it on a node's first run.
+  const zeroCounters = Object.fromEntries(workflow.nodes.map((n) => [LOOP_PREFIX + n.id, 0]));
+
+  // One controller for the run: the caller's signal, the timeout and a failing branch all
+  // abort it, so every in-flight model call and tool stops together.
+  const controller = new AbortController();
+  let stopReason: AgentcrateError | undefined;
+  const currentNodes = new Set<string>();
+  const stop = (reason: AgentcrateError) => {
+    stopReason ??= reason;
+    if (!controller.signal.aborted) controller.abort(stopReason);
+  };
+  const onCallerAbort = () =>
+    stop(new AgentcrateError('E_CANCELLED', `run cancelled${currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : ''}`));
+  if (options.signal?.aborted) onCallerAbort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const timeoutMs = Math.max(0, (options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) - elapsedBefore);
+  const timer = setTimeout(() => {
+    const where = currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : '';
+    stop(
+      new AgentcrateError(
+        'E_TIMEOUT',
+        `run exceeded its timeout of ${Math.round((options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) / 1000)} s (config.execution.timeout)${where}`,
+        { details: { nodes: [...currentNodes], limitMs: timeoutMs + elapsedBefore } },
+      ),
+    );
+  }, timeoutMs);
+  timer.unref?.();
+
+  const finish = (status: RunResult['status'], error?: RunError): RunResult => {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onCallerAbort);
+    const outputs = publicOutputs(workflow, state);
+    const durationMs = elapsedBefore + (now() - startedAt);
+    emit({ type: 'run-end', runId, at: now(), status, outputs, ...(error ? { error } : {}), usage, durationMs, steps: step });
+    return { runId, status, state, outputs, ...(error ? { error } : {}), usage, durationMs, steps: step, dryRun: deps.models.dryRun };
+  };
+
+  emit({
+    type: 'run-start',
+    runId,
+    at: now(),
+    workflow: workflow.flow.name,
+    inputs,
+    resumed: options.resume !== undefined,
+    dryRun: deps.models.dryRun,
+  });
+
+  try {
+    if (!options.resume) {
+      preflight(plan, deps);
+      state = buildInitialState(workflow, inputs);
+      routeFrom('START');
+    }
+  } catch (error) {
+    const err = toAgentcrateError(error);
+    return finish('failed', toRunError(err));
+  }
+
+  function scope(): Record<string, unknown> {
+    return { ...zeroCounters, ...state };
+  }
+
+  function routeFrom(from: string): void {
+    const next = nextStep(plan, from, scope());
+    for (const target of next.targets) pending.set(target, (pending.get(target) ?? 0) + 1);
+    for (const batch of next.batches) pendingBatches.push({ nodeId: batch.targetNode, batch });
+  }
+
+  const running = new Map<string, Promise<void>>();
+  let failure: AgentcrateError | undefined;
+
+  /** A waiting node is ready when nothing active can still reach it (the join rule). */
+  function readyNodes(): Task[] {
+    const active = new Set<string>([...running.keys(), ...pending.keys(), ...pendingBatches.map((b) => b.nodeId)]);
+    const ready: Task[] = [];
+    while (pendingBatches.length > 0) {
+      const b = pendingBatches.shift()!;
+      if (running.has(b.nodeId)) {
+        pendingBatches.unshift(b);
+        break;
+      }
+      ready.push({ kind: 'batch', nodeId: b.nodeId, batch: b.batch });
+    }
+    for (const nodeId of pending.keys()) {
+      if (running.has(nodeId)) continue;
+      const blocked = [...active].some((other) => other !== nodeId && plan.reach.get(other)?.has(nodeId));
+      if (!blocked) ready.push({ kind: 'node', nodeId });
+    }
+    if (ready.length === 0 && running.size === 0 && pending.size > 0) {
+      // Every waiting node can reach another (a cycle through a join): run the first, so a
+      // loop that passes through a join still makes progress.
+      ready.push({ kind: 'node', nodeId: pending.keys().next().value! });
+    }
+    return ready;
+  }
+
+  async function checkpoint(): Promise<void> {
+    const cp: Checkpoint = {
+      runId,
+      step,
+      state: structuredClone(state),
+      completed: [...completed],
+      pending: [
+        ...[...pending].map(([nodeId, arrivals]) => ({ nodeId, arrivals })),
+        // Nodes still running when this one finished must run again after a resume.
+        ...[...running.keys()].filter((id) => !pending.has(id)).map((nodeId) => ({ nodeId, arrivals: 1 })),
+      ],
+      usage: { ...usage },
+      elapsedMs: elapsedBefore + (now() - startedAt),
+    };
+    emit({ type: 'checkpoint', runId, at: now(), checkpoint: cp });
+    await deps.checkpoint?.(cp);
+  }
+
+  function countFor(nodeId: string): number {
+    return Number(state[LOOP_PREFIX + nodeId] ?? 0);
+  }
+
+  async function runTask(task: Task): Promise<void> {
+    step += 1;
+    if (step > workflow.config.execution.maxSteps) {
+      throw new AgentcrateError(
+        'E_STEP_LIMIT',
+        `run stopped at node '${task.nodeId}': it exceeded the step limit of ${workflow.config.execution.maxSteps} (config.execution.max_steps); is a loop missing an exit?`,
+        { details: { node: task.nodeId, limit: workflow.config.execution.maxSteps } },
+      );
+    }
+    const node = plan.nodes.get(task.nodeId)!;
+    const iteration = countFor(node.id) + 1;
+    currentNodes.add(node.id);
+    const started = now();
+    emit({ type: 'node-start', runId, at: started, nodeId: node.id, step, iteration });
+    try {
+      let writes: Record<string, unknown>;
+      if (task.kind === 'batch') {
+        writes = await runBatch(task.batch);
+      } else {
+        const result = await runNode({ plan, deps, runId, node, scope: scope(), signal: controller.signal, now, emit });
+        usage.inputTokens += result.usage.inputTokens;
+        usage.outputTokens += result.usage.outputTokens;
+        writes = result.writes;
+      }
+      state = { ...state, ...writes, [LOOP_PREFIX + node.id]: iteration };
+      completed.push(node.id);
+      emit({ type: 'node-end', runId, at: now(), nodeId: node.id, step, iteration, ok: true, durationMs: now() - started, writes });
+    } catch (error) {
+      const err = controller.signal.aborted && stopReason ? stopReason : toAgentcrateError(error);
+      emit({
+        type: 'node-end',
+        runId,
+        at: now(),
+        nodeId: node.id,
+        step,
+        iteration,
+        ok: false,
+        durationMs: now() - started,
+        error: toRunError(err, node.id),
+      });
+      throw err;
+    } finally {
+      currentNodes.delete(node.id);
+    }
+  }
+
+  async function runBatch(batch: ParallelBatch): Promise<Record<string, unknown>> {
+    const node = plan.nodes.get(batch.targetNode)!;
+    const items = state[batch.itemsField];
+    const list = Array.isArray(items) ? items : [];
+    const results: unknown[] = new Array(list.length);
+    let nextIndex = 0;
+    const limit = Math.max(1, workflow.config.execution.maxParallel);
+    const worker = async () => {
+      while (nextIndex < list.length && !controller.signal.aborted) {
+        const index = nextIndex++;
+        const itemScope = { ...scope(), _parallel_item: list[index], _parallel_index: index };
+        const result = await runNode({
+          plan,
+          deps,
+          runId,
+          node,
+          scope: itemScope,
+          parallelIndex: index,
+          signal: controller.signal,
+          now,
+          emit,
+        });
+        usage.inputTokens += result.usage.inputTokens;
+        usage.outputTokens += result.usage.outputTokens;
+        // One output → the value itself; several → an object per item.
+        results[index] = node.outputs.length === 1 ? result.writes[node.outputs[0]!] : result.writes;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+    if (controller.signal.aborted) throw stopReason ?? new AgentcrateError('E_CANCELLED', 'run cancelled');
+    return { [batch.collectField]: results };
+  }
+
+  // The walk: start what is ready, wait for any task to settle, route, checkpoint, repeat.
+  try {
+    while (!failure) {
+      if (controller.signal.aborted) break;
+      for (const task of readyNodes()) {
+        if (task.kind === 'node') pending.delete(task.nodeId);
+        const key = task.nodeId;
+        const promise = runTask(task).then(
+          async () => {
+            running.delete(key);
+            if (failure || controller.signal.aborted) return;
+            try {
+              routeFrom(task.nodeId);
+              await checkpoint();
+            } catch (error) {
+              failure ??= toAgentcrateError(error);
+              stop(failure);
+            }
+          },
+          (error: unknown) => {
+            running.delete(key);
+            failure ??= toAgentcrateError(error);
+            stop(failure);
+          },
+        );
+        running.set(key, promise);
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    // Let aborted branches settle so no work outlives the run.
+    await Promise.allSettled([...running.values()]);
+  } catch (error) {
+    failure ??= toAgentcrateError(error);
+  }
+
+  // The first reason to stop wins: a timeout or cancel, or the branch that failed first.
+  const reason = stopReason ?? failure;
+  if (reason) return finish(reason.code === 'E_CANCELLED' ? 'cancelled' : 'failed', toRunError(reason));
+  return finish('success');
+}
+
+function toRunError(err: AgentcrateError, nodeId?: string): RunError {
+  const node = nodeId ?? (typeof err.details?.node === 'string' ? err.details.node : undefined);
+  return {
+    code: err.code,
+    message: err.message,
+    ...(node ? { nodeId: node } : {}),
+    ...(err.details ? { details: err.details } : {}),
+  };
+}

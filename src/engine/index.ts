@@ -1,0 +1,16 @@
+export { compile, edgeTargets } from './compile.js';
+export { execute } from './execute.js';
+export { preflight, preflightProblems, type PreflightProblem } from './preflight.js';
+export { buildInitialState, coerceCliInputs, publicOutputs } from './state.js';
+export type {
+  Checkpoint,
+  Clock,
+  EngineDeps,
+  EngineEvent,
+  EngineEventType,
+  ExecuteOptions,
+  Plan,
+  RunError,
+  RunResult,
+  RunStatus,
+} from './types.js';

@@ -1,0 +1,177 @@
+/**
+ * One execution of an LLM node: render inputs and prompt, ask the model for the node's
+ * answer (with its tools), check the answer against the state types and, when it does not
+ * fit, ask again with the problems fed back — up to `max_retries` — then fail naming the
+ * node, the field, what was expected and what came back.
+ */
+import type { ModelMessage } from 'ai';
+import type { NodeDef } from '../config/types.js';
+import { AgentcrateError, toAgentcrateError } from '../errors.js';
+import type { ModelResponse, Usage } from '../models/types.js';
+import { resolveAllowedPaths } from '../tools/confine.js';
+import { checkNodeOutput } from './output-schema.js';
+import { renderTemplate, scopeLookup } from './template-render.js';
+import { adaptTools } from './tool-adapter.js';
+import type { EngineDeps, EngineEvent, Plan } from './types.js';
+
+export interface NodeRunContext {
+  plan: Plan;
+  deps: EngineDeps;
+  runId: string;
+  node: NodeDef;
+  /** State plus loop counters and, in parallel runs, `_parallel_item`/`_parallel_index`. */
+  scope: Record<string, unknown>;
+  parallelIndex?: number;
+  signal: AbortSignal;
+  now: () => number;
+  emit: (event: EngineEvent) => void;
+}
+
+export interface NodeRunResult {
+  writes: Record<string, unknown>;
+  usage: Usage;
+}
+
+export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
+  const { node, plan, deps } = ctx;
+  const workflow = plan.workflow;
+
+  const localInputs: Record<string, unknown> = {};
+  const stateLookup = scopeLookup({}, ctx.scope);
+  for (const input of node.inputs) localInputs[input.name] = renderTemplate(input.template, stateLookup);
+  const prompt = renderTemplate(node.prompt, scopeLookup(localInputs, ctx.scope));
+
+  const llm = deps.models.resolve(workflow.config.llm, node.llm);
+  const logPrompts = node.logPrompts || workflow.config.observability.logPrompts;
+  const adapted = adaptTools({
+    node,
+    registry: deps.tools,
+    baseContext: {
+      cwd: deps.cwd,
+      allowedPaths: resolveAllowedPaths(node.toolConfig, deps.cwd, deps.env),
+      env: deps.env,
+      fetch: deps.fetch ?? fetch,
+    },
+    signal: ctx.signal,
+    now: ctx.now,
+    onCall: (call) =>
+      ctx.emit({
+        type: 'tool-call',
+        runId: ctx.runId,
+        at: ctx.now(),
+        nodeId: node.id,
+        ...call,
+        ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
+      }),
+  });
+
+  const system = [
+    `You are the step '${node.id}' of the workflow '${workflow.flow.name}'.`,
+    node.description ? `Your task: ${node.description}` : '',
+    'Answer with a JSON object that matches the given schema exactly: no prose, no code fences.',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
+  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  const attempts = workflow.config.execution.maxRetries + 1;
+
+  for (let attempt = 1; ; attempt++) {
+    let response: ModelResponse;
+    const started = ctx.now();
+    try {
+      response = await deps.models.generate({
+        nodeId: node.id,
+        llm,
+        system,
+        messages,
+        outputSchema: plan.outputSchemas.get(node.id)!,
+        tools: adapted.tools,
+        maxToolSteps: workflow.config.execution.maxToolSteps,
+        maxRetries: workflow.config.execution.maxRetries,
+        signal: ctx.signal,
+      });
+    } catch (error) {
+      const fatal = adapted.fatal();
+      const err = fatal ?? toAgentcrateError(error, 'E_MODEL');
+      ctx.emit({
+        type: 'model-call',
+        runId: ctx.runId,
+        at: ctx.now(),
+        nodeId: node.id,
+        provider: llm.provider,
+        model: llm.model,
+        attempt,
+        transportAttempts: Number(err.details?.attempts ?? 1),
+        inputTokens: 0,
+        outputTokens: 0,
+        latencyMs: ctx.now() - started,
+        finishReason: 'error',
+        ok: false,
+        error: err.message,
+        ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
+        ...(logPrompts ? { prompt } : {}),
+      });
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
+      throw fatal ?? new AgentcrateError(err.code, `node '${node.id}': ${err.message}`, { cause: err, details: { ...err.details, node: node.id } });
+    }
+    usage.inputTokens += response.usage.inputTokens;
+    usage.outputTokens += response.usage.outputTokens;
+
+    const problems =
+      response.output === undefined
+        ? [
+            {
+              path: '(answer)',
+              expected: 'JSON matching the schema',
+              received: truncate(response.text),
+              message: response.parseError ?? 'the answer is not valid JSON',
+            },
+          ]
+        : checkNodeOutput(node, plan.fields, response.output);
+
+    ctx.emit({
+      type: 'model-call',
+      runId: ctx.runId,
+      at: ctx.now(),
+      nodeId: node.id,
+      provider: response.provider,
+      model: response.model,
+      attempt,
+      transportAttempts: response.attempts,
+      inputTokens: response.usage.inputTokens,
+      outputTokens: response.usage.outputTokens,
+      latencyMs: response.latencyMs,
+      finishReason: response.finishReason,
+      ok: problems.length === 0,
+      ...(problems.length > 0 ? { error: problems.map((p) => p.message).join('; ') } : {}),
+      ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
+      ...(logPrompts ? { prompt, response: response.text } : {}),
+    });
+
+    if (problems.length === 0) {
+      const answer = response.output as Record<string, unknown>;
+      const writes: Record<string, unknown> = {};
+      for (const name of node.outputs) writes[name] = answer[name];
+      return { writes, usage };
+    }
+    if (attempt >= attempts) {
+      const first = problems[0]!;
+      throw new AgentcrateError(
+        'E_MODEL_OUTPUT',
+        `node '${node.id}': the model's answer does not fit the state types after ${attempts} attempt${attempts === 1 ? '' : 's'}: field '${first.path}' expected ${first.expected}, received ${first.received}${problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''}`,
+        { details: { node: node.id, problems } },
+      );
+    }
+    // Feed the problems back so the model can correct itself on the next attempt.
+    messages.push({ role: 'assistant', content: response.text || JSON.stringify(response.output ?? null) });
+    messages.push({
+      role: 'user',
+      content: `Your answer does not match the required schema:\n${problems.map((p) => `- ${p.path}: ${p.message} (expected ${p.expected}, received ${p.received})`).join('\n')}\nAnswer again with only the corrected JSON object.`,
+    });
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

@@ -1,0 +1,55 @@
+/**
+ * Checks made before the first model call, so a run never spends tokens and then stops
+ * on something knowable up front: features this build cannot run, and every missing
+ * credential (model providers and tools), reported together.
+ */
+import { AgentcrateError } from '../errors.js';
+import { missingToolCredentials } from '../tools/credentials.js';
+import type { EngineDeps, Plan } from './types.js';
+
+export interface PreflightProblem {
+  kind: 'unsupported' | 'credentials';
+  message: string;
+  nodes: string[];
+  variables?: string[];
+}
+
+/** Problems that would stop a run; empty when it can start. The server's /ready uses it. */
+export function preflightProblems(plan: Plan, deps: Pick<EngineDeps, 'models' | 'env'>): PreflightProblem[] {
+  const problems: PreflightProblem[] = [];
+  for (const node of plan.workflow.nodes) {
+    if (node.unsupported.length > 0) {
+      problems.push({
+        kind: 'unsupported',
+        nodes: [node.id],
+        message: `node '${node.id}' uses ${node.unsupported.map((f) => `'${f}'`).join(' and ')} (sandboxed code execution), which agentcrate does not run yet; remove it to let the node's prompt run on the model`,
+      });
+    }
+  }
+  for (const c of deps.models.missingCredentials(plan.workflow)) {
+    problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
+  }
+  if (!deps.models.dryRun) {
+    const tools = plan.workflow.nodes.flatMap((n) =>
+      n.tools.map((t) => ({ nodeId: n.id, canonical: t.canonical, config: { ...n.toolConfig, ...t.config } })),
+    );
+    for (const c of missingToolCredentials(tools, deps.env)) {
+      problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
+    }
+  }
+  return problems;
+}
+
+export function preflight(plan: Plan, deps: Pick<EngineDeps, 'models' | 'env'>): void {
+  const problems = preflightProblems(plan, deps);
+  if (problems.length === 0) return;
+  const unsupported = problems.filter((p) => p.kind === 'unsupported');
+  const code = unsupported.length > 0 ? 'E_UNSUPPORTED_FEATURE' : 'E_MISSING_CREDENTIALS';
+  const head =
+    code === 'E_UNSUPPORTED_FEATURE'
+      ? 'this workflow cannot run here:'
+      : 'missing credentials (set these environment variables, or use --dry-run to try the workflow without keys):';
+  throw new AgentcrateError(code, `${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, {
+    details: { problems, ...(unsupported.length === 1 ? { node: unsupported[0]!.nodes[0] } : {}) },
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The engine's public types: its injected dependencies, its events and its result.
+ * Every outer surface (CLI, server, traces) is built from `EngineEvent`s, so they are
+ * the contract: add fields, never change the meaning of one.
+ */
+import type { Edge, NodeDef, StateField, Workflow } from '../config/types.js';
+import type { ModelClient, Usage } from '../models/types.js';
+import type { ToolRegistry } from '../tools/types.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface EngineDeps {
+  models: ModelClient;
+  tools: ToolRegistry;
+  /** Environment tools and credential checks read (defaults to process.env at the host). */
+  env: Record<string, string | undefined>;
+  /** Working directory for file tools' default `allowed_paths`. */
+  cwd: string;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  newId?: () => string;
+  /**
+   * Awaited after each completed node, before the run goes on: a host that persists it can
+   * resume an interrupted run from the last completed node.
+   */
+  checkpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
+}
+
+/** Everything needed to resume a run after the last completed node. */
+export interface Checkpoint {
+  runId: string;
+  /** How many node executions have completed (the step counter). */
+  step: number;
+  state: Record<string, unknown>;
+  /** Node ids that completed, in completion order (with repeats for loops). */
+  completed: string[];
+  /** Nodes that must (re)run on resume: queued or running when this was taken. */
+  pending: Array<{ nodeId: string; arrivals: number }>;
+  usage: Usage;
+  /** Wall-clock ms spent before this checkpoint (so the run timeout survives a resume). */
+  elapsedMs: number;
+}
+
+export interface ExecuteOptions {
+  runId?: string;
+  signal?: AbortSignal;
+  /** Resume from this checkpoint instead of starting from `inputs`. */
+  resume?: Checkpoint;
+  onEvent?: (event: EngineEvent) => void;
+  /** Overrides `config.execution.timeout_seconds` (ms). */
+  timeoutMs?: number;
+}
+
+export interface RunError {
+  code: string;
+  message: string;
+  nodeId?: string;
+  details?: Record<string, unknown>;
+}
+
+export type RunStatus = 'success' | 'failed' | 'cancelled';
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  /** The final state (every field). */
+  state: Record<string, unknown>;
+  /** The final state minus loop/parallel bookkeeping (what users get as `outputs`). */
+  outputs: Record<string, unknown>;
+  error?: RunError;
+  usage: Usage;
+  durationMs: number;
+  steps: number;
+  dryRun: boolean;
+}
+
+interface EventBase {
+  runId: string;
+  /** ms since epoch, from the injected clock. */
+  at: number;
+}
+
+export type EngineEvent =
+  | (EventBase & {
+      type: 'run-start';
+      workflow: string;
+      inputs: Record<string, unknown>;
+      resumed: boolean;
+      dryRun: boolean;
+    })
+  | (EventBase & {
+      type: 'node-start';
+      nodeId: string;
+      step: number;
+      /** 1-based: how many times this node has started in this run, including this one. */
+      iteration: number;
+      parallelIndex?: number;
+    })
+  | (EventBase & {
+      type: 'model-call';
+      nodeId: string;
+      provider: string;
+      model: string;
+      /** Output-validation attempt (1 = first answer, 2 = after feedback, ...). */
+      attempt: number;
+      transportAttempts: number;
+      inputTokens: number;
+      outputTokens: number;
+      latencyMs: number;
+      finishReason: string;
+      ok: boolean;
+      error?: string;
+      parallelIndex?: number;
+      prompt?: string;
+      response?: string;
+    })
+  | (EventBase & {
+      type: 'tool-call';
+      nodeId: string;
+      tool: string;
+      args: unknown;
+      ok: boolean;
+      latencyMs: number;
+      result?: unknown;
+      error?: string;
+      parallelIndex?: number;
+    })
+  | (EventBase & {
+      type: 'node-end';
+      nodeId: string;
+      step: number;
+      iteration: number;
+      ok: boolean;
+      durationMs: number;
+      /** Values this node wrote to state. */
+      writes?: Record<string, unknown>;
+      error?: RunError;
+      parallelIndex?: number;
+    })
+  | (EventBase & { type: 'checkpoint'; checkpoint: Checkpoint })
+  | (EventBase & {
+      type: 'run-end';
+      status: RunStatus;
+      outputs: Record<string, unknown>;
+      error?: RunError;
+      usage: Usage;
+      durationMs: number;
+      steps: number;
+    });
+
+export type EngineEventType = EngineEvent['type'];
+
+/** Compiled, immutable plan: built once per workflow, executed many times. */
+export interface Plan {
+  workflow: Workflow;
+  nodes: ReadonlyMap<string, NodeDef>;
+  /** State field name → definition. */
+  fields: ReadonlyMap<string, StateField>;
+  /** Outgoing edges per source (`START` included), in file order. */
+  outgoing: ReadonlyMap<string, readonly Edge[]>;
+  /** Nodes reachable from each node (transitively, every edge form), for join decisions. */
+  reach: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Parallel edges by target node, so a target run knows its items and collector. */
+  parallelTargets: ReadonlySet<string>;
+  /** JSON Schema of each node's answer, built once. */
+  outputSchemas: ReadonlyMap<string, Record<string, unknown>>;
+}

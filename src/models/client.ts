@@ -1,0 +1,196 @@
+/**
+ * The `ModelClient` the engine talks to: resolves settings, checks credentials, and makes
+ * one structured-output call (with its tool loop) through the AI SDK's `generateText`.
+ *
+ * Two failure kinds are kept apart on purpose:
+ * - transport failures (429, 5xx, timeouts, resets, malformed bodies) are retried here and
+ *   finally thrown as `E_MODEL`;
+ * - a model that answered but not with JSON for the schema is a *content* failure: it is
+ *   returned (`output: undefined`, `parseError`, `text`) so the engine can feed the error
+ *   back to the model within its own `max_retries`.
+ */
+import {
+  generateText,
+  jsonSchema,
+  type LanguageModel,
+  NoObjectGeneratedError,
+  NoOutputGeneratedError,
+  Output,
+  stepCountIs,
+} from 'ai';
+import type { LlmSettings, Workflow } from '../config/types.js';
+import { AgentcrateError } from '../errors.js';
+import { missingCredentials } from './credentials.js';
+import { createDryRunModel, DRY_RUN_PROVIDER, type LanguageModelV3 } from './dry-run-model.js';
+import { modelError } from './model-error.js';
+import { PROVIDERS, providerSpec } from './providers.js';
+import { readOverride, resolveLlm } from './resolve.js';
+import { abortableSleep } from './retry.js';
+import { withTransportPolicy } from './transport-policy.js';
+import type {
+  LanguageModelFactory,
+  LlmOverride,
+  ModelClient,
+  ModelRequest,
+  ModelResponse,
+  ResolvedLlm,
+  Usage,
+} from './types.js';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+export interface CreateModelClientOptions {
+  env: Record<string, string | undefined>;
+  /** CLI flags; each one wins over the matching AGENTCRATE_LLM_* variable. */
+  override?: LlmOverride;
+  dryRun?: boolean;
+  fetch?: typeof fetch;
+  /** Replaces the provider registry when building models (tests, custom transports). */
+  modelFactory?: LanguageModelFactory;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Longest wait for one provider call before it counts as a (retryable) timeout. */
+  callTimeoutMs?: number;
+  now?: () => number;
+}
+
+export function createModelClient(options: CreateModelClientOptions): ModelClient {
+  const env = options.env;
+  const dryRun = options.dryRun === true;
+  const override = readOverride(env, options.override);
+  const now = options.now ?? (() => performance.now());
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const models = new Map<string, LanguageModel>();
+  const secrets = [...PROVIDERS.values()].flatMap((spec) => spec.secrets(env));
+
+  const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
+    resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun });
+
+  const baseModel = (llm: ResolvedLlm): LanguageModel => {
+    if (dryRun) return createDryRunModel(llm.model);
+    const key = JSON.stringify([llm.provider, llm.model, llm.baseURL ?? null]);
+    let model = models.get(key);
+    if (model === undefined) {
+      model = options.modelFactory
+        ? options.modelFactory(llm)
+        : providerSpec(llm.provider).create(llm, { env, fetch: options.fetch });
+      models.set(key, model);
+    }
+    return model;
+  };
+
+  async function generate(request: ModelRequest): Promise<ModelResponse> {
+    const started = now();
+    let attempts = 1;
+    const base = baseModel(request.llm);
+    const model = isV3(base)
+      ? withTransportPolicy(base, {
+          maxRetries: request.maxRetries,
+          callTimeoutMs,
+          sleep: options.sleep ?? abortableSleep,
+          random: options.random,
+          onRetry: () => {
+            attempts++;
+          },
+        })
+      : base;
+    const provider = dryRun ? DRY_RUN_PROVIDER : request.llm.provider;
+    const toolCount = Object.keys(request.tools).length;
+    const maxSteps = Math.max(1, request.maxToolSteps);
+    const respond = (fields: Omit<ModelResponse, 'latencyMs' | 'attempts' | 'provider' | 'model'>) => ({
+      ...fields,
+      latencyMs: Math.round(now() - started),
+      attempts,
+      provider,
+      model: request.llm.model,
+    });
+
+    try {
+      const result = await generateText({
+        model,
+        system: request.system,
+        messages: request.messages,
+        tools: toolCount > 0 ? request.tools : undefined,
+        stopWhen: stepCountIs(maxSteps),
+        // On the last allowed step the model must answer rather than ask for more tools,
+        // so a chatty tool user still ends with an object instead of no output at all.
+        prepareStep:
+          toolCount > 0
+            ? ({ stepNumber }) => (stepNumber >= maxSteps - 1 ? { toolChoice: 'none' } : {})
+            : undefined,
+        output: Output.object({ schema: jsonSchema(request.outputSchema) }),
+        temperature: request.llm.temperature,
+        maxOutputTokens: request.llm.maxTokens,
+        abortSignal: request.signal,
+        maxRetries: 0,
+        // Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway.
+        providerOptions: {
+          openai: { strictJsonSchema: false },
+          openaiCompatible: { strictJsonSchema: false },
+        },
+      });
+      const usage = toUsage(result.totalUsage);
+      try {
+        return respond({
+          output: result.output,
+          text: result.text,
+          usage,
+          finishReason: result.finishReason,
+        });
+      } catch (error) {
+        if (!NoOutputGeneratedError.isInstance(error)) throw error;
+        return respond({
+          output: undefined,
+          text: result.text,
+          usage,
+          finishReason: result.finishReason,
+          parseError: `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${result.finishReason})`,
+        });
+      }
+    } catch (error) {
+      if (NoObjectGeneratedError.isInstance(error)) {
+        return respond({
+          output: undefined,
+          text: error.text ?? '',
+          usage: toUsage(error.usage),
+          finishReason: error.finishReason ?? 'unknown',
+          parseError: describeParseError(error),
+        });
+      }
+      if (request.signal.aborted) throw cancellation(request.signal, request.nodeId);
+      if (error instanceof AgentcrateError) throw error;
+      throw modelError(error, { nodeId: request.nodeId, llm: request.llm, attempts, secrets });
+    }
+  }
+
+  return {
+    dryRun,
+    resolve,
+    generate,
+    missingCredentials: (workflow) => (dryRun ? [] : missingCredentials(workflow, resolve, env)),
+  };
+}
+
+function isV3(model: LanguageModel): model is LanguageModelV3 {
+  return typeof model === 'object' && model.specificationVersion === 'v3';
+}
+
+function toUsage(usage: { inputTokens?: number; outputTokens?: number } | undefined): Usage {
+  return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
+}
+
+/** "could not parse" vs "did not match", plus the parser's or validator's own words. */
+function describeParseError(error: NoObjectGeneratedError): string {
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  const base = error.message.replace(/^No object generated: /, '');
+  return cause === undefined ? base : `${base} ${cause}`;
+}
+
+function cancellation(signal: AbortSignal, nodeId: string): AgentcrateError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof AgentcrateError) return reason;
+  return new AgentcrateError('E_CANCELLED', `model call for node '${nodeId}' was cancelled`, {
+    cause: reason,
+    details: { nodeId },
+  });
+}

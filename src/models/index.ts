@@ -1,0 +1,16 @@
+/** The models room: provider registry, resolution, credential checks, retries, dry run. */
+export { type CreateModelClientOptions, createModelClient, DEFAULT_CALL_TIMEOUT_MS } from './client.js';
+export { missingCredentials } from './credentials.js';
+export { createDryRunModel, DRY_RUN_PROVIDER, dryRunText } from './dry-run-model.js';
+export { modelError, redact } from './model-error.js';
+export {
+  DEFAULT_OLLAMA_BASE_URL,
+  DEFAULT_PROVIDER,
+  ollamaApiBase,
+  PROVIDERS,
+  providerSpec,
+} from './providers.js';
+export { readOverride, resolveLlm, splitModelPrefix } from './resolve.js';
+export { isRetryableError, ModelCallTimeoutError, retryAfterMs, retryDelayMs, withRetry } from './retry.js';
+export { placeholderFor } from './schema-sample.js';
+export type * from './types.js';

@@ -1,0 +1,76 @@
+/**
+ * Turns a failed model call into the one user-facing error, `E_MODEL`: which provider and
+ * model, the HTTP status, the provider's own words, how many attempts, and never a secret.
+ */
+import { APICallError } from 'ai';
+import { AgentcrateError } from '../errors.js';
+import { errorStatus, isRetryableError, ModelCallTimeoutError } from './retry.js';
+import type { ResolvedLlm } from './types.js';
+
+export function modelError(
+  error: unknown,
+  context: { nodeId: string; llm: ResolvedLlm; attempts: number; secrets: string[] },
+): AgentcrateError {
+  const status = errorStatus(error);
+  const where = `provider '${context.llm.provider}', model '${context.llm.model}'`;
+  const what = status !== undefined ? `HTTP ${status}: ${providerMessage(error)}` : providerMessage(error);
+  const tries = context.attempts > 1 ? ` (gave up after ${context.attempts} attempts)` : '';
+  const hint = status === 401 || status === 403 ? ' — check the API key for this provider' : '';
+  const message = redact(
+    `model call for node '${context.nodeId}' failed (${where}): ${what}${tries}${hint}`,
+    context.secrets,
+  );
+  const details: Record<string, unknown> = {
+    nodeId: context.nodeId,
+    provider: context.llm.provider,
+    model: context.llm.model,
+    attempts: context.attempts,
+    retryable: isRetryableError(error),
+  };
+  if (status !== undefined) details.status = status;
+  // The cause is kept for debugging but its text can hold request bodies: only the
+  // redacted message is meant for display.
+  return new AgentcrateError('E_MODEL', message, { cause: error, details });
+}
+
+/** The most specific human text the failure carries. */
+function providerMessage(error: unknown): string {
+  if (error instanceof ModelCallTimeoutError) return `timed out: ${error.message}`;
+  if (APICallError.isInstance(error)) {
+    const fromBody = messageFromBody(error.responseBody);
+    if (error.message === 'Invalid JSON response')
+      return 'the server answered with a malformed (non-JSON) body';
+    if (fromBody !== undefined && !error.message.includes(fromBody)) return `${error.message} (${fromBody})`;
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    return cause !== undefined && !error.message.includes(cause)
+      ? `${error.message} (${cause})`
+      : error.message;
+  }
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.message}${cause && !error.message.includes(cause.slice(2)) ? cause : ''}`;
+  }
+  return String(error);
+}
+
+function messageFromBody(body: string | undefined): string | undefined {
+  if (body === undefined || body.trim() === '') return undefined;
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.length > 300 ? `${body.slice(0, 300)}…` : body;
+}
+
+/** Replaces every known secret, and anything shaped like a bearer token, with `***`. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('***');
+  }
+  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***');
+}

@@ -1,0 +1,210 @@
+/**
+ * The provider registry: for each provider name a workflow may use, its default model, where
+ * its credentials and base URL come from, and how to build an AI SDK model for it. Every
+ * model goes through an official AI SDK provider package (no hand-written HTTP clients), and
+ * every factory receives the injected `fetch` so tests and proxies see all traffic.
+ */
+import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import { createOllama } from 'ollama-ai-provider-v2';
+import { AgentcrateError } from '../errors.js';
+import type { ResolvedLlm } from './types.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface ProviderContext {
+  env: Env;
+  fetch?: typeof fetch;
+}
+
+export interface CredentialNeed {
+  /** Env variables, any one of which satisfies the need. */
+  variables: string[];
+  message: string;
+}
+
+export interface ProviderSpec {
+  name: string;
+  defaultModel?: string;
+  /** Base URL from the environment when the workflow gives none. */
+  envBaseURL(env: Env): string | undefined;
+  /** What is missing from `env`, or undefined when the provider can authenticate. */
+  missingCredential(env: Env): CredentialNeed | undefined;
+  /** The env values that are secrets, so error messages can be scrubbed of them. */
+  secrets(env: Env): string[];
+  create(llm: ResolvedLlm, ctx: ProviderContext): LanguageModel;
+}
+
+export const DEFAULT_PROVIDER = 'google';
+export const DEFAULT_OLLAMA_BASE_URL = 'http://localhost:11434';
+
+const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+function firstSet(env: Env, names: string[]): string | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (set(value)) return value;
+  }
+  return undefined;
+}
+
+function keyNeed(provider: string, names: string[]): (env: Env) => CredentialNeed | undefined {
+  return (env) =>
+    firstSet(env, names) !== undefined
+      ? undefined
+      : {
+          variables: names,
+          message: `provider '${provider}' needs an API key: set ${names.join(' or ')}`,
+        };
+}
+
+/**
+ * ollama-ai-provider-v2 talks to Ollama's native API under `/api`, while users write the
+ * server root (`http://localhost:11434`, the Ollama convention) or its OpenAI-style `/v1`.
+ */
+export function ollamaApiBase(baseURL: string): string {
+  const trimmed = baseURL.replace(/\/+$/, '');
+  if (trimmed.endsWith('/api')) return trimmed;
+  if (trimmed.endsWith('/v1')) return `${trimmed.slice(0, -3)}/api`;
+  return `${trimmed}/api`;
+}
+
+const AWS_CREDENTIAL_SOURCES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_BEARER_TOKEN_BEDROCK',
+];
+
+export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, ProviderSpec>([
+  [
+    'google',
+    {
+      name: 'google',
+      defaultModel: 'gemini-2.5-flash-lite',
+      envBaseURL: (env) => firstSet(env, ['GOOGLE_GENERATIVE_AI_BASE_URL']),
+      missingCredential: keyNeed('google', ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
+      secrets: (env) => values(env, ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
+      create: (llm, { env, fetch }) =>
+        createGoogleGenerativeAI({
+          apiKey: firstSet(env, ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
+          baseURL: llm.baseURL,
+          fetch,
+        })(llm.model),
+    },
+  ],
+  [
+    'openai',
+    {
+      name: 'openai',
+      envBaseURL: (env) => firstSet(env, ['OPENAI_BASE_URL']),
+      missingCredential: keyNeed('openai', ['OPENAI_API_KEY']),
+      secrets: (env) => values(env, ['OPENAI_API_KEY']),
+      // `.chat` speaks /chat/completions, which every OpenAI-compatible server implements.
+      create: (llm, { env, fetch }) =>
+        createOpenAI({ apiKey: firstSet(env, ['OPENAI_API_KEY']), baseURL: llm.baseURL, fetch }).chat(
+          llm.model,
+        ),
+    },
+  ],
+  [
+    'anthropic',
+    {
+      name: 'anthropic',
+      envBaseURL: (env) => firstSet(env, ['ANTHROPIC_BASE_URL']),
+      missingCredential: keyNeed('anthropic', ['ANTHROPIC_API_KEY']),
+      secrets: (env) => values(env, ['ANTHROPIC_API_KEY']),
+      create: (llm, { env, fetch }) =>
+        createAnthropic({ apiKey: firstSet(env, ['ANTHROPIC_API_KEY']), baseURL: llm.baseURL, fetch })(
+          llm.model,
+        ),
+    },
+  ],
+  [
+    'ollama',
+    {
+      name: 'ollama',
+      envBaseURL: (env) => firstSet(env, ['OLLAMA_BASE_URL']) ?? DEFAULT_OLLAMA_BASE_URL,
+      missingCredential: () => undefined,
+      secrets: () => [],
+      create: (llm, { fetch }) =>
+        createOllama({ baseURL: ollamaApiBase(llm.baseURL ?? DEFAULT_OLLAMA_BASE_URL), fetch })(llm.model),
+    },
+  ],
+  [
+    'bedrock',
+    {
+      name: 'bedrock',
+      envBaseURL: () => undefined,
+      missingCredential: (env) =>
+        AWS_CREDENTIAL_SOURCES.some((name) => set(env[name]))
+          ? undefined
+          : {
+              variables: ['AWS_ACCESS_KEY_ID+AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'],
+              message:
+                "provider 'bedrock' needs AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+            },
+      secrets: (env) =>
+        values(env, ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK']),
+      // Values come from our env map, not process.env, so a server's per-run env is honoured.
+      create: (llm, { env, fetch }) =>
+        createAmazonBedrock({
+          region: firstSet(env, ['AWS_REGION', 'AWS_DEFAULT_REGION']) ?? 'us-east-1',
+          accessKeyId: firstSet(env, ['AWS_ACCESS_KEY_ID']),
+          secretAccessKey: firstSet(env, ['AWS_SECRET_ACCESS_KEY']),
+          sessionToken: firstSet(env, ['AWS_SESSION_TOKEN']),
+          apiKey: firstSet(env, ['AWS_BEARER_TOKEN_BEDROCK']),
+          baseURL: llm.baseURL,
+          fetch,
+        })(llm.model),
+    },
+  ],
+  [
+    'openai-compatible',
+    {
+      name: 'openai-compatible',
+      envBaseURL: () => undefined,
+      missingCredential: () => undefined,
+      secrets: (env) => values(env, ['OPENAI_COMPATIBLE_API_KEY']),
+      create: (llm, { env, fetch }) => {
+        if (llm.baseURL === undefined) {
+          throw new AgentcrateError(
+            'E_INVALID_WORKFLOW',
+            "provider 'openai-compatible' needs a base URL: set llm.api_base (or AGENTCRATE_LLM_BASE_URL)",
+          );
+        }
+        return createOpenAICompatible({
+          name: 'openaiCompatible',
+          baseURL: llm.baseURL,
+          apiKey: firstSet(env, ['OPENAI_COMPATIBLE_API_KEY']),
+          // Gateways (LiteLLM, vLLM, Ollama /v1, LM Studio) accept json_schema response formats.
+          supportsStructuredOutputs: true,
+          includeUsage: true,
+          fetch,
+        }).chatModel(llm.model);
+      },
+    },
+  ],
+]);
+
+function values(env: Env, names: string[]): string[] {
+  return names.map((name) => env[name]).filter(set);
+}
+
+export function providerSpec(name: string): ProviderSpec {
+  const spec = PROVIDERS.get(name);
+  if (spec === undefined) {
+    throw new AgentcrateError(
+      'E_INVALID_WORKFLOW',
+      `unknown model provider '${name}': use one of ${[...PROVIDERS.keys()].join(', ')}`,
+      { details: { provider: name } },
+    );
+  }
+  return spec;
+}

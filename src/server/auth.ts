@@ -1,0 +1,40 @@
+/**
+ * Optional API-key check. Keys and the presented token are compared as SHA-256 digests with
+ * `timingSafeEqual`, so neither the key's content nor its length leaks through timing; every
+ * configured key is compared (no early exit) for the same reason.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type KeyCheck = (token: string | undefined) => boolean;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+export function createKeyCheck(keys: readonly string[]): KeyCheck {
+  const digests = keys.map((k) => k.trim()).filter((k) => k !== '').map(digest);
+  return (token) => {
+    if (token === undefined || token === '') return false;
+    const presented = digest(token);
+    let ok = false;
+    for (const known of digests) ok = timingSafeEqual(presented, known) || ok;
+    return ok;
+  };
+}
+
+/** The token from `Authorization: Bearer <token>`, or from `X-API-Key`. */
+export function presentedToken(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return match[1]!.trim();
+  }
+  return apiKeyHeader?.trim() || undefined;
+}
+
+/** `AGENTCRATE_API_KEYS` → keys (comma-separated, blanks ignored). */
+export function parseApiKeys(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+}

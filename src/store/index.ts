@@ -1,0 +1,32 @@
+/** The store room: one `Store` seam and its embedded SQLite implementation. */
+export { decodeCursor, encodeCursor } from './cursor.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export {
+  type CompleteJobInput,
+  CRASH_LOOP_CODE,
+  type CreateJobInput,
+  type CreateJobResult,
+  DEFAULT_MAX_ATTEMPTS,
+  type FailJobOptions,
+  FINISHED_STATUSES,
+  JOB_STATUSES,
+  type Job,
+  type JobError,
+  type JobPatch,
+  type JobProgress,
+  type JobStatus,
+  type JobUsage,
+  type ListJobsOptions,
+  type ListJobsResult,
+  type ListTracesOptions,
+  type ListTracesResult,
+  MAX_PAGE_SIZE,
+  type SpanRecord,
+  type SpanStatus,
+  type Store,
+  type StoredCheckpoint,
+  type StoredEvent,
+  type StoreEvent,
+  type StoreHealth,
+  type TraceSummary,
+} from './types.js';

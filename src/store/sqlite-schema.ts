@@ -1,0 +1,131 @@
+/**
+ * SQLite schema and its migrations, versioned with `PRAGMA user_version`. Each migration
+ * runs once, in order, in one transaction with the version bump, so a crash mid-migration
+ * leaves the previous version intact. Append new migrations; never edit a shipped one.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { AgentcrateError } from '../errors.js';
+
+const MIGRATIONS: readonly string[] = [
+  // v1
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('pending','running','completed','failed','cancelled')),
+    workflow TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    outputs TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    completed_at INTEGER,
+    execution_time_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    webhook_url TEXT,
+    progress_step INTEGER NOT NULL DEFAULT 0,
+    progress_nodes TEXT NOT NULL DEFAULT '[]',
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0
+  );
+  -- newest-first listing (all statuses) and keyset pagination
+  CREATE INDEX jobs_by_created ON jobs (created_at, id);
+  -- status-filtered listing, oldest-pending claim, crash recovery
+  CREATE INDEX jobs_by_status_created ON jobs (status, created_at, id);
+  -- retention sweeps
+  CREATE INDEX jobs_finished_by_completed ON jobs (completed_at)
+    WHERE status IN ('completed','failed','cancelled');
+
+  CREATE TABLE checkpoints (
+    job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    saved_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+
+  CREATE TABLE events (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE spans (
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
+    name TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    job_id TEXT,
+    PRIMARY KEY (trace_id, span_id)
+  );
+  CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL;
+
+  -- one row per trace, refreshed from its spans on save, so listing traces never scans spans
+  CREATE TABLE traces (
+    trace_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER NOT NULL,
+    span_count INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    job_id TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX traces_by_start ON traces (start_ms, trace_id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Connection settings; per connection, so they run on every open. */
+export function applyPragmas(db: DatabaseSync, busyTimeoutMs: number): void {
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // WAL: readers never block the writer; NORMAL is durable across process crashes in WAL
+  // mode (only an OS crash/power loss may drop the last commits), and avoids an fsync per commit.
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA temp_store = MEMORY');
+  // A bigger page cache than the 2 MB default keeps the hot job/event pages off the disk.
+  db.exec('PRAGMA cache_size = -16384');
+  // Checkpoints normally run in a background worker (sqlite-checkpointer.ts); this inline
+  // one is only the backstop, and the size limit trims the WAL file after a burst.
+  db.exec('PRAGMA wal_autocheckpoint = 8000');
+  db.exec('PRAGMA journal_size_limit = 67108864');
+  for (const extra of (process.env.STORE_PRAGMAS ?? '').split(';').filter(Boolean))
+    db.exec(`PRAGMA ${extra}`);
+}
+
+export function migrate(db: DatabaseSync, path: string): void {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  const current = row?.user_version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new AgentcrateError(
+      'E_STORE',
+      `The job store at ${path} has schema version ${current}, newer than this agentcrate supports (${SCHEMA_VERSION}). Upgrade agentcrate, or point --store at another file.`,
+      { details: { path, version: current, supported: SCHEMA_VERSION } },
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

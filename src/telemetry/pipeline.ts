@@ -1,0 +1,92 @@
+/**
+ * The OpenTelemetry SDK side: one tracer provider whose span processors batch spans to each
+ * exporter (the store, OTLP). A pipeline can serve one run or, in the server, every run, so
+ * batches span runs and exporting stays off the request path.
+ */
+import type { Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type BufferConfig,
+  type IdGenerator,
+  RandomIdGenerator,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { TRACER_NAME } from './attributes.js';
+
+export interface TracePipelineOptions {
+  exporters: readonly SpanExporter[];
+  /** Resource attributes (service.name defaults to `agentcrate`). */
+  resourceAttributes?: Record<string, string | number | boolean>;
+  /** Batching; by default spans are exported at most 1 s after they end, or at flush. */
+  batch?: BufferConfig;
+}
+
+export interface TracePipeline {
+  readonly tracer: Tracer;
+  /** Runs `start` so the root span it starts gets `traceId` (synchronously). */
+  withTraceId<T>(traceId: string, start: () => T): T;
+  /** Exports everything ended so far. */
+  forceFlush(): Promise<void>;
+  /** Flushes, then releases exporters; the pipeline records nothing afterwards. */
+  shutdown(): Promise<void>;
+}
+
+/** Random ids, except for the root span of a run, whose trace id derives from its job id. */
+class RunIdGenerator implements IdGenerator {
+  readonly #random = new RandomIdGenerator();
+  next: string | undefined;
+  generateTraceId(): string {
+    return this.next ?? this.#random.generateTraceId();
+  }
+  generateSpanId(): string {
+    return this.#random.generateSpanId();
+  }
+}
+
+export const DEFAULT_BATCH: BufferConfig = {
+  scheduledDelayMillis: 1000,
+  maxExportBatchSize: 512,
+  maxQueueSize: 8192,
+};
+
+export function createTracePipeline(options: TracePipelineOptions): TracePipeline {
+  const ids = new RunIdGenerator();
+  const spanProcessors: SpanProcessor[] = options.exporters.map(
+    (exporter) => new BatchSpanProcessor(exporter, { ...DEFAULT_BATCH, ...options.batch }),
+  );
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'agentcrate', ...options.resourceAttributes }),
+    // The local store must see every run: an OTEL_TRACES_SAMPLER meant for a shared
+    // backend must not silently empty `agentcrate traces`.
+    sampler: new AlwaysOnSampler(),
+    // Prompts can be long; keep them whole up to a generous bound.
+    spanLimits: { attributeValueLengthLimit: 64 * 1024, attributeCountLimit: 128 },
+    idGenerator: ids,
+    spanProcessors,
+  });
+  const tracer = provider.getTracer(TRACER_NAME);
+  let closed = false;
+  return {
+    tracer,
+    withTraceId<T>(traceId: string, start: () => T): T {
+      ids.next = traceId;
+      try {
+        return start();
+      } finally {
+        ids.next = undefined;
+      }
+    },
+    async forceFlush() {
+      if (!closed) await provider.forceFlush();
+    },
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      await provider.shutdown();
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * Turns one run's engine events into OpenTelemetry spans: run → node (→ parallel item) →
+ * model call / tool call. Events arrive after the fact (a model-call event carries its
+ * latency), so every span gets explicit start and end times, and a node's children are
+ * buffered until its node-end, when the node span and then its children are built. Spans
+ * are keyed by node id + parallel index, so concurrent branches and items nest correctly.
+ */
+import { type Attributes, type Context, type HrTime, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { EngineEvent, RunError } from '../engine/types.js';
+import { ATTR, type SpanKindName } from './attributes.js';
+import { createTracePipeline, type TracePipeline } from './pipeline.js';
+import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
+import { type Redactor, redactValue } from './redact.js';
+import { traceIdForJob } from './trace-id.js';
+
+export interface RunTracerOptions {
+  /** The workflow's name (flow.name). */
+  workflow: string;
+  /** The server's job id; the trace id derives from it (else from the run id). */
+  jobId?: string;
+  /** Exporters for a pipeline owned by this run (shut down at the first flush after run-end). */
+  exporters?: readonly SpanExporter[];
+  /** A shared pipeline (the server's); takes precedence over `exporters`. */
+  pipeline?: TracePipeline;
+  /** Record prompt/response text and tool arguments/results (when the events carry them). */
+  capturePrompts: boolean;
+  /** Applied to every recorded text before it becomes an attribute. */
+  redact: Redactor;
+  priceTable?: PriceTable;
+}
+
+export interface RunTracer {
+  onEvent(event: EngineEvent): void;
+  /** Exports what has ended; never throws (tracing must not fail a run). */
+  flush(): Promise<void>;
+  /** The run's trace id, once the run has started. */
+  readonly traceId: string | undefined;
+}
+
+/** Longest text kept in one attribute; the rest is cut with a marker. */
+const MAX_TEXT = 32 * 1024;
+
+type ChildEvent = Extract<EngineEvent, { type: 'model-call' } | { type: 'tool-call' }>;
+
+interface OpenNode {
+  nodeId: string;
+  startMs: number;
+  step: number;
+  iteration: number;
+  parallelIndex?: number;
+  children: ChildEvent[];
+}
+
+/** GenAI semconv provider names for the providers agentcrate knows. */
+const GEN_AI_PROVIDER: Record<string, string> = {
+  google: 'gcp.gemini',
+  openai: 'openai',
+  anthropic: 'anthropic',
+  bedrock: 'aws.bedrock',
+  ollama: 'ollama',
+};
+
+function hr(ms: number): HrTime {
+  const whole = Math.floor(ms);
+  return [Math.floor(whole / 1000), (whole % 1000) * 1_000_000 + Math.round((ms - whole) * 1_000_000)];
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… [truncated ${text.length - MAX_TEXT} chars]`;
+}
+
+function keyOf(nodeId: string, parallelIndex: number | undefined): string {
+  return parallelIndex === undefined ? nodeId : `${nodeId}#${parallelIndex}`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+export function createRunTracer(options: RunTracerOptions): RunTracer {
+  const owned = options.pipeline === undefined;
+  const pipeline = options.pipeline ?? createTracePipeline({ exporters: options.exporters ?? [] });
+  const prices = options.priceTable ?? DEFAULT_PRICES;
+  const redact = options.redact;
+  const tracer = pipeline.tracer;
+
+  let root: Span | undefined;
+  let rootCtx: Context = ROOT_CONTEXT;
+  let traceId: string | undefined;
+  let ended = false;
+  let knownCost = 0;
+  let unknownCost = false;
+  const open = new Map<string, OpenNode[]>();
+
+  const common = (): Attributes => (options.jobId === undefined ? {} : { [ATTR.jobId]: options.jobId });
+
+  function startSpan(name: string, kind: SpanKindName, startMs: number, parent: Context, attributes: Attributes, spanKind = SpanKind.INTERNAL): Span {
+    return tracer.startSpan(
+      name,
+      { kind: spanKind, startTime: hr(startMs), attributes: { ...common(), [ATTR.spanKind]: kind, ...attributes } },
+      parent,
+    );
+  }
+
+  function fail(span: Span, code: string, message: string, atMs: number): void {
+    const text = redact(message);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: text });
+    span.setAttributes({ [ATTR.errorType]: code, [ATTR.errorCode]: code, [ATTR.errorMessage]: clip(text) });
+    span.recordException({ name: code, message: text }, hr(atMs));
+  }
+
+  function ensureRoot(runId: string, atMs: number, attributes: Attributes = {}): void {
+    if (root !== undefined) return;
+    traceId = traceIdForJob(options.jobId ?? runId);
+    const id = traceId;
+    root = pipeline.withTraceId(id, () =>
+      startSpan(`run ${options.workflow}`, 'run', atMs, ROOT_CONTEXT, {
+        [ATTR.workflow]: options.workflow,
+        [ATTR.genAiAgentName]: options.workflow,
+        [ATTR.runId]: runId,
+        ...attributes,
+      }),
+    );
+    rootCtx = trace.setSpan(ROOT_CONTEXT, root);
+  }
+
+  function modelSpan(e: Extract<EngineEvent, { type: 'model-call' }>, parent: Context): void {
+    const startMs = e.at - Math.max(0, e.latencyMs);
+    const provider = GEN_AI_PROVIDER[e.provider] ?? e.provider;
+    const attributes: Attributes = {
+      [ATTR.genAiOperation]: 'chat',
+      [ATTR.genAiSystem]: provider,
+      [ATTR.genAiProvider]: provider,
+      [ATTR.genAiRequestModel]: e.model,
+      [ATTR.genAiResponseModel]: e.model,
+      [ATTR.genAiInputTokens]: e.inputTokens,
+      [ATTR.genAiOutputTokens]: e.outputTokens,
+      [ATTR.genAiFinishReasons]: [e.finishReason],
+      [ATTR.nodeId]: e.nodeId,
+      [ATTR.modelAttempt]: e.attempt,
+      [ATTR.modelTransportAttempts]: e.transportAttempts,
+      'agentcrate.model.provider': e.provider,
+    };
+    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
+    const cost = estimateCost(e.provider, e.model, e, prices);
+    if (cost === undefined) {
+      attributes[ATTR.costUnknown] = true;
+      unknownCost = true;
+    } else {
+      attributes[ATTR.costUsd] = cost;
+      knownCost += cost;
+    }
+    if (options.capturePrompts && e.prompt !== undefined) {
+      attributes[ATTR.genAiInputMessages] = clip(
+        safeJson([{ role: 'user', parts: [{ type: 'text', content: redact(e.prompt) }] }]),
+      );
+    }
+    if (options.capturePrompts && e.response !== undefined) {
+      attributes[ATTR.genAiOutputMessages] = clip(
+        safeJson([{ role: 'assistant', parts: [{ type: 'text', content: redact(e.response) }], finish_reason: e.finishReason }]),
+      );
+    }
+    const span = startSpan(`chat ${e.model}`, 'model', startMs, parent, attributes, SpanKind.CLIENT);
+    if (!e.ok) fail(span, e.finishReason === 'error' ? 'E_MODEL' : 'E_MODEL_OUTPUT', e.error ?? 'model call failed', e.at);
+    span.end(hr(e.at));
+  }
+
+  function toolSpan(e: Extract<EngineEvent, { type: 'tool-call' }>, parent: Context): void {
+    const attributes: Attributes = {
+      [ATTR.genAiOperation]: 'execute_tool',
+      [ATTR.genAiToolName]: e.tool,
+      [ATTR.nodeId]: e.nodeId,
+    };
+    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
+    if (options.capturePrompts) {
+      attributes[ATTR.genAiToolArgs] = clip(safeJson(redactValue(e.args, redact)));
+      if (e.result !== undefined) attributes[ATTR.genAiToolResult] = clip(safeJson(redactValue(e.result, redact)));
+    }
+    const span = startSpan(`execute_tool ${e.tool}`, 'tool', e.at - Math.max(0, e.latencyMs), parent, attributes);
+    if (!e.ok) fail(span, 'E_TOOL', e.error ?? 'tool call failed', e.at);
+    span.end(hr(e.at));
+  }
+
+  function childSpans(children: readonly ChildEvent[], parent: Context): void {
+    for (const child of children) {
+      if (child.type === 'model-call') modelSpan(child, parent);
+      else toolSpan(child, parent);
+    }
+  }
+
+  function closeNode(node: OpenNode, endMs: number, ok: boolean, error: RunError | undefined, unfinished = false): void {
+    const attributes: Attributes = {
+      [ATTR.nodeId]: node.nodeId,
+      [ATTR.nodeStep]: node.step,
+      [ATTR.nodeIteration]: node.iteration,
+    };
+    if (node.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = node.parallelIndex;
+    const span = startSpan(`node ${node.nodeId}`, 'node', node.startMs, rootCtx, attributes);
+    if (!ok) {
+      fail(span, error?.code ?? 'E_INTERNAL', error?.message ?? (unfinished ? 'the run ended before this node finished' : 'node failed'), endMs);
+    }
+    const ctx = trace.setSpan(ROOT_CONTEXT, span);
+    // A parallel-map node runs one item per parallel index; group each item's calls under
+    // an item span spanning them, since the engine emits no per-item start/end.
+    const direct = node.children.filter((c) => node.parallelIndex !== undefined || c.parallelIndex === undefined);
+    childSpans(direct, ctx);
+    const items = new Map<number, ChildEvent[]>();
+    if (node.parallelIndex === undefined) {
+      for (const c of node.children) {
+        if (c.parallelIndex === undefined) continue;
+        const list = items.get(c.parallelIndex) ?? [];
+        list.push(c);
+        items.set(c.parallelIndex, list);
+      }
+    }
+    for (const [index, calls] of [...items.entries()].sort((a, b) => a[0] - b[0])) {
+      const startMs = Math.min(...calls.map((c) => c.at - Math.max(0, c.latencyMs)));
+      const itemEndMs = Math.max(...calls.map((c) => c.at));
+      const item = startSpan(`item ${node.nodeId}[${index}]`, 'item', startMs, ctx, {
+        [ATTR.nodeId]: node.nodeId,
+        [ATTR.nodeIteration]: node.iteration,
+        [ATTR.nodeParallelIndex]: index,
+      });
+      const last = calls.filter((c) => c.type === 'model-call').at(-1);
+      if (last && !last.ok) fail(item, 'E_MODEL', last.error ?? 'item failed', itemEndMs);
+      childSpans(calls, trace.setSpan(ROOT_CONTEXT, item));
+      item.end(hr(itemEndMs));
+    }
+    span.end(hr(endMs));
+  }
+
+  function takeOpen(nodeId: string, parallelIndex: number | undefined): OpenNode | undefined {
+    const key = keyOf(nodeId, parallelIndex);
+    const list = open.get(key);
+    const node = list?.shift();
+    if (list !== undefined && list.length === 0) open.delete(key);
+    return node;
+  }
+
+  /** The open span a call belongs to: its own item/node, else the parallel-map node. */
+  function ownerOf(e: ChildEvent): OpenNode | undefined {
+    const exact = open.get(keyOf(e.nodeId, e.parallelIndex));
+    if (exact?.[0]) return exact[0];
+    return e.parallelIndex === undefined ? undefined : open.get(keyOf(e.nodeId, undefined))?.[0];
+  }
+
+  function handle(e: EngineEvent): void {
+    if (ended) return;
+    switch (e.type) {
+      case 'run-start':
+        ensureRoot(e.runId, e.at, { [ATTR.runResumed]: e.resumed, [ATTR.runDryRun]: e.dryRun });
+        return;
+      case 'node-start': {
+        ensureRoot(e.runId, e.at);
+        const key = keyOf(e.nodeId, e.parallelIndex);
+        const list = open.get(key) ?? [];
+        list.push({
+          nodeId: e.nodeId,
+          startMs: e.at,
+          step: e.step,
+          iteration: e.iteration,
+          ...(e.parallelIndex === undefined ? {} : { parallelIndex: e.parallelIndex }),
+          children: [],
+        });
+        open.set(key, list);
+        return;
+      }
+      case 'model-call':
+      case 'tool-call': {
+        ensureRoot(e.runId, e.at);
+        const owner = ownerOf(e);
+        if (owner) owner.children.push(e);
+        // A call outside any node (never expected) still shows, under the run.
+        else childSpans([e], rootCtx);
+        return;
+      }
+      case 'node-end': {
+        ensureRoot(e.runId, e.at);
+        const node = takeOpen(e.nodeId, e.parallelIndex) ?? {
+          nodeId: e.nodeId,
+          startMs: e.at - e.durationMs,
+          step: e.step,
+          iteration: e.iteration,
+          ...(e.parallelIndex === undefined ? {} : { parallelIndex: e.parallelIndex }),
+          children: [],
+        };
+        closeNode(node, e.at, e.ok, e.error);
+        return;
+      }
+      case 'checkpoint':
+        return;
+      case 'run-end': {
+        ensureRoot(e.runId, e.at - e.durationMs);
+        for (const list of open.values()) for (const node of list) closeNode(node, e.at, false, undefined, true);
+        open.clear();
+        const span = root as Span;
+        span.setAttributes({
+          [ATTR.runStatus]: e.status,
+          [ATTR.runSteps]: e.steps,
+          [ATTR.totalInputTokens]: e.usage.inputTokens,
+          [ATTR.totalOutputTokens]: e.usage.outputTokens,
+          // Known part of the cost; `cost.unknown` says some calls could not be priced.
+          [ATTR.costUsd]: Math.round(knownCost * 1e8) / 1e8,
+          ...(unknownCost ? { [ATTR.costUnknown]: true } : {}),
+        });
+        if (e.status === 'failed') fail(span, e.error?.code ?? 'E_INTERNAL', e.error?.message ?? 'run failed', e.at);
+        else if (e.status === 'success') span.setStatus({ code: SpanStatusCode.OK });
+        span.end(hr(e.at));
+        ended = true;
+        return;
+      }
+    }
+  }
+
+  return {
+    get traceId() {
+      return traceId;
+    },
+    onEvent(event: EngineEvent): void {
+      try {
+        handle(event);
+      } catch {
+        // Tracing must never break a run; a malformed event only loses its span.
+      }
+    },
+    async flush(): Promise<void> {
+      try {
+        await pipeline.forceFlush();
+        if (owned && ended) await pipeline.shutdown();
+      } catch {
+        // Export failures are the exporters' to report; the run's result stands.
+      }
+    },
+  };
+}

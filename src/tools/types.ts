@@ -1,0 +1,35 @@
+/**
+ * The tool seam: name → { input schema, run(args, ctx) }. The engine wraps each tool into
+ * an AI SDK tool (events, `on_error`), so tools themselves know nothing of models.
+ */
+import type { z } from 'zod';
+
+export interface ToolContext {
+  /** Working directory file tools resolve relative paths against. */
+  cwd: string;
+  /** Resolved real paths file tools are confined to (default: [cwd]). */
+  allowedPaths: string[];
+  /** Environment the tool may read (keys, base URL overrides). Never process.env directly. */
+  env: Record<string, string | undefined>;
+  /** Merged `tool_config` of the node and the tool's own `config`. */
+  config: Record<string, unknown>;
+  fetch: typeof fetch;
+  signal: AbortSignal;
+}
+
+export interface ToolDefinition {
+  name: string;
+  aliases: string[];
+  description: string;
+  inputSchema: z.ZodType;
+  /** Env var sets this tool needs; each inner array is "any one of". */
+  requiredEnv(config: Record<string, unknown>): string[][];
+  run(args: unknown, ctx: ToolContext): Promise<unknown>;
+}
+
+export interface ToolRegistry {
+  /** Canonical name for a name or alias, or undefined. */
+  canonical(name: string): string | undefined;
+  get(name: string): ToolDefinition | undefined;
+  names(): string[];
+}

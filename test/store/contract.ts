@@ -1,0 +1,707 @@
+/**
+ * The Store contract: every implementation (SQLite now, Postgres later) runs this same suite,
+ * so callers can rely on behaviour, not on an engine. Uses the real clock; where ordering in
+ * time matters it waits a few ms rather than assuming a clock hook the seam does not have.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isAgentcrateError } from '../../src/errors.js';
+import type { Job, JobStatus, SpanRecord, Store } from '../../src/store/index.js';
+
+export interface StoreFixture {
+  store: Store;
+  cleanup(): Promise<void>;
+  /** Closes nothing; opens a second store on the same data (durable implementations only). */
+  reopen?: () => Promise<Store>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isAgentcrateError(error), `expected AgentcrateError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+  return error as Error;
+}
+
+/** Sort the way listJobs promises to: createdAt desc, id desc. */
+function newestFirst(a: Job, b: Job): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+export function runStoreContract(name: string, makeStore: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+    let seq = 0;
+    const newId = (prefix = 'job') => `${prefix}-${String(++seq).padStart(4, '0')}`;
+    const create = async (extra: Partial<Parameters<Store['createJob']>[0]> = {}) =>
+      (await store.createJob({ id: newId(), workflow: 'wf', inputs: { topic: 'x' }, ...extra })).job;
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('createJob / getJob', () => {
+      it('creates a pending job with every field defaulted', async () => {
+        const before = Date.now();
+        const { job, created } = await store.createJob({
+          id: 'a1',
+          workflow: 'research',
+          inputs: { topic: 'AI', nested: { list: [1, 'two', null], ok: true }, text: 'héllo ✓' },
+          webhookUrl: 'http://127.0.0.1:9/hook',
+        });
+        expect(created).toBe(true);
+        expect(job).toEqual({
+          id: 'a1',
+          status: 'pending',
+          workflow: 'research',
+          inputs: { topic: 'AI', nested: { list: [1, 'two', null], ok: true }, text: 'héllo ✓' },
+          outputs: null,
+          error: null,
+          createdAt: expect.any(Number),
+          startedAt: null,
+          completedAt: null,
+          executionTimeMs: null,
+          attempts: 0,
+          maxAttempts: 3,
+          idempotencyKey: null,
+          webhookUrl: 'http://127.0.0.1:9/hook',
+          progress: { step: 0, nodesDone: [] },
+          usage: { inputTokens: 0, outputTokens: 0 },
+        });
+        expect(job.createdAt).toBeGreaterThanOrEqual(before);
+        expect(job.createdAt).toBeLessThanOrEqual(Date.now());
+        expect(await store.getJob('a1')).toEqual(job);
+      });
+
+      it('returns the existing job for a repeated idempotency key without creating another', async () => {
+        const first = await store.createJob({
+          id: 'k1',
+          workflow: 'wf',
+          inputs: { n: 1 },
+          idempotencyKey: 'key-A',
+        });
+        const again = await store.createJob({
+          id: 'k2',
+          workflow: 'wf',
+          inputs: { n: 2 },
+          idempotencyKey: 'key-A',
+        });
+        expect(first.created).toBe(true);
+        expect(again.created).toBe(false);
+        expect(again.job.id).toBe('k1');
+        expect(again.job.inputs).toEqual({ n: 1 });
+        expect(again.job.idempotencyKey).toBe('key-A');
+        expect(await store.getJob('k2')).toBeUndefined();
+        const other = await store.createJob({
+          id: 'k3',
+          workflow: 'wf',
+          inputs: {},
+          idempotencyKey: 'key-B',
+        });
+        expect(other.created).toBe(true);
+        expect((await store.countByStatus()).pending).toBe(2);
+      });
+
+      it('returns the existing job even after it finished', async () => {
+        const { job } = await store.createJob({
+          id: 'f1',
+          workflow: 'wf',
+          inputs: {},
+          idempotencyKey: 'done',
+        });
+        await store.claimJob(job.id);
+        await store.completeJob(job.id, { outputs: { r: 1 }, executionTimeMs: 5, usage: zeroUsage });
+        const again = await store.createJob({ id: 'f2', workflow: 'wf', inputs: {}, idempotencyKey: 'done' });
+        expect(again).toMatchObject({
+          created: false,
+          job: { id: 'f1', status: 'completed', outputs: { r: 1 } },
+        });
+      });
+
+      it('rejects a duplicate id with E_CONFLICT and keeps the original', async () => {
+        await store.createJob({ id: 'dup', workflow: 'wf', inputs: { v: 1 } });
+        const error = await expectCode(
+          store.createJob({ id: 'dup', workflow: 'other', inputs: { v: 2 } }),
+          'E_CONFLICT',
+        );
+        expect(error.message).toContain('dup');
+        expect((await store.getJob('dup'))?.inputs).toEqual({ v: 1 });
+      });
+
+      it('honours maxAttempts and rejects bad input clearly', async () => {
+        expect((await create({ maxAttempts: 5 })).maxAttempts).toBe(5);
+        await expectCode(
+          store.createJob({ id: 'bad', workflow: 'wf', inputs: [] as never }),
+          'E_INVALID_INPUT',
+        );
+        await expectCode(store.createJob({ id: '', workflow: 'wf', inputs: {} }), 'E_INVALID_INPUT');
+        await expectCode(
+          store.createJob({ id: 'bad2', workflow: 'wf', inputs: {}, maxAttempts: 0 }),
+          'E_INVALID_INPUT',
+        );
+        expect(await store.getJob('bad')).toBeUndefined();
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        expect(await store.getJob('nope')).toBeUndefined();
+      });
+    });
+
+    describe('claiming', () => {
+      it('claims a pending job once: running, startedAt set, attempts incremented', async () => {
+        const job = await create();
+        const claimed = await store.claimJob(job.id);
+        expect(claimed).toMatchObject({ id: job.id, status: 'running', attempts: 1 });
+        expect(claimed?.startedAt).toEqual(expect.any(Number));
+        expect(claimed!.startedAt!).toBeGreaterThanOrEqual(job.createdAt);
+        expect(await store.claimJob(job.id)).toBeUndefined();
+        expect((await store.getJob(job.id))?.attempts).toBe(1);
+        expect(await store.claimJob('missing')).toBeUndefined();
+      });
+
+      it('lets exactly one of many concurrent claims win', async () => {
+        const job = await create();
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.claimJob(job.id)));
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+      });
+
+      it('claimNextPending takes the oldest pending job and skips others', async () => {
+        const a = await create();
+        await sleep(3);
+        const b = await create();
+        await sleep(3);
+        const c = await create();
+        await store.cancelJob(a.id);
+        expect((await store.claimNextPending())?.id).toBe(b.id);
+        expect((await store.claimNextPending())?.id).toBe(c.id);
+        expect(await store.claimNextPending()).toBeUndefined();
+        expect((await store.getJob(c.id))?.status).toBe('running');
+      });
+
+      it('concurrent claimNextPending calls never hand out the same job', async () => {
+        for (let i = 0; i < 5; i++) await create();
+        const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimNextPending()));
+        const ids = claims.filter((j) => j !== undefined).map((j) => j.id);
+        expect(ids).toHaveLength(5);
+        expect(new Set(ids).size).toBe(5);
+      });
+    });
+
+    describe('lifecycle moves', () => {
+      it('completes a running job with outputs, usage and timing', async () => {
+        const job = await create();
+        await store.claimJob(job.id);
+        const done = await store.completeJob(job.id, {
+          outputs: { summary: 'ok', n: [1, 2] },
+          executionTimeMs: 1234,
+          usage: { inputTokens: 10, outputTokens: 20 },
+        });
+        expect(done).toMatchObject({
+          status: 'completed',
+          outputs: { summary: 'ok', n: [1, 2] },
+          executionTimeMs: 1234,
+          usage: { inputTokens: 10, outputTokens: 20 },
+          error: null,
+        });
+        expect(done?.completedAt).toEqual(expect.any(Number));
+        expect(await store.getJob(job.id)).toEqual(done);
+      });
+
+      it('does not complete or fail a cancelled job', async () => {
+        const job = await create();
+        await store.claimJob(job.id);
+        expect(await store.cancelJob(job.id)).toBe(true);
+        expect(
+          await store.completeJob(job.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage }),
+        ).toBeUndefined();
+        expect(await store.failJob(job.id, { code: 'E_MODEL', message: 'x' })).toBeUndefined();
+        expect((await store.getJob(job.id))?.status).toBe('cancelled');
+        expect(
+          await store.completeJob('missing', { outputs: {}, executionTimeMs: 1, usage: zeroUsage }),
+        ).toBeUndefined();
+      });
+
+      it('fails a job with a structured error, keeping usage when given', async () => {
+        const job = await create();
+        await store.claimJob(job.id);
+        const failed = await store.failJob(
+          job.id,
+          { code: 'E_MODEL', message: 'provider said no', details: { status: 429 } },
+          { executionTimeMs: 50, usage: { inputTokens: 3, outputTokens: 0 } },
+        );
+        expect(failed).toMatchObject({
+          status: 'failed',
+          error: { code: 'E_MODEL', message: 'provider said no', details: { status: 429 } },
+          executionTimeMs: 50,
+          usage: { inputTokens: 3, outputTokens: 0 },
+          outputs: null,
+        });
+        expect(failed?.completedAt).toEqual(expect.any(Number));
+        expect(await store.failJob(job.id, { code: 'E_X', message: 'again' })).toBeUndefined();
+        expect((await store.getJob(job.id))?.error?.code).toBe('E_MODEL');
+      });
+
+      it('cancels only pending or running jobs', async () => {
+        const pending = await create();
+        const running = await create();
+        const completed = await create();
+        await store.claimJob(running.id);
+        await store.claimJob(completed.id);
+        await store.completeJob(completed.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
+        expect(await store.cancelJob(pending.id)).toBe(true);
+        expect(await store.cancelJob(running.id)).toBe(true);
+        expect(await store.cancelJob(completed.id)).toBe(false);
+        expect(await store.cancelJob(pending.id)).toBe(false);
+        expect(await store.cancelJob('missing')).toBe(false);
+        const cancelled = await store.getJob(pending.id);
+        expect(cancelled).toMatchObject({ status: 'cancelled' });
+        expect(cancelled?.completedAt).toEqual(expect.any(Number));
+        expect((await store.getJob(completed.id))?.status).toBe('completed');
+        expect(await store.claimJob(pending.id)).toBeUndefined();
+      });
+
+      it('updateJob overwrites only the given fields', async () => {
+        const job = await create({ webhookUrl: 'http://127.0.0.1:1/a' });
+        const updated = await store.updateJob(job.id, {
+          progress: { step: 2, nodesDone: ['a', 'b'] },
+          usage: { inputTokens: 7, outputTokens: 8 },
+          webhookUrl: null,
+        });
+        expect(updated).toMatchObject({
+          status: 'pending',
+          progress: { step: 2, nodesDone: ['a', 'b'] },
+          usage: { inputTokens: 7, outputTokens: 8 },
+          webhookUrl: null,
+          inputs: job.inputs,
+          createdAt: job.createdAt,
+        });
+        expect(await store.updateJob(job.id, {})).toEqual(updated);
+        expect(await store.updateJob('missing', { maxAttempts: 2 })).toBeUndefined();
+      });
+
+      it('updateJob to a finished status stamps completedAt so retention can find it', async () => {
+        const job = await create();
+        const failed = await store.updateJob(job.id, {
+          status: 'failed',
+          error: { code: 'E_X', message: 'm' },
+        });
+        expect(failed).toMatchObject({ status: 'failed', error: { code: 'E_X', message: 'm' } });
+        expect(failed?.completedAt).toEqual(expect.any(Number));
+        await expectCode(store.updateJob(job.id, { status: 'weird' as JobStatus }), 'E_INVALID_INPUT');
+      });
+    });
+
+    describe('recoverInterrupted', () => {
+      it('resumes jobs left running and fails those that keep crashing the process', async () => {
+        const resumable = await create();
+        const looper = await create({ maxAttempts: 3 });
+        const pending = await create();
+        const finished = await create();
+        await store.claimJob(finished.id);
+        await store.completeJob(finished.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
+        // The looper crashed the process on its first two runs...
+        for (let crash = 0; crash < 2; crash++) {
+          expect(await store.claimJob(looper.id)).toBeDefined();
+          const resumed = await store.recoverInterrupted();
+          expect(resumed.map((j) => j.id)).toEqual([looper.id]);
+        }
+        // ...and now a third time, together with a first-time crash of another job.
+        const firstStart = (await store.claimJob(resumable.id))!.startedAt;
+        expect((await store.claimJob(looper.id))?.attempts).toBe(3);
+
+        const resumed = await store.recoverInterrupted();
+        expect(resumed.map((j) => j.id)).toEqual([resumable.id]);
+        expect(resumed[0]).toMatchObject({ status: 'pending', attempts: 1 });
+
+        const failed = await store.getJob(looper.id);
+        expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'E_CRASH_LOOP' } });
+        expect(failed?.error?.message).toMatch(/crashed the process 3 times/);
+        expect(failed?.completedAt).toEqual(expect.any(Number));
+        expect((await store.getJob(pending.id))?.status).toBe('pending');
+        expect((await store.getJob(finished.id))?.status).toBe('completed');
+
+        // A resumed job is claimable again; attempts count on, the first start is kept.
+        const again = await store.claimJob(resumable.id);
+        expect(again).toMatchObject({ status: 'running', attempts: 2, startedAt: firstStart });
+        expect(await store.recoverInterrupted()).toHaveLength(1);
+        expect(await store.recoverInterrupted()).toEqual([]);
+      });
+
+      it('with maxAttempts 1 a single crash fails the job', async () => {
+        const job = await create({ maxAttempts: 1 });
+        await store.claimJob(job.id);
+        expect(await store.recoverInterrupted()).toEqual([]);
+        expect(await store.getJob(job.id)).toMatchObject({
+          status: 'failed',
+          error: { code: 'E_CRASH_LOOP' },
+        });
+      });
+    });
+
+    describe('listJobs', () => {
+      it('pages through 25 jobs newest first, each exactly once', async () => {
+        const created: Job[] = [];
+        for (let i = 0; i < 25; i++) {
+          created.push(await create());
+          if (i % 6 === 0) await sleep(2); // a mix of equal and distinct createdAt values
+        }
+        const expected = [...created].sort(newestFirst).map((j) => j.id);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listJobs({ limit: 7, ...(cursor === undefined ? {} : { cursor }) });
+          pages++;
+          expect(page.jobs.length).toBeLessThanOrEqual(7);
+          seen.push(...page.jobs.map((j) => j.id));
+          cursor = page.nextCursor;
+          if (pages === 1) await create(); // a newer job never shifts later pages
+        } while (cursor !== undefined && pages < 10);
+        expect(pages).toBe(4);
+        expect(seen).toEqual(expected);
+      });
+
+      it('gives no cursor when the last page is exactly full', async () => {
+        for (let i = 0; i < 10; i++) await create();
+        const first = await store.listJobs({ limit: 5 });
+        expect(first.jobs).toHaveLength(5);
+        const second = await store.listJobs({ limit: 5, cursor: first.nextCursor! });
+        expect(second.jobs).toHaveLength(5);
+        expect(second.nextCursor).toBeUndefined();
+        expect(await store.listJobs({ limit: 50 })).toEqual({ jobs: expect.any(Array) });
+      });
+
+      it('filters by status, also across pages', async () => {
+        const running: string[] = [];
+        for (let i = 0; i < 9; i++) {
+          const job = await create();
+          if (i % 2 === 0) {
+            await store.claimJob(job.id);
+            running.push(job.id);
+          }
+        }
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listJobs({ status: 'running', limit: 2, ...(cursor ? { cursor } : {}) });
+          for (const job of page.jobs) expect(job.status).toBe('running');
+          seen.push(...page.jobs.map((j) => j.id));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        expect([...seen].sort()).toEqual([...running].sort());
+        expect((await store.listJobs({ status: 'failed', limit: 10 })).jobs).toEqual([]);
+      });
+
+      it('returns an empty page for an empty store and rejects bad limits and cursors', async () => {
+        expect(await store.listJobs({ limit: 10 })).toEqual({ jobs: [] });
+        await expectCode(store.listJobs({ limit: 0 }), 'E_INVALID_INPUT');
+        await expectCode(store.listJobs({ limit: 1.5 }), 'E_INVALID_INPUT');
+        const error = await expectCode(
+          store.listJobs({ limit: 10, cursor: 'not-a-cursor' }),
+          'E_INVALID_INPUT',
+        );
+        expect(error.message).toMatch(/cursor/);
+        await expectCode(store.listJobs({ limit: 10, status: 'bogus' as JobStatus }), 'E_INVALID_INPUT');
+      });
+    });
+
+    describe('countByStatus', () => {
+      it('counts every status, zero included', async () => {
+        expect(await store.countByStatus()).toEqual({
+          pending: 0,
+          running: 0,
+          completed: 0,
+          failed: 0,
+          cancelled: 0,
+        });
+        const a = await create();
+        const b = await create();
+        await create();
+        await store.claimJob(a.id);
+        await store.cancelJob(b.id);
+        expect(await store.countByStatus()).toEqual({
+          pending: 1,
+          running: 1,
+          completed: 0,
+          failed: 0,
+          cancelled: 1,
+        });
+      });
+    });
+
+    describe('checkpoints', () => {
+      const checkpoint = (step: number, completed: string[]) => ({
+        runId: 'r1',
+        step,
+        state: { topic: 'AI', notes: `after ${step}` },
+        completed,
+        pending: [],
+        usage: { inputTokens: step, outputTokens: step },
+        elapsedMs: 10 * step,
+      });
+
+      it('keeps the latest checkpoint per job and updates progress from it', async () => {
+        const job = await create();
+        const other = await create();
+        expect(await store.getCheckpoint(job.id)).toBeUndefined();
+        await store.saveCheckpoint(job.id, checkpoint(1, ['plan']));
+        await store.saveCheckpoint(job.id, checkpoint(2, ['plan', 'write']));
+        await store.saveCheckpoint(other.id, checkpoint(1, ['solo']));
+        const saved = await store.getCheckpoint(job.id);
+        expect(saved).toMatchObject({ jobId: job.id, step: 2, checkpoint: checkpoint(2, ['plan', 'write']) });
+        expect(saved?.savedAt).toEqual(expect.any(Number));
+        expect((await store.getJob(job.id))?.progress).toEqual({ step: 2, nodesDone: ['plan', 'write'] });
+        expect((await store.getCheckpoint(other.id))?.checkpoint).toEqual(checkpoint(1, ['solo']));
+      });
+
+      it('rejects checkpoints for unknown jobs and non-objects', async () => {
+        await expectCode(store.saveCheckpoint('missing', checkpoint(1, ['a'])), 'E_NOT_FOUND');
+        expect(await store.getCheckpoint('missing')).toBeUndefined();
+        const job = await create();
+        await expectCode(store.saveCheckpoint(job.id, 'nope'), 'E_INVALID_INPUT');
+        await expectCode(store.saveCheckpoint(job.id, null), 'E_INVALID_INPUT');
+        expect(await store.getCheckpoint(job.id)).toBeUndefined();
+      });
+    });
+
+    describe('events', () => {
+      it('numbers events per job from 1, in order, and replays after a seq', async () => {
+        const job = await create();
+        const other = await create();
+        const first = await store.appendEvent(job.id, { type: 'run-start', at: 1 });
+        expect(first).toEqual({ jobId: job.id, seq: 1, event: { type: 'run-start', at: 1 } });
+        const batch = await store.appendEvents(job.id, [
+          { type: 'node-start', at: 2, nodeId: 'a' } as never,
+          { type: 'node-end', at: 3, nodeId: 'a', writes: { x: [1] } } as never,
+          { type: 'run-end', at: 4 },
+        ]);
+        expect(batch.map((e) => e.seq)).toEqual([2, 3, 4]);
+        expect((await store.appendEvent(other.id, { type: 'run-start', at: 9 })).seq).toBe(1);
+
+        const all = await store.listEvents(job.id);
+        expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect(all.map((e) => e.event.type)).toEqual(['run-start', 'node-start', 'node-end', 'run-end']);
+        expect(all[2]?.event).toEqual({ type: 'node-end', at: 3, nodeId: 'a', writes: { x: [1] } });
+        expect((await store.listEvents(job.id, 2)).map((e) => e.seq)).toEqual([3, 4]);
+        expect((await store.listEvents(job.id, 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
+        expect(await store.listEvents(job.id, 4)).toEqual([]);
+        expect(await store.listEvents('missing')).toEqual([]);
+        expect(await store.appendEvents(job.id, [])).toEqual([]);
+      });
+
+      it('keeps seqs unique under concurrent appends', async () => {
+        const job = await create();
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.appendEvents(job.id, [
+              { type: 'e', at: i },
+              { type: 'e', at: i },
+            ]),
+          ),
+        );
+        const seqs = (await store.listEvents(job.id)).map((e) => e.seq);
+        expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      });
+
+      it('rejects events for unknown jobs and malformed events, writing nothing', async () => {
+        await expectCode(store.appendEvent('missing', { type: 'x', at: 1 }), 'E_NOT_FOUND');
+        const job = await create();
+        await expectCode(
+          store.appendEvents(job.id, [
+            { type: 'ok', at: 1 },
+            { type: '', at: 2 },
+          ]),
+          'E_INVALID_INPUT',
+        );
+        await expectCode(store.appendEvent(job.id, { type: 'x', at: 'soon' as never }), 'E_INVALID_INPUT');
+        expect(await store.listEvents(job.id)).toEqual([]);
+      });
+    });
+
+    describe('retention', () => {
+      it('deletes only finished jobs completed before the cut-off, with their checkpoints and events', async () => {
+        const old = await create();
+        const oldFailed = await create();
+        const stillPending = await create();
+        const stillRunning = await create();
+        for (const job of [old, oldFailed, stillRunning]) await store.claimJob(job.id);
+        for (const job of [old, stillRunning, stillPending]) {
+          await store.saveCheckpoint(job.id, { step: 1, completed: ['a'] });
+          await store.appendEvents(job.id, [{ type: 'run-start', at: 1 }]);
+        }
+        await store.completeJob(old.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
+        await store.failJob(oldFailed.id, { code: 'E_X', message: 'x' });
+        await sleep(5);
+        const cutoff = Date.now();
+        await sleep(5);
+        const recent = await create();
+        await store.cancelJob(recent.id);
+
+        expect(await store.deleteFinishedBefore(cutoff)).toBe(2);
+        expect(await store.getJob(old.id)).toBeUndefined();
+        expect(await store.getJob(oldFailed.id)).toBeUndefined();
+        expect(await store.getCheckpoint(old.id)).toBeUndefined();
+        expect(await store.listEvents(old.id)).toEqual([]);
+        for (const job of [stillPending, stillRunning, recent])
+          expect(await store.getJob(job.id)).toBeDefined();
+        expect(await store.getCheckpoint(stillRunning.id)).toBeDefined();
+        expect(await store.listEvents(stillPending.id)).toHaveLength(1);
+        expect(await store.deleteFinishedBefore(cutoff)).toBe(0);
+        // A deleted job's id and idempotency key are free again.
+        expect((await store.createJob({ id: old.id, workflow: 'wf', inputs: {} })).created).toBe(true);
+        expect(await store.listEvents(old.id)).toEqual([]);
+      });
+    });
+
+    describe('spans', () => {
+      it('saves, upserts and lists spans of a trace in start order', async () => {
+        await store.saveSpans([
+          span({ spanId: 'child', parentSpanId: 'root', name: 'node a', startMs: 120, endMs: 150 }),
+          span({
+            spanId: 'root',
+            name: 'workflow wf',
+            startMs: 100,
+            endMs: 300,
+            attributes: { 'gen_ai.x': 1 },
+            jobId: 'j9',
+          }),
+          span({ traceId: 't2', spanId: 'x', startMs: 50 }),
+        ]);
+        await store.saveSpans([
+          span({
+            spanId: 'child',
+            parentSpanId: 'root',
+            name: 'node a',
+            startMs: 120,
+            endMs: 160,
+            status: 'error',
+          }),
+        ]);
+        const spans = await store.listSpans('t1');
+        expect(spans).toEqual([
+          {
+            traceId: 't1',
+            spanId: 'root',
+            name: 'workflow wf',
+            startMs: 100,
+            endMs: 300,
+            status: 'ok',
+            attributes: { 'gen_ai.x': 1 },
+            jobId: 'j9',
+          },
+          {
+            traceId: 't1',
+            spanId: 'child',
+            parentSpanId: 'root',
+            name: 'node a',
+            startMs: 120,
+            endMs: 160,
+            status: 'error',
+            attributes: {},
+          },
+        ]);
+        expect(await store.listSpans('none')).toEqual([]);
+      });
+
+      it('lists trace summaries newest first with a cursor', async () => {
+        await store.saveSpans([
+          span({ traceId: 'a', spanId: 'r', name: 'wf a', startMs: 10, endMs: 40, jobId: 'ja' }),
+          span({
+            traceId: 'a',
+            spanId: 'c',
+            parentSpanId: 'r',
+            name: 'child',
+            startMs: 5,
+            endMs: 20,
+            status: 'error',
+          }),
+          span({ traceId: 'b', spanId: 'r', name: 'wf b', startMs: 30, endMs: 35 }),
+          span({ traceId: 'c', spanId: 'r', name: 'wf c', startMs: 20, endMs: 25, status: 'unset' }),
+        ]);
+        const first = await store.listTraces({ limit: 2 });
+        expect(first.traces.map((t) => t.traceId)).toEqual(['b', 'c']);
+        const second = await store.listTraces({ limit: 2, cursor: first.nextCursor! });
+        expect(second.nextCursor).toBeUndefined();
+        expect(second.traces).toEqual([
+          { traceId: 'a', name: 'wf a', startMs: 5, endMs: 40, spanCount: 2, status: 'error', jobId: 'ja' },
+        ]);
+        expect(first.traces[1]).toMatchObject({ status: 'unset', spanCount: 1, jobId: null });
+        await expectCode(store.listTraces({ limit: 2, cursor: '%%%' }), 'E_INVALID_INPUT');
+      });
+    });
+
+    describe('health and lifecycle', () => {
+      it('is healthy while open; after close it reports why and every call fails with E_STORE', async () => {
+        expect(await store.health()).toEqual({ ok: true });
+        await store.close();
+        await store.close(); // idempotent
+        const health = await store.health();
+        expect(health.ok).toBe(false);
+        expect(health.reason).toMatch(/closed/);
+        await expectCode(store.getJob('x'), 'E_STORE');
+        await expectCode(store.createJob({ id: 'x', workflow: 'wf', inputs: {} }), 'E_STORE');
+      });
+
+      it('keeps committed data across close and reopen', async (ctx) => {
+        if (fixture.reopen === undefined) return ctx.skip();
+        const job = await create({ idempotencyKey: 'durable' });
+        await store.claimJob(job.id);
+        await store.saveCheckpoint(job.id, { step: 1, completed: ['a'], state: { v: 1 } });
+        await store.appendEvents(job.id, [
+          { type: 'run-start', at: 1 },
+          { type: 'node-end', at: 2 },
+        ]);
+        await store.saveSpans([span({ traceId: 'dur', spanId: 'r', jobId: job.id })]);
+        await store.close();
+
+        const reopened = await fixture.reopen();
+        try {
+          expect(await reopened.getJob(job.id)).toMatchObject({
+            status: 'running',
+            attempts: 1,
+            progress: { step: 1 },
+          });
+          expect((await reopened.getCheckpoint(job.id))?.checkpoint).toEqual({
+            step: 1,
+            completed: ['a'],
+            state: { v: 1 },
+          });
+          expect((await reopened.listEvents(job.id)).map((e) => e.event.type)).toEqual([
+            'run-start',
+            'node-end',
+          ]);
+          expect((await reopened.appendEvent(job.id, { type: 'run-end', at: 3 })).seq).toBe(3);
+          expect(
+            (await reopened.createJob({ id: 'new', workflow: 'wf', inputs: {}, idempotencyKey: 'durable' }))
+              .job.id,
+          ).toBe(job.id);
+          expect(await reopened.listSpans('dur')).toHaveLength(1);
+          expect((await reopened.recoverInterrupted()).map((j) => j.id)).toEqual([job.id]);
+        } finally {
+          await reopened.close();
+        }
+      });
+    });
+  });
+}
+
+const zeroUsage = { inputTokens: 0, outputTokens: 0 };
+
+const span = (over: Partial<SpanRecord>): SpanRecord => ({
+  traceId: 't1',
+  spanId: 's1',
+  name: 'run',
+  startMs: 100,
+  endMs: 200,
+  status: 'ok',
+  attributes: {},
+  ...over,
+});

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AgentcrateError } from '../../src/errors.js';
+import { createSqliteStore } from '../../src/store/index.js';
+import { runStoreContract } from './contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'agentcrate-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshPath = () => join(root, `case-${++n}`, 'jobs.db');
+
+runStoreContract('sqlite file', async () => {
+  const path = freshPath();
+  const store = await createSqliteStore(path);
+  return {
+    store,
+    reopen: () => createSqliteStore(path),
+    cleanup: async () => {
+      await store.close();
+    },
+  };
+});
+
+runStoreContract('sqlite :memory:', async () => {
+  const store = await createSqliteStore(':memory:');
+  return { store, cleanup: () => store.close() };
+});
+
+async function openError(path: string): Promise<AgentcrateError> {
+  const error = await createSqliteStore(path).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AgentcrateError);
+  expect((error as AgentcrateError).code).toBe('E_STORE');
+  return error as AgentcrateError;
+}
+
+describe('createSqliteStore (SQLite specifics)', () => {
+  it('creates missing parent directories and sets up WAL and the schema version', async () => {
+    const path = join(root, 'deep', 'er', 'agentcrate.db');
+    const store = await createSqliteStore(path);
+    await store.createJob({ id: 'j', workflow: 'wf', inputs: {} });
+    const peek = new DatabaseSync(path);
+    try {
+      expect(peek.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      expect(peek.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+      // A second connection sees the committed row while the store is still open (WAL).
+      expect(peek.prepare('SELECT id FROM jobs').all()).toEqual([{ id: 'j' }]);
+    } finally {
+      peek.close();
+      await store.close();
+    }
+  });
+
+  it('fails clearly, naming the path, when the directory cannot be created', async () => {
+    const blocker = join(root, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const path = join(blocker, 'sub', 'jobs.db');
+    const error = await openError(path);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/writable directory/);
+  });
+
+  it('fails clearly when the path is a directory', async () => {
+    const path = mkdtempSync(join(root, 'dir-'));
+    const error = await openError(path);
+    expect(error.message).toContain(path);
+  });
+
+  it('fails clearly on a file that is not a SQLite database', async () => {
+    const path = join(root, 'garbage.db');
+    writeFileSync(path, 'this is definitely not a sqlite file '.repeat(200));
+    const error = await openError(path);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/not a SQLite database or is corrupt/);
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    const path = join(root, 'future.db');
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA user_version = 99');
+    db.close();
+    const error = await openError(path);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/schema version 99/);
+  });
+
+  it('rejects an empty path', async () => {
+    await openError('  ');
+  });
+
+  it('reopens an existing file without re-running migrations', async () => {
+    const path = freshPath();
+    const first = await createSqliteStore(path);
+    await first.createJob({ id: 'keep', workflow: 'wf', inputs: { a: 1 } });
+    await first.close();
+    const second = await createSqliteStore(path);
+    expect((await second.getJob('keep'))?.inputs).toEqual({ a: 1 });
+    await second.close();
+  });
+
+  it('two connections on one file never claim the same job twice', async () => {
+    const path = freshPath();
+    const a = await createSqliteStore(path);
+    const b = await createSqliteStore(path);
+    try {
+      for (let i = 0; i < 20; i++) await a.createJob({ id: `j${i}`, workflow: 'wf', inputs: {} });
+      const claimed: string[] = [];
+      for (let i = 0; i < 15; i++) {
+        for (const store of [a, b]) {
+          const job = await store.claimNextPending();
+          if (job) claimed.push(job.id);
+        }
+      }
+      expect(claimed).toHaveLength(20);
+      expect(new Set(claimed).size).toBe(20);
+      expect(await b.claimJob('j0')).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('uses the injected clock for timestamps', async () => {
+    let now = 1_000;
+    const store = await createSqliteStore(':memory:', { now: () => now });
+    const { job } = await store.createJob({ id: 'c', workflow: 'wf', inputs: {} });
+    expect(job.createdAt).toBe(1_000);
+    now = 2_000;
+    expect((await store.claimJob('c'))?.startedAt).toBe(2_000);
+    now = 3_500;
+    expect(
+      (
+        await store.completeJob('c', {
+          outputs: {},
+          executionTimeMs: 1500,
+          usage: { inputTokens: 0, outputTokens: 0 },
+        })
+      )?.completedAt,
+    ).toBe(3_500);
+    expect(await store.deleteFinishedBefore(3_500)).toBe(0);
+    expect(await store.deleteFinishedBefore(3_501)).toBe(1);
+    await store.close();
+  });
+});
