@@ -1,7 +1,8 @@
 /**
  * Store throughput for the per-run sequence the server performs: create + claim + one
  * checkpoint + a few events + complete. Run with `node_modules/.bin/node bench/store.ts
- * [runs] [concurrency]` (Node 24 strips the types itself; no build needed).
+ * [runs] [concurrency] [--inline-checkpoint]` (Node 24 strips the types itself; no build
+ * needed). `--inline-checkpoint` turns off the background WAL checkpointer, for comparison.
  *
  * Prints runs/s against a real file (WAL) in a temp dir, issuing runs `concurrency` at a
  * time like the server's c=50 load; the target is well above 5,000 runs/s.
@@ -28,10 +29,12 @@ registerHooks({
 
 const { createSqliteStore } = await import('../src/store/index.js');
 
-const runs = Number(process.argv[2] ?? 5000);
-const concurrency = Number(process.argv[3] ?? 50);
+const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const inlineCheckpoint = process.argv.includes('--inline-checkpoint');
+const runs = Number(args[0] ?? 5000);
+const concurrency = Number(args[1] ?? 50);
 const dir = mkdtempSync(join(tmpdir(), 'agentcrate-bench-store-'));
-const store = await createSqliteStore(join(dir, 'bench.db'));
+const store = await createSqliteStore(join(dir, 'bench.db'), { backgroundCheckpoint: !inlineCheckpoint });
 
 const inputs = { topic: 'the history of containers', audience: 'engineers', depth: 3 };
 
@@ -78,9 +81,11 @@ try {
   const seconds = (performance.now() - started) / 1000;
 
   const counts = await store.countByStatus();
-  if (counts.completed !== runs + 200) throw new Error(`expected ${runs + 200} completed, got ${counts.completed}`);
+  if (counts.completed !== runs + 200)
+    throw new Error(`expected ${runs + 200} completed, got ${counts.completed}`);
   console.log(
-    `store: ${runs} runs (create + claim + checkpoint + 4 events + complete) at c=${concurrency}: ` +
+    `store: ${runs} runs (create + claim + checkpoint + 4 events + complete) at c=${concurrency}` +
+      `${inlineCheckpoint ? ', inline checkpoints' : ''}: ` +
       `${Math.round(runs / seconds)} runs/s (${((seconds * 1e6) / runs).toFixed(0)} µs/run)`,
   );
 } finally {

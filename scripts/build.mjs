@@ -2,6 +2,7 @@
 // Type errors fail the typecheck step in CI, not the build: dist/ is emitted regardless.
 import { spawnSync } from 'node:child_process';
 import { rmSync, utimesSync } from 'node:fs';
+
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -13,7 +14,8 @@ try {
   process.exit(0);
 }
 const root = new URL('..', import.meta.url);
-rmSync(new URL('dist', root), { recursive: true, force: true });
+// Only `--clean` empties dist/ first: tests running in parallel may be executing from it.
+if (process.argv.includes('--clean')) rmSync(new URL('dist', root), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
 const now = new Date();
 try {

@@ -6,6 +6,8 @@
  */
 export type ErrorCode =
   | 'E_USAGE'
+  /** An HTTP request the server cannot read: malformed JSON, bad query parameters (HTTP 400). */
+  | 'E_BAD_REQUEST'
   | 'E_IO'
   | 'E_FILE_TYPE'
   | 'E_YAML'

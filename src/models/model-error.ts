@@ -16,10 +16,8 @@ export function modelError(
   const what = status !== undefined ? `HTTP ${status}: ${providerMessage(error)}` : providerMessage(error);
   const tries = context.attempts > 1 ? ` (gave up after ${context.attempts} attempts)` : '';
   const hint = status === 401 || status === 403 ? ' — check the API key for this provider' : '';
-  const message = redact(
-    `model call for node '${context.nodeId}' failed (${where}): ${what}${tries}${hint}`,
-    context.secrets,
-  );
+  // The engine prefixes the node id; details.nodeId keeps it for other callers.
+  const message = redact(`model call failed (${where}): ${what}${tries}${hint}`, context.secrets);
   const details: Record<string, unknown> = {
     nodeId: context.nodeId,
     provider: context.llm.provider,

@@ -7,6 +7,7 @@ import { AgentcrateError, type ErrorCode, isAgentcrateError } from '../errors.js
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> & Record<string, number | undefined> = {
   E_USAGE: 400,
+  E_BAD_REQUEST: 400,
   E_YAML: 400,
   E_FILE_TYPE: 400,
   E_UNAUTHORIZED: 401,

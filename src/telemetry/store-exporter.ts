@@ -3,11 +3,21 @@
  * no sidecar. Put it behind a BatchSpanProcessor (createTracePipeline does): one store
  * transaction per batch, never one per span, and never on the run's path.
  */
-import { type ExportResult, ExportResultCode, hrTimeToMilliseconds } from '@opentelemetry/core';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { type HrTime, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { SpanRecord, SpanStatus, Store } from '../store/types.js';
 import { ATTR } from './attributes.js';
+
+type ExportCallback = Parameters<SpanExporter['export']>[1];
+type ExportResult = Parameters<ExportCallback>[0];
+
+/** `ExportResultCode` of @opentelemetry/core (SUCCESS = 0, FAILED = 1), without depending on it. */
+const SUCCESS = 0 as ExportResult['code'];
+const FAILED = 1 as ExportResult['code'];
+
+function ms(time: HrTime): number {
+  return time[0] * 1000 + time[1] / 1_000_000;
+}
 
 function status(code: SpanStatusCode): SpanStatus {
   return code === SpanStatusCode.ERROR ? 'error' : code === SpanStatusCode.OK ? 'ok' : 'unset';
@@ -21,7 +31,7 @@ export function toSpanRecord(span: ReadableSpan): SpanRecord {
   if (span.events.length > 0) {
     attributes['otel.events'] = span.events.map((e) => ({
       name: e.name,
-      timeMs: hrTimeToMilliseconds(e.time),
+      timeMs: ms(e.time),
       ...(e.attributes ? { attributes: e.attributes } : {}),
     }));
   }
@@ -32,8 +42,8 @@ export function toSpanRecord(span: ReadableSpan): SpanRecord {
     spanId: ctx.spanId,
     ...(parent ? { parentSpanId: parent } : {}),
     name: span.name,
-    startMs: hrTimeToMilliseconds(span.startTime),
-    endMs: hrTimeToMilliseconds(span.endTime),
+    startMs: ms(span.startTime),
+    endMs: ms(span.endTime),
     status: status(span.status.code),
     attributes,
     ...(typeof jobId === 'string' ? { jobId } : {}),
@@ -53,16 +63,16 @@ export class StoreSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (this.#shutdown) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('the store span exporter is shut down') });
+      resultCallback({ code: FAILED, error: new Error('the store span exporter is shut down') });
       return;
     }
     const write = this.#store
       .saveSpans(spans.map(toSpanRecord))
       .then(
-        () => resultCallback({ code: ExportResultCode.SUCCESS }),
+        () => resultCallback({ code: SUCCESS }),
         (error: unknown) => {
           this.#onError?.(error);
-          resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+          resultCallback({ code: FAILED, error: error instanceof Error ? error : new Error(String(error)) });
         },
       )
       .finally(() => this.#pending.delete(write));

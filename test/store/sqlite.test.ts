@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -10,6 +10,7 @@ import { runStoreContract } from './contract.js';
 const root = mkdtempSync(join(tmpdir(), 'agentcrate-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const freshPath = () => join(root, `case-${++n}`, 'jobs.db');
 
 runStoreContract('sqlite file', async () => {
@@ -123,6 +124,27 @@ describe('createSqliteStore (SQLite specifics)', () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it('folds the WAL back into the database file in the background', async () => {
+    const path = freshPath();
+    const store = await createSqliteStore(path);
+    try {
+      const before = statSync(path).size;
+      const inputs = { blob: 'x'.repeat(2000) };
+      // ~500 pages: far below the inline auto-checkpoint threshold, so only the worker moves them.
+      await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => store.createJob({ id: `w${i}`, workflow: 'wf', inputs })),
+      );
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(1_000_000);
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size < before + 1_000_000 && Date.now() < deadline) await sleep(50);
+      expect(statSync(path).size).toBeGreaterThan(before + 1_000_000);
+    } finally {
+      await store.close();
+    }
+    // The last connection to close removes the WAL.
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it('uses the injected clock for timestamps', async () => {

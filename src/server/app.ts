@@ -1,0 +1,256 @@
+/**
+ * `createApp`: the whole HTTP API as a Hono app, with no socket. Tests drive it through
+ * `app.request()`; `serve.ts` puts it on @hono/node-server. Everything per workflow (plan,
+ * OpenAPI document, schema, docs page) is built here once, never per request.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Workflow } from '../config/types.js';
+import { compile, type Plan } from '../engine/index.js';
+import { AgentcrateError } from '../errors.js';
+import type { ModelClient } from '../models/types.js';
+import type { Store } from '../store/index.js';
+import { createToolRegistry } from '../tools/index.js';
+import type { ToolRegistry } from '../tools/types.js';
+import { createKeyCheck, presentedToken } from './auth.js';
+import type { App, AppEnv, ServerContext } from './context.js';
+import { docsPage } from './docs-page.js';
+import { errorResponse, toHttpError } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { openApiDocument, schemaDocument } from './openapi.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerMetaRoutes } from './routes/meta.js';
+import { registerRunRoutes } from './routes/run.js';
+import { JobRunner } from './runner.js';
+import { AGENTCRATE_VERSION } from './version.js';
+import type { WebhookOptions } from './webhook.js';
+
+export const DEFAULTS = {
+  timeoutSeconds: 30,
+  maxTimeoutSeconds: 300,
+  maxConcurrentRuns: 32,
+  queueSize: 1000,
+  jobTtlSeconds: 7 * 24 * 3600,
+  bodyLimitBytes: 1024 * 1024,
+  shutdownGraceMs: 25_000,
+} as const;
+
+export interface AppOptions {
+  workflow: Workflow;
+  /** Reuse an already compiled plan (else compiled here, once). */
+  plan?: Plan;
+  store: Store;
+  models: ModelClient;
+  tools?: ToolRegistry;
+  /** Environment for tools and credential checks (default process.env). */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutSeconds?: number;
+  maxTimeoutSeconds?: number;
+  maxConcurrentRuns?: number;
+  queueSize?: number;
+  /** Finished jobs are deleted after this long; 0 keeps them. */
+  jobTtlSeconds?: number;
+  cleanupIntervalMs?: number;
+  /** When non-empty, every route but /health, /ready and /docs needs one of these keys. */
+  apiKeys?: readonly string[];
+  bodyLimitBytes?: number;
+  /** Secret defaults to AGENTCRATE_WEBHOOK_SECRET. */
+  webhook?: WebhookOptions;
+  logger?: Logger;
+  /** One log line per request (debug-level cost is paid only when this is on). */
+  logRequests?: boolean;
+  /** How long `close()` lets running jobs finish before parking them. */
+  shutdownGraceMs?: number;
+  /** Close the store in `close()` (default true). */
+  closeStore?: boolean;
+  /** Mounts more routes (traces, UI) behind the same middleware (request id, auth, errors). */
+  extraRoutes?: (app: App, ctx: ServerContext) => void;
+  newId?: () => string;
+}
+
+export interface CreatedApp {
+  app: App;
+  runner: JobRunner;
+  metrics: Metrics;
+  context: ServerContext;
+  /** Resumes jobs a previous process left and starts retention cleanup. */
+  start(): Promise<{ recovered: number; queued: number }>;
+  /** Stop accepting runs, let running ones finish within the grace period, park the rest, close the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const OPEN_PATHS = new Set(['/health', '/ready', '/docs']);
+
+export function createApp(options: AppOptions): CreatedApp {
+  const env = options.env ?? process.env;
+  const workflow = options.workflow;
+  const plan = options.plan ?? compile(workflow);
+  const logger = options.logger ?? silentLogger;
+  const metrics = new Metrics();
+  const positive = (value: number | undefined, fallback: number, name: string): number => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v < 0) {
+      throw new AgentcrateError('E_USAGE', `${name} must be a number ≥ 0, got ${String(value)}`);
+    }
+    return v;
+  };
+  const maxConcurrentRuns = Math.max(1, Math.floor(positive(options.maxConcurrentRuns, DEFAULTS.maxConcurrentRuns, 'max concurrent runs')));
+  const runner = new JobRunner({
+    store: options.store,
+    plan,
+    deps: {
+      models: options.models,
+      tools: options.tools ?? createToolRegistry(),
+      env,
+      cwd: options.cwd ?? process.cwd(),
+    },
+    metrics,
+    logger,
+    maxConcurrentRuns,
+    queueSize: Math.floor(positive(options.queueSize, DEFAULTS.queueSize, 'queue size')),
+    jobTtlSeconds: positive(options.jobTtlSeconds, DEFAULTS.jobTtlSeconds, 'job TTL'),
+    ...(options.cleanupIntervalMs !== undefined ? { cleanupIntervalMs: options.cleanupIntervalMs } : {}),
+    webhook: {
+      ...options.webhook,
+      ...(options.webhook?.secret === undefined && env.AGENTCRATE_WEBHOOK_SECRET
+        ? { secret: env.AGENTCRATE_WEBHOOK_SECRET }
+        : {}),
+    },
+    ...(options.newId ? { newId: options.newId } : {}),
+  });
+
+  const timeoutSeconds = positive(options.timeoutSeconds, DEFAULTS.timeoutSeconds, 'timeout');
+  const context: ServerContext = {
+    workflow,
+    plan,
+    store: options.store,
+    runner,
+    metrics,
+    logger,
+    models: options.models,
+    env,
+    timeoutSeconds,
+    maxTimeoutSeconds: Math.max(timeoutSeconds, positive(options.maxTimeoutSeconds, DEFAULTS.maxTimeoutSeconds, 'max timeout')),
+    bodyLimitBytes: Math.floor(positive(options.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 'body limit')),
+    documents: {
+      openapi: JSON.stringify(openApiDocument(workflow)),
+      schema: JSON.stringify(schemaDocument(workflow)),
+      docs: docsPage(workflow.flow.name),
+      root: JSON.stringify({
+        name: 'agentcrate',
+        version: AGENTCRATE_VERSION,
+        workflow: {
+          name: workflow.flow.name,
+          description: workflow.flow.description ?? null,
+          version: workflow.flow.version ?? null,
+        },
+        links: {
+          run: '/run',
+          status: '/status/{job_id}',
+          jobs: '/jobs',
+          events: '/jobs/{job_id}/events',
+          schema: '/schema',
+          openapi: '/openapi.json',
+          docs: '/docs',
+          health: '/health',
+          ready: '/ready',
+          metrics: '/metrics',
+        },
+      }),
+    },
+  };
+
+  const app: App = new Hono<AppEnv>();
+  const logRequests = options.logRequests === true;
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    metrics.httpRequests += 1;
+    const started = logRequests ? performance.now() : 0;
+    await next();
+    try {
+      c.res.headers.set('X-Request-Id', requestId);
+    } catch {
+      // immutable headers (a proxied response): the id is still in the log line
+    }
+    if (logRequests) {
+      logger.info(
+        {
+          reqId: requestId,
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  });
+
+  const keys = (options.apiKeys ?? []).filter((k) => k.trim() !== '');
+  if (keys.length > 0) {
+    const check = createKeyCheck(keys);
+    app.use('*', async (c, next) => {
+      if (OPEN_PATHS.has(c.req.path)) return next();
+      if (!check(presentedToken(c.req.header('authorization'), c.req.header('x-api-key')))) {
+        return errorResponse(
+          new AgentcrateError(
+            'E_UNAUTHORIZED',
+            'missing or invalid API key; send it as "Authorization: Bearer <key>"',
+          ),
+          { 'WWW-Authenticate': 'Bearer' },
+        );
+      }
+      return next();
+    });
+  }
+
+  registerMetaRoutes(app, context);
+  registerRunRoutes(app, context);
+  registerJobRoutes(app, context);
+  options.extraRoutes?.(app, context);
+
+  app.notFound((c) =>
+    errorResponse(
+      new AgentcrateError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`, {
+        details: { method: c.req.method, path: c.req.path },
+      }),
+    ),
+  );
+  app.onError((error, c) => {
+    const err = toHttpError(error);
+    if (err.code === 'E_INTERNAL' || err.code === 'E_STORE') {
+      logger.error(
+        { reqId: c.get('requestId'), code: err.code, err: (err.cause as Error | undefined)?.message ?? err.message },
+        'request failed',
+      );
+    }
+    const headers: Record<string, string> = {};
+    if (err.code === 'E_QUEUE_FULL') {
+      headers['Retry-After'] = String(err.details?.retryAfterSeconds ?? 1);
+    }
+    if (err.code === 'E_UNAVAILABLE') headers['Retry-After'] = '5';
+    return errorResponse(err, headers);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    runner,
+    metrics,
+    context,
+    start: () => runner.start(),
+    close(graceMs = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs) {
+      closing ??= (async () => {
+        await runner.shutdown(graceMs);
+        if (options.closeStore !== false) await options.store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** The server room: the Hono app factory, the job runner and the socket server. */
+export { type AppOptions, type CreatedApp, createApp, DEFAULTS } from './app.js';
+export { createKeyCheck, parseApiKeys, presentedToken } from './auth.js';
+export type { App, AppEnv, ServerContext } from './context.js';
+export { errorBody, errorResponse, httpStatusFor, toHttpError } from './errors.js';
+export { type JobStatusView, jobStatusView, statusPath } from './job-view.js';
+export { createLogger, type Logger, scrub, secretValues, silentLogger } from './logger.js';
+export { Metrics } from './metrics.js';
+export { exampleInput, inputsSchema, openApiDocument, outputsSchema, schemaDocument } from './openapi.js';
+export { type JobStreamItem, JobRunner, type SubmitInput, type SubmitResult } from './runner.js';
+export { type RunningServer, type ServeOptions, startServer } from './serve.js';
+export { AGENTCRATE_VERSION } from './version.js';
+export { checkWebhookUrl, deliverWebhook, SIGNATURE_HEADER, signBody, type WebhookResult } from './webhook.js';

@@ -1,0 +1,144 @@
+/**
+ * `startServer`: load and check the workflow, open the store, resume interrupted jobs, then
+ * bind the port — in that order, so an invalid workflow or an unusable store is refused
+ * before anything listens. Prints nothing: it returns what the caller (CLI, entry) reports.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { loadWorkflowFile } from '../config/index.js';
+import type { Diagnostic, Workflow } from '../config/types.js';
+import { compile } from '../engine/index.js';
+import { AgentcrateError } from '../errors.js';
+import { createModelClient } from '../models/index.js';
+import type { LlmOverride, ModelClient } from '../models/types.js';
+import { createSqliteStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { type AppOptions, type CreatedApp, createApp, DEFAULTS } from './app.js';
+import type { Logger } from './logger.js';
+
+export interface ServeOptions
+  extends Omit<AppOptions, 'workflow' | 'store' | 'models' | 'plan' | 'closeStore'> {
+  workflowFile?: string;
+  workflow?: Workflow;
+  port?: number;
+  host?: string;
+  /** SQLite file (default ./agentcrate.db); `:memory:` for a throwaway store. */
+  storePath?: string;
+  /** Use this store instead of opening `storePath` (it is closed on close()). */
+  store?: Store;
+  dryRun?: boolean;
+  override?: LlmOverride;
+  /** Replaces the model client built from env/override/dryRun (tests). */
+  models?: ModelClient;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8000 */
+  url: string;
+  port: number;
+  host: string;
+  workflow: Workflow;
+  /** Jobs resumed from the previous process, and all queued at start. */
+  recovered: { recovered: number; queued: number };
+  /** Warnings from loading the workflow (the caller shows them). */
+  warnings: Diagnostic[];
+  app: CreatedApp;
+  /** Graceful stop: 503 for new runs, running jobs finish within the grace or are parked, store closed. */
+  close(graceMs?: number): Promise<void>;
+}
+
+async function loadWorkflow(options: ServeOptions): Promise<{ workflow: Workflow; warnings: Diagnostic[] }> {
+  if (options.workflow) return { workflow: options.workflow, warnings: [] };
+  if (!options.workflowFile) {
+    throw new AgentcrateError('E_USAGE', 'no workflow to serve: pass a workflow file (agentcrate serve <file>)');
+  }
+  const result = await loadWorkflowFile(options.workflowFile);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (!result.workflow) {
+    const lines = errors.map((d) => `  - ${d.file ?? options.workflowFile}${d.line ? `:${d.line}:${d.column ?? 1}` : ''} ${d.path}: ${d.message}`);
+    throw new AgentcrateError(
+      'E_INVALID_WORKFLOW',
+      `${options.workflowFile} is not a valid workflow (${errors.length} error${errors.length === 1 ? '' : 's'}); the server was not started:\n${lines.join('\n')}`,
+      { details: { diagnostics: result.diagnostics } },
+    );
+  }
+  return { workflow: result.workflow, warnings: result.diagnostics.filter((d) => d.severity === 'warning') };
+}
+
+function checkPort(port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AgentcrateError('E_USAGE', `port must be a whole number from 0 to 65535, got ${String(port)}`);
+  }
+  return port;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { workflow, warnings } = await loadWorkflow(options);
+  const plan = compile(workflow);
+  const port = checkPort(options.port ?? 8000);
+  const host = options.host ?? '127.0.0.1';
+  const env = options.env ?? process.env;
+  const models =
+    options.models ??
+    createModelClient({ env, ...(options.override ? { override: options.override } : {}), dryRun: options.dryRun === true });
+  const store = options.store ?? (await createSqliteStore(options.storePath ?? './agentcrate.db'));
+
+  let created: CreatedApp;
+  try {
+    created = createApp({ ...options, workflow, plan, store, models, env });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const recovered = await created.start();
+
+  let server: ServerType;
+  let address: AddressInfo;
+  try {
+    ({ server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
+      const s = serve({ fetch: created.app.fetch, port, hostname: host }, (info) => resolve({ server: s, address: info }));
+      s.once('error', reject);
+    }));
+  } catch (error) {
+    await created.close(0);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? `port ${port} is already in use on ${host}; stop the other process or pass another --port`
+        : code === 'EACCES'
+          ? `no permission to listen on ${host}:${port}; use a port above 1023`
+          : `cannot listen on ${host}:${port}: ${(error as Error).message}`;
+    throw new AgentcrateError('E_IO', why, { cause: error, details: { host, port } });
+  }
+  // Sockets idle between keep-alive requests must not hold a shutdown open.
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 5000;
+
+  const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    host,
+    workflow,
+    recovered,
+    warnings,
+    app: created,
+    close(graceMs = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs) {
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        await created.close(graceMs);
+        // Whatever is still open now (an SSE reader of a finished job) is cut.
+        const force = setTimeout(() => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        }, 1000);
+        force.unref();
+        await httpClosed;
+        clearTimeout(force);
+      })();
+      return closing;
+    },
+  };
+}
