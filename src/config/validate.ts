@@ -344,7 +344,8 @@ class Validator {
   private unknownNode(path: string, name: string, role: string, isFrom: boolean): void {
     const candidates = [...this.nodes.keys(), isFrom ? START : END];
     const suggestion = suggest(name, candidates);
-    this.r.error('unknown-node', path, `unknown node '${name}' in ${role}${didYouMean(suggestion)}`, { suggestion });
+    const hint = suggestion === undefined ? ` in ${role}; known nodes: ${[...this.nodes.keys()].slice(0, 10).join(', ') || 'none'}` : didYouMean(suggestion);
+    this.r.error('unknown-node', path, `unknown node '${name}'${hint}`, { suggestion });
   }
 
   private fieldOfKind(path: string, name: string, kind: 'bool' | 'list', what: string): void {

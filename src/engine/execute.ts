@@ -94,7 +94,7 @@ export async function execute(
   try {
     if (!options.resume) {
       preflight(plan, deps);
-      state = buildInitialState(workflow, inputs);
+      state = { ...zeroCounters, ...buildInitialState(workflow, inputs) };
       routeFrom('START');
     }
   } catch (error) {
@@ -102,8 +102,10 @@ export async function execute(
     return finish('failed', toRunError(err));
   }
 
+  // State is never mutated in place (each node replaces it), so it can be shared with
+  // checkpoints and templates without copying.
   function scope(): Record<string, unknown> {
-    return { ...zeroCounters, ...state };
+    return state;
   }
 
   function routeFrom(from: string): void {
@@ -144,7 +146,7 @@ export async function execute(
     const cp: Checkpoint = {
       runId,
       step,
-      state: structuredClone(state),
+      state,
       completed: [...completed],
       pending: [
         ...[...pending].map(([nodeId, arrivals]) => ({ nodeId, arrivals })),
@@ -218,7 +220,7 @@ export async function execute(
     const worker = async () => {
       while (nextIndex < list.length && !controller.signal.aborted) {
         const index = nextIndex++;
-        const itemScope = { ...scope(), _parallel_item: list[index], _parallel_index: index };
+        const itemScope = { ...state, _parallel_item: list[index], _parallel_index: index };
         const result = await runNode({
           plan,
           deps,

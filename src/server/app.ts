@@ -81,7 +81,7 @@ export interface CreatedApp {
   close(graceMs?: number): Promise<void>;
 }
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const OPEN_PATHS = new Set(['/health', '/ready', '/docs']);
 
 export function createApp(options: AppOptions): CreatedApp {
@@ -97,7 +97,10 @@ export function createApp(options: AppOptions): CreatedApp {
     }
     return v;
   };
-  const maxConcurrentRuns = Math.max(1, Math.floor(positive(options.maxConcurrentRuns, DEFAULTS.maxConcurrentRuns, 'max concurrent runs')));
+  const maxConcurrentRuns = Math.max(
+    1,
+    Math.floor(positive(options.maxConcurrentRuns, DEFAULTS.maxConcurrentRuns, 'max concurrent runs')),
+  );
   const runner = new JobRunner({
     store: options.store,
     plan,
@@ -133,7 +136,10 @@ export function createApp(options: AppOptions): CreatedApp {
     models: options.models,
     env,
     timeoutSeconds,
-    maxTimeoutSeconds: Math.max(timeoutSeconds, positive(options.maxTimeoutSeconds, DEFAULTS.maxTimeoutSeconds, 'max timeout')),
+    maxTimeoutSeconds: Math.max(
+      timeoutSeconds,
+      positive(options.maxTimeoutSeconds, DEFAULTS.maxTimeoutSeconds, 'max timeout'),
+    ),
     bodyLimitBytes: Math.floor(positive(options.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 'body limit')),
     documents: {
       openapi: JSON.stringify(openApiDocument(workflow)),
@@ -217,16 +223,24 @@ export function createApp(options: AppOptions): CreatedApp {
 
   app.notFound((c) =>
     errorResponse(
-      new AgentcrateError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`, {
-        details: { method: c.req.method, path: c.req.path },
-      }),
+      new AgentcrateError(
+        'E_NOT_FOUND',
+        `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`,
+        {
+          details: { method: c.req.method, path: c.req.path },
+        },
+      ),
     ),
   );
   app.onError((error, c) => {
     const err = toHttpError(error);
     if (err.code === 'E_INTERNAL' || err.code === 'E_STORE') {
       logger.error(
-        { reqId: c.get('requestId'), code: err.code, err: (err.cause as Error | undefined)?.message ?? err.message },
+        {
+          reqId: c.get('requestId'),
+          code: err.code,
+          err: (err.cause as Error | undefined)?.message ?? err.message,
+        },
         'request failed',
       );
     }

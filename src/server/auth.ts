@@ -12,7 +12,10 @@ function digest(value: string): Buffer {
 }
 
 export function createKeyCheck(keys: readonly string[]): KeyCheck {
-  const digests = keys.map((k) => k.trim()).filter((k) => k !== '').map(digest);
+  const digests = keys
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map(digest);
   return (token) => {
     if (token === undefined || token === '') return false;
     const presented = digest(token);
@@ -23,7 +26,10 @@ export function createKeyCheck(keys: readonly string[]): KeyCheck {
 }
 
 /** The token from `Authorization: Bearer <token>`, or from `X-API-Key`. */
-export function presentedToken(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
+export function presentedToken(
+  authorization: string | undefined,
+  apiKeyHeader: string | undefined,
+): string | undefined {
   if (authorization !== undefined) {
     const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     if (match) return match[1]!.trim();

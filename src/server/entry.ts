@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     const err = error as { code?: string; message?: string };
-    logger.error({ code: err.code ?? 'E_INTERNAL', err: err.message ?? String(error) }, 'agentcrate could not start');
+    logger.error(
+      { code: err.code ?? 'E_INTERNAL', err: err.message ?? String(error) },
+      'agentcrate could not start',
+    );
     process.exit(1);
   }
   logger.info(
@@ -86,7 +89,8 @@ async function main(): Promise<void> {
     },
     'agentcrate serving',
   );
-  for (const warning of server.warnings) logger.warn({ path: warning.path, code: warning.code }, warning.message);
+  for (const warning of server.warnings)
+    logger.warn({ path: warning.path, code: warning.code }, warning.message);
 
   let stopping = false;
   const stop = (signal: string): void => {

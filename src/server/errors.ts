@@ -46,7 +46,11 @@ export function toHttpError(error: unknown): AgentcrateError {
   });
 }
 
-export function errorBody(error: { code: string; message: string; details?: Record<string, unknown> }): ErrorBody {
+export function errorBody(error: {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}): ErrorBody {
   return { error: { code: error.code, message: error.message, details: error.details ?? {} } };
 }
 

@@ -7,7 +7,13 @@ export { type JobStatusView, jobStatusView, statusPath } from './job-view.js';
 export { createLogger, type Logger, scrub, secretValues, silentLogger } from './logger.js';
 export { Metrics } from './metrics.js';
 export { exampleInput, inputsSchema, openApiDocument, outputsSchema, schemaDocument } from './openapi.js';
-export { type JobStreamItem, JobRunner, type SubmitInput, type SubmitResult } from './runner.js';
+export { JobRunner, type JobStreamItem, type SubmitInput, type SubmitResult } from './runner.js';
 export { type RunningServer, type ServeOptions, startServer } from './serve.js';
 export { AGENTCRATE_VERSION } from './version.js';
-export { checkWebhookUrl, deliverWebhook, SIGNATURE_HEADER, signBody, type WebhookResult } from './webhook.js';
+export {
+  checkWebhookUrl,
+  deliverWebhook,
+  SIGNATURE_HEADER,
+  signBody,
+  type WebhookResult,
+} from './webhook.js';

@@ -25,7 +25,10 @@ export const silentLogger: Logger = {
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 
 /** Values of secret-named variables (and the API keys) long enough to be worth scrubbing. */
-export function secretValues(env: Record<string, string | undefined>, extra: readonly string[] = []): string[] {
+export function secretValues(
+  env: Record<string, string | undefined>,
+  extra: readonly string[] = [],
+): string[] {
   const values = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (value && value.length >= 8 && SECRET_NAME.test(name)) {

@@ -36,7 +36,8 @@ export class Metrics {
       '# HELP agentcrate_runs_total Finished workflow runs by final status.',
       '# TYPE agentcrate_runs_total counter',
     ];
-    for (const [status, n] of Object.entries(this.runs)) lines.push(`agentcrate_runs_total{status="${status}"} ${n}`);
+    for (const [status, n] of Object.entries(this.runs))
+      lines.push(`agentcrate_runs_total{status="${status}"} ${n}`);
     lines.push(
       '# HELP agentcrate_runs_rejected_total Runs refused before they were queued.',
       '# TYPE agentcrate_runs_rejected_total counter',
@@ -50,7 +51,9 @@ export class Metrics {
     );
     // Buckets are cumulative already: recordRun adds to every bucket the value fits in.
     for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      lines.push(`agentcrate_run_duration_seconds_bucket{le="${DURATION_BUCKETS[i]}"} ${this.#bucketCounts[i]}`);
+      lines.push(
+        `agentcrate_run_duration_seconds_bucket{le="${DURATION_BUCKETS[i]}"} ${this.#bucketCounts[i]}`,
+      );
     }
     lines.push(
       `agentcrate_run_duration_seconds_bucket{le="+Inf"} ${this.#durationCount}`,

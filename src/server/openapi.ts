@@ -40,7 +40,8 @@ export function exampleInput(workflow: Workflow): Record<string, unknown> {
   const example: Record<string, unknown> = {};
   const required = workflow.state.filter((f) => f.required);
   for (const field of required.length > 0 ? required : workflow.state.slice(0, 1)) {
-    example[field.name] = field.hasDefault && field.default !== null ? field.default : placeholderValue(field.type, field.name);
+    example[field.name] =
+      field.hasDefault && field.default !== null ? field.default : placeholderValue(field.type, field.name);
   }
   return example;
 }
@@ -186,8 +187,18 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
             'Validates the inputs, runs the workflow and waits up to the sync timeout. A run that takes longer continues in the background (202); poll status_url.',
           operationId: 'run',
           parameters: [
-            { name: 'timeout', in: 'query', schema: { type: 'number', minimum: 0 }, description: 'Seconds to wait before answering 202.' },
-            { name: 'webhook', in: 'query', schema: { type: 'string', format: 'uri' }, description: 'POSTed the finished job.' },
+            {
+              name: 'timeout',
+              in: 'query',
+              schema: { type: 'number', minimum: 0 },
+              description: 'Seconds to wait before answering 202.',
+            },
+            {
+              name: 'webhook',
+              in: 'query',
+              schema: { type: 'string', format: 'uri' },
+              description: 'POSTed the finished job.',
+            },
             { name: 'Prefer', in: 'header', schema: { type: 'string', examples: ['respond-async'] } },
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
             { name: 'X-Webhook-Url', in: 'header', schema: { type: 'string', format: 'uri' } },
@@ -224,10 +235,20 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
         },
       },
       '/status/{job_id}': {
-        get: { summary: 'Job status', operationId: 'status', parameters: [jobIdParam], responses: { '200': jobResponse, '404': errorResponse('Unknown job') } },
+        get: {
+          summary: 'Job status',
+          operationId: 'status',
+          parameters: [jobIdParam],
+          responses: { '200': jobResponse, '404': errorResponse('Unknown job') },
+        },
       },
       '/jobs/{job_id}': {
-        get: { summary: 'Job status (alias)', operationId: 'getJob', parameters: [jobIdParam], responses: { '200': jobResponse, '404': errorResponse('Unknown job') } },
+        get: {
+          summary: 'Job status (alias)',
+          operationId: 'getJob',
+          parameters: [jobIdParam],
+          responses: { '200': jobResponse, '404': errorResponse('Unknown job') },
+        },
       },
       '/jobs': {
         get: {
@@ -235,7 +256,11 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
           operationId: 'listJobs',
           parameters: [
             { name: 'status', in: 'query', schema: JOB_STATUS_SCHEMA.properties.status },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
+            },
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
           ],
           responses: {
@@ -262,7 +287,11 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
           summary: 'Cancel a pending or running job',
           operationId: 'cancelJob',
           parameters: [jobIdParam],
-          responses: { '200': jobResponse, '404': errorResponse('Unknown job'), '409': errorResponse('Already finished') },
+          responses: {
+            '200': jobResponse,
+            '404': errorResponse('Unknown job'),
+            '409': errorResponse('Already finished'),
+          },
         },
       },
       '/jobs/{job_id}/events': {
@@ -270,22 +299,59 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
           summary: 'Server-sent events: replay, then live until the job ends',
           operationId: 'jobEvents',
           parameters: [jobIdParam, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
-          responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } }, '404': errorResponse('Unknown job') },
+          responses: {
+            '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } },
+            '404': errorResponse('Unknown job'),
+          },
         },
       },
-      '/health': { get: { summary: 'Liveness', operationId: 'health', security: [], responses: { '200': { description: 'Alive' } } } },
+      '/health': {
+        get: {
+          summary: 'Liveness',
+          operationId: 'health',
+          security: [],
+          responses: { '200': { description: 'Alive' } },
+        },
+      },
       '/ready': {
         get: {
           summary: 'Readiness: store writable, credentials present, accepting runs',
           operationId: 'ready',
           security: [],
-          responses: { '200': { description: 'Ready' }, '503': errorResponse('Not ready; details.reasons says why') },
+          responses: {
+            '200': { description: 'Ready' },
+            '503': errorResponse('Not ready; details.reasons says why'),
+          },
         },
       },
-      '/schema': { get: { summary: 'Inputs and outputs with types, defaults and an example', operationId: 'schema', responses: { '200': { description: 'Schema' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', operationId: 'metrics', responses: { '200': { description: 'text/plain' } } } },
-      '/openapi.json': { get: { summary: 'This document', operationId: 'openapi', responses: { '200': { description: 'OpenAPI 3.1' } } } },
-      '/docs': { get: { summary: 'Interactive API docs', operationId: 'docs', responses: { '200': { description: 'HTML' } } } },
+      '/schema': {
+        get: {
+          summary: 'Inputs and outputs with types, defaults and an example',
+          operationId: 'schema',
+          responses: { '200': { description: 'Schema' } },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          operationId: 'metrics',
+          responses: { '200': { description: 'text/plain' } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          operationId: 'openapi',
+          responses: { '200': { description: 'OpenAPI 3.1' } },
+        },
+      },
+      '/docs': {
+        get: {
+          summary: 'Interactive API docs',
+          operationId: 'docs',
+          responses: { '200': { description: 'HTML' } },
+        },
+      },
     },
   };
 }

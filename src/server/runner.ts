@@ -80,7 +80,10 @@ interface ActiveJob {
 
 class ShutdownSignal extends AgentcrateError {
   constructor() {
-    super('E_CANCELLED', 'the server is shutting down; the run resumes from its last checkpoint on the next start');
+    super(
+      'E_CANCELLED',
+      'the server is shutting down; the run resumes from its last checkpoint on the next start',
+    );
   }
 }
 
@@ -124,7 +127,11 @@ export class JobRunner {
     const pending: Job[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#o.store.listJobs({ status: 'pending', limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page = await this.#o.store.listJobs({
+        status: 'pending',
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
       pending.push(...page.jobs);
       cursor = page.nextCursor;
     } while (cursor !== undefined);
@@ -148,7 +155,10 @@ export class JobRunner {
   async submit(input: SubmitInput): Promise<SubmitResult> {
     if (this.#stopping) {
       this.#o.metrics.rejected.unavailable += 1;
-      throw new AgentcrateError('E_UNAVAILABLE', 'the server is shutting down and accepts no new runs; retry shortly');
+      throw new AgentcrateError(
+        'E_UNAVAILABLE',
+        'the server is shutting down and accepts no new runs; retry shortly',
+      );
     }
     // Validate before anything is stored, so bad input never becomes a job.
     buildInitialState(this.#workflow, input.inputs);
@@ -157,7 +167,13 @@ export class JobRunner {
       throw new AgentcrateError(
         'E_QUEUE_FULL',
         `all ${this.#o.maxConcurrentRuns} run slots are busy and ${this.#o.queueSize} runs are queued; retry later`,
-        { details: { retryAfterSeconds: 1, maxConcurrentRuns: this.#o.maxConcurrentRuns, queueSize: this.#o.queueSize } },
+        {
+          details: {
+            retryAfterSeconds: 1,
+            maxConcurrentRuns: this.#o.maxConcurrentRuns,
+            queueSize: this.#o.queueSize,
+          },
+        },
       );
     }
     const { job, created } = await this.#o.store.createJob({
@@ -183,9 +199,13 @@ export class JobRunner {
     if (!cancelled) {
       const job = await this.#o.store.getJob(id);
       if (job === undefined) throw notFound(id);
-      throw new AgentcrateError('E_CONFLICT', `job ${id} is already ${job.status}; only pending or running jobs can be cancelled`, {
-        details: { jobId: id, status: job.status },
-      });
+      throw new AgentcrateError(
+        'E_CONFLICT',
+        `job ${id} is already ${job.status}; only pending or running jobs can be cancelled`,
+        {
+          details: { jobId: id, status: job.status },
+        },
+      );
     }
     const active = this.#active.get(id);
     if (active?.phase === 'queued') {
@@ -256,7 +276,10 @@ export class JobRunner {
       }
       await Promise.all(left.map((a) => a.done));
     }
-    await Promise.race([Promise.allSettled([...this.#webhooks]), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.#webhooks]),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
   }
 
   // ------------------------------------------------------------------------ internals
@@ -376,7 +399,11 @@ export class JobRunner {
     }
     let job: Job | undefined;
     if (result.status === 'success') {
-      job = await store.completeJob(active.id, { outputs: result.outputs, executionTimeMs, usage: result.usage });
+      job = await store.completeJob(active.id, {
+        outputs: result.outputs,
+        executionTimeMs,
+        usage: result.usage,
+      });
     } else if (result.status === 'failed') {
       const error = result.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
       job = await store.failJob(
@@ -398,7 +425,8 @@ export class JobRunner {
       job = await store.updateJob(active.id, { executionTimeMs, usage: result.usage });
     }
     job ??= active.job;
-    const outcome = job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
+    const outcome =
+      job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
     metrics.recordRun(outcome, result.durationMs);
     this.#end(active, job);
   }

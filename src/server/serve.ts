@@ -4,7 +4,7 @@
  * before anything listens. Prints nothing: it returns what the caller (CLI, entry) reports.
  */
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import { loadWorkflowFile } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
 import { compile } from '../engine/index.js';
@@ -51,12 +51,18 @@ export interface RunningServer {
 async function loadWorkflow(options: ServeOptions): Promise<{ workflow: Workflow; warnings: Diagnostic[] }> {
   if (options.workflow) return { workflow: options.workflow, warnings: [] };
   if (!options.workflowFile) {
-    throw new AgentcrateError('E_USAGE', 'no workflow to serve: pass a workflow file (agentcrate serve <file>)');
+    throw new AgentcrateError(
+      'E_USAGE',
+      'no workflow to serve: pass a workflow file (agentcrate serve <file>)',
+    );
   }
   const result = await loadWorkflowFile(options.workflowFile);
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.workflow) {
-    const lines = errors.map((d) => `  - ${d.file ?? options.workflowFile}${d.line ? `:${d.line}:${d.column ?? 1}` : ''} ${d.path}: ${d.message}`);
+    const lines = errors.map(
+      (d) =>
+        `  - ${d.file ?? options.workflowFile}${d.line ? `:${d.line}:${d.column ?? 1}` : ''} ${d.path}: ${d.message}`,
+    );
     throw new AgentcrateError(
       'E_INVALID_WORKFLOW',
       `${options.workflowFile} is not a valid workflow (${errors.length} error${errors.length === 1 ? '' : 's'}); the server was not started:\n${lines.join('\n')}`,
@@ -81,7 +87,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const env = options.env ?? process.env;
   const models =
     options.models ??
-    createModelClient({ env, ...(options.override ? { override: options.override } : {}), dryRun: options.dryRun === true });
+    createModelClient({
+      env,
+      ...(options.override ? { override: options.override } : {}),
+      dryRun: options.dryRun === true,
+    });
   const store = options.store ?? (await createSqliteStore(options.storePath ?? './agentcrate.db'));
 
   let created: CreatedApp;
@@ -96,10 +106,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let server: ServerType;
   let address: AddressInfo;
   try {
-    ({ server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
-      const s = serve({ fetch: created.app.fetch, port, hostname: host }, (info) => resolve({ server: s, address: info }));
-      s.once('error', reject);
-    }));
+    ({ server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>(
+      (resolve, reject) => {
+        const s = serve({ fetch: created.app.fetch, port, hostname: host }, (info) =>
+          resolve({ server: s, address: info }),
+        );
+        s.once('error', reject);
+      },
+    ));
   } catch (error) {
     await created.close(0);
     const code = (error as NodeJS.ErrnoException).code;

@@ -7,4 +7,6 @@
 declare const __AGENTCRATE_VERSION__: string | undefined;
 
 export const AGENTCRATE_VERSION: string =
-  typeof __AGENTCRATE_VERSION__ === 'string' ? __AGENTCRATE_VERSION__ : (process.env.AGENTCRATE_VERSION ?? '0.1.0');
+  typeof __AGENTCRATE_VERSION__ === 'string'
+    ? __AGENTCRATE_VERSION__
+    : (process.env.AGENTCRATE_VERSION ?? '0.1.0');

@@ -40,9 +40,15 @@ export function checkWebhookUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new AgentcrateError('E_INVALID_INPUT', `webhook '${raw}' is not a valid URL; give an absolute http(s) URL`, {
-      details: { issues: [{ path: 'webhook', expected: 'http(s) URL', received: raw, message: 'not a URL' }] },
-    });
+    throw new AgentcrateError(
+      'E_INVALID_INPUT',
+      `webhook '${raw}' is not a valid URL; give an absolute http(s) URL`,
+      {
+        details: {
+          issues: [{ path: 'webhook', expected: 'http(s) URL', received: raw, message: 'not a URL' }],
+        },
+      },
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AgentcrateError(
@@ -50,7 +56,14 @@ export function checkWebhookUrl(raw: string): string {
       `webhook must use http or https, got '${url.protocol}'; give an absolute http(s) URL`,
       {
         details: {
-          issues: [{ path: 'webhook', expected: 'http(s) URL', received: url.protocol, message: 'unsupported scheme' }],
+          issues: [
+            {
+              path: 'webhook',
+              expected: 'http(s) URL',
+              received: url.protocol,
+              message: 'unsupported scheme',
+            },
+          ],
         },
       },
     );
@@ -93,7 +106,12 @@ export async function deliverWebhook(
       last = { url, jobId, ok: response.ok, attempts: attempt, status: response.status };
       if (response.ok) break;
       // A 4xx other than timeout/rate-limit means the receiver refuses this payload: retrying won't help.
-      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      if (
+        response.status >= 400 &&
+        response.status < 500 &&
+        response.status !== 408 &&
+        response.status !== 429
+      ) {
         break;
       }
     } catch (error) {

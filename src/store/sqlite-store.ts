@@ -172,8 +172,6 @@ interface Batch {
   committed: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
-  /** The error that rolled the whole transaction back, if one did. */
-  lost: unknown;
 }
 
 class SqliteStore implements Store {
@@ -231,28 +229,31 @@ class SqliteStore implements Store {
    * setImmediate; each write's promise settles only once its data is committed. `atomic`
    * wraps a multi-statement write in a savepoint so a failure undoes just that write.
    * Reads run at once and so see this process's writes before their commit resolves.
+   * Because the write lock is held until that turn ends, open one store per file per process.
    */
   async #write<T>(what: string, fn: () => T, atomic = false): Promise<T> {
+    let batch: Batch | undefined;
     const result = this.#use(what, () => {
-      const batch = this.#openBatch();
-      if (!atomic) return this.#guardBatch(batch, fn);
-      this.#q('SAVEPOINT op').run();
-      return this.#guardBatch(batch, () => {
-        try {
-          const value = fn();
-          this.#q('RELEASE op').run();
-          return value;
-        } catch (error) {
-          if (this.#db.isTransaction) {
-            this.#q('ROLLBACK TO op').run();
-            this.#q('RELEASE op').run();
-          }
-          throw error;
-        }
-      });
+      batch = this.#openBatch();
+      return this.#guardBatch(batch, atomic ? () => this.#inSavepoint(fn) : fn);
     });
-    await this.#batch?.committed;
+    await batch?.committed;
     return result;
+  }
+
+  #inSavepoint<T>(fn: () => T): T {
+    this.#q('SAVEPOINT op').run();
+    try {
+      const value = fn();
+      this.#q('RELEASE op').run();
+      return value;
+    } catch (error) {
+      if (this.#db.isTransaction) {
+        this.#q('ROLLBACK TO op').run();
+        this.#q('RELEASE op').run();
+      }
+      throw error;
+    }
   }
 
   #openBatch(): Batch {
@@ -260,23 +261,29 @@ class SqliteStore implements Store {
     this.#q('BEGIN IMMEDIATE').run();
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
-    const promise = new Promise<void>((res, rej) => {
+    const committed = new Promise<void>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    promise.catch(() => {}); // each writer awaits it; this only silences the no-writer case
-    const batch: Batch = { committed: promise, resolve, reject, lost: undefined };
+    committed.catch(() => {}); // each writer awaits it; this only silences the no-writer case
+    const batch: Batch = { committed, resolve, reject };
     this.#batch = batch;
     setImmediate(() => this.#commit(batch));
     return batch;
   }
 
-  /** Some SQLite errors (I/O, full disk) roll back the whole transaction: fail the batch. */
+  /**
+   * Some SQLite errors (I/O, full disk) roll back the whole transaction, taking the batch's
+   * earlier writes with it: fail those now and let the next write start a fresh batch.
+   */
   #guardBatch<T>(batch: Batch, fn: () => T): T {
     try {
       return fn();
     } catch (error) {
-      if (!this.#db.isTransaction && batch.lost === undefined) batch.lost = error;
+      if (!this.#db.isTransaction && this.#batch === batch) {
+        this.#batch = undefined;
+        batch.reject(this.#storeError('commit (the transaction was rolled back)', error));
+      }
       throw error;
     }
   }
@@ -284,10 +291,6 @@ class SqliteStore implements Store {
   #commit(batch: Batch): void {
     if (this.#batch !== batch) return;
     this.#batch = undefined;
-    if (batch.lost !== undefined) {
-      batch.reject(this.#storeError('commit (the transaction was rolled back)', batch.lost));
-      return;
-    }
     try {
       this.#q('COMMIT').run();
       batch.resolve();

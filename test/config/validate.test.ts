@@ -157,7 +157,7 @@ describe('nodes', () => {
       ['output-schema-mismatch', 'nodes[0].output_schema.fields[0].name', 'summary'],
     ]);
     const wrongType = only(load(fields('        - {name: summary, type: "list[str]"}\n')), 'output-type-mismatch');
-    expect(wrongType).toMatchObject({ path: 'nodes[0].output_schema.fields[0].type', line: 14 });
+    expect(wrongType).toMatchObject({ path: 'nodes[0].output_schema.fields[0].type', line: 15 });
     expect(wrongType.message).toContain("'list[str]'");
     expect(load(fields('        - {name: summary, type: str}\n')).workflow).toBeDefined();
   });
@@ -253,7 +253,7 @@ describe('edges', () => {
       ['edges[1].to', 'b'],
       ['edges[3].from', 'a'],
     ]);
-    expect(unknown[0]).toMatchObject({ line: 15, column: 20 });
+    expect(unknown[0]).toMatchObject({ line: 15, column: 19 });
     expect(unknown[0]?.message).toContain("unknown node 'bb' — did you mean 'b'?");
   });
 
@@ -267,8 +267,8 @@ describe('edges', () => {
     const d = only(r, 'condition-syntax');
     expect(d.path).toBe('edges[1].condition');
     expect(d.line).toBe(15);
-    // the condition text starts at column 34 (after the quote); the error is at its 11th character
-    expect(d.column).toBe(34 + 10);
+    // the condition text starts at column 34 (after the quote); the error is at its 12th character
+    expect(d.column).toBe(34 + 11);
   });
 
   it('checks condition references against state and loop counters', () => {
@@ -322,9 +322,9 @@ describe('graph', () => {
     const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: END}\n'));
     expect(only(r, 'unreachable-node')).toMatchObject({ path: 'nodes[1].id', line: 12 });
     const r2 = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: b}\n'));
-    const d = only(r2, 'no-path-to-end');
-    expect(d.path).toBe('nodes[1].id');
-    expect(d.message).toContain('no outgoing edge');
+    const stuck = r2.diagnostics.filter((d) => d.code === 'no-path-to-end');
+    expect(stuck.map((d) => d.path)).toEqual(['nodes[0].id', 'nodes[1].id']);
+    expect(stuck[1]?.message).toContain("node 'b' has no outgoing edge");
   });
 
   it('counts loop exits and routes as paths to END', () => {

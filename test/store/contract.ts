@@ -136,6 +136,27 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.getJob('dup'))?.inputs).toEqual({ v: 1 });
       });
 
+      it('a failing write does not undo concurrent writes', async () => {
+        await store.createJob({ id: 'base', workflow: 'wf', inputs: {} });
+        const results = await Promise.allSettled([
+          store.createJob({ id: 'ok-1', workflow: 'wf', inputs: {} }),
+          store.createJob({ id: 'base', workflow: 'wf', inputs: {} }),
+          store.appendEvent('missing', { type: 'x', at: 1 }),
+          store.saveCheckpoint('missing', { step: 1, completed: [] }),
+          store.createJob({ id: 'ok-2', workflow: 'wf', inputs: {} }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'rejected',
+          'fulfilled',
+        ]);
+        expect(await store.getJob('ok-1')).toBeDefined();
+        expect(await store.getJob('ok-2')).toBeDefined();
+        expect((await store.countByStatus()).pending).toBe(3);
+      });
+
       it('honours maxAttempts and rejects bad input clearly', async () => {
         expect((await create({ maxAttempts: 5 })).maxAttempts).toBe(5);
         await expectCode(

@@ -147,6 +147,27 @@ describe('createSqliteStore (SQLite specifics)', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
+  it('resolves a write only once it is committed, and close commits pending writes', async () => {
+    const path = freshPath();
+    const store = await createSqliteStore(path);
+    const peek = new DatabaseSync(path);
+    try {
+      const count = () => (peek.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
+      const first = store.createJob({ id: 'g1', workflow: 'wf', inputs: {} });
+      const second = store.createJob({ id: 'g2', workflow: 'wf', inputs: {} });
+      expect(count()).toBe(0); // still in the open group transaction
+      await Promise.all([first, second]);
+      expect(count()).toBe(2);
+      const pending = store.createJob({ id: 'g3', workflow: 'wf', inputs: {} });
+      await store.close();
+      expect((await pending).created).toBe(true);
+      expect(count()).toBe(3);
+    } finally {
+      peek.close();
+      await store.close();
+    }
+  });
+
   it('uses the injected clock for timestamps', async () => {
     let now = 1_000;
     const store = await createSqliteStore(':memory:', { now: () => now });

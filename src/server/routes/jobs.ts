@@ -27,16 +27,24 @@ export function registerJobRoutes(app: App, ctx: ServerContext): void {
   app.get('/jobs', async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && status !== '' && !JOB_STATUSES.includes(status as JobStatus)) {
-      throw new AgentcrateError('E_BAD_REQUEST', `unknown status '${status}'; use one of ${JOB_STATUSES.join(', ')}`, {
-        details: { parameter: 'status', allowed: JOB_STATUSES },
-      });
+      throw new AgentcrateError(
+        'E_BAD_REQUEST',
+        `unknown status '${status}'; use one of ${JOB_STATUSES.join(', ')}`,
+        {
+          details: { parameter: 'status', allowed: JOB_STATUSES },
+        },
+      );
     }
     const limitRaw = c.req.query('limit');
     const limit = limitRaw === undefined || limitRaw === '' ? DEFAULT_PAGE_SIZE : Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new AgentcrateError('E_BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got '${limitRaw}'`, {
-        details: { parameter: 'limit' },
-      });
+      throw new AgentcrateError(
+        'E_BAD_REQUEST',
+        `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got '${limitRaw}'`,
+        {
+          details: { parameter: 'limit' },
+        },
+      );
     }
     const cursor = c.req.query('cursor');
     try {
@@ -55,7 +63,9 @@ export function registerJobRoutes(app: App, ctx: ServerContext): void {
     }
   });
 
-  app.post('/jobs/:id/cancel', async (c) => c.json(jobStatusView(await ctx.runner.cancel(c.req.param('id')))));
+  app.post('/jobs/:id/cancel', async (c) =>
+    c.json(jobStatusView(await ctx.runner.cancel(c.req.param('id')))),
+  );
 
   app.get('/jobs/:id/events', async (c) => {
     const id = c.req.param('id');

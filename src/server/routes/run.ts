@@ -85,7 +85,9 @@ function parseInputs(text: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
     throw new AgentcrateError('E_INVALID_INPUT', `request body must be a JSON object of inputs, got ${got}`, {
-      details: { issues: [{ path: '', expected: 'object', received: got, message: `expected an object, got ${got}` }] },
+      details: {
+        issues: [{ path: '', expected: 'object', received: got, message: `expected an object, got ${got}` }],
+      },
     });
   }
   return value as Record<string, unknown>;
