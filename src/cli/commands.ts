@@ -72,4 +72,27 @@ export const COMMANDS: CommandSpec[] = [
     options: [],
     load: () => import('./commands/schema.js'),
   },
+  {
+    name: 'traces',
+    args: '[job_id]',
+    summary: 'print a run\'s span tree (durations, tokens, cost); with no id, list recent traced runs',
+    options: [
+      { flags: '--store <path>', description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)' },
+      { flags: '--limit <n>', description: 'how many recent runs to list', default: '20' },
+      { flags: '--json', description: 'print JSON' },
+    ],
+    load: () => import('./commands/traces.js'),
+  },
+  {
+    name: 'report',
+    args: '<report>',
+    summary: 'report from the job store; `report costs` sums model cost and tokens',
+    options: [
+      { flags: '--store <path>', description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)' },
+      { flags: '--since <duration>', description: 'window: 7d, 24h, 30m', default: '7d' },
+      { flags: '--by <grouping>', description: 'group by model, node or workflow', default: 'model' },
+      { flags: '--json', description: 'print JSON' },
+    ],
+    load: () => import('./commands/report.js'),
+  },
 ];

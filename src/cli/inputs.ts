@@ -1,7 +1,7 @@
 /** Reads `-i key=value` pairs and `--input-file` into one inputs object. */
 import { readFile } from 'node:fs/promises';
 import type { Workflow } from '../config/types.js';
-import { coerceCliInputs } from '../engine/index.js';
+import { buildInitialState, coerceCliInputs, invalidInput } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 
 export async function readInputs(
@@ -34,5 +34,18 @@ export async function readInputs(
     if (eq <= 0) throw new AgentcrateError('E_USAGE', `-i expects key=value, got '${pair}' (for example: -i topic=AI)`);
     raw[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  return { ...fromFile, ...coerceCliInputs(workflow, raw) };
+  const cli = coerceCliInputs(workflow, raw);
+  const inputs = { ...fromFile, ...cli.inputs };
+  if (cli.issues.length === 0) return inputs;
+  // Report the conversion problems together with every other input problem.
+  const failed = new Set(cli.issues.map((i) => i.path));
+  const rest = Object.fromEntries(Object.entries(inputs).filter(([k]) => !failed.has(k)));
+  const others: typeof cli.issues = [];
+  try {
+    buildInitialState(workflow, rest);
+  } catch (error) {
+    const issues = (error as { details?: { issues?: typeof cli.issues } }).details?.issues ?? [];
+    others.push(...issues.filter((i) => !failed.has(i.path)));
+  }
+  throw invalidInput([...cli.issues, ...others]);
 }

@@ -3,7 +3,7 @@
  * to a message and an exit code. Users never see a stack trace (AGENTCRATE_DEBUG=1 shows it).
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { COMMANDS, type CommandSpec } from './commands.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { processOutput } from './output.js';
@@ -14,6 +14,12 @@ export function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The fast path: `--version` needs neither commander nor any command module.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const { Command, CommanderError } = await import('commander');
   const output = processOutput();
   const controller = new AbortController();
   let exitCode = 0;

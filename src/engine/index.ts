@@ -1,7 +1,7 @@
 export { compile, edgeTargets } from './compile.js';
 export { execute } from './execute.js';
 export { preflight, preflightProblems, type PreflightProblem } from './preflight.js';
-export { buildInitialState, coerceCliInputs, publicOutputs } from './state.js';
+export { buildInitialState, coerceCliInputs, invalidInput, publicOutputs } from './state.js';
 export type {
   Checkpoint,
   Clock,

@@ -13,7 +13,10 @@ import { AgentcrateError } from '../errors.js';
  * else kept as a string, then converted to the field's type where that is lossless. Unknown
  * keys pass through untouched so the strict check reports them with the known names.
  */
-export function coerceCliInputs(workflow: Workflow, raw: Record<string, string>): Record<string, unknown> {
+export function coerceCliInputs(
+  workflow: Workflow,
+  raw: Record<string, string>,
+): { inputs: Record<string, unknown>; issues: ValueIssue[] } {
   const out: Record<string, unknown> = {};
   const issues: ValueIssue[] = [];
   for (const [key, text] of Object.entries(raw)) {
@@ -26,12 +29,14 @@ export function coerceCliInputs(workflow: Workflow, raw: Record<string, string>)
     if (converted.ok) out[key] = converted.value;
     else issues.push({ path: key, expected: field.typeText, received: JSON.stringify(text), message: `'${key}': ${converted.message}` });
   }
-  if (issues.length > 0) {
-    throw new AgentcrateError('E_INVALID_INPUT', `invalid input:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, {
-      details: { issues },
-    });
-  }
-  return out;
+  return { inputs: out, issues };
+}
+
+/** One error for every input problem, so users fix them all in one go. */
+export function invalidInput(issues: ValueIssue[]): AgentcrateError {
+  return new AgentcrateError('E_INVALID_INPUT', `invalid input:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, {
+    details: { issues },
+  });
 }
 
 /**
@@ -79,13 +84,7 @@ export function buildInitialState(
     if (problems.length > 0) issues.push(...problems);
     else state[field.name] = value;
   }
-  if (issues.length > 0) {
-    throw new AgentcrateError(
-      'E_INVALID_INPUT',
-      `invalid input:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`,
-      { details: { issues } },
-    );
-  }
+  if (issues.length > 0) throw invalidInput(issues);
   return state;
 }
 

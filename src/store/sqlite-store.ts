@@ -1,11 +1,13 @@
 /**
  * The embedded Store: one SQLite file through the built-in `node:sqlite`.
  *
- * One synchronous connection per process. Every method runs to completion before it yields,
- * so transactions never interleave inside the process; statements are prepared once and
- * cached; multi-statement operations run in one `BEGIN IMMEDIATE` transaction, and state
- * moves (claim, complete, cancel) are single guarded `UPDATE … WHERE status … RETURNING *`
- * statements so they stay atomic even if a second process opens the same file.
+ * One synchronous connection per process (plus a checkpoint-only worker, see
+ * sqlite-checkpointer.ts). Every method runs its statements to completion before it yields,
+ * so operations never interleave inside the process. Statements are prepared once and cached.
+ * Writes are group-committed (see `#write`): all writes of one event-loop turn share a
+ * transaction, multi-statement ones inside a savepoint. State moves (claim, complete, cancel)
+ * are single guarded `UPDATE … WHERE status … RETURNING *` statements, so they stay atomic
+ * even if a second process opens the same file.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

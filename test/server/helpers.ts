@@ -41,6 +41,8 @@ edges:
   - {from: three, to: END}
 `);
 
+const OUTPUT_OF: Record<string, string> = { greet: 'greeting', one: 'a', two: 'b', three: 'c' };
+
 export interface TestApp extends CreatedApp {
   store: Store;
   model: ScriptedModel;
@@ -61,7 +63,8 @@ export async function makeApp(
     scriptedModel((nodeId, request) => {
       if (options.answer) return options.answer(nodeId);
       const text = String(request.messages[0]?.content ?? '');
-      return { delayMs: control.delayMs, output: { greeting: `hello from ${nodeId}: ${text}` } };
+      const key = OUTPUT_OF[nodeId] ?? 'greeting';
+      return { delayMs: control.delayMs, output: { [key]: `hello from ${nodeId}: ${text}` } };
     });
   const store = options.store ?? (await createSqliteStore(':memory:'));
   const created = createApp({ workflow: GREETER, env: {}, ...options, store, models: model });

@@ -1,0 +1,44 @@
+/**
+ * `agentcrate traces [job_id]`: a run's span tree with durations, tokens and cost, read from
+ * the job store; with no id, the recent traced runs. Exit 0, or 1 when the id has no trace.
+ */
+import { resolve } from 'node:path';
+import { AgentcrateError } from '../../errors.js';
+import { createSqliteStore } from '../../store/index.js';
+import { formatRunList, formatSpanTree, getRunSpans, listRuns, summarizeRun } from '../../telemetry/index.js';
+import type { CommandContext } from '../commands.js';
+
+/** `--store`, else AGENTCRATE_STORE, else ./agentcrate.db (what `serve` uses). */
+export function storePath(ctx: CommandContext): string {
+  const raw = (ctx.options.store as string | undefined) ?? ctx.env.AGENTCRATE_STORE ?? 'agentcrate.db';
+  return resolve(ctx.cwd, raw);
+}
+
+export default async function traces(ctx: CommandContext): Promise<number> {
+  const json = ctx.options.json === true;
+  const limitRaw = ctx.options.limit as string | undefined;
+  const limit = limitRaw === undefined ? 20 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new AgentcrateError('E_USAGE', `--limit expects a whole number from 1 to 1000, got '${String(limitRaw)}'`);
+  }
+  const store = await createSqliteStore(storePath(ctx));
+  try {
+    const id = ctx.args[0];
+    if (id === undefined) {
+      const page = await listRuns(store, { limit });
+      if (json) ctx.output.out(JSON.stringify(page.runs, null, 2));
+      else ctx.output.out(formatRunList(page.runs, ctx.output.color));
+      return 0;
+    }
+    const { traceId, spans } = await getRunSpans(store, id);
+    if (spans.length === 0) {
+      ctx.output.err(`no trace for '${id}' in ${storePath(ctx)}; run 'agentcrate traces' to list traced runs`);
+      return 1;
+    }
+    if (json) ctx.output.out(JSON.stringify({ traceId, run: summarizeRun(spans), spans }, null, 2));
+    else ctx.output.out(formatSpanTree(spans, ctx.output.color));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

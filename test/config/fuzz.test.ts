@@ -1,0 +1,179 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadWorkflowFromString } from '../../src/config/index.js';
+import { AgentcrateError } from '../../src/errors.js';
+
+/**
+ * Mutation fuzzing of the loader: thousands of broken variants of real workflows must each
+ * end in a workflow or in diagnostics — never an unexpected exception, a hang, or a
+ * diagnostic without a message. Deterministic (seeded) so a failure reproduces.
+ */
+
+const BASE = `schema_version: "1.0"
+flow: {name: fuzz, description: base}
+state:
+  fields:
+    topic: {type: str, required: true}
+    done: {type: bool, default: false}
+    items: {type: "list[str]", default: []}
+    results: {type: list, default: []}
+    info:
+      type: object
+      schema: {title: str, tags: "list[str]", meta: {type: object, schema: {n: int}}}
+nodes:
+  - id: plan
+    prompt: |
+      Plan {state.topic} using {t} and {_loop_iteration_plan}
+    inputs: {t: "{state.topic}"}
+    outputs: [info]
+    output_schema:
+      type: object
+      fields:
+        - {name: info, type: object}
+    tools: [web_search, {name: file_read, on_error: continue}]
+    llm: {provider: openai, model: gpt-4o}
+  - id: check
+    prompt: "Check {state.info.title} {_parallel_item}"
+    outputs: [done]
+    output_schema: {type: bool}
+edges:
+  - {from: START, to: plan}
+  - from: plan
+    routes:
+      - {condition: {logic: "state.done == true and state.info.meta.n > 2"}, to: END}
+      - {condition: {logic: default}, to: check}
+  - {from: check, parallel: {items_field: items, target_node: check, collect_field: results}}
+  - {from: check, loop: {condition_field: done, max_iterations: 3, exit_to: END}}
+anchors: &x [1, 2, *x]
+config:
+  execution: {timeout: 10, max_retries: 1}
+`;
+
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/configurable-agents/', import.meta.url));
+
+function bases(): Array<{ name: string; text: string }> {
+  const out = [{ name: 'inline', text: BASE }];
+  if (existsSync(FIXTURES)) {
+    for (const f of readdirSync(FIXTURES).sort()) {
+      if (f.endsWith('.yaml')) out.push({ name: f, text: readFileSync(`${FIXTURES}${f}`, 'utf8') });
+    }
+  }
+  return out;
+}
+
+/** mulberry32: tiny, fast, good enough for picking mutations. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TOKENS = ['{', '}', '[', ']', ':', ': ', '"', "'", '&a ', '*a', '- ', '\t', '#', '|', '>', '!!str ', '<<: *a', '\\', '\n', ' ', ',', '---\n', '? ', '%', '@', '{{', '}}', '{state.', 'START', 'END', '\u0000', '\uFEFF', 'null', '~', '1e999', '-0', 'NaN'];
+
+function mutate(text: string, rand: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  let s = text;
+  const steps = 1 + Math.floor(rand() * 3);
+  for (let k = 0; k < steps; k++) {
+    const lines = s.split('\n');
+    const li = Math.floor(rand() * lines.length);
+    const pos = Math.floor(rand() * (s.length + 1));
+    switch (Math.floor(rand() * 9)) {
+      case 0:
+        lines.splice(li, 1);
+        s = lines.join('\n');
+        break;
+      case 1:
+        lines.splice(li, 0, lines[li] ?? '');
+        s = lines.join('\n');
+        break;
+      case 2: {
+        const lj = Math.floor(rand() * lines.length);
+        [lines[li], lines[lj]] = [lines[lj] ?? '', lines[li] ?? ''];
+        s = lines.join('\n');
+        break;
+      }
+      case 3:
+        s = s.slice(0, pos) + String.fromCharCode(32 + Math.floor(rand() * 95)) + s.slice(pos + 1);
+        break;
+      case 4:
+      case 5:
+        s = s.slice(0, pos) + pick(TOKENS) + s.slice(pos);
+        break;
+      case 6:
+        lines[li] = rand() < 0.5 ? `  ${lines[li] ?? ''}` : (lines[li] ?? '').replace(/^ {1,2}/, '');
+        s = lines.join('\n');
+        break;
+      case 7:
+        s = s.slice(0, pos);
+        break;
+      default: {
+        // Swap two words, which keeps YAML valid more often and exercises the validator.
+        const words = s.match(/[A-Za-z_]+/g) ?? [];
+        const a = pick(words);
+        const b = pick(words);
+        if (a !== undefined && b !== undefined) s = s.replace(a, b);
+      }
+    }
+  }
+  return s;
+}
+
+describe('loader fuzzing', () => {
+  it('the inline base workflow is valid (so mutations start from a real workflow)', () => {
+    const r = loadWorkflowFromString(BASE);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.workflow).toBeDefined();
+  });
+
+  it('10,000 mutated files: never an unexpected throw, always a workflow or diagnostics', { timeout: 60_000 }, () => {
+    const rand = prng(20240601);
+    const sources = bases();
+    const TOTAL = 10_000;
+    const problems: string[] = [];
+    let valid = 0;
+    let slowest = 0;
+    const started = performance.now();
+    for (let i = 0; i < TOTAL; i++) {
+      const base = sources[i % sources.length]!;
+      const text = mutate(base.text, rand);
+      const format = i % 10 === 0 ? 'json' : 'yaml';
+      const t = performance.now();
+      try {
+        const r = loadWorkflowFromString(text, { format, strict: i % 7 === 0 });
+        const errors = r.diagnostics.filter((d) => d.severity === 'error');
+        if (r.workflow !== undefined) {
+          valid++;
+          if (errors.length > 0) problems.push(`#${i} (${base.name}): workflow returned with errors`);
+        } else if (errors.length === 0) {
+          problems.push(`#${i} (${base.name}): no workflow and no error`);
+        }
+        for (const d of r.diagnostics) {
+          if (typeof d.message !== 'string' || d.message.length === 0 || typeof d.path !== 'string') {
+            problems.push(`#${i} (${base.name}): diagnostic without message/path: ${JSON.stringify(d)}`);
+          }
+          if (d.code === 'internal-error') problems.push(`#${i} (${base.name}): ${d.message}\n${text}`);
+        }
+      } catch (err) {
+        if (!(err instanceof AgentcrateError)) {
+          problems.push(`#${i} (${base.name}): threw ${String(err)}\n${text}`);
+        }
+      }
+      slowest = Math.max(slowest, performance.now() - t);
+      if (problems.length > 5) break;
+    }
+    const total = performance.now() - started;
+    expect(problems, problems.join('\n---\n')).toEqual([]);
+    // Some mutations keep the file valid; most must not (or the fuzzer tests nothing).
+    expect(valid).toBeGreaterThan(0);
+    expect(valid).toBeLessThan(TOTAL / 2);
+    expect(slowest).toBeLessThan(2000);
+    expect(total).toBeLessThan(40_000);
+  });
+});
