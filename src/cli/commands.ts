@@ -34,7 +34,10 @@ export interface CommandSpec {
 }
 
 const provider: OptionSpec[] = [
-  { flags: '--provider <name>', description: 'override the provider of every node (AGENTCRATE_LLM_PROVIDER)' },
+  {
+    flags: '--provider <name>',
+    description: 'override the provider of every node (AGENTCRATE_LLM_PROVIDER)',
+  },
   { flags: '--model <name>', description: 'override the model of every node (AGENTCRATE_LLM_MODEL)' },
   { flags: '--base-url <url>', description: 'override the base URL of every node (AGENTCRATE_LLM_BASE_URL)' },
 ];
@@ -55,15 +58,96 @@ export const COMMANDS: CommandSpec[] = [
     args: '<file>',
     summary: 'run a workflow locally and print its outputs',
     options: [
-      { flags: '-i, --input <key=value>', description: 'an input value (repeatable; JSON values are parsed)', repeatable: true },
+      {
+        flags: '-i, --input <key=value>',
+        description: 'an input value (repeatable; JSON values are parsed)',
+        repeatable: true,
+      },
       { flags: '--input-file <path>', description: 'read inputs from a JSON object file' },
-      { flags: '--json', description: 'print one JSON object {run_id, status, outputs, error, usage, duration_ms}' },
+      {
+        flags: '--json',
+        description: 'print one JSON object {run_id, status, outputs, error, usage, duration_ms}',
+      },
       { flags: '--events', description: 'stream engine events as NDJSON on stderr' },
       { flags: '--dry-run', description: 'no network, no keys: placeholder model answers, tools not called' },
       { flags: '--timeout <seconds>', description: 'whole-run timeout (overrides config.execution.timeout)' },
       ...provider,
     ],
     load: () => import('./commands/run.js'),
+  },
+  {
+    name: 'serve',
+    args: '<file>',
+    summary: 'serve a workflow as an HTTP API with durable jobs (POST /run, /status, /docs, /ui)',
+    options: [
+      { flags: '--port <port>', description: 'port to listen on', default: '8000' },
+      { flags: '--host <host>', description: 'address to bind (0.0.0.0 to accept remote clients)', default: '127.0.0.1' },
+      { flags: '--timeout <seconds>', description: 'how long POST /run waits before answering 202 with a job id', default: '30' },
+      { flags: '--max-timeout <seconds>', description: 'the largest ?timeout= a request may ask for', default: '300' },
+      { flags: '--store <path>', description: 'SQLite job store file', default: './agentcrate.db' },
+      { flags: '--max-concurrent-runs <n>', description: 'runs executing at once', default: '32' },
+      { flags: '--queue-size <n>', description: 'runs waiting behind them before 429', default: '1000' },
+      { flags: '--job-ttl <seconds>', description: 'delete finished jobs after this long (0 keeps them)', default: '604800' },
+      { flags: '--body-limit <bytes>', description: 'largest request body', default: '1048576' },
+      { flags: '--log-requests', description: 'one JSON log line per request' },
+      { flags: '--log-prompts', description: 'capture prompts and responses in traces (secrets redacted)' },
+      { flags: '--no-traces', description: 'do not record traces' },
+      { flags: '--dry-run', description: 'placeholder model answers: try the API with no keys' },
+      ...provider,
+    ],
+    load: () => import('./commands/serve.js'),
+  },
+  {
+    name: 'deploy',
+    args: '<file>',
+    summary: 'validate, generate container artifacts, build the image, run it and wait until healthy',
+    options: [
+      { flags: '--output <dir>', description: 'where the artifacts go', default: './deploy' },
+      { flags: '--port <port>', description: 'host port (published on 127.0.0.1)', default: '8000' },
+      { flags: '--name <name>', description: 'image and container name (default: the sanitised flow name)' },
+      { flags: '--timeout <seconds>', description: 'sync wait of POST /run before it answers 202', default: '30' },
+      { flags: '--env-file <path>', description: 'env file passed to the container at run time (default ./.env)' },
+      { flags: '--no-env-file', description: 'pass no env file' },
+      { flags: '--base-image <image>', description: 'base image (default node:24-slim)' },
+      { flags: '--network <network>', description: 'container network; host publishes nothing and listens on --port' },
+      { flags: '--no-traces', description: 'do not record traces in the container' },
+      { flags: '--generate', description: 'write the artifacts and stop (no engine needed)' },
+      { flags: '--platform <list>', description: 'multi-arch build (use the generated Makefile: make buildx)' },
+      { flags: '--push <repo>', description: 'push to a registry (use the generated Makefile: make push)' },
+      { flags: '--json', description: 'NDJSON progress on stderr, one result object on stdout' },
+    ],
+    load: () => import('./commands/deploy.js'),
+  },
+  {
+    name: 'ps',
+    args: '',
+    summary: 'list containers deployed by agentcrate',
+    options: [{ flags: '--json', description: 'print JSON' }],
+    load: () => import('./commands/ps.js'),
+  },
+  {
+    name: 'logs',
+    args: '<name>',
+    summary: "print a deployed container's logs",
+    options: [
+      { flags: '-f, --follow', description: 'keep printing new lines' },
+      { flags: '--tail <n>', description: 'lines from the end to start with', default: '200' },
+    ],
+    load: () => import('./commands/logs.js'),
+  },
+  {
+    name: 'stop',
+    args: '<name>',
+    summary: 'stop a deployed container',
+    options: [],
+    load: () => import('./commands/stop.js'),
+  },
+  {
+    name: 'rm',
+    args: '<name>',
+    summary: 'remove a deployed container (its job store volume stays unless --volumes)',
+    options: [{ flags: '--volumes', description: 'also remove the job store volume' }],
+    load: () => import('./commands/rm.js'),
   },
   {
     name: 'schema',
@@ -75,9 +159,12 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'traces',
     args: '[job_id]',
-    summary: 'print a run\'s span tree (durations, tokens, cost); with no id, list recent traced runs',
+    summary: "print a run's span tree (durations, tokens, cost); with no id, list recent traced runs",
     options: [
-      { flags: '--store <path>', description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)' },
+      {
+        flags: '--store <path>',
+        description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)',
+      },
       { flags: '--limit <n>', description: 'how many recent runs to list', default: '20' },
       { flags: '--json', description: 'print JSON' },
     ],
@@ -88,7 +175,10 @@ export const COMMANDS: CommandSpec[] = [
     args: '<report>',
     summary: 'report from the job store; `report costs` sums model cost and tokens',
     options: [
-      { flags: '--store <path>', description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)' },
+      {
+        flags: '--store <path>',
+        description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)',
+      },
       { flags: '--since <duration>', description: 'window: 7d, 24h, 30m', default: '7d' },
       { flags: '--by <grouping>', description: 'group by model, node or workflow', default: 'model' },
       { flags: '--json', description: 'print JSON' },

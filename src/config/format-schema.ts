@@ -30,7 +30,11 @@ export function formatSchemaJson(): Record<string, unknown> {
         type: 'object',
         required: ['name'],
         properties: {
-          name: { type: 'string', minLength: 1, description: 'Workflow name; also the image/container name.' },
+          name: {
+            type: 'string',
+            minLength: 1,
+            description: 'Workflow name; also the image/container name.',
+          },
           description: text('What the workflow does.'),
           version: { type: ['string', 'number'], description: 'Your version of this workflow.' },
         },
@@ -58,7 +62,8 @@ export function formatSchemaJson(): Record<string, unknown> {
       typeText: {
         type: 'string',
         minLength: 1,
-        description: 'str | int | float | bool | list | dict | list[T] | dict[K, V] | object (object needs schema)',
+        description:
+          'str | int | float | bool | list | dict | list[T] | dict[K, V] | object (object needs schema)',
       },
       objectSchema: {
         type: 'object',
@@ -130,7 +135,11 @@ export function formatSchemaJson(): Record<string, unknown> {
         type: 'object',
         required: ['id', 'prompt', 'outputs', 'output_schema'],
         properties: {
-          id: { type: 'string', pattern: NODE_ID_PATTERN, description: 'Identifier, unique, not START or END.' },
+          id: {
+            type: 'string',
+            pattern: NODE_ID_PATTERN,
+            description: 'Identifier, unique, not START or END.',
+          },
           description: { type: 'string' },
           prompt: text('Template: {state.field}, {input_name}, {{ and }} for literal braces.'),
           inputs: { type: 'object', additionalProperties: { type: 'string' } },
@@ -198,7 +207,12 @@ export function formatSchemaJson(): Record<string, unknown> {
             },
           },
         },
-        oneOf: [{ required: ['to'] }, { required: ['routes'] }, { required: ['loop'] }, { required: ['parallel'] }],
+        oneOf: [
+          { required: ['to'] },
+          { required: ['routes'] },
+          { required: ['loop'] },
+          { required: ['parallel'] },
+        ],
       },
       config: {
         type: 'object',

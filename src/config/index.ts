@@ -1,10 +1,15 @@
 /** The config room's public API, re-exported by name. */
 export { ConditionSyntaxError, conditionRefs, parseCondition } from './condition.js';
-export { editDistance, suggest } from './suggest.js';
 export { formatSchemaJson } from './format-schema.js';
 export { KNOWN_PROVIDERS, MODEL_PREFIXES, providerFromModel } from './known-providers.js';
 export { CANONICAL_TOOLS, KNOWN_TOOLS } from './known-tools.js';
-export { type LoadOptions, type LoadStringOptions, loadWorkflowFile, loadWorkflowFromString } from './load.js';
+export {
+  type LoadOptions,
+  type LoadStringOptions,
+  loadWorkflowFile,
+  loadWorkflowFromString,
+} from './load.js';
+export { editDistance, suggest } from './suggest.js';
 export { offsetToLineColumn, parseTemplate, templateRefs } from './template.js';
 export { formatType, isScalarType, parseType, TypeSyntaxError, typeEquals } from './type-grammar.js';
 export type {

@@ -56,7 +56,10 @@ export async function loadWorkflowFile(path: string, opts: LoadOptions = {}): Pr
           : code === 'EACCES'
             ? 'permission denied'
             : (err as Error).message;
-    throw new AgentcrateError('E_IO', `cannot read workflow ${path}: ${why}`, { cause: err, details: { file } });
+    throw new AgentcrateError('E_IO', `cannot read workflow ${path}: ${why}`, {
+      cause: err,
+      details: { file },
+    });
   }
   return loadWorkflowFromString(source, { ...opts, file, format });
 }
@@ -64,7 +67,8 @@ export async function loadWorkflowFile(path: string, opts: LoadOptions = {}): Pr
 /** Parses and validates workflow text. Never throws for bad content. */
 export function loadWorkflowFromString(source: string, opts: LoadStringOptions = {}): LoadResult {
   const file = opts.file;
-  const format = opts.format ?? (file !== undefined ? EXTENSIONS[extname(file).toLowerCase()] : undefined) ?? 'yaml';
+  const format =
+    opts.format ?? (file !== undefined ? EXTENSIONS[extname(file).toLowerCase()] : undefined) ?? 'yaml';
   const result = (diagnostics: Diagnostic[]): LoadResult => {
     const out: LoadResult = { diagnostics };
     if (file !== undefined) out.file = file;
@@ -108,7 +112,12 @@ export function loadWorkflowFromString(source: string, opts: LoadStringOptions =
     const message = err instanceof RangeError ? 'the document is nested too deeply to read' : String(err);
     return result([
       withFile(
-        { severity: 'error', code: 'internal-error', path: '', message: `could not load the workflow: ${message}` },
+        {
+          severity: 'error',
+          code: 'internal-error',
+          path: '',
+          message: `could not load the workflow: ${message}`,
+        },
         file,
       ),
     ]);

@@ -16,8 +16,8 @@ import { parseTemplate } from './template.js';
 import { parseType, suggestTypeName, TypeSyntaxError } from './type-grammar.js';
 import {
   type Condition,
-  END,
   type Edge,
+  END,
   type ExecutionConfig,
   type LlmConfig,
   type LlmSettings,
@@ -76,7 +76,8 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (isObj(v)) return 'a map';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 27)}...` : v)}`;
+  if (typeof v === 'string')
+    return `the string ${JSON.stringify(v.length > 30 ? `${v.slice(0, 27)}...` : v)}`;
   return `${typeof v} ${String(v)}`;
 }
 
@@ -195,7 +196,11 @@ class Normaliser {
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `between ${min} and ${max}`;
-    this.r.error('invalid-value', joinPath(path, key), `${key} must be a whole number ${range}, not ${kindOf(v)}`);
+    this.r.error(
+      'invalid-value',
+      joinPath(path, key),
+      `${key} must be a whole number ${range}, not ${kindOf(v)}`,
+    );
     return undefined;
   }
 
@@ -203,7 +208,11 @@ class Normaliser {
     const v = obj[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isFinite(v) && v >= min) return v;
-    this.r.error('invalid-value', joinPath(path, key), `${key} must be a number ${min} or more, not ${kindOf(v)}`);
+    this.r.error(
+      'invalid-value',
+      joinPath(path, key),
+      `${key} must be a number ${min} or more, not ${kindOf(v)}`,
+    );
     return undefined;
   }
 
@@ -253,7 +262,11 @@ class Normaliser {
       );
     } else if (v === 1) {
       // YAML reads an unquoted 1.0 as the number 1; the intent is unmistakable.
-      this.r.warn('schema-version-number', 'schema_version', 'schema_version should be the string "1.0" (quote it)');
+      this.r.warn(
+        'schema-version-number',
+        'schema_version',
+        'schema_version should be the string "1.0" (quote it)',
+      );
     } else {
       this.r.error(
         'unsupported-schema-version',
@@ -301,8 +314,13 @@ class Normaliser {
     this.checkKeys(raw, 'state', KEYS.state);
     const fields = raw.fields;
     if (!isObj(fields) || Object.keys(fields).length === 0) {
-      if (fields !== undefined && fields !== null && !isObj(fields)) this.wrongKind('state.fields', 'a map', fields);
-      else this.missing('state.fields', 'state.fields must define at least one field, e.g. {topic: {type: str}}');
+      if (fields !== undefined && fields !== null && !isObj(fields))
+        this.wrongKind('state.fields', 'a map', fields);
+      else
+        this.missing(
+          'state.fields',
+          'state.fields must define at least one field, e.g. {topic: {type: str}}',
+        );
       return [];
     }
     const out: StateField[] = [];
@@ -321,7 +339,14 @@ class Normaliser {
       if (obj === undefined) {
         this.wrongKind(path, 'a map with a type (e.g. {type: str})', def);
         this.meta.badStateTypes.add(name);
-        out.push({ name, type: { kind: 'any' }, typeText: '', required: false, hasDefault: false, default: null });
+        out.push({
+          name,
+          type: { kind: 'any' },
+          typeText: '',
+          required: false,
+          hasDefault: false,
+          default: null,
+        });
         continue;
       }
       if (isObj(def)) this.checkKeys(obj, path, KEYS.stateField);
@@ -360,7 +385,10 @@ class Normaliser {
     const typePath = joinPath(path, 'type');
     if (typeof rawType !== 'string' || rawType.trim() === '') {
       if (rawType === undefined || rawType === null) {
-        this.missing(typePath, `${label} has no type: add type: str (or int, float, bool, list[...], dict[...], object)`);
+        this.missing(
+          typePath,
+          `${label} has no type: add type: str (or int, float, bool, list[...], dict[...], object)`,
+        );
       } else {
         this.wrongKind(typePath, 'a type name such as str or list[int]', rawType);
       }
@@ -383,7 +411,11 @@ class Normaliser {
     const schemaPath = joinPath(path, 'schema');
     if (target === undefined) {
       if (rawSchema !== undefined && rawSchema !== null) {
-        this.r.warn('unused-schema', schemaPath, `${label} has a schema but its type '${rawType}' has no object in it`);
+        this.r.warn(
+          'unused-schema',
+          schemaPath,
+          `${label} has a schema but its type '${rawType}' has no object in it`,
+        );
       }
       return { type, text: rawType, ok: true };
     }
@@ -404,7 +436,11 @@ class Normaliser {
 
   private schema(raw: unknown, path: string, label: string, depth: number): ObjectField[] | undefined {
     if (depth > MAX_SCHEMA_DEPTH) {
-      this.r.error('schema-too-deep', path, `${label}: object schemas nest more than ${MAX_SCHEMA_DEPTH} levels`);
+      this.r.error(
+        'schema-too-deep',
+        path,
+        `${label}: object schemas nest more than ${MAX_SCHEMA_DEPTH} levels`,
+      );
       return undefined;
     }
     if (!isObj(raw) || Object.keys(raw).length === 0) {
@@ -435,7 +471,11 @@ class Normaliser {
       this.checkKeys(def, fieldPath, KEYS.schemaField);
       const built = this.type(def.type, def.schema, fieldPath, fieldLabel, false, depth);
       if (!built.ok) ok = false;
-      const field: ObjectField = { name, type: built.type, required: this.optBool(def, 'required', fieldPath) ?? true };
+      const field: ObjectField = {
+        name,
+        type: built.type,
+        required: this.optBool(def, 'required', fieldPath) ?? true,
+      };
       const description = this.optText(def, 'description', fieldPath);
       if (description !== undefined) field.description = description;
       fields.push(field);
@@ -470,8 +510,13 @@ class Normaliser {
 
   private nodes(raw: unknown): NodeDef[] {
     if (!Array.isArray(raw) || raw.length === 0) {
-      if (raw !== undefined && raw !== null && !Array.isArray(raw)) this.wrongKind('nodes', 'a list of nodes', raw);
-      else this.missing('nodes', 'the workflow has no nodes: add nodes: [{id: ..., prompt: ..., outputs: [...]}]');
+      if (raw !== undefined && raw !== null && !Array.isArray(raw))
+        this.wrongKind('nodes', 'a list of nodes', raw);
+      else
+        this.missing(
+          'nodes',
+          'the workflow has no nodes: add nodes: [{id: ..., prompt: ..., outputs: [...]}]',
+        );
       return [];
     }
     return raw.map((n, i) => this.node(n, i));
@@ -502,7 +547,8 @@ class Normaliser {
     }
     const rawId = raw.id;
     if (typeof rawId === 'string') node.id = rawId;
-    else if (rawId === undefined || rawId === null) this.missing(joinPath(path, 'id'), `node #${index + 1} has no id`);
+    else if (rawId === undefined || rawId === null)
+      this.missing(joinPath(path, 'id'), `node #${index + 1} has no id`);
     else this.wrongKind(joinPath(path, 'id'), 'an identifier', rawId);
     const label = node.id === '' ? `node #${index + 1}` : `node '${node.id}'`;
 
@@ -521,7 +567,11 @@ class Normaliser {
     if (typeof raw.prompt === 'string' && raw.prompt.trim() !== '') {
       node.prompt = this.template(raw.prompt, promptPath);
     } else if (raw.prompt === undefined || raw.prompt === null || raw.prompt === '') {
-      this.r.error('missing-prompt', promptPath, `${label} has no prompt: add prompt: "..." (a template, e.g. "Summarise {state.text}")`);
+      this.r.error(
+        'missing-prompt',
+        promptPath,
+        `${label} has no prompt: add prompt: "..." (a template, e.g. "Summarise {state.text}")`,
+      );
     } else {
       this.wrongKind(promptPath, 'a text template', raw.prompt);
     }
@@ -531,9 +581,14 @@ class Normaliser {
       for (const [name, value] of Object.entries(inputs)) {
         const inputPath = joinPath(joinPath(path, 'inputs'), name);
         if (!IDENTIFIER.test(name)) {
-          this.r.error('invalid-input-name', inputPath, `input name '${name}' of ${label} must be an identifier so {${name}} can use it`, {
-            pos: this.map.locateKey(inputPath),
-          });
+          this.r.error(
+            'invalid-input-name',
+            inputPath,
+            `input name '${name}' of ${label} must be an identifier so {${name}} can use it`,
+            {
+              pos: this.map.locateKey(inputPath),
+            },
+          );
         }
         if (typeof value !== 'string') {
           this.wrongKind(inputPath, 'a text template such as "{state.topic}"', value);
@@ -560,8 +615,14 @@ class Normaliser {
     const v = raw.outputs;
     if (!Array.isArray(v) || v.length === 0) {
       this.meta.badOutputs.add(node.index);
-      if (v !== undefined && v !== null && !Array.isArray(v)) this.wrongKind(outPath, 'a list of state field names', v);
-      else this.r.error('missing-outputs', outPath, `${label} has no outputs: add outputs: [field] naming the state fields it writes`);
+      if (v !== undefined && v !== null && !Array.isArray(v))
+        this.wrongKind(outPath, 'a list of state field names', v);
+      else
+        this.r.error(
+          'missing-outputs',
+          outPath,
+          `${label} has no outputs: add outputs: [field] naming the state fields it writes`,
+        );
       return;
     }
     v.forEach((item, j) => {
@@ -599,13 +660,21 @@ class Normaliser {
     if (v.fields !== undefined && v.fields !== null) {
       if (typeof v.type !== 'string' || v.type.trim() !== 'object') {
         bad();
-        this.r.error('invalid-output-schema', joinPath(osPath, 'type'), `output_schema of ${label} has fields, so its type must be object`);
+        this.r.error(
+          'invalid-output-schema',
+          joinPath(osPath, 'type'),
+          `output_schema of ${label} has fields, so its type must be object`,
+        );
         return;
       }
       const fieldsPath = joinPath(osPath, 'fields');
       if (!Array.isArray(v.fields) || v.fields.length === 0) {
         bad();
-        this.r.error('invalid-output-schema', fieldsPath, `output_schema.fields of ${label} must be a non-empty list of {name, type}`);
+        this.r.error(
+          'invalid-output-schema',
+          fieldsPath,
+          `output_schema.fields of ${label} must be a non-empty list of {name, type}`,
+        );
         return;
       }
       const fields: Array<{ name: string; type: TypeNode; description?: string }> = [];
@@ -624,7 +693,10 @@ class Normaliser {
         }
         const built = this.type(f.type, f.schema, fPath, `output '${f.name}' of ${label}`, true, 0);
         if (!built.ok) bad();
-        const field: { name: string; type: TypeNode; description?: string } = { name: f.name, type: built.type };
+        const field: { name: string; type: TypeNode; description?: string } = {
+          name: f.name,
+          type: built.type,
+        };
         const fd = this.optText(f, 'description', fPath);
         if (fd !== undefined) field.description = fd;
         fields.push(field);
@@ -665,7 +737,11 @@ class Normaliser {
         const onError = item.on_error;
         if (onError === 'fail' || onError === 'continue') tool.onError = onError;
         else if (onError !== undefined && onError !== null) {
-          this.r.error('invalid-value', joinPath(tPath, 'on_error'), `on_error must be fail or continue, not ${kindOf(onError)}`);
+          this.r.error(
+            'invalid-value',
+            joinPath(tPath, 'on_error'),
+            `on_error must be fail or continue, not ${kindOf(onError)}`,
+          );
         }
         const config = this.optMap(item, 'config', tPath);
         if (config !== undefined) tool.config = config;
@@ -676,9 +752,14 @@ class Normaliser {
       const canonical = KNOWN_TOOLS.get(name);
       if (canonical === undefined) {
         const suggestion = suggest(name, KNOWN_TOOLS.keys());
-        this.r.error('unknown-tool', namePath, `unknown tool '${name}' on ${label}${didYouMean(suggestion)}`, {
-          suggestion,
-        });
+        this.r.error(
+          'unknown-tool',
+          namePath,
+          `unknown tool '${name}' on ${label}${didYouMean(suggestion)}`,
+          {
+            suggestion,
+          },
+        );
       }
       node.tools.push({ name, canonical: canonical ?? name, ...tool });
     });
@@ -717,8 +798,10 @@ class Normaliser {
 
   private edges(raw: unknown): Edge[] {
     if (!Array.isArray(raw) || raw.length === 0) {
-      if (raw !== undefined && raw !== null && !Array.isArray(raw)) this.wrongKind('edges', 'a list of edges', raw);
-      else this.missing('edges', 'the workflow has no edges: add edges: [{from: START, to: first_node}, ...]');
+      if (raw !== undefined && raw !== null && !Array.isArray(raw))
+        this.wrongKind('edges', 'a list of edges', raw);
+      else
+        this.missing('edges', 'the workflow has no edges: add edges: [{from: START, to: first_node}, ...]');
       return [];
     }
     const out: Edge[] = [];
@@ -743,10 +826,13 @@ class Normaliser {
     };
     let from = '';
     if (typeof raw.from === 'string' && raw.from !== '') from = raw.from;
-    else if (raw.from === undefined || raw.from === null) this.missing(joinPath(path, 'from'), `edge #${index + 1} has no from: add from: START or a node id`);
+    else if (raw.from === undefined || raw.from === null)
+      this.missing(joinPath(path, 'from'), `edge #${index + 1} has no from: add from: START or a node id`);
     else this.wrongKind(joinPath(path, 'from'), 'a node id or START', raw.from);
 
-    const forms = (['to', 'routes', 'loop', 'parallel'] as const).filter((k) => raw[k] !== undefined && raw[k] !== null);
+    const forms = (['to', 'routes', 'loop', 'parallel'] as const).filter(
+      (k) => raw[k] !== undefined && raw[k] !== null,
+    );
     if (forms.length !== 1) {
       const found = forms.length === 0 ? 'none' : forms.join(' and ');
       this.r.error(
@@ -758,7 +844,11 @@ class Normaliser {
     }
     const form = forms[0]!;
     if (raw.condition !== undefined && form !== 'to') {
-      this.r.error('invalid-edge', joinPath(path, 'condition'), `condition: only goes with to:; inside ${form} use its own fields`);
+      this.r.error(
+        'invalid-edge',
+        joinPath(path, 'condition'),
+        `condition: only goes with to:; inside ${form} use its own fields`,
+      );
     }
     switch (form) {
       case 'to': {
@@ -768,8 +858,10 @@ class Normaliser {
         const c = raw.condition;
         const cPath = joinPath(path, 'condition');
         if (typeof c === 'string') edge.condition = this.condition(c, cPath);
-        else if (isObj(c) && typeof c.logic === 'string') edge.condition = this.condition(c.logic, joinPath(cPath, 'logic'));
-        else if (c !== undefined && c !== null) this.wrongKind(cPath, 'a condition string such as "state.ok == true"', c);
+        else if (isObj(c) && typeof c.logic === 'string')
+          edge.condition = this.condition(c.logic, joinPath(cPath, 'logic'));
+        else if (c !== undefined && c !== null)
+          this.wrongKind(cPath, 'a condition string such as "state.ok == true"', c);
         return withPos(edge);
       }
       case 'routes':
@@ -795,7 +887,13 @@ class Normaliser {
     return undefined;
   }
 
-  private routes(v: unknown, index: number, from: string, path: string, withPos: <T extends Edge>(e: T) => T) {
+  private routes(
+    v: unknown,
+    index: number,
+    from: string,
+    path: string,
+    withPos: <T extends Edge>(e: T) => T,
+  ) {
     const routesPath = joinPath(path, 'routes');
     if (!Array.isArray(v) || v.length === 0) {
       this.wrongKind(routesPath, 'a non-empty list of {condition: {logic: ...}, to: ...}', v);
@@ -817,7 +915,8 @@ class Normaliser {
       this.checkKeys(route, rPath, KEYS.route);
       if (typeof route.to !== 'string' || route.to === '') {
         ok = false;
-        if (route.to === undefined || route.to === null) this.missing(joinPath(rPath, 'to'), `route #${j + 1} has no to`);
+        if (route.to === undefined || route.to === null)
+          this.missing(joinPath(rPath, 'to'), `route #${j + 1} has no to`);
         else this.wrongKind(joinPath(rPath, 'to'), 'a node id or END', route.to);
         return;
       }
@@ -832,7 +931,10 @@ class Normaliser {
       }
       if (logic === undefined || logic.trim() === '') {
         ok = false;
-        this.missing(logicPath, `route #${j + 1} has no condition: add condition: {logic: "state.x == 1"} (or {logic: default})`);
+        this.missing(
+          logicPath,
+          `route #${j + 1} has no condition: add condition: {logic: "state.x == 1"} (or {logic: default})`,
+        );
         return;
       }
       if (logic.trim() === 'default') {
@@ -871,17 +973,34 @@ class Normaliser {
     }
     this.checkKeys(v, loopPath, KEYS.loop);
     if (typeof v.condition_field !== 'string' || v.condition_field === '') {
-      this.missing(joinPath(loopPath, 'condition_field'), 'loop needs condition_field: a bool state field that ends the loop when true');
+      this.missing(
+        joinPath(loopPath, 'condition_field'),
+        'loop needs condition_field: a bool state field that ends the loop when true',
+      );
       return undefined;
     }
     const maxIterations = this.optInt(v, 'max_iterations', loopPath, 1, 100) ?? 10;
     let exitTo = END;
     if (typeof v.exit_to === 'string' && v.exit_to !== '') exitTo = v.exit_to;
-    else if (v.exit_to !== undefined && v.exit_to !== null) this.wrongKind(joinPath(loopPath, 'exit_to'), 'a node id or END', v.exit_to);
-    return withPos({ kind: 'loop', index, from, conditionField: v.condition_field, maxIterations, exitTo } as Edge);
+    else if (v.exit_to !== undefined && v.exit_to !== null)
+      this.wrongKind(joinPath(loopPath, 'exit_to'), 'a node id or END', v.exit_to);
+    return withPos({
+      kind: 'loop',
+      index,
+      from,
+      conditionField: v.condition_field,
+      maxIterations,
+      exitTo,
+    } as Edge);
   }
 
-  private parallel(v: unknown, index: number, from: string, path: string, withPos: <T extends Edge>(e: T) => T) {
+  private parallel(
+    v: unknown,
+    index: number,
+    from: string,
+    path: string,
+    withPos: <T extends Edge>(e: T) => T,
+  ) {
     const pPath = joinPath(path, 'parallel');
     if (!isObj(v)) {
       this.wrongKind(pPath, 'a map with items_field, target_node and collect_field', v);
@@ -892,11 +1011,13 @@ class Normaliser {
     for (const key of ['items_field', 'target_node', 'collect_field'] as const) {
       const value = v[key];
       if (typeof value === 'string' && value !== '') names[key] = value;
-      else if (value === undefined || value === null) this.missing(joinPath(pPath, key), `parallel needs ${key}`);
+      else if (value === undefined || value === null)
+        this.missing(joinPath(pPath, key), `parallel needs ${key}`);
       else this.wrongKind(joinPath(pPath, key), 'a name', value);
     }
     const { items_field, target_node, collect_field } = names;
-    if (items_field === undefined || target_node === undefined || collect_field === undefined) return undefined;
+    if (items_field === undefined || target_node === undefined || collect_field === undefined)
+      return undefined;
     return withPos({
       kind: 'parallel',
       index,
@@ -955,9 +1076,14 @@ class Normaliser {
   private execution(raw: Obj): ExecutionConfig {
     const path = 'config.execution';
     this.checkKeys(raw, path, KEYS.execution);
-    const timeout = this.optNumber(raw, 'timeout_seconds', path, 0) ?? this.optNumber(raw, 'timeout', path, 0);
+    const timeout =
+      this.optNumber(raw, 'timeout_seconds', path, 0) ?? this.optNumber(raw, 'timeout', path, 0);
     if (raw.timeout !== undefined && raw.timeout_seconds !== undefined) {
-      this.r.warn('duplicate-setting', joinPath(path, 'timeout'), 'both timeout and timeout_seconds are set; timeout_seconds wins');
+      this.r.warn(
+        'duplicate-setting',
+        joinPath(path, 'timeout'),
+        'both timeout and timeout_seconds are set; timeout_seconds wins',
+      );
     }
     return {
       timeoutSeconds: timeout !== undefined && timeout > 0 ? timeout : DEFAULT_EXECUTION.timeoutSeconds,
@@ -976,7 +1102,9 @@ class Normaliser {
     if (mlflow !== undefined) {
       const mPath = joinPath(path, 'mlflow');
       this.checkKeys(mlflow, mPath, KEYS.mlflow);
-      const block: NonNullable<ObservabilityConfig['mlflow']> = { enabled: this.optBool(mlflow, 'enabled', mPath) ?? false };
+      const block: NonNullable<ObservabilityConfig['mlflow']> = {
+        enabled: this.optBool(mlflow, 'enabled', mPath) ?? false,
+      };
       const uri = this.optText(mlflow, 'tracking_uri', mPath);
       if (uri !== undefined) block.trackingUri = uri;
       const experiment = this.optText(mlflow, 'experiment_name', mPath);

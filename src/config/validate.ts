@@ -12,7 +12,17 @@ import { IDENTIFIER } from './normalise.js';
 import { didYouMean, suggest } from './suggest.js';
 import { templateRefs } from './template.js';
 import { formatType, typeEquals } from './type-grammar.js';
-import { type Condition, END, type Edge, type NodeDef, START, type StateField, type Template, type TypeNode, type Workflow } from './types.js';
+import {
+  type Condition,
+  type Edge,
+  END,
+  type NodeDef,
+  START,
+  type StateField,
+  type Template,
+  type TypeNode,
+  type Workflow,
+} from './types.js';
 import { checkValue } from './values.js';
 import type { SourceMap } from './yaml.js';
 
@@ -85,16 +95,28 @@ class Validator {
       if (node.id === '') continue;
       const path = joinPath(joinPath('nodes', node.index), 'id');
       if (node.id === START || node.id === END) {
-        this.r.error('reserved-node-id', path, `node id '${node.id}' is reserved for the graph's ${node.id === START ? 'entry' : 'exit'}; rename the node`);
+        this.r.error(
+          'reserved-node-id',
+          path,
+          `node id '${node.id}' is reserved for the graph's ${node.id === START ? 'entry' : 'exit'}; rename the node`,
+        );
         continue;
       }
       if (!IDENTIFIER.test(node.id)) {
-        this.r.error('invalid-node-id', path, `node id '${node.id}' must be an identifier (letters, digits and _, not starting with a digit)`);
+        this.r.error(
+          'invalid-node-id',
+          path,
+          `node id '${node.id}' must be an identifier (letters, digits and _, not starting with a digit)`,
+        );
         continue;
       }
       const first = seen.get(node.id);
       if (first !== undefined) {
-        this.r.error('duplicate-node-id', path, `node id '${node.id}' is used by nodes #${first + 1} and #${node.index + 1}; ids must be unique`);
+        this.r.error(
+          'duplicate-node-id',
+          path,
+          `node id '${node.id}' is used by nodes #${first + 1} and #${node.index + 1}; ids must be unique`,
+        );
         continue;
       }
       seen.set(node.id, node.index);
@@ -113,7 +135,8 @@ class Validator {
         return;
       }
       seen.add(out);
-      if (!this.state.has(out)) this.unknownField(outPath, out, `output '${out}' of ${label} is not a state field`);
+      if (!this.state.has(out))
+        this.unknownField(outPath, out, `output '${out}' of ${label} is not a state field`);
     });
     if (!this.meta.badOutputSchema.has(node.index) && !this.meta.badOutputs.has(node.index)) {
       this.outputSchema(node, path, label);
@@ -135,7 +158,12 @@ class Validator {
         return;
       }
       const out = node.outputs[0]!;
-      const resolved = this.compareType(schema.type, out, joinPath(osPath, 'type'), `output_schema of ${label}`);
+      const resolved = this.compareType(
+        schema.type,
+        out,
+        joinPath(osPath, 'type'),
+        `output_schema of ${label}`,
+      );
       if (resolved !== undefined) schema.type = resolved;
       return;
     }
@@ -144,12 +172,19 @@ class Validator {
     schema.fields.forEach((f, j) => {
       const fPath = joinPath(fieldsPath, j);
       if (names.has(f.name)) {
-        this.r.error('duplicate-output', joinPath(fPath, 'name'), `output_schema of ${label} lists '${f.name}' twice`);
+        this.r.error(
+          'duplicate-output',
+          joinPath(fPath, 'name'),
+          `output_schema of ${label} lists '${f.name}' twice`,
+        );
         return;
       }
       names.add(f.name);
       if (!node.outputs.includes(f.name)) {
-        const suggestion = suggest(f.name, node.outputs.filter((o) => !schema.fields.some((x) => x.name === o)));
+        const suggestion = suggest(
+          f.name,
+          node.outputs.filter((o) => !schema.fields.some((x) => x.name === o)),
+        );
         this.r.error(
           'output-schema-mismatch',
           joinPath(fPath, 'name'),
@@ -158,7 +193,12 @@ class Validator {
         );
         return;
       }
-      const resolved = this.compareType(f.type, f.name, joinPath(fPath, 'type'), `output '${f.name}' of ${label}`);
+      const resolved = this.compareType(
+        f.type,
+        f.name,
+        joinPath(fPath, 'type'),
+        `output '${f.name}' of ${label}`,
+      );
       if (resolved !== undefined) f.type = resolved;
     });
     for (const out of node.outputs) {
@@ -178,7 +218,8 @@ class Validator {
    */
   private compareType(type: TypeNode, fieldName: string, path: string, what: string): TypeNode | undefined {
     const field = this.state.get(fieldName);
-    if (field === undefined || this.meta.badStateTypes.has(fieldName) || type.kind === 'any') return undefined;
+    if (field === undefined || this.meta.badStateTypes.has(fieldName) || type.kind === 'any')
+      return undefined;
     if (type.kind === 'object' && type.fields.length === 0 && field.type.kind === 'object') return field.type;
     if (!typeEquals(type, field.type)) {
       this.r.error(
@@ -209,7 +250,12 @@ class Validator {
       }
       if (!viaState && name.startsWith(LOOP_PREFIX)) {
         if (this.loopCounter(name, path, pos, `placeholder ${ref.raw} in the ${where}`) && rest.length > 0) {
-          this.r.error('invalid-placeholder', path, `placeholder ${ref.raw} in the ${where}: a loop counter is a number with no properties`, { pos });
+          this.r.error(
+            'invalid-placeholder',
+            path,
+            `placeholder ${ref.raw} in the ${where}: a loop counter is a number with no properties`,
+            { pos },
+          );
         }
         continue;
       }
@@ -222,22 +268,38 @@ class Validator {
             { pos },
           );
         } else if (name === PARALLEL_INDEX && rest.length > 0) {
-          this.r.error('invalid-placeholder', path, `placeholder ${ref.raw}: ${PARALLEL_INDEX} is a number with no properties`, { pos });
+          this.r.error(
+            'invalid-placeholder',
+            path,
+            `placeholder ${ref.raw}: ${PARALLEL_INDEX} is a number with no properties`,
+            { pos },
+          );
         }
         continue;
       }
       const candidates = [...inputNames, ...this.state.keys()];
       const suggestion = suggest(name, candidates);
       const what = viaState ? `no state field '${name}'` : `no input or state field '${name}'`;
-      this.r.error('unknown-placeholder', path, `placeholder ${ref.raw} in the ${where} names nothing: ${what}${didYouMean(suggestion)}`, {
-        suggestion,
-        pos,
-      });
+      this.r.error(
+        'unknown-placeholder',
+        path,
+        `placeholder ${ref.raw} in the ${where} names nothing: ${what}${didYouMean(suggestion)}`,
+        {
+          suggestion,
+          pos,
+        },
+      );
     }
   }
 
   /** Walks `rest` into a state field's type; objects need the property, dicts accept any key. */
-  private walk(field: StateField, rest: string[], raw: string, path: string, pos: ReturnType<SourceMap['locate']>): void {
+  private walk(
+    field: StateField,
+    rest: string[],
+    raw: string,
+    path: string,
+    pos: ReturnType<SourceMap['locate']>,
+  ): void {
     if (this.meta.badStateTypes.has(field.name)) return;
     let type: TypeNode | null = field.type;
     let walked = field.name;
@@ -249,7 +311,10 @@ class Validator {
         if (type.fields.length === 0) return;
         const prop: { type: TypeNode } | undefined = type.fields.find((f) => f.name === part);
         if (prop === undefined) {
-          const suggestion = suggest(part, type.fields.map((f) => f.name));
+          const suggestion = suggest(
+            part,
+            type.fields.map((f) => f.name),
+          );
           this.r.error(
             'unknown-property',
             path,
@@ -260,7 +325,12 @@ class Validator {
         }
         type = prop.type;
       } else {
-        this.r.error('unknown-property', path, `${raw}: '${walked}' is ${formatType(type)}, which has no property '${part}'`, { pos });
+        this.r.error(
+          'unknown-property',
+          path,
+          `${raw}: '${walked}' is ${formatType(type)}, which has no property '${part}'`,
+          { pos },
+        );
         return;
       }
       walked += `.${part}`;
@@ -268,7 +338,12 @@ class Validator {
   }
 
   /** `_loop_iteration_<node>` must name an existing node; returns whether it does. */
-  private loopCounter(name: string, path: string, pos: ReturnType<SourceMap['locate']>, what: string): boolean {
+  private loopCounter(
+    name: string,
+    path: string,
+    pos: ReturnType<SourceMap['locate']>,
+    what: string,
+  ): boolean {
     const id = name.slice(LOOP_PREFIX.length);
     if (this.nodes.has(id)) return true;
     const suggestion = suggest(id, this.nodes.keys());
@@ -314,19 +389,33 @@ class Validator {
       case 'loop': {
         const loopPath = joinPath(path, 'loop');
         this.target(joinPath(loopPath, 'exit_to'), edge.exitTo);
-        this.fieldOfKind(joinPath(loopPath, 'condition_field'), edge.conditionField, 'bool', 'loop condition_field');
+        this.fieldOfKind(
+          joinPath(loopPath, 'condition_field'),
+          edge.conditionField,
+          'bool',
+          'loop condition_field',
+        );
         break;
       }
       case 'parallel': {
         const pPath = joinPath(path, 'parallel');
         const targetPath = joinPath(pPath, 'target_node');
         if (edge.targetNode === END || edge.targetNode === START) {
-          this.r.error('invalid-target', targetPath, `parallel target_node must be a node, not ${edge.targetNode}`);
+          this.r.error(
+            'invalid-target',
+            targetPath,
+            `parallel target_node must be a node, not ${edge.targetNode}`,
+          );
         } else if (!this.nodes.has(edge.targetNode)) {
           this.unknownNode(targetPath, edge.targetNode, 'target_node', false);
         }
         this.fieldOfKind(joinPath(pPath, 'items_field'), edge.itemsField, 'list', 'parallel items_field');
-        this.fieldOfKind(joinPath(pPath, 'collect_field'), edge.collectField, 'list', 'parallel collect_field');
+        this.fieldOfKind(
+          joinPath(pPath, 'collect_field'),
+          edge.collectField,
+          'list',
+          'parallel collect_field',
+        );
         break;
       }
     }
@@ -344,7 +433,10 @@ class Validator {
   private unknownNode(path: string, name: string, role: string, isFrom: boolean): void {
     const candidates = [...this.nodes.keys(), isFrom ? START : END];
     const suggestion = suggest(name, candidates);
-    const hint = suggestion === undefined ? ` in ${role}; known nodes: ${[...this.nodes.keys()].slice(0, 10).join(', ') || 'none'}` : didYouMean(suggestion);
+    const hint =
+      suggestion === undefined
+        ? ` in ${role}; known nodes: ${[...this.nodes.keys()].slice(0, 10).join(', ') || 'none'}`
+        : didYouMean(suggestion);
     this.r.error('unknown-node', path, `unknown node '${name}'${hint}`, { suggestion });
   }
 

@@ -4,11 +4,25 @@
  * column. JSON goes through the YAML parser too (JSON is YAML), which gives it positions.
  * Alias expansion is bounded so an alias bomb fails in milliseconds instead of eating memory.
  */
-import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type Scalar,
+} from 'yaml';
 import type { Position } from './types.js';
 
 /** More alias expansions than this (weighted by nesting) is treated as an attack. */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Later syntax errors are mostly echoes of the first ones. */
+const MAX_SYNTAX_ERRORS = 20;
 
 interface RangeInfo {
   start: number;
@@ -164,12 +178,25 @@ export class SourceMap {
 export function parseSource(source: string, format: 'yaml' | 'json'): ParsedSource {
   const lines = new LineCounter();
   const problems: ParseProblem[] = [];
-  const doc = parseDocument(source, {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: true,
-    version: '1.2',
-  });
+  // A badly broken file yields hundreds of parser errors; their stack traces are never
+  // shown and capturing them dominated the cost of loading such a file.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let doc: Document;
+  try {
+    doc = parseDocument(source, {
+      lineCounter: lines,
+      uniqueKeys: true,
+      // Positions come from the line counter; pretty errors would format context we drop.
+      prettyErrors: false,
+      version: '1.2',
+      // The yaml package would print warnings (e.g. collection keys) to stderr; keys are
+      // checked by the normaliser instead, and nothing of ours writes to the console.
+      logLevel: 'error',
+    });
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
   const map = new SourceMap(source, lines, doc);
 
   if (doc.errors.length > 0) {
@@ -181,9 +208,8 @@ export function parseSource(source: string, format: 'yaml' | 'json'): ParsedSour
         // fall through to the YAML parser's located errors
       }
     }
-    for (const err of doc.errors) {
-      const lp = err.linePos?.[0];
-      let pos = lp === undefined ? undefined : { line: lp.line, column: lp.col };
+    for (const err of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
+      let pos = map.positionOf(err.pos[0]);
       let firstLine = (err.message.split('\n')[0] ?? err.message)
         .replace(/ at line \d+, column \d+:?\s*$/, '')
         .trim();
@@ -203,17 +229,24 @@ export function parseSource(source: string, format: 'yaml' | 'json'): ParsedSour
       if (pos !== undefined) problem.pos = pos;
       problems.push(problem);
     }
+    if (doc.errors.length > MAX_SYNTAX_ERRORS) {
+      problems.push({
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax errors not shown; fix the first ones and load again`,
+      });
+    }
     return { value: undefined, map, problems };
   }
 
   for (const w of doc.warnings) {
-    const lp = w.linePos?.[0];
+    const lp = lines.linePos(w.pos[0]);
     const problem: ParseProblem = {
       severity: 'warning',
       code: 'yaml-warning',
       message: `YAML: ${(w.message.split('\n')[0] ?? w.message).replace(/ at line \d+, column \d+:?\s*$/, '')}`,
     };
-    if (lp !== undefined) problem.pos = { line: lp.line, column: lp.col };
+    problem.pos = { line: lp.line, column: lp.col };
     problems.push(problem);
   }
 

@@ -144,6 +144,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
         await created.close(graceMs);
+        // Connections that served the last in-flight requests are idle now.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
         // Whatever is still open now (an SSE reader of a finished job) is cut.
         const force = setTimeout(() => {
           if ('closeAllConnections' in server) server.closeAllConnections();

@@ -55,6 +55,8 @@ export interface SqliteStoreOptions {
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
+const DELETE_CHUNK = 500;
+
 const ACTIVE = `status IN ('pending','running')`;
 const FINISHED = `status IN ('completed','failed','cancelled')`;
 
@@ -534,11 +536,21 @@ class SqliteStore implements Store {
     if (typeof epochMs !== 'number' || Number.isNaN(epochMs)) {
       throw invalid('deleteFinishedBefore needs a time in epoch ms.');
     }
-    return this.#write('delete finished jobs', () => {
-      // Checkpoints and events go with their job (ON DELETE CASCADE).
-      const result = this.#q(`DELETE FROM jobs WHERE ${FINISHED} AND completed_at < ?`).run(epochMs);
-      return Number(result.changes);
-    });
+    // In chunks, each its own commit, so a large sweep never holds the write lock (and the
+    // event loop) for long. Checkpoints and events go with their job (ON DELETE CASCADE).
+    let total = 0;
+    for (;;) {
+      const deleted = await this.#write('delete finished jobs', () =>
+        Number(
+          this.#q(
+            `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished_by_completed
+               WHERE ${FINISHED} AND completed_at < ? LIMIT ${DELETE_CHUNK})`,
+          ).run(epochMs).changes,
+        ),
+      );
+      total += deleted;
+      if (deleted < DELETE_CHUNK) return total;
+    }
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
@@ -766,8 +778,9 @@ class SqliteStore implements Store {
     try {
       // Cheap on close; keeps the query planner's statistics fresh for the next start.
       this.#db.exec('PRAGMA optimize');
-    } finally {
-      this.#db.close();
+    } catch {
+      // Only an optimisation; closing matters more.
     }
+    this.#db.close();
   }
 }

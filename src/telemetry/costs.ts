@@ -36,7 +36,14 @@ export function aggregateCosts(
   sinceMs: number,
 ): CostReport {
   const rows = new Map<string, CostRow>();
-  const total: CostRow = { key: 'total', calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0 };
+  const total: CostRow = {
+    key: 'total',
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    unpricedCalls: 0,
+  };
   for (const spans of spansByTrace.values()) {
     const run = spans.find(isRunSpan);
     const workflow = String(run?.attributes[ATTR.workflow] ?? '(unknown workflow)');
@@ -49,7 +56,14 @@ export function aggregateCosts(
           : by === 'node'
             ? `${workflow}.${String(a[ATTR.nodeId] ?? '?')}`
             : workflow;
-      const row = rows.get(key) ?? { key, calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedCalls: 0 };
+      const row = rows.get(key) ?? {
+        key,
+        calls: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        unpricedCalls: 0,
+      };
       for (const r of [row, total]) {
         r.calls += 1;
         r.inputTokens += num(a[ATTR.genAiInputTokens]);
@@ -74,8 +88,13 @@ export function aggregateCosts(
 export function parseDuration(text: string, where = '--since'): number {
   const match = /^(\d+(?:\.\d+)?)\s*(d|h|m|s)$/i.exec(text.trim());
   if (!match) {
-    throw new AgentcrateError('E_USAGE', `${where} expects a duration like 7d, 24h, 30m or 90s, got '${text}'`);
+    throw new AgentcrateError(
+      'E_USAGE',
+      `${where} expects a duration like 7d, 24h, 30m or 90s, got '${text}'`,
+    );
   }
-  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[match[2]!.toLowerCase() as 'd' | 'h' | 'm' | 's'];
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[
+    match[2]!.toLowerCase() as 'd' | 'h' | 'm' | 's'
+  ];
   return Number(match[1]) * unit;
 }

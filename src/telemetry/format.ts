@@ -13,6 +13,7 @@ export interface TextColors {
 const plain: TextColors = { red: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s };
 
 export function formatDuration(ms: number): string {
+  if (ms <= 0) return '0ms';
   if (ms < 1) return `${ms.toFixed(2)}ms`;
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)}s`;
@@ -29,7 +30,8 @@ export function formatUsd(usd: number | null | undefined, unknown = false): stri
 function label(span: SpanRecord): string {
   const a = span.attributes;
   const iteration = a[ATTR.nodeIteration];
-  if (a[ATTR.spanKind] === 'node' && typeof iteration === 'number' && iteration > 1) return `${span.name} #${iteration}`;
+  if (a[ATTR.spanKind] === 'node' && typeof iteration === 'number' && iteration > 1)
+    return `${span.name} #${iteration}`;
   return span.name;
 }
 
@@ -54,11 +56,15 @@ export function formatSpanTree(spans: readonly SpanRecord[], colors: TextColors 
     const s = node.span;
     const branch = root ? '' : last ? '└─ ' : '├─ ';
     const error = s.status === 'error';
-    const message = error ? ` ${colors.red(`✗ ${String(s.attributes[ATTR.errorMessage] ?? s.attributes['otel.status_description'] ?? 'error')}`)}` : '';
+    const message = error
+      ? ` ${colors.red(`✗ ${String(s.attributes[ATTR.errorMessage] ?? s.attributes['otel.status_description'] ?? 'error')}`)}`
+      : '';
     const name = error ? colors.red(label(s)) : label(s);
     lines.push(`${prefix}${branch}${name} ${colors.dim(`(${details(s)})`)}${message}`);
     const next = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
-    node.children.forEach((c, i) => walk(c, next, i === node.children.length - 1, false));
+    node.children.forEach((c, i) => {
+      walk(c, next, i === node.children.length - 1, false);
+    });
   };
   for (const root of buildSpanTree(spans)) walk(root, '', true, true);
   return lines.join('\n');
@@ -78,7 +84,11 @@ export function formatRunList(runs: readonly RunSummary[], colors: TextColors = 
   ]);
   const head = ['JOB', 'WORKFLOW', 'STATUS', 'STARTED (UTC)', 'DURATION', 'TOKENS in/out', 'COST'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const color = (status: string, text: string) =>
     status === 'failed' ? colors.red(text) : status === 'success' ? colors.green(text) : colors.yellow(text);
   return [colors.dim(line(head)), ...rows.map((r) => color(r[2]!, line(r)))].join('\n');

@@ -7,7 +7,10 @@
  */
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ObservabilityConfig } from '../config/types.js';
@@ -64,7 +67,10 @@ export function parseOtlpHeaders(text: string | undefined, where: string): Recor
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
     if (eq <= 0) {
-      throw new AgentcrateError('E_USAGE', `${where} has an entry without 'name=value' (entry ${JSON.stringify(part.slice(0, 40).split('=')[0])}); use k1=v1,k2=v2.`);
+      throw new AgentcrateError(
+        'E_USAGE',
+        `${where} has an entry without 'name=value' (entry ${JSON.stringify(part.slice(0, 40).split('=')[0])}); use k1=v1,k2=v2.`,
+      );
     }
     const name = part.slice(0, eq).trim();
     let value = part.slice(eq + 1).trim();
@@ -79,7 +85,11 @@ export function parseOtlpHeaders(text: string | undefined, where: string): Recor
 }
 
 function protocolFrom(env: Record<string, string | undefined>): OtlpProtocol {
-  const raw = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  const raw = (
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ??
+    env.OTEL_EXPORTER_OTLP_PROTOCOL ??
+    'http/protobuf'
+  ).trim();
   if (raw === 'http/protobuf' || raw === 'http/json') return raw;
   throw new AgentcrateError(
     'E_USAGE',
@@ -90,7 +100,13 @@ function protocolFrom(env: Record<string, string | undefined>): OtlpProtocol {
 /** The target the standard `OTEL_EXPORTER_OTLP_*` variables describe, if any. */
 export function otlpTargetFromEnv(env: Record<string, string | undefined>): OtlpTarget | undefined {
   if ((env.OTEL_SDK_DISABLED ?? '').toLowerCase() === 'true') return undefined;
-  if ((env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim()).includes('none')) return undefined;
+  if (
+    (env.OTEL_TRACES_EXPORTER ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('none')
+  )
+    return undefined;
   const fix = 'set it to the collector base URL, e.g. http://localhost:4318';
   const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
@@ -103,7 +119,12 @@ export function otlpTargetFromEnv(env: Record<string, string | undefined>): Otlp
     ...parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
   };
   const protocol = protocolFrom(env);
-  return { url, headers, protocol, description: `OTLP ${protocol} → ${new URL(url).origin}${new URL(url).pathname}` };
+  return {
+    url,
+    headers,
+    protocol,
+    description: `OTLP ${protocol} → ${new URL(url).origin}${new URL(url).pathname}`,
+  };
 }
 
 export interface MlflowOptions {
@@ -121,14 +142,20 @@ export async function mlflowExperimentId(
   fetchImpl: typeof fetch = fetch,
 ): Promise<string> {
   const base = trackingUri.replace(/\/+$/, '');
-  const get = await fetchImpl(`${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`, {
-    headers: auth,
-  });
+  const get = await fetchImpl(
+    `${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+    {
+      headers: auth,
+    },
+  );
   if (get.ok) {
     const body = (await get.json()) as { experiment?: { experiment_id?: string } };
     if (body.experiment?.experiment_id) return body.experiment.experiment_id;
   } else if (get.status !== 404) {
-    throw new AgentcrateError('E_IO', `MLflow at ${base} answered ${get.status} when looking up experiment '${name}'.`);
+    throw new AgentcrateError(
+      'E_IO',
+      `MLflow at ${base} answered ${get.status} when looking up experiment '${name}'.`,
+    );
   }
   const created = await fetchImpl(`${base}/api/2.0/mlflow/experiments/create`, {
     method: 'POST',
@@ -137,7 +164,10 @@ export async function mlflowExperimentId(
   });
   const body = (await created.json().catch(() => ({}))) as { experiment_id?: string };
   if (!created.ok || !body.experiment_id) {
-    throw new AgentcrateError('E_IO', `MLflow at ${base} could not create experiment '${name}' (HTTP ${created.status}).`);
+    throw new AgentcrateError(
+      'E_IO',
+      `MLflow at ${base} could not create experiment '${name}' (HTTP ${created.status}).`,
+    );
   }
   return body.experiment_id;
 }
@@ -145,14 +175,19 @@ export async function mlflowExperimentId(
 function mlflowAuth(env: Record<string, string | undefined>): Record<string, string> {
   if (env.MLFLOW_TRACKING_TOKEN) return { authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
   if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
-    const basic = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64');
+    const basic = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString(
+      'base64',
+    );
     return { authorization: `Basic ${basic}` };
   }
   return {};
 }
 
 /** The MLflow target `config.observability.mlflow` describes, if enabled. */
-export function mlflowTarget(mlflow: ObservabilityConfig['mlflow'], options: MlflowOptions): OtlpTarget | undefined {
+export function mlflowTarget(
+  mlflow: ObservabilityConfig['mlflow'],
+  options: MlflowOptions,
+): OtlpTarget | undefined {
   if (!mlflow?.enabled) return undefined;
   const uri = mlflow.trackingUri ?? options.env.MLFLOW_TRACKING_URI;
   if (!uri) {
@@ -186,7 +221,9 @@ export function mlflowTarget(mlflow: ObservabilityConfig['mlflow'], options: Mlf
       options.onError?.(
         error instanceof AgentcrateError
           ? error
-          : new AgentcrateError('E_IO', `cannot reach MLflow at ${base}: ${(error as Error).message}`, { cause: error }),
+          : new AgentcrateError('E_IO', `cannot reach MLflow at ${base}: ${(error as Error).message}`, {
+              cause: error,
+            }),
       );
       // Without the header MLflow rejects the batch instead of filing it in the wrong experiment.
       return auth;

@@ -6,8 +6,8 @@
  * `prices` option. A model that is not in the table has an unknown cost: never a made-up 0.
  */
 import { readFileSync } from 'node:fs';
-import { AgentcrateError } from '../errors.js';
 import { providerFromModel } from '../config/known-providers.js';
+import { AgentcrateError } from '../errors.js';
 
 export const PRICES_AS_OF = '2025-10-01';
 
@@ -73,7 +73,8 @@ export interface TokenUsage {
 }
 
 /** Date stamps (`-20250514`, `-2024-08-06`), `-latest` and `-preview-…` tails providers add. */
-const VERSION_SUFFIX = /(?:-\d{4}-?\d{2}-?\d{2}|-\d{8}|-latest|-preview(?:-[\w-]+)?|-exp(?:-[\w-]+)?|@[\w.-]+)$/;
+const VERSION_SUFFIX =
+  /(?:-\d{4}-?\d{2}-?\d{2}|-\d{8}|-latest|-preview(?:-[\w-]+)?|-exp(?:-[\w-]+)?|@[\w.-]+)$/;
 
 function candidates(provider: string, model: string): string[] {
   let name = model.trim().toLowerCase();
@@ -81,7 +82,10 @@ function candidates(provider: string, model: string): string[] {
   // (`anthropic.claude-…-v1:0`, `us.anthropic.…`).
   const prefixed = providerFromModel(name);
   if (prefixed !== undefined) name = name.slice(name.indexOf('/') + 1);
-  name = name.replace(/^models\//, '').replace(/^(?:[a-z]{2}\.)?anthropic\./, '').replace(/-v\d+(?::\d+)?$/, '');
+  name = name
+    .replace(/^models\//, '')
+    .replace(/^(?:[a-z]{2}\.)?anthropic\./, '')
+    .replace(/-v\d+(?::\d+)?$/, '');
   const names = [name];
   let stripped = name;
   while (VERSION_SUFFIX.test(stripped)) {
@@ -89,18 +93,41 @@ function candidates(provider: string, model: string): string[] {
     names.push(stripped);
   }
   // Anthropic spells versions both `claude-sonnet-4-5` and `claude-sonnet-4.5`.
-  for (const n of [...names]) if (n.includes('.') && n.startsWith('claude')) names.push(n.replaceAll('.', '-'));
+  for (const n of [...names])
+    if (n.includes('.') && n.startsWith('claude')) names.push(n.replaceAll('.', '-'));
   const p = (prefixed ?? provider).toLowerCase();
   return [...names.map((n) => `${p}/${n}`), ...names, `${p}/*`];
 }
 
+/** Lookups per table: name normalisation costs more than the span it prices. */
+const lookups = new WeakMap<PriceTable, Map<string, ModelPrice | null>>();
+
 /** The price of a model, or undefined when unknown. */
-export function findPrice(provider: string, model: string, table: PriceTable = DEFAULT_PRICES): ModelPrice | undefined {
+export function findPrice(
+  provider: string,
+  model: string,
+  table: PriceTable = DEFAULT_PRICES,
+): ModelPrice | undefined {
+  let cache = lookups.get(table);
+  if (cache === undefined) {
+    cache = new Map();
+    lookups.set(table, cache);
+  }
+  const id = `${provider}\u0000${model}`;
+  const hit = cache.get(id);
+  if (hit !== undefined) return hit ?? undefined;
+  let found: ModelPrice | null = null;
   for (const key of candidates(provider, model)) {
     const price = table[key];
-    if (price !== undefined) return price;
+    if (price !== undefined) {
+      found = price;
+      break;
+    }
   }
-  return undefined;
+  // Bounded: model names come from workflows, but a gateway could report many.
+  if (cache.size > 1000) cache.clear();
+  cache.set(id, found);
+  return found ?? undefined;
 }
 
 /** Estimated USD cost of one call; undefined when the model's price is unknown. */
@@ -164,20 +191,30 @@ export function loadPriceTable(options: LoadPriceTableOptions = {}): PriceTable 
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new AgentcrateError('E_IO', `AGENTCRATE_PRICES points at ${file}, which cannot be read: ${(error as Error).message}.`, {
-        cause: error,
-      });
+      throw new AgentcrateError(
+        'E_IO',
+        `AGENTCRATE_PRICES points at ${file}, which cannot be read: ${(error as Error).message}.`,
+        {
+          cause: error,
+        },
+      );
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new AgentcrateError('E_USAGE', `AGENTCRATE_PRICES file ${file} is not valid JSON: ${(error as Error).message}.`, {
-        cause: error,
-      });
+      throw new AgentcrateError(
+        'E_USAGE',
+        `AGENTCRATE_PRICES file ${file} is not valid JSON: ${(error as Error).message}.`,
+        {
+          cause: error,
+        },
+      );
     }
     fromFile = parsePriceTable(raw, `AGENTCRATE_PRICES file ${file}`);
   }
-  const overrides = options.overrides ? parsePriceTable(options.overrides, 'config.observability.prices') : {};
+  const overrides = options.overrides
+    ? parsePriceTable(options.overrides, 'config.observability.prices')
+    : {};
   return { ...DEFAULT_PRICES, ...fromFile, ...overrides };
 }

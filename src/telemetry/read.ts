@@ -18,7 +18,10 @@ export async function listRuns(store: Store, options: { limit: number; cursor?: 
 }
 
 /** Spans of a run, by job id (the usual handle) or by raw trace id. */
-export async function getRunSpans(store: Store, id: string): Promise<{ traceId: string; spans: SpanRecord[] }> {
+export async function getRunSpans(
+  store: Store,
+  id: string,
+): Promise<{ traceId: string; spans: SpanRecord[] }> {
   const byJob = traceIdForJob(id);
   const spans = await store.listSpans(byJob);
   if (spans.length > 0 || !isTraceId(id)) return { traceId: byJob, spans };
@@ -26,11 +29,17 @@ export async function getRunSpans(store: Store, id: string): Promise<{ traceId: 
 }
 
 /** Every span of every run that started at or after `sinceMs` (for cost reports). */
-export async function spansSince(store: Store, sinceMs: number, pageSize = 200): Promise<Map<string, SpanRecord[]>> {
+export async function spansSince(
+  store: Store,
+  sinceMs: number,
+  pageSize = 200,
+): Promise<Map<string, SpanRecord[]>> {
   const out = new Map<string, SpanRecord[]>();
   let cursor: string | undefined;
   for (;;) {
-    const page = await store.listTraces(cursor === undefined ? { limit: pageSize } : { limit: pageSize, cursor });
+    const page = await store.listTraces(
+      cursor === undefined ? { limit: pageSize } : { limit: pageSize, cursor },
+    );
     for (const trace of page.traces) {
       // Newest first: a run that started before the window may still end inside it.
       if (trace.endMs < sinceMs) return out;

@@ -33,7 +33,10 @@ export interface SpanNode {
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export function isRunSpan(span: SpanRecord): boolean {
-  return span.attributes[ATTR.spanKind] === 'run' || (span.parentSpanId === undefined && span.name.startsWith('run '));
+  return (
+    span.attributes[ATTR.spanKind] === 'run' ||
+    (span.parentSpanId === undefined && span.name.startsWith('run '))
+  );
 }
 
 export function isModelSpan(span: SpanRecord): boolean {
@@ -67,7 +70,11 @@ export function summarizeRun(spans: readonly SpanRecord[], trace?: TraceSummary)
   const workflow = last?.attributes[ATTR.workflow] ?? runs[0]?.attributes[ATTR.workflow];
   return {
     traceId: spans[0]?.traceId ?? trace?.traceId ?? '',
-    jobId: trace?.jobId ?? (typeof jobAttr === 'string' ? jobAttr : null) ?? spans.find((s) => s.jobId)?.jobId ?? null,
+    jobId:
+      trace?.jobId ??
+      (typeof jobAttr === 'string' ? jobAttr : null) ??
+      spans.find((s) => s.jobId)?.jobId ??
+      null,
     workflow: typeof workflow === 'string' ? workflow : (trace?.name.replace(/^run /, '') ?? ''),
     status,
     startMs: Number.isFinite(startMs) ? startMs : 0,
@@ -90,7 +97,12 @@ export function buildSpanTree(spans: readonly SpanRecord[]): SpanNode[] {
     if (parent) parent.children.push(node);
     else roots.push(node);
   }
-  const order = (a: SpanNode, b: SpanNode) => a.span.startMs - b.span.startMs || a.span.name.localeCompare(b.span.name);
+  // Clocks tick in ms, so sequential nodes often share a start: the engine's step breaks ties.
+  const step = (n: SpanNode) => {
+    const v = n.span.attributes[ATTR.nodeStep] ?? n.span.attributes[ATTR.nodeParallelIndex];
+    return typeof v === 'number' ? v : 0;
+  };
+  const order = (a: SpanNode, b: SpanNode) => a.span.startMs - b.span.startMs || step(a) - step(b);
   const sort = (list: SpanNode[]) => {
     list.sort(order);
     for (const n of list) sort(n.children);

@@ -5,7 +5,16 @@
  * buffered until its node-end, when the node span and then its children are built. Spans
  * are keyed by node id + parallel index, so concurrent branches and items nest correctly.
  */
-import { type Attributes, type Context, type HrTime, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  type HrTime,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { EngineEvent, RunError } from '../engine/types.js';
 import { ATTR, type SpanKindName } from './attributes.js';
@@ -67,7 +76,9 @@ function hr(ms: number): HrTime {
 }
 
 function clip(text: string): string {
-  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… [truncated ${text.length - MAX_TEXT} chars]`;
+  return text.length <= MAX_TEXT
+    ? text
+    : `${text.slice(0, MAX_TEXT)}… [truncated ${text.length - MAX_TEXT} chars]`;
 }
 
 function keyOf(nodeId: string, parallelIndex: number | undefined): string {
@@ -97,12 +108,23 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   let unknownCost = false;
   const open = new Map<string, OpenNode[]>();
 
-  const common = (): Attributes => (options.jobId === undefined ? {} : { [ATTR.jobId]: options.jobId });
-
-  function startSpan(name: string, kind: SpanKindName, startMs: number, parent: Context, attributes: Attributes, spanKind = SpanKind.INTERNAL): Span {
+  function startSpan(
+    name: string,
+    kind: SpanKindName,
+    startMs: number,
+    parent: Context,
+    attributes: Attributes,
+    spanKind = SpanKind.INTERNAL,
+  ): Span {
+    attributes[ATTR.spanKind] = kind;
+    if (options.jobId !== undefined) attributes[ATTR.jobId] = options.jobId;
     return tracer.startSpan(
       name,
-      { kind: spanKind, startTime: hr(startMs), attributes: { ...common(), [ATTR.spanKind]: kind, ...attributes } },
+      {
+        kind: spanKind,
+        startTime: hr(startMs),
+        attributes,
+      },
       parent,
     );
   }
@@ -162,11 +184,23 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     }
     if (options.capturePrompts && e.response !== undefined) {
       attributes[ATTR.genAiOutputMessages] = clip(
-        safeJson([{ role: 'assistant', parts: [{ type: 'text', content: redact(e.response) }], finish_reason: e.finishReason }]),
+        safeJson([
+          {
+            role: 'assistant',
+            parts: [{ type: 'text', content: redact(e.response) }],
+            finish_reason: e.finishReason,
+          },
+        ]),
       );
     }
     const span = startSpan(`chat ${e.model}`, 'model', startMs, parent, attributes, SpanKind.CLIENT);
-    if (!e.ok) fail(span, e.finishReason === 'error' ? 'E_MODEL' : 'E_MODEL_OUTPUT', e.error ?? 'model call failed', e.at);
+    if (!e.ok)
+      fail(
+        span,
+        e.finishReason === 'error' ? 'E_MODEL' : 'E_MODEL_OUTPUT',
+        e.error ?? 'model call failed',
+        e.at,
+      );
     span.end(hr(e.at));
   }
 
@@ -179,9 +213,16 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
     if (options.capturePrompts) {
       attributes[ATTR.genAiToolArgs] = clip(safeJson(redactValue(e.args, redact)));
-      if (e.result !== undefined) attributes[ATTR.genAiToolResult] = clip(safeJson(redactValue(e.result, redact)));
+      if (e.result !== undefined)
+        attributes[ATTR.genAiToolResult] = clip(safeJson(redactValue(e.result, redact)));
     }
-    const span = startSpan(`execute_tool ${e.tool}`, 'tool', e.at - Math.max(0, e.latencyMs), parent, attributes);
+    const span = startSpan(
+      `execute_tool ${e.tool}`,
+      'tool',
+      e.at - Math.max(0, e.latencyMs),
+      parent,
+      attributes,
+    );
     if (!e.ok) fail(span, 'E_TOOL', e.error ?? 'tool call failed', e.at);
     span.end(hr(e.at));
   }
@@ -193,7 +234,13 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     }
   }
 
-  function closeNode(node: OpenNode, endMs: number, ok: boolean, error: RunError | undefined, unfinished = false): void {
+  function closeNode(
+    node: OpenNode,
+    endMs: number,
+    ok: boolean,
+    error: RunError | undefined,
+    unfinished = false,
+  ): void {
     const attributes: Attributes = {
       [ATTR.nodeId]: node.nodeId,
       [ATTR.nodeStep]: node.step,
@@ -202,12 +249,19 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     if (node.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = node.parallelIndex;
     const span = startSpan(`node ${node.nodeId}`, 'node', node.startMs, rootCtx, attributes);
     if (!ok) {
-      fail(span, error?.code ?? 'E_INTERNAL', error?.message ?? (unfinished ? 'the run ended before this node finished' : 'node failed'), endMs);
+      fail(
+        span,
+        error?.code ?? 'E_INTERNAL',
+        error?.message ?? (unfinished ? 'the run ended before this node finished' : 'node failed'),
+        endMs,
+      );
     }
     const ctx = trace.setSpan(ROOT_CONTEXT, span);
     // A parallel-map node runs one item per parallel index; group each item's calls under
     // an item span spanning them, since the engine emits no per-item start/end.
-    const direct = node.children.filter((c) => node.parallelIndex !== undefined || c.parallelIndex === undefined);
+    const direct = node.children.filter(
+      (c) => node.parallelIndex !== undefined || c.parallelIndex === undefined,
+    );
     childSpans(direct, ctx);
     const items = new Map<number, ChildEvent[]>();
     if (node.parallelIndex === undefined) {
@@ -296,7 +350,8 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         return;
       case 'run-end': {
         ensureRoot(e.runId, e.at - e.durationMs);
-        for (const list of open.values()) for (const node of list) closeNode(node, e.at, false, undefined, true);
+        for (const list of open.values())
+          for (const node of list) closeNode(node, e.at, false, undefined, true);
         open.clear();
         const span = root as Span;
         span.setAttributes({
@@ -308,7 +363,8 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
           [ATTR.costUsd]: Math.round(knownCost * 1e8) / 1e8,
           ...(unknownCost ? { [ATTR.costUnknown]: true } : {}),
         });
-        if (e.status === 'failed') fail(span, e.error?.code ?? 'E_INTERNAL', e.error?.message ?? 'run failed', e.at);
+        if (e.status === 'failed')
+          fail(span, e.error?.code ?? 'E_INTERNAL', e.error?.message ?? 'run failed', e.at);
         else if (e.status === 'success') span.setStatus({ code: SpanStatusCode.OK });
         span.end(hr(e.at));
         ended = true;

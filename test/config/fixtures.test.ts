@@ -14,10 +14,15 @@ interface Expectation {
 }
 
 const expectations: Record<string, Expectation> = present
-  ? (JSON.parse(readFileSync(`${dir}expectations.json`, 'utf8')) as { files: Record<string, Expectation> }).files
+  ? (JSON.parse(readFileSync(`${dir}expectations.json`, 'utf8')) as { files: Record<string, Expectation> })
+      .files
   : {};
 
-describe.skipIf(!present)(`configurable-agents fixtures (skipped: ${dir} is absent)`, () => {
+const title = present
+  ? 'configurable-agents fixtures'
+  : `configurable-agents fixtures (skipped: ${dir} is absent)`;
+
+describe.skipIf(!present)(title, () => {
   it('has expectations to check', () => {
     expect(Object.keys(expectations).length).toBeGreaterThan(5);
   });
@@ -42,7 +47,9 @@ describe.skipIf(!present)(`configurable-agents fixtures (skipped: ${dir} is abse
 
   it('sandbox_example marks its code nodes unsupported', async () => {
     const r = await loadWorkflowFile(`${dir}sandbox_example.yaml`);
-    const unsupported = r.workflow?.nodes.filter((n) => n.unsupported.length > 0).map((n) => [n.id, n.unsupported]);
+    const unsupported = r.workflow?.nodes
+      .filter((n) => n.unsupported.length > 0)
+      .map((n) => [n.id, n.unsupported]);
     expect(unsupported).toEqual([
       ['sum_numbers', ['code', 'sandbox']],
       ['double_sum', ['code', 'sandbox']],
@@ -54,12 +61,22 @@ describe.skipIf(!present)(`configurable-agents fixtures (skipped: ${dir} is abse
 
   it('missing_output_schema.yaml names the node and the key', async () => {
     const r = await loadWorkflowFile(`${dir}missing_output_schema.yaml`);
-    expect(r.diagnostics).toMatchObject([{ code: 'missing-output-schema', path: 'nodes[0].output_schema', line: 17 }]);
+    expect(r.diagnostics).toMatchObject([
+      { code: 'missing-output-schema', path: 'nodes[0].output_schema', line: 17 },
+    ]);
   });
 
   it('nested_state.yaml carries the object schema into state and output', async () => {
     const r = await loadWorkflowFile(`${dir}nested_state.yaml`);
     const profile = r.workflow?.state.find((f) => f.name === 'profile');
-    expect(profile?.type).toMatchObject({ kind: 'object', fields: [{ name: 'bio' }, { name: 'personality_traits' }, { name: 'recommended_topics' }, { name: 'engagement_score' }] });
+    expect(profile?.type).toMatchObject({
+      kind: 'object',
+      fields: [
+        { name: 'bio' },
+        { name: 'personality_traits' },
+        { name: 'recommended_topics' },
+        { name: 'engagement_score' },
+      ],
+    });
   });
 });

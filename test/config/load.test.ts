@@ -45,16 +45,34 @@ describe('loadWorkflowFile', () => {
     expect(wf.file).toBe(path);
     expect(wf.source).toBe(VALID);
     expect(wf.flow).toEqual({ name: 'demo', description: 'd', version: '1.5' });
-    expect(wf.config.execution).toEqual({ timeoutSeconds: 120, maxRetries: 3, maxSteps: 100, maxParallel: 8, maxToolSteps: 10 });
+    expect(wf.config.execution).toEqual({
+      timeoutSeconds: 120,
+      maxRetries: 3,
+      maxSteps: 100,
+      maxParallel: 8,
+      maxToolSteps: 10,
+    });
     expect(wf.config.observability).toEqual({ logPrompts: false });
-    expect(wf.state[0]).toMatchObject({ name: 'topic', typeText: 'str', required: true, hasDefault: false, default: null });
+    expect(wf.state[0]).toMatchObject({
+      name: 'topic',
+      typeText: 'str',
+      required: true,
+      hasDefault: false,
+      default: null,
+    });
     expect(wf.state[1]).toMatchObject({ name: 'out', hasDefault: true, default: '' });
     expect(wf.nodes[0]?.pos).toEqual({ line: 8, column: 5 });
     expect(wf.nodes[0]?.prompt.parts).toEqual([
       { kind: 'text', text: 'Write about ' },
       { kind: 'ref', path: ['state', 'topic'], raw: '{state.topic}', offset: 12 },
     ]);
-    expect(wf.edges[0]).toMatchObject({ kind: 'direct', index: 0, from: 'START', to: ['write'], pos: { line: 13, column: 5 } });
+    expect(wf.edges[0]).toMatchObject({
+      kind: 'direct',
+      index: 0,
+      from: 'START',
+      to: ['write'],
+      pos: { line: 13, column: 5 },
+    });
   });
 
   it('loads .yml and .json (JSON with positions)', async () => {
@@ -65,7 +83,10 @@ describe('loadWorkflowFile', () => {
         flow: { name: 'j' },
         state: { fields: { a: { type: 'str' } } },
         nodes: [{ id: 'n', prompt: 'p', outputs: ['b'], output_schema: { type: 'str' } }],
-        edges: [{ from: 'START', to: 'n' }, { from: 'n', to: 'END' }],
+        edges: [
+          { from: 'START', to: 'n' },
+          { from: 'n', to: 'END' },
+        ],
       },
       null,
       2,
@@ -94,7 +115,9 @@ describe('loadWorkflowFile', () => {
     expect(missing).toMatchObject({ code: 'E_IO' });
     expect((missing as Error).message).toContain('no such file');
     mkdirSync(join(dir, 'adir.yaml'));
-    expect(await loadWorkflowFile(join(dir, 'adir.yaml')).catch((e: unknown) => e)).toMatchObject({ code: 'E_IO' });
+    expect(await loadWorkflowFile(join(dir, 'adir.yaml')).catch((e: unknown) => e)).toMatchObject({
+      code: 'E_IO',
+    });
   });
 
   it('puts the file on every diagnostic', async () => {
@@ -138,8 +161,17 @@ describe('loadWorkflowFromString', () => {
     expect(r.diagnostics[0]?.message).toMatch(/alias/);
   });
 
+  it('handles a self-referencing alias without hanging', () => {
+    const r = loadWorkflowFromString(`${VALID}extra: &x [1, *x]\n`);
+    expect(r.workflow).toBeDefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-key']);
+  });
+
   it('allows a few ordinary aliases', () => {
-    const src = VALID.replace('flow: {name: demo, description: d, version: 1.5}', 'flow: {name: &n demo, description: *n}');
+    const src = VALID.replace(
+      'flow: {name: demo, description: d, version: 1.5}',
+      'flow: {name: &n demo, description: *n}',
+    );
     expect(loadWorkflowFromString(src).workflow?.flow.description).toBe('demo');
   });
 
@@ -160,7 +192,11 @@ describe('loadWorkflowFromString', () => {
     );
     const wf = r.workflow!;
     expect(wf.config.execution).toMatchObject({ timeoutSeconds: 30, maxRetries: 0, maxSteps: 7 });
-    expect(wf.config.llm).toEqual({ provider: 'openai', model: 'gpt-4o', providers: { ollama: { api_base: 'http://x' } } });
+    expect(wf.config.llm).toEqual({
+      provider: 'openai',
+      model: 'gpt-4o',
+      providers: { ollama: { api_base: 'http://x' } },
+    });
     expect(wf.config.observability).toEqual({
       logPrompts: true,
       mlflow: { enabled: true, trackingUri: 'http://m', experimentName: 'e' },
@@ -179,6 +215,8 @@ describe('loadWorkflowFromString', () => {
     expect(loadWorkflowFromString(src).workflow).toBeDefined();
     const strict = loadWorkflowFromString(src, { strict: true });
     expect(strict.workflow).toBeUndefined();
-    expect(strict.diagnostics).toMatchObject([{ severity: 'error', code: 'inert-feature', path: 'nodes[0].name' }]);
+    expect(strict.diagnostics).toMatchObject([
+      { severity: 'error', code: 'inert-feature', path: 'nodes[0].name' },
+    ]);
   });
 });

@@ -66,7 +66,13 @@ describe('top level', () => {
     const src = BASE.replace('flow:\n  name: base', 'flow:\n  name: base\n  descripton: x');
     const r = load(src);
     const d = only(r, 'unknown-key');
-    expect(d).toMatchObject({ severity: 'warning', path: 'flow.descripton', suggestion: 'description', line: 4, column: 3 });
+    expect(d).toMatchObject({
+      severity: 'warning',
+      path: 'flow.descripton',
+      suggestion: 'description',
+      line: 4,
+      column: 3,
+    });
     expect(d.message).toContain("did you mean 'description'?");
     expect(r.workflow).toBeDefined();
     const strict = load(src, true);
@@ -91,18 +97,39 @@ describe('state fields', () => {
   });
 
   it('rejects required together with a non-null default', () => {
-    const d = only(load(BASE.replace('topic: {type: str, required: true}', 'topic: {type: str, required: true, default: x}')), 'required-with-default');
+    const d = only(
+      load(
+        BASE.replace('topic: {type: str, required: true}', 'topic: {type: str, required: true, default: x}'),
+      ),
+      'required-with-default',
+    );
     expect(d.path).toBe('state.fields.topic.default');
     expect(d.line).toBe(6);
   });
 
   it('requires a schema for object fields', () => {
-    const d = only(load(BASE.replace('topic: {type: str, required: true}', 'topic: {type: str, required: true}\n    extra: {type: object}')), 'object-needs-schema');
+    const d = only(
+      load(
+        BASE.replace(
+          'topic: {type: str, required: true}',
+          'topic: {type: str, required: true}\n    extra: {type: object}',
+        ),
+      ),
+      'object-needs-schema',
+    );
     expect(d.path).toBe('state.fields.extra.type');
   });
 
   it('checks defaults against the type (null allowed)', () => {
-    const d = only(load(BASE.replace('summary: {type: str, default: ""}', 'summary: {type: str, default: ""}\n    n: {type: int, default: "five"}\n    m: {type: int, default: null}')), 'invalid-default');
+    const d = only(
+      load(
+        BASE.replace(
+          'summary: {type: str, default: ""}',
+          'summary: {type: str, default: ""}\n    n: {type: int, default: "five"}\n    m: {type: int, default: null}',
+        ),
+      ),
+      'invalid-default',
+    );
     expect(d.path).toBe('state.fields.n.default');
     expect(d.message).toContain("'int'");
   });
@@ -110,8 +137,12 @@ describe('state fields', () => {
 
 describe('nodes', () => {
   it('rejects reserved, malformed and duplicate ids', () => {
-    expect(only(load(BASE.replace('- id: summarize', '- id: START')), 'reserved-node-id').path).toBe('nodes[0].id');
-    expect(only(load(BASE.replace('- id: summarize', '- id: "2fast"')), 'invalid-node-id').path).toBe('nodes[0].id');
+    expect(only(load(BASE.replace('- id: summarize', '- id: START')), 'reserved-node-id').path).toBe(
+      'nodes[0].id',
+    );
+    expect(only(load(BASE.replace('- id: summarize', '- id: "2fast"')), 'invalid-node-id').path).toBe(
+      'nodes[0].id',
+    );
     const dup = `${BASE.replace('edges:', `  - id: summarize\n    prompt: x\n    outputs: [summary]\n    output_schema: {type: str}\nedges:`)}`;
     const d = only(load(dup), 'duplicate-node-id');
     expect(d).toMatchObject({ path: 'nodes[1].id', line: 13 });
@@ -126,7 +157,9 @@ describe('nodes', () => {
     const d = only(load(BASE.replace('outputs: [summary]', 'outputs: [sumary]')), 'unknown-field');
     expect(d).toMatchObject({ path: 'nodes[0].outputs[0]', suggestion: 'summary', line: 11, column: 15 });
     expect(d.message).toContain("did you mean 'summary'?");
-    expect(only(load(BASE.replace('outputs: [summary]', 'outputs: []')), 'missing-outputs').path).toBe('nodes[0].outputs');
+    expect(only(load(BASE.replace('outputs: [summary]', 'outputs: []')), 'missing-outputs').path).toBe(
+      'nodes[0].outputs',
+    );
   });
 
   it('requires output_schema, naming the node', () => {
@@ -137,90 +170,152 @@ describe('nodes', () => {
   });
 
   it('allows a single-type output_schema only with one output', () => {
-    const src = BASE.replace('summary: {type: str, default: ""}', 'summary: {type: str, default: ""}\n    other: {type: str}').replace('outputs: [summary]', 'outputs: [summary, other]');
+    const src = BASE.replace(
+      'summary: {type: str, default: ""}',
+      'summary: {type: str, default: ""}\n    other: {type: str}',
+    ).replace('outputs: [summary]', 'outputs: [summary, other]');
     expect(only(load(src), 'output-schema-mismatch').path).toBe('nodes[0].output_schema');
   });
 
   it('compares a single output type with the state type', () => {
-    const d = only(load(BASE.replace('output_schema: {type: str}', 'output_schema: {type: int}')), 'output-type-mismatch');
+    const d = only(
+      load(BASE.replace('output_schema: {type: str}', 'output_schema: {type: int}')),
+      'output-type-mismatch',
+    );
     expect(d.path).toBe('nodes[0].output_schema.type');
     expect(d.message).toContain("'int'");
     expect(d.message).toContain("'str'");
   });
 
   it('requires object output fields to equal the outputs, with equal types', () => {
-    const fields = (f: string) => BASE.replace('output_schema: {type: str}', `output_schema:\n      type: object\n      fields:\n${f}`);
+    const fields = (f: string) =>
+      BASE.replace('output_schema: {type: str}', `output_schema:\n      type: object\n      fields:\n${f}`);
     // both directions are reported: a field that is not an output, and an output without a field
     const mismatch = load(fields('        - {name: summry, type: str}\n')).diagnostics;
     expect(mismatch.map((d) => [d.code, d.path, d.suggestion])).toEqual([
       ['output-schema-mismatch', 'nodes[0].output_schema.fields', undefined],
       ['output-schema-mismatch', 'nodes[0].output_schema.fields[0].name', 'summary'],
     ]);
-    const wrongType = only(load(fields('        - {name: summary, type: "list[str]"}\n')), 'output-type-mismatch');
+    const wrongType = only(
+      load(fields('        - {name: summary, type: "list[str]"}\n')),
+      'output-type-mismatch',
+    );
     expect(wrongType).toMatchObject({ path: 'nodes[0].output_schema.fields[0].type', line: 15 });
     expect(wrongType.message).toContain("'list[str]'");
     expect(load(fields('        - {name: summary, type: str}\n')).workflow).toBeDefined();
   });
 
   it('compares object outputs property by property, and a bare object takes the state schema', () => {
-    const src = BASE.replace('summary: {type: str, default: ""}', 'summary:\n      type: object\n      schema: {text: str, score: int}');
+    const src = BASE.replace(
+      'summary: {type: str, default: ""}',
+      'summary:\n      type: object\n      schema: {text: str, score: int}',
+    );
     const withSchema = (schema: string) =>
-      src.replace('output_schema: {type: str}', `output_schema:\n      type: object\n      fields:\n        - name: summary\n          type: object${schema}\n`);
-    expect(only(load(withSchema('\n          schema: {text: str, score: float}')), 'output-type-mismatch').message).toContain('score:float');
+      src.replace(
+        'output_schema: {type: str}',
+        `output_schema:\n      type: object\n      fields:\n        - name: summary\n          type: object${schema}\n`,
+      );
+    expect(
+      only(load(withSchema('\n          schema: {text: str, score: float}')), 'output-type-mismatch').message,
+    ).toContain('score:float');
     const bare = load(withSchema(''));
     expect(bare.diagnostics).toEqual([]);
     const os = bare.workflow?.nodes[0]?.outputSchema;
-    expect(os?.kind === 'object' && os.fields[0]?.type).toMatchObject({ kind: 'object', fields: [{ name: 'text' }, { name: 'score' }] });
+    expect(os?.kind === 'object' && os.fields[0]?.type).toMatchObject({
+      kind: 'object',
+      fields: [{ name: 'text' }, { name: 'score' }],
+    });
   });
 
   it('resolves template placeholders: inputs, state, dotted paths', () => {
     const d = only(load(BASE.replace('Summarise {state.topic}', 'Summarise {topc}')), 'unknown-placeholder');
     expect(d).toMatchObject({ path: 'nodes[0].prompt', suggestion: 'topic', line: 10, column: 24 });
-    const viaInput = BASE.replace('Summarise {state.topic}', 'Summarise {t}').replace('    outputs:', '    inputs: {t: "{state.topic}"}\n    outputs:');
+    const viaInput = BASE.replace('Summarise {state.topic}', 'Summarise {t}').replace(
+      '    outputs:',
+      '    inputs: {t: "{state.topic}"}\n    outputs:',
+    );
     expect(load(viaInput).diagnostics).toEqual([]);
     const badInput = BASE.replace('    outputs:', '    inputs: {t: "{state.tpic}"}\n    outputs:');
-    expect(only(load(badInput), 'unknown-placeholder')).toMatchObject({ path: 'nodes[0].inputs.t', line: 11, column: 18 });
-    const block = BASE.replace('prompt: "Summarise {state.topic}"', 'prompt: |\n      Line one\n        and {state.nope}');
+    expect(only(load(badInput), 'unknown-placeholder')).toMatchObject({
+      path: 'nodes[0].inputs.t',
+      line: 11,
+      column: 18,
+    });
+    const block = BASE.replace(
+      'prompt: "Summarise {state.topic}"',
+      'prompt: |\n      Line one\n        and {state.nope}',
+    );
     expect(only(load(block), 'unknown-placeholder')).toMatchObject({ line: 12, column: 13 });
-    expect(load(BASE.replace('"Summarise {state.topic}"', `'JSON like {"a": 1} and {{state.x}}'`)).diagnostics).toEqual([]);
+    expect(
+      load(BASE.replace('"Summarise {state.topic}"', `'JSON like {"a": 1} and {{state.x}}'`)).diagnostics,
+    ).toEqual([]);
   });
 
   it('walks dotted placeholders into object schemas', () => {
-    const src = BASE.replace('topic: {type: str, required: true}', 'topic:\n      type: object\n      required: true\n      schema: {title: str}');
+    const src = BASE.replace(
+      'topic: {type: str, required: true}',
+      'topic:\n      type: object\n      required: true\n      schema: {title: str}',
+    );
     expect(load(src.replace('{state.topic}', '{state.topic.title}')).diagnostics).toEqual([]);
     const d = only(load(src.replace('{state.topic}', '{state.topic.titel}')), 'unknown-property');
     expect(d.suggestion).toBe('title');
-    expect(only(load(BASE.replace('{state.topic}', '{state.topic.x}')), 'unknown-property').message).toContain('str');
+    expect(
+      only(load(BASE.replace('{state.topic}', '{state.topic.x}')), 'unknown-property').message,
+    ).toContain('str');
   });
 
   it('knows loop counters and parallel placeholders', () => {
-    expect(load(BASE.replace('{state.topic}', '{state.topic} {_loop_iteration_summarize}')).diagnostics).toEqual([]);
-    expect(only(load(BASE.replace('{state.topic}', '{_loop_iteration_sumarize}')), 'unknown-node').suggestion).toBe('_loop_iteration_summarize');
-    expect(only(load(BASE.replace('{state.topic}', '{_parallel_item}')), 'parallel-placeholder').path).toBe('nodes[0].prompt');
+    expect(
+      load(BASE.replace('{state.topic}', '{state.topic} {_loop_iteration_summarize}')).diagnostics,
+    ).toEqual([]);
+    expect(
+      only(load(BASE.replace('{state.topic}', '{_loop_iteration_sumarize}')), 'unknown-node').suggestion,
+    ).toBe('_loop_iteration_summarize');
+    expect(only(load(BASE.replace('{state.topic}', '{_parallel_item}')), 'parallel-placeholder').path).toBe(
+      'nodes[0].prompt',
+    );
   });
 
   it('rejects unknown tools with a suggestion and accepts aliases and object form', () => {
-    const d = only(load(BASE.replace('    outputs:', '    tools: [web_serch]\n    outputs:')), 'unknown-tool');
+    const d = only(
+      load(BASE.replace('    outputs:', '    tools: [web_serch]\n    outputs:')),
+      'unknown-tool',
+    );
     expect(d).toMatchObject({ path: 'nodes[0].tools[0]', suggestion: 'web_search' });
-    const ok = load(BASE.replace('    outputs:', '    tools: [read_file, {name: http_get, on_error: continue}]\n    outputs:'));
+    const ok = load(
+      BASE.replace(
+        '    outputs:',
+        '    tools: [read_file, {name: http_get, on_error: continue}]\n    outputs:',
+      ),
+    );
     expect(ok.diagnostics).toEqual([]);
     expect(ok.workflow?.nodes[0]?.tools).toEqual([
       { name: 'read_file', canonical: 'file_read', onError: 'fail', config: {} },
       { name: 'http_get', canonical: 'http_client', onError: 'continue', config: {} },
     ]);
-    expect(only(load(BASE.replace('    outputs:', '    tools: [{name: shell, on_error: ignore}]\n    outputs:')), 'invalid-value').path).toBe(
-      'nodes[0].tools[0].on_error',
-    );
+    expect(
+      only(
+        load(BASE.replace('    outputs:', '    tools: [{name: shell, on_error: ignore}]\n    outputs:')),
+        'invalid-value',
+      ).path,
+    ).toBe('nodes[0].tools[0].on_error');
   });
 
   it('rejects unknown providers', () => {
-    const d = only(load(BASE.replace('    outputs:', '    llm: {provider: antropic}\n    outputs:')), 'unknown-provider');
+    const d = only(
+      load(BASE.replace('    outputs:', '    llm: {provider: antropic}\n    outputs:')),
+      'unknown-provider',
+    );
     expect(d).toMatchObject({ path: 'nodes[0].llm.provider', suggestion: 'anthropic' });
-    expect(only(load(`${BASE}config:\n  llm: {provider: gogle}\n`), 'unknown-provider').path).toBe('config.llm.provider');
+    expect(only(load(`${BASE}config:\n  llm: {provider: gogle}\n`), 'unknown-provider').path).toBe(
+      'config.llm.provider',
+    );
   });
 
   it('marks code/sandbox nodes unsupported and keeps log_prompts', () => {
-    const r = load(BASE.replace('    outputs:', '    code: "result = 1"\n    log_prompts: true\n    outputs:'));
+    const r = load(
+      BASE.replace('    outputs:', '    code: "result = 1"\n    log_prompts: true\n    outputs:'),
+    );
     expect(only(r, 'inert-feature')).toMatchObject({ severity: 'warning', path: 'nodes[0].code' });
     expect(r.workflow?.nodes[0]?.unsupported).toEqual(['code']);
     expect(r.workflow?.nodes[0]?.logPrompts).toBe(true);
@@ -247,7 +342,11 @@ ${edges}`;
 
 describe('edges', () => {
   it('reports unknown nodes in from and to with suggestions', () => {
-    const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: bb}\n  - {from: b, to: END}\n  - {from: aa, to: b}\n'));
+    const r = load(
+      twoNodes(
+        '  - {from: START, to: a}\n  - {from: a, to: bb}\n  - {from: b, to: END}\n  - {from: aa, to: b}\n',
+      ),
+    );
     const unknown = r.diagnostics.filter((d) => d.code === 'unknown-node');
     expect(unknown.map((d) => [d.path, d.suggestion])).toEqual([
       ['edges[1].to', 'b'],
@@ -258,12 +357,20 @@ describe('edges', () => {
   });
 
   it('requires exactly one of to, routes, loop, parallel', () => {
-    const r = load(twoNodes('  - {from: START, to: a, loop: {condition_field: done}}\n  - {from: a, to: b}\n  - {from: b, to: END}\n'));
+    const r = load(
+      twoNodes(
+        '  - {from: START, to: a, loop: {condition_field: done}}\n  - {from: a, to: b}\n  - {from: b, to: END}\n',
+      ),
+    );
     expect(only(r, 'invalid-edge').path).toBe('edges[0]');
   });
 
   it('parses conditions and reports syntax errors with the file column', () => {
-    const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: b, condition: "state.x == == 1"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n'));
+    const r = load(
+      twoNodes(
+        '  - {from: START, to: a}\n  - {from: a, to: b, condition: "state.x == == 1"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n',
+      ),
+    );
     const d = only(r, 'condition-syntax');
     expect(d.path).toBe('edges[1].condition');
     expect(d.line).toBe(15);
@@ -272,37 +379,68 @@ describe('edges', () => {
   });
 
   it('checks condition references against state and loop counters', () => {
-    const base = (cond: string) => twoNodes(`  - {from: START, to: a}\n  - {from: a, to: b, condition: "${cond}"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n`);
+    const base = (cond: string) =>
+      twoNodes(
+        `  - {from: START, to: a}\n  - {from: a, to: b, condition: "${cond}"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n`,
+      );
     expect(load(base('state.x == 1 and _loop_iteration_a < 3')).diagnostics).toEqual([]);
     const d = only(load(base('state.xx == 1')), 'unknown-field');
     expect(d).toMatchObject({ path: 'edges[1].condition', suggestion: 'x', line: 15, column: 34 });
   });
 
   it('requires exactly one default route and valid route targets', () => {
-    const routes = (r: string) => twoNodes(`  - {from: START, to: a}\n  - from: a\n    routes:\n${r}  - {from: b, to: END}\n`);
-    const ok = load(routes('      - {condition: {logic: default}, to: END}\n      - {condition: {logic: "state.done == true"}, to: b}\n'));
+    const routes = (r: string) =>
+      twoNodes(`  - {from: START, to: a}\n  - from: a\n    routes:\n${r}  - {from: b, to: END}\n`);
+    const ok = load(
+      routes(
+        '      - {condition: {logic: default}, to: END}\n      - {condition: {logic: "state.done == true"}, to: b}\n',
+      ),
+    );
     expect(ok.diagnostics).toEqual([]);
     const edge = ok.workflow?.edges[1];
     expect(edge?.kind === 'routes' && edge.routes.map((x) => x.to)).toEqual(['b', 'END']);
-    expect(only(load(routes('      - {condition: {logic: "state.done"}, to: b}\n')), 'routes-default').path).toBe('edges[1].routes');
-    const badTo = only(load(routes('      - {condition: {logic: default}, to: END}\n      - {condition: {logic: "state.done"}, to: bee}\n')), 'unknown-node');
+    expect(
+      only(load(routes('      - {condition: {logic: "state.done"}, to: b}\n')), 'routes-default').path,
+    ).toBe('edges[1].routes');
+    const badTo = only(
+      load(
+        routes(
+          '      - {condition: {logic: default}, to: END}\n      - {condition: {logic: "state.done"}, to: bee}\n',
+        ),
+      ),
+      'unknown-node',
+    );
     expect(badTo).toMatchObject({ path: 'edges[1].routes[1].to', suggestion: 'b' });
   });
 
   it('checks loop fields and limits', () => {
-    const loop = (l: string) => twoNodes(`  - {from: START, to: a}\n  - {from: a, loop: ${l}}\n  - {from: b, to: END}\n`);
+    const loop = (l: string) =>
+      twoNodes(`  - {from: START, to: a}\n  - {from: a, loop: ${l}}\n  - {from: b, to: END}\n`);
     const ok = load(loop('{condition_field: done, exit_to: b}'));
     expect(ok.diagnostics).toEqual([]);
-    expect(ok.workflow?.edges[1]).toMatchObject({ kind: 'loop', maxIterations: 10, exitTo: 'b', conditionField: 'done' });
-    expect(only(load(loop('{condition_field: x, exit_to: b}')), 'loop-field-not-bool').path).toBe('edges[1].loop.condition_field');
-    expect(only(load(loop('{condition_field: done, exit_to: b, max_iterations: 101}')), 'invalid-value').path).toBe(
-      'edges[1].loop.max_iterations',
+    expect(ok.workflow?.edges[1]).toMatchObject({
+      kind: 'loop',
+      maxIterations: 10,
+      exitTo: 'b',
+      conditionField: 'done',
+    });
+    expect(only(load(loop('{condition_field: x, exit_to: b}')), 'loop-field-not-bool').path).toBe(
+      'edges[1].loop.condition_field',
     );
+    expect(
+      only(load(loop('{condition_field: done, exit_to: b, max_iterations: 101}')), 'invalid-value').path,
+    ).toBe('edges[1].loop.max_iterations');
   });
 
   it('checks parallel fields are lists and the target is a node', () => {
-    const par = (p: string) => twoNodes(`  - {from: START, to: a}\n  - {from: a, parallel: ${p}}\n  - {from: b, to: END}\n`);
-    const ok = load(par('{items_field: items, target_node: b, collect_field: results}').replace('"B {state.x}"', '"B {_parallel_item} {_parallel_index}"'));
+    const par = (p: string) =>
+      twoNodes(`  - {from: START, to: a}\n  - {from: a, parallel: ${p}}\n  - {from: b, to: END}\n`);
+    const ok = load(
+      par('{items_field: items, target_node: b, collect_field: results}').replace(
+        '"B {state.x}"',
+        '"B {_parallel_item} {_parallel_index}"',
+      ),
+    );
     expect(ok.diagnostics).toEqual([]);
     const r = load(par('{items_field: x, target_node: bb, collect_field: done}'));
     expect(r.diagnostics.filter((d) => d.code === 'parallel-field-not-list').map((d) => d.path)).toEqual([
@@ -315,7 +453,9 @@ describe('edges', () => {
 
 describe('graph', () => {
   it('needs an edge from START', () => {
-    expect(only(load(twoNodes('  - {from: a, to: b}\n  - {from: b, to: END}\n')), 'no-start-edge').path).toBe('edges');
+    expect(only(load(twoNodes('  - {from: a, to: b}\n  - {from: b, to: END}\n')), 'no-start-edge').path).toBe(
+      'edges',
+    );
   });
 
   it('reports unreachable nodes and nodes that cannot reach END', () => {
@@ -328,22 +468,34 @@ describe('graph', () => {
   });
 
   it('counts loop exits and routes as paths to END', () => {
-    const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, loop: {condition_field: done}}\n  - {from: b, to: END}\n'));
+    const r = load(
+      twoNodes(
+        '  - {from: START, to: a}\n  - {from: a, loop: {condition_field: done}}\n  - {from: b, to: END}\n',
+      ),
+    );
     expect(r.diagnostics.filter((d) => d.code === 'unreachable-node')).toHaveLength(1);
     expect(r.diagnostics.filter((d) => d.code === 'no-path-to-end')).toHaveLength(0);
   });
 
   it('rejects concurrent branches writing the same field', () => {
-    const src = twoNodes('  - {from: START, to: [a, b]}\n  - {from: a, to: END}\n  - {from: b, to: END}\n').replace('outputs: [y]', 'outputs: [x]');
+    const src = twoNodes(
+      '  - {from: START, to: [a, b]}\n  - {from: a, to: END}\n  - {from: b, to: END}\n',
+    ).replace('outputs: [y]', 'outputs: [x]');
     const d = only(load(src), 'concurrent-write');
     expect(d.path).toBe('edges[0]');
     expect(d.message).toContain("'x'");
-    const disjoint = twoNodes('  - {from: START, to: [a, b]}\n  - {from: a, to: END}\n  - {from: b, to: END}\n');
+    const disjoint = twoNodes(
+      '  - {from: START, to: [a, b]}\n  - {from: a, to: END}\n  - {from: b, to: END}\n',
+    );
     expect(load(disjoint).diagnostics).toEqual([]);
   });
 
   it('rejects a routes/loop node with other outgoing edges', () => {
-    const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, loop: {condition_field: done, exit_to: b}}\n  - {from: a, to: b}\n  - {from: b, to: END}\n'));
+    const r = load(
+      twoNodes(
+        '  - {from: START, to: a}\n  - {from: a, loop: {condition_field: done, exit_to: b}}\n  - {from: a, to: b}\n  - {from: b, to: END}\n',
+      ),
+    );
     expect(only(r, 'conflicting-edges').path).toBe('edges[2]');
   });
 });

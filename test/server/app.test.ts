@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
 import type { Checkpoint } from '../../src/engine/index.js';
+import { AgentcrateError } from '../../src/errors.js';
 import { createSqliteStore } from '../../src/store/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { json, makeApp, type TestApp, THREE_STEPS, waitUntil } from './helpers.js';
@@ -15,8 +15,10 @@ afterEach(async () => {
   for (const a of open.splice(0)) await a.close(0);
 });
 
-async function body(response: Response): Promise<Record<string, any>> {
-  return (await response.json()) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies in assertions.
+type Json = Record<string, any>;
+async function body(response: Response): Promise<Json> {
+  return (await response.json()) as Json;
 }
 
 describe('POST /run', () => {
@@ -42,7 +44,11 @@ describe('POST /run', () => {
 
   it('answers 400 for malformed JSON', async () => {
     const t = await app();
-    const res = await t.app.request('/run', { method: 'POST', body: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const res = await t.app.request('/run', {
+      method: 'POST',
+      body: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     const b = await body(res);
     expect(b.error.code).toBe('E_BAD_REQUEST');
@@ -96,7 +102,9 @@ describe('POST /run', () => {
     const res = await t.app.request('/run?timeout=0.05', json({ name: 'Cy' }));
     expect(res.status).toBe(202);
     const b = await body(res);
-    await waitUntil(async () => (await body(await t.app.request(`/status/${b.job_id}`))).status === 'completed');
+    await waitUntil(
+      async () => (await body(await t.app.request(`/status/${b.job_id}`))).status === 'completed',
+    );
     expect(t.model.calls).toHaveLength(1);
   });
 
@@ -194,7 +202,9 @@ describe('jobs', () => {
   it('cancels a running job through the engine signal, and refuses to cancel it twice', async () => {
     const t = await app();
     t.control.delayMs = 5000;
-    const { job_id } = await body(await t.app.request('/run', json({ name: 'x' }, { Prefer: 'respond-async' })));
+    const { job_id } = await body(
+      await t.app.request('/run', json({ name: 'x' }, { Prefer: 'respond-async' })),
+    );
     await waitUntil(() => t.model.calls.length === 1);
     const res = await t.app.request(`/jobs/${job_id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
@@ -213,7 +223,9 @@ describe('jobs', () => {
     const async = { Prefer: 'respond-async' };
     await t.app.request('/run', json({ name: 'first' }, async));
     const { job_id } = await body(await t.app.request('/run', json({ name: 'second' }, async)));
-    expect((await body(await t.app.request(`/jobs/${job_id}/cancel`, { method: 'POST' }))).status).toBe('cancelled');
+    expect((await body(await t.app.request(`/jobs/${job_id}/cancel`, { method: 'POST' }))).status).toBe(
+      'cancelled',
+    );
     await waitUntil(() => t.runner.inFlight === 0 && t.runner.queueDepth === 0);
     expect(t.model.calls).toHaveLength(1);
   });
@@ -233,11 +245,14 @@ describe('jobs', () => {
   it('lists jobs newest first with cursor pagination and a status filter', async () => {
     const t = await app();
     const ids: string[] = [];
-    for (const name of ['a', 'b', 'c']) ids.push((await body(await t.app.request('/run', json({ name })))).job_id);
+    for (const name of ['a', 'b', 'c'])
+      ids.push((await body(await t.app.request('/run', json({ name })))).job_id);
     const page1 = await body(await t.app.request('/jobs?limit=2'));
     expect(page1.jobs.map((j: { job_id: string }) => j.job_id)).toHaveLength(2);
     expect(page1.next_cursor).toEqual(expect.any(String));
-    const page2 = await body(await t.app.request(`/jobs?limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`));
+    const page2 = await body(
+      await t.app.request(`/jobs?limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`),
+    );
     expect(page2.jobs).toHaveLength(1);
     expect(page2.next_cursor).toBeNull();
     const all = [...page1.jobs, ...page2.jobs].map((j: { job_id: string }) => j.job_id);
@@ -261,7 +276,9 @@ describe('jobs', () => {
     const events = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
     expect(events).toEqual(['run-start', 'node-start', 'model-call', 'node-end', 'run-end', 'end']);
     expect(text).toContain('id: 1\n');
-    const resumed = await (await t.app.request(`/jobs/${job_id}/events`, { headers: { 'Last-Event-ID': '3' } })).text();
+    const resumed = await (
+      await t.app.request(`/jobs/${job_id}/events`, { headers: { 'Last-Event-ID': '3' } })
+    ).text();
     expect([...resumed.matchAll(/^event: (.+)$/gm)].map((m) => m[1])).toEqual(['node-end', 'run-end', 'end']);
   });
 });
@@ -303,11 +320,15 @@ describe('service routes', () => {
     const t = await app();
     const doc = await body(await t.app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/run', '/status/{job_id}', '/jobs', '/health']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/run', '/status/{job_id}', '/jobs', '/health']),
+    );
     const inputs = doc.components.schemas.Inputs;
     expect(inputs.required).toEqual(['name']);
     expect(inputs.properties.count).toEqual({ type: 'integer', default: 1 });
-    expect(doc.paths['/run'].post.requestBody.content['application/json'].example).toEqual({ name: '<name>' });
+    expect(doc.paths['/run'].post.requestBody.content['application/json'].example).toEqual({
+      name: '<name>',
+    });
   });
 
   it('GET /docs is a self-contained page that loads the OpenAPI document and can send requests', async () => {
@@ -339,7 +360,14 @@ describe('service routes', () => {
     const ok = await app();
     expect((await body(await ok.app.request('/ready'))).status).toBe('ready');
     const missing = scriptedModel(() => ({ greeting: 'x' }), {
-      missing: [{ nodes: ['greet'], provider: 'openai', variables: ['OPENAI_API_KEY'], message: 'set OPENAI_API_KEY for node greet' }],
+      missing: [
+        {
+          nodes: ['greet'],
+          provider: 'openai',
+          variables: ['OPENAI_API_KEY'],
+          message: 'set OPENAI_API_KEY for node greet',
+        },
+      ],
     });
     const t = await app({ model: missing });
     const res = await t.app.request('/ready');
@@ -358,7 +386,9 @@ describe('service routes', () => {
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
     expect((await body(none)).error.code).toBe('E_UNAUTHORIZED');
     expect((await t.app.request('/schema', { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await t.app.request('/schema', { headers: { Authorization: 'Bearer secret-key-1x' } })).status).toBe(401);
+    expect(
+      (await t.app.request('/schema', { headers: { Authorization: 'Bearer secret-key-1x' } })).status,
+    ).toBe(401);
     const ok = await t.app.request('/run', json({ name: 'x' }, { Authorization: 'Bearer secret-key-2' }));
     expect(ok.status).toBe(200);
     expect((await t.app.request('/schema', { headers: { 'X-API-Key': 'secret-key-1' } })).status).toBe(200);
@@ -395,7 +425,9 @@ describe('lifecycle', () => {
     const store = await createSqliteStore(':memory:');
     const first = await makeApp({ store, closeStore: false, workflow: THREE_STEPS });
     first.control.delayMs = 100;
-    const { job_id } = await body(await first.app.request('/run', json({ n: '7' }, { Prefer: 'respond-async' })));
+    const { job_id } = await body(
+      await first.app.request('/run', json({ n: '7' }, { Prefer: 'respond-async' })),
+    );
     await waitUntil(async () => ((await store.getJob(job_id))?.progress.step ?? 0) >= 1);
     first.control.delayMs = 5000;
     await waitUntil(() => first.model.calls.length === 2);

@@ -43,7 +43,11 @@ async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer
 }
 
 function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  return fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies in assertions.
@@ -110,7 +114,9 @@ describe('served over a socket with the real model client', () => {
     const server = await serve({ workflow: THREE_STEPS });
     slowMock(150);
     const { job_id } = await jsonOf(await post(`${server.url}/run`, { n: 's' }, { Prefer: 'respond-async' }));
-    await waitUntil(async () => (await jsonOf(await fetch(`${server.url}/status/${job_id}`))).progress.nodes_done >= 1);
+    await waitUntil(
+      async () => (await jsonOf(await fetch(`${server.url}/status/${job_id}`))).progress.nodes_done >= 1,
+    );
     const res = await fetch(`${server.url}/jobs/${job_id}/events`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const text = await res.text();
@@ -208,8 +214,13 @@ describe('served over a socket with the real model client', () => {
 
   it('refuses an invalid workflow before binding a port', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'schema_version: "1.0"\nflow: {name: bad}\nnodes: []\nedges: [{from: START, to: nowhere}]\n');
-    await expect(startServer({ workflowFile: file, port: 0, storePath: join(dir, 'bad.db') })).rejects.toMatchObject({
+    writeFileSync(
+      file,
+      'schema_version: "1.0"\nflow: {name: bad}\nnodes: []\nedges: [{from: START, to: nowhere}]\n',
+    );
+    await expect(
+      startServer({ workflowFile: file, port: 0, storePath: join(dir, 'bad.db') }),
+    ).rejects.toMatchObject({
       code: 'E_INVALID_WORKFLOW',
     });
   });

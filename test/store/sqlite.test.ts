@@ -168,6 +168,23 @@ describe('createSqliteStore (SQLite specifics)', () => {
     }
   });
 
+  it('retention sweeps more jobs than one delete chunk', async () => {
+    const store = await createSqliteStore(':memory:', { now: () => 1_000 });
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    await Promise.all(
+      Array.from({ length: 1_203 }, async (_, i) => {
+        await store.createJob({ id: `r${i}`, workflow: 'wf', inputs: {} });
+        await store.appendEvent(`r${i}`, { type: 'run-start', at: 1 });
+        if (i % 100 !== 0) await store.completeJob(`r${i}`, { outputs: {}, executionTimeMs: 1, usage });
+      }),
+    );
+    expect(await store.deleteFinishedBefore(2_000)).toBe(1_203 - 13);
+    expect(await store.countByStatus()).toMatchObject({ pending: 13, completed: 0 });
+    expect(await store.listEvents('r0')).toHaveLength(1);
+    expect(await store.listEvents('r1')).toEqual([]);
+    await store.close();
+  });
+
   it('uses the injected clock for timestamps', async () => {
     let now = 1_000;
     const store = await createSqliteStore(':memory:', { now: () => now });

@@ -4,7 +4,6 @@
  * counted and flagged, never summed as zero.
  */
 import { AgentcrateError } from '../../errors.js';
-import { createSqliteStore } from '../../store/index.js';
 import {
   aggregateCosts,
   COST_GROUPINGS,
@@ -15,7 +14,7 @@ import {
   spansSince,
 } from '../../telemetry/index.js';
 import type { CommandContext } from '../commands.js';
-import { storePath } from './traces.js';
+import { openExistingStore } from './traces.js';
 
 const REPORTS = ['costs'];
 
@@ -31,7 +30,11 @@ export function formatCostReport(report: CostReport): string {
   ];
   const rows = [...report.rows.map(cells), cells(report.total)];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Costs since ${new Date(report.sinceMs).toISOString()} over ${report.runs} run(s)`,
     line(head),
@@ -39,7 +42,9 @@ export function formatCostReport(report: CostReport): string {
     line(rows.at(-1)!),
   ];
   if (report.total.unpricedCalls > 0) {
-    out.push('Unpriced calls use models missing from the price table; add them with AGENTCRATE_PRICES=<prices.json>.');
+    out.push(
+      'Unpriced calls use models missing from the price table; add them with AGENTCRATE_PRICES=<prices.json>.',
+    );
   }
   return out.join('\n');
 }
@@ -47,14 +52,17 @@ export function formatCostReport(report: CostReport): string {
 export default async function report(ctx: CommandContext): Promise<number> {
   const what = ctx.args[0];
   if (what === undefined || !REPORTS.includes(what)) {
-    throw new AgentcrateError('E_USAGE', `unknown report '${what ?? ''}'; available: ${REPORTS.join(', ')} (e.g. agentcrate report costs --since 7d)`);
+    throw new AgentcrateError(
+      'E_USAGE',
+      `unknown report '${what ?? ''}'; available: ${REPORTS.join(', ')} (e.g. agentcrate report costs --since 7d)`,
+    );
   }
   const by = String(ctx.options.by ?? 'model') as CostGrouping;
   if (!COST_GROUPINGS.includes(by)) {
     throw new AgentcrateError('E_USAGE', `--by expects one of ${COST_GROUPINGS.join(', ')}, got '${by}'`);
   }
   const sinceMs = Date.now() - parseDuration(String(ctx.options.since ?? '7d'));
-  const store = await createSqliteStore(storePath(ctx));
+  const store = await openExistingStore(ctx);
   try {
     const result = aggregateCosts(await spansSince(store, sinceMs), by, sinceMs);
     ctx.output.out(ctx.options.json === true ? JSON.stringify(result, null, 2) : formatCostReport(result));

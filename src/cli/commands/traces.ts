@@ -2,9 +2,10 @@
  * `agentcrate traces [job_id]`: a run's span tree with durations, tokens and cost, read from
  * the job store; with no id, the recent traced runs. Exit 0, or 1 when the id has no trace.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentcrateError } from '../../errors.js';
-import { createSqliteStore } from '../../store/index.js';
+import { createSqliteStore, type Store } from '../../store/index.js';
 import { formatRunList, formatSpanTree, getRunSpans, listRuns, summarizeRun } from '../../telemetry/index.js';
 import type { CommandContext } from '../commands.js';
 
@@ -14,14 +15,29 @@ export function storePath(ctx: CommandContext): string {
   return resolve(ctx.cwd, raw);
 }
 
+/** Opens an existing store; reading traces must not create an empty one by accident. */
+export async function openExistingStore(ctx: CommandContext): Promise<Store> {
+  const path = storePath(ctx);
+  if (!existsSync(path)) {
+    throw new AgentcrateError(
+      'E_IO',
+      `no job store at ${path}; pass --store <path> (or set AGENTCRATE_STORE) to the file 'agentcrate serve' writes`,
+    );
+  }
+  return createSqliteStore(path);
+}
+
 export default async function traces(ctx: CommandContext): Promise<number> {
   const json = ctx.options.json === true;
   const limitRaw = ctx.options.limit as string | undefined;
   const limit = limitRaw === undefined ? 20 : Number(limitRaw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new AgentcrateError('E_USAGE', `--limit expects a whole number from 1 to 1000, got '${String(limitRaw)}'`);
+    throw new AgentcrateError(
+      'E_USAGE',
+      `--limit expects a whole number from 1 to 1000, got '${String(limitRaw)}'`,
+    );
   }
-  const store = await createSqliteStore(storePath(ctx));
+  const store = await openExistingStore(ctx);
   try {
     const id = ctx.args[0];
     if (id === undefined) {
@@ -32,7 +48,9 @@ export default async function traces(ctx: CommandContext): Promise<number> {
     }
     const { traceId, spans } = await getRunSpans(store, id);
     if (spans.length === 0) {
-      ctx.output.err(`no trace for '${id}' in ${storePath(ctx)}; run 'agentcrate traces' to list traced runs`);
+      ctx.output.err(
+        `no trace for '${id}' in ${storePath(ctx)}; run 'agentcrate traces' to list traced runs`,
+      );
       return 1;
     }
     if (json) ctx.output.out(JSON.stringify({ traceId, run: summarizeRun(spans), spans }, null, 2));

@@ -11,8 +11,8 @@ import { getRunSpans, listRuns } from '../../telemetry/read.js';
 import { summarizeRun } from '../../telemetry/summary.js';
 import { createKeyCheck, presentedToken } from '../auth.js';
 import { errorResponse } from '../errors.js';
-import { runView, spanView } from './views.js';
 import { tracesPage } from './ui-page.js';
+import { runView, spanView } from './views.js';
 
 export interface TraceRouteDeps {
   store: Store;
@@ -28,9 +28,13 @@ function parseLimit(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_LIMIT;
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new AgentcrateError('E_USAGE', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got '${raw}'`, {
-      details: { parameter: 'limit' },
-    });
+    throw new AgentcrateError(
+      'E_USAGE',
+      `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got '${raw}'`,
+      {
+        details: { parameter: 'limit' },
+      },
+    );
   }
   return limit;
 }
@@ -39,10 +43,16 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
   const keys = (deps.apiKeys ?? []).filter((k) => k.trim() !== '');
   if (keys.length > 0) {
     const check = createKeyCheck(keys);
-    const guard = async (c: { req: { header(name: string): string | undefined } }, next: () => Promise<void>) => {
+    const guard = async (
+      c: { req: { header(name: string): string | undefined } },
+      next: () => Promise<void>,
+    ) => {
       if (!check(presentedToken(c.req.header('authorization'), c.req.header('x-api-key')))) {
         return errorResponse(
-          new AgentcrateError('E_UNAUTHORIZED', 'missing or invalid API key; send it as "Authorization: Bearer <key>"'),
+          new AgentcrateError(
+            'E_UNAUTHORIZED',
+            'missing or invalid API key; send it as "Authorization: Bearer <key>"',
+          ),
           { 'WWW-Authenticate': 'Bearer' },
         );
       }
@@ -71,9 +81,13 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
       const id = c.req.param('id');
       const { traceId, spans } = await getRunSpans(deps.store, id);
       if (spans.length === 0) {
-        throw new AgentcrateError('E_NOT_FOUND', `no trace for job '${id}'; list traced runs with GET /traces`, {
-          details: { jobId: id },
-        });
+        throw new AgentcrateError(
+          'E_NOT_FOUND',
+          `no trace for job '${id}'; list traced runs with GET /traces`,
+          {
+            details: { jobId: id },
+          },
+        );
       }
       return c.json({ trace_id: traceId, run: runView(summarizeRun(spans)), spans: spans.map(spanView) });
     } catch (error) {
@@ -83,7 +97,10 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
 
   const page = tracesPage(deps.title ?? 'agentcrate');
   app.get('/ui', (c) => {
-    c.header('Content-Security-Policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+    );
     c.header('Cache-Control', 'no-store');
     return c.html(page);
   });

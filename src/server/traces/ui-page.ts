@@ -70,6 +70,7 @@ const SCRIPT = `
     return node;
   }
   function fmtMs(ms) {
+    if (ms <= 0) return '0 ms';
     if (ms < 1) return ms.toFixed(2) + ' ms';
     if (ms < 1000) return Math.round(ms) + ' ms';
     if (ms < 60000) return (ms / 1000).toFixed(2) + ' s';

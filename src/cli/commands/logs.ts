@@ -1,0 +1,1 @@
+export { logsCommand as default } from './manage.js';

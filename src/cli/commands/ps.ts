@@ -1,0 +1,1 @@
+export { ps as default } from './manage.js';

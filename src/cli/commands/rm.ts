@@ -1,0 +1,1 @@
+export { rmCommand as default } from './manage.js';

@@ -1,0 +1,1 @@
+export { stopCommand as default } from './manage.js';

@@ -1,0 +1,91 @@
+/**
+ * Keeps the benchmark harness from rotting: every suite of `npm run bench` runs for about a
+ * second (`--smoke`) into a temp results folder, and its JSON must have the rows a real run
+ * reports. Peers (bench/peers/, not installed in CI) join the peer suites only when installed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const results = mkdtempSync(join(tmpdir(), 'agentcrate-bench-smoke-'));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+const peers = {
+  mastra: existsSync(join(root, 'bench/peers/node_modules/@mastra/core')),
+  langgraph: existsSync(join(root, 'bench/peers/node_modules/@langchain/langgraph-api')),
+};
+const installed = Object.entries(peers)
+  .filter(([, ok]) => ok)
+  .map(([name]) => name);
+for (const [name, ok] of Object.entries(peers)) {
+  if (!ok) {
+    console.warn(
+      `bench smoke: peer '${name}' is not installed, so it is skipped (run \`npm install --prefix bench/peers\` to include it)`,
+    );
+  }
+}
+
+interface Record {
+  suite: string;
+  smoke: boolean;
+  skipped: string | null;
+  rows: Array<{ [key: string]: unknown }>;
+}
+
+function bench(suite: string, systems: string[]): Record {
+  const r = spawnSync(process.execPath, ['bench/run.mjs', suite, '--smoke', '--systems', systems.join(',')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_RESULTS_DIR: results },
+    timeout: 90_000,
+  });
+  expect(r.status, `bench ${suite} failed:\n${r.stderr.slice(-3000)}`).toBe(0);
+  return JSON.parse(readFileSync(join(results, `${suite}.json`), 'utf8')) as Record;
+}
+
+// Peers take seconds to boot: they join the suites that exercise their adapters (load and
+// async submit/status) and stay out of the others to keep this file near a minute.
+const withPeers = ['agentcrate', ...installed];
+
+describe('bench harness (smoke)', () => {
+  it('throughput: counts successful runs with latency percentiles per system', { timeout: 90_000 }, () => {
+    const rec = bench('throughput', withPeers);
+    expect(rec.smoke).toBe(true);
+    expect(rec.rows.map((r) => r.system).sort()).toEqual([...withPeers].sort());
+    for (const row of rec.rows) {
+      expect(row.runs_per_s, `${String(row.system)} served no successful run`).toBeGreaterThan(0);
+      expect(row.p99_ms).toBeGreaterThanOrEqual(row.p50_ms as number);
+    }
+    expect(readFileSync(join(results, 'throughput.md'), 'utf8')).toContain('| 1-step | 0 ms | 10 |');
+  });
+
+  it('durability: kill -9 mid-run, restart, and agentcrate completes every job', { timeout: 90_000 }, () => {
+    const rec = bench('durability', withPeers);
+    const ours = rec.rows.find((r) => r.system === 'agentcrate');
+    expect(ours?.completed_after_restart).toBe(ours?.jobs);
+    expect(rec.rows).toHaveLength(withPeers.length);
+  });
+
+  it('cold-start: spawn to first successful run', { timeout: 60_000 }, () => {
+    const rec = bench('cold-start', ['agentcrate']);
+    expect(rec.rows[0]?.first_run_ms).toBeGreaterThanOrEqual(rec.rows[0]?.ready_ms as number);
+  });
+
+  it('rss: idle and after runs, with the runs really completed', { timeout: 60_000 }, () => {
+    const rec = bench('rss', ['agentcrate']);
+    expect(rec.rows[0]?.idle_mb).toBeGreaterThan(10);
+    expect(rec.rows[0]?.runs_ok).toBe(rec.rows[0]?.runs_target);
+  });
+
+  it('engine, validate, artifacts, cli-start: agentcrate-only figures', { timeout: 90_000 }, () => {
+    expect(bench('engine', ['agentcrate']).rows[0]?.per_node_ms).toBeGreaterThan(0);
+    expect(bench('validate', ['agentcrate']).rows[0]?.load_validate_ms).toBeGreaterThan(0);
+    const artifacts = bench('artifacts', ['agentcrate']);
+    if (artifacts.skipped === null) expect(artifacts.rows[0]?.generate_ms).toBeGreaterThan(0);
+    else console.warn(`bench smoke: artifacts skipped: ${artifacts.skipped}`);
+    expect(bench('cli-start', ['agentcrate']).rows[0]?.agentcrate_ms).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Crash recovery end to end: the real entry process is killed with SIGKILL mid-run and
+ * started again on the same store. Every job must complete, and no node that a job's
+ * checkpoint recorded as done may be called again for that job.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/store/index.js';
+import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const REGISTER = join(ROOT, 'test/server/support/register-ts.mjs');
+const ENTRY = join(ROOT, 'src/server/entry.ts');
+const JOBS = 20;
+const NODES = ['one', 'two', 'three'];
+
+const WORKFLOW = `schema_version: "1.0"
+flow: {name: crashy}
+state:
+  fields:
+    n: {type: str, required: true}
+    a: {type: str, default: ""}
+    b: {type: str, default: ""}
+    c: {type: str, default: ""}
+nodes:
+  - {id: one, prompt: "one n={state.n}", outputs: [a], output_schema: {type: str}}
+  - {id: two, prompt: "two n={state.n}", outputs: [b], output_schema: {type: str}}
+  - {id: three, prompt: "three n={state.n}", outputs: [c], output_schema: {type: str}}
+edges:
+  - {from: START, to: one}
+  - {from: one, to: two}
+  - {from: two, to: three}
+  - {from: three, to: END}
+`;
+
+let dir: string;
+let mock: MockLlm;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agentcrate-crash-'));
+  writeFileSync(join(dir, 'workflow.yaml'), WORKFLOW);
+  mock = await startMockLlm({ latencyMs: 300 });
+});
+afterAll(async () => {
+  await mock?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startEntry(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(NODE, ['--import', REGISTER, ENTRY], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      AGENTCRATE_WORKFLOW: join(dir, 'workflow.yaml'),
+      AGENTCRATE_STORE: join(dir, 'jobs.db'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AGENTCRATE_MAX_CONCURRENT_RUNS: String(JOBS),
+      OPENAI_API_KEY: 'test-key-not-secret',
+      AGENTCRATE_LLM_PROVIDER: 'openai',
+      AGENTCRATE_LLM_BASE_URL: mock.url,
+      AGENTCRATE_LLM_MODEL: 'mock-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolveStart, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`entry did not start:\n${out}\n${err}`)), 20_000);
+    child.stderr!.on('data', (chunk) => {
+      err += chunk;
+    });
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolveStart({ child, url: match[1]! });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`entry exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
+function promptOf(request: MockRequest): string {
+  const user = [...(request.body.messages ?? [])].reverse().find((m) => m.role === 'user');
+  return typeof user?.content === 'string' ? user.content : '';
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('crash recovery', () => {
+  it('resumes 20 jobs after kill -9 without re-running a checkpointed node', async () => {
+    const first = await startEntry();
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const res = await fetch(`${first.url}/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', Prefer: 'respond-async' },
+        body: JSON.stringify({ n: String(i) }),
+      });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { job_id: string }).job_id);
+    }
+    // Mid-run: every job has started, some are past their first node.
+    await waitFor(() => mock.chatRequests().length >= 30, 15_000);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    // Requests the killed process had fully sent may still be in the mock's socket buffers.
+    await new Promise((r) => setTimeout(r, 300));
+    const beforeRestart = mock.chatRequests().length;
+
+    const store = await createSqliteStore(join(dir, 'jobs.db'));
+    const doneAtCrash = new Map<string, string[]>();
+    for (const [i, id] of ids.entries()) {
+      const job = await store.getJob(id);
+      // Claimed and mid-run, or (under load) accepted but not yet claimed: never finished.
+      expect(['running', 'pending'], `job ${i}`).toContain(job?.status);
+      doneAtCrash.set(String(i), job!.progress.nodesDone);
+    }
+    await store.close();
+    const totalDone = [...doneAtCrash.values()].reduce((n, d) => n + d.length, 0);
+    // The kill really happened mid-run: some nodes were checkpointed, not all.
+    expect(totalDone).toBeGreaterThan(0);
+    expect(totalDone).toBeLessThan(JOBS * NODES.length);
+
+    const second = await startEntry();
+    try {
+      await waitFor(async () => {
+        const res = await fetch(`${second.url}/jobs?status=completed&limit=100`);
+        return ((await res.json()) as { jobs: unknown[] }).jobs.length === JOBS;
+      }, 40_000);
+      for (const [i, id] of ids.entries()) {
+        const status = (await (await fetch(`${second.url}/status/${id}`)).json()) as {
+          status: string;
+          outputs: Record<string, string>;
+          progress: { nodes: string[] };
+        };
+        expect(status.status).toBe('completed');
+        expect(status.outputs.n).toBe(String(i));
+        expect(status.progress.nodes).toEqual(NODES);
+      }
+      const after = mock.chatRequests().slice(beforeRestart).map(promptOf);
+      for (let i = 0; i < JOBS; i++) {
+        const done = doneAtCrash.get(String(i))!;
+        for (const node of NODES) {
+          const calls = after.filter((p) => p === `${node} n=${i}`).length;
+          // Checkpointed nodes never run again; every other node runs exactly once more.
+          expect(calls, `job n=${i} node ${node} (done at crash: ${done.join(',')})`).toBe(
+            done.includes(node) ? 0 : 1,
+          );
+        }
+      }
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
+  }, 90_000);
+});
