@@ -85,8 +85,8 @@ export async function artifacts(ctx) {
     writeFileSync(
       workflow,
       readFileSync(join(ROOT, 'bench/workflows/one-step.yaml'), 'utf8').replace(
-        'llm: {provider: openai-compatible, model: mock-model}',
-        'llm: {provider: openai, model: gpt-4o-mini}',
+        /provider:\s*openai-compatible,\s*model:\s*mock-model/,
+        'provider: openai, model: gpt-4o-mini',
       ),
     );
     const args = [

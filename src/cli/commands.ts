@@ -69,6 +69,7 @@ export const COMMANDS: CommandSpec[] = [
         description: 'print one JSON object {run_id, status, outputs, error, usage, duration_ms}',
       },
       { flags: '--events', description: 'stream engine events as NDJSON on stderr' },
+      { flags: '--trace', description: 'print the span tree (durations, tokens, cost) after the run' },
       { flags: '--dry-run', description: 'no network, no keys: placeholder model answers, tools not called' },
       { flags: '--timeout <seconds>', description: 'whole-run timeout (overrides config.execution.timeout)' },
       ...provider,

@@ -244,6 +244,15 @@ export function formatSchemaJson(): Record<string, unknown> {
                   experiment_name: { type: 'string' },
                 },
               },
+              prices: {
+                type: 'object',
+                description: 'Price overrides in USD per million tokens, keyed by model.',
+                additionalProperties: {
+                  type: 'object',
+                  required: ['input', 'output'],
+                  properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+                },
+              },
             },
           },
           storage: inert('Storage settings (the server has its own).'),

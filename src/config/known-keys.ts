@@ -66,7 +66,7 @@ export const KEYS = {
     'max_parallel',
     'max_tool_steps',
   ]),
-  observability: level('config.observability', ['log_prompts', 'mlflow']),
+  observability: level('config.observability', ['log_prompts', 'mlflow', 'prices']),
   mlflow: level('config.observability.mlflow', ['enabled', 'tracking_uri', 'experiment_name']),
 } as const satisfies Record<string, KeyLevel>;
 

@@ -1111,6 +1111,25 @@ class Normaliser {
       if (experiment !== undefined) block.experimentName = experiment;
       out.mlflow = block;
     }
+    // prices: {<model or provider/model>: {input: <USD per 1M>, output: <USD per 1M>}}
+    const prices = this.optMap(raw, 'prices', path);
+    if (prices !== undefined) {
+      out.prices = {};
+      for (const [model, value] of Object.entries(prices)) {
+        const pPath = joinPath(joinPath(path, 'prices'), model);
+        if (!isObj(value)) {
+          this.wrongKind(pPath, 'a map like {input: 0.1, output: 0.4} (USD per million tokens)', value);
+          continue;
+        }
+        const input = this.optNumber(value, 'input', pPath, 0);
+        const output = this.optNumber(value, 'output', pPath, 0);
+        if (input === undefined || output === undefined) {
+          this.r.error('invalid-value', pPath, `price of '${model}' needs both input and output (USD per million tokens)`);
+          continue;
+        }
+        out.prices[model] = { input, output };
+      }
+    }
     return out;
   }
 }

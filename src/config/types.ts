@@ -197,6 +197,8 @@ export interface ExecutionConfig {
 export interface ObservabilityConfig {
   logPrompts: boolean;
   mlflow?: { enabled: boolean; trackingUri?: string; experimentName?: string };
+  /** Price overrides in USD per million tokens, keyed by model (or provider/model). */
+  prices?: Record<string, { input: number; output: number }>;
 }
 
 export interface Workflow {

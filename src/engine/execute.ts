@@ -183,7 +183,7 @@ export async function execute(
       if (task.kind === 'batch') {
         writes = await runBatch(task.batch);
       } else {
-        const result = await runNode({ plan, deps, runId, node, scope: scope(), signal: controller.signal, now, emit });
+        const result = await runNode({ plan, deps, runId, node, scope: scope(), signal: controller.signal, now, emit, logPrompts: options.logPrompts === true });
         usage.inputTokens += result.usage.inputTokens;
         usage.outputTokens += result.usage.outputTokens;
         writes = result.writes;
@@ -231,6 +231,7 @@ export async function execute(
           signal: controller.signal,
           now,
           emit,
+          logPrompts: options.logPrompts === true,
         });
         usage.inputTokens += result.usage.inputTokens;
         usage.outputTokens += result.usage.outputTokens;

@@ -25,6 +25,8 @@ export interface NodeRunContext {
   signal: AbortSignal;
   now: () => number;
   emit: (event: EngineEvent) => void;
+  /** The host asked for prompt capture on every node. */
+  logPrompts?: boolean;
 }
 
 export interface NodeRunResult {
@@ -42,7 +44,7 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
   const prompt = renderTemplate(node.prompt, scopeLookup(localInputs, ctx.scope));
 
   const llm = deps.models.resolve(workflow.config.llm, node.llm);
-  const logPrompts = node.logPrompts || workflow.config.observability.logPrompts;
+  const logPrompts = ctx.logPrompts === true || node.logPrompts || workflow.config.observability.logPrompts;
   const adapted = adaptTools({
     node,
     registry: deps.tools,

@@ -51,6 +51,11 @@ export interface ExecuteOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Overrides `config.execution.timeout_seconds` (ms). */
   timeoutMs?: number;
+  /**
+   * Put prompt and response text on `model-call` events for every node (a host flag such as
+   * `serve --log-prompts`); otherwise only nodes/workflows with `log_prompts` do.
+   */
+  logPrompts?: boolean;
 }
 
 export interface RunError {

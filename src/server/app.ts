@@ -10,6 +10,7 @@ import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import type { ModelClient } from '../models/types.js';
 import type { Store } from '../store/index.js';
+import { createTelemetry } from '../telemetry/index.js';
 import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
 import { createKeyCheck, presentedToken } from './auth.js';
@@ -23,6 +24,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoutes } from './routes/run.js';
 import { JobRunner } from './runner.js';
+import { registerTraceRoutes } from './traces/routes.js';
 import { AGENTCRATE_VERSION } from './version.js';
 import type { WebhookOptions } from './webhook.js';
 
@@ -65,7 +67,11 @@ export interface AppOptions {
   shutdownGraceMs?: number;
   /** Close the store in `close()` (default true). */
   closeStore?: boolean;
-  /** Mounts more routes (traces, UI) behind the same middleware (request id, auth, errors). */
+  /** Record a trace of every run in the store (and OTLP when configured); default true. */
+  traces?: boolean;
+  /** Capture prompts and responses in traces for every node (secrets redacted). */
+  logPrompts?: boolean;
+  /** Mounts more routes behind the same middleware (request id, auth, errors). */
   extraRoutes?: (app: App, ctx: ServerContext) => void;
   newId?: () => string;
 }
@@ -82,7 +88,8 @@ export interface CreatedApp {
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const OPEN_PATHS = new Set(['/health', '/ready', '/docs']);
+// /ui is a static page: it fetches /traces with the key the user pastes, so data stays protected.
+const OPEN_PATHS = new Set(['/health', '/ready', '/docs', '/ui']);
 
 export function createApp(options: AppOptions): CreatedApp {
   const env = options.env ?? process.env;
@@ -101,7 +108,22 @@ export function createApp(options: AppOptions): CreatedApp {
     1,
     Math.floor(positive(options.maxConcurrentRuns, DEFAULTS.maxConcurrentRuns, 'max concurrent runs')),
   );
+  const apiKeyList = options.apiKeys ?? [];
+  const telemetry =
+    options.traces === false
+      ? undefined
+      : createTelemetry({
+          workflow,
+          store: options.store,
+          env,
+          capturePrompts: options.logPrompts === true,
+          ...(workflow.config.observability.prices ? { prices: workflow.config.observability.prices } : {}),
+          secrets: apiKeyList,
+          onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace export failed'),
+        });
   const runner = new JobRunner({
+    ...(telemetry ? { tracer: (jobId: string) => telemetry.runTracer(jobId) } : {}),
+    ...(options.logPrompts ? { logPrompts: true } : {}),
     store: options.store,
     plan,
     deps: {
@@ -219,6 +241,7 @@ export function createApp(options: AppOptions): CreatedApp {
   registerMetaRoutes(app, context);
   registerRunRoutes(app, context);
   registerJobRoutes(app, context);
+  registerTraceRoutes(app, { store: options.store, apiKeys: apiKeyList, title: workflow.flow.name });
   options.extraRoutes?.(app, context);
 
   app.notFound((c) =>
@@ -262,6 +285,8 @@ export function createApp(options: AppOptions): CreatedApp {
     close(graceMs = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs) {
       closing ??= (async () => {
         await runner.shutdown(graceMs);
+        // Spans still batched in memory reach the store before it closes.
+        await telemetry?.shutdown().catch(() => undefined);
         if (options.closeStore !== false) await options.store.close();
       })();
       return closing;

@@ -70,6 +70,9 @@ async function main(): Promise<void> {
       env,
       logger,
       logRequests: flag(env, 'AGENTCRATE_LOG_REQUESTS'),
+      // Traces are on unless the image was deployed with --no-traces (AGENTCRATE_TRACES=false).
+      traces: !/^(0|false|no|off)$/i.test(env.AGENTCRATE_TRACES?.trim() ?? ''),
+      logPrompts: flag(env, 'AGENTCRATE_LOG_PROMPTS'),
     });
   } catch (error) {
     const err = error as { code?: string; message?: string };

@@ -42,6 +42,10 @@ export interface RunnerOptions {
   webhook?: WebhookOptions;
   newId?: () => string;
   now?: () => number;
+  /** Per-job event sink for tracing (one trace per job); called before the job's own handling. */
+  tracer?: (jobId: string) => { onEvent: (event: EngineEvent) => void };
+  /** Capture prompts and responses on model-call events for every node. */
+  logPrompts?: boolean;
 }
 
 export type JobStreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'end'; job: Job };
@@ -342,6 +346,7 @@ export class JobRunner {
     }
     const controller = new AbortController();
     active.controller = controller;
+    const trace = this.#o.tracer?.(active.id);
     const result = await execute(
       this.#o.plan,
       resume ? {} : claimed.inputs,
@@ -350,7 +355,13 @@ export class JobRunner {
         runId: active.id,
         signal: controller.signal,
         ...(resume ? { resume } : {}),
-        onEvent: (event) => this.#onEvent(active, event),
+        ...(this.#o.logPrompts ? { logPrompts: true } : {}),
+        onEvent: trace
+          ? (event) => {
+              trace.onEvent(event);
+              this.#onEvent(active, event);
+            }
+          : (event) => this.#onEvent(active, event),
       },
     );
     await this.#finish(active, result);

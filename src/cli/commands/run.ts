@@ -4,6 +4,7 @@
  * 2 invalid workflow or input.
  */
 import { resolve } from 'node:path';
+import type { Workflow } from '../../config/types.js';
 import { compile, execute, type EngineEvent, type RunResult } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import { createModelClient } from '../../models/index.js';
@@ -37,6 +38,8 @@ export default async function run(ctx: CommandContext): Promise<number> {
   });
   const plan = compile(workflow);
   const json = o.json === true;
+  // --trace: record this run's spans in memory (plus OTLP when configured) and print the tree.
+  const tracing = o.trace === true ? await startTracing(workflow, ctx.env) : undefined;
   const progress = json ? undefined : humanProgress(ctx.output);
   if (dryRun && !json) ctx.output.err(ctx.output.color.yellow('dry run: placeholder model answers, no network, tools not called'));
 
@@ -48,11 +51,18 @@ export default async function run(ctx: CommandContext): Promise<number> {
       signal: ctx.signal,
       ...(timeoutMs ? { timeoutMs } : {}),
       onEvent: (event) => {
+        tracing?.tracer.onEvent(event);
         if (o.events === true) process.stderr.write(`${JSON.stringify(event)}\n`);
         else progress?.(event);
       },
     },
   );
+
+  if (tracing) {
+    await tracing.telemetry.shutdown();
+    const { formatSpanTree } = await import('../../telemetry/index.js');
+    ctx.output.err(formatSpanTree(tracing.recorder.records, ctx.output.color));
+  }
 
   if (json) {
     ctx.output.out(
@@ -109,4 +119,12 @@ function printResult(output: Output, result: RunResult): void {
   } else {
     output.err(`${c.red(result.status)} after ${Math.round(result.durationMs)} ms: ${result.error?.message ?? 'unknown error'}`);
   }
+}
+
+async function startTracing(workflow: Workflow, env: NodeJS.ProcessEnv) {
+  const { createTelemetry, RecordingSpanExporter } = await import('../../telemetry/index.js');
+  const recorder = new RecordingSpanExporter();
+  const prices = workflow.config.observability.prices;
+  const telemetry = createTelemetry({ workflow, env, exporters: [recorder], ...(prices ? { prices } : {}) });
+  return { recorder, telemetry, tracer: telemetry.runTracer() };
 }
