@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'agentcrate-serve-'));
+
+function startServe(args: string[]) {
+  const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+  let stderr = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { child, url, exited, stderr: () => stderr };
+}
+
+describe('agentcrate serve', () => {
+  it('serves the example in dry-run mode, runs it, shows its trace, and stops cleanly on SIGINT', async () => {
+    const store = join(dir, 'jobs.db');
+    const s = startServe([join(ROOT, 'examples/research-brief.yaml'), '--dry-run', '--port', '0', '--store', store]);
+    const base = await s.url;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${base}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'AI' }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; job_id: string; outputs: Record<string, unknown> };
+    expect(body.status).toBe('success');
+    expect(body.outputs.topic).toBe('AI');
+    const status = await (await fetch(`${base}/status/${body.job_id}`)).json();
+    expect(status).toMatchObject({ job_id: body.job_id, status: 'completed' });
+    expect((await fetch(`${base}/ui`)).headers.get('content-type')).toMatch(/text\/html/);
+    // Spans are batched off the hot path; they reach the store within about a second.
+    let trace: { spans?: unknown[] } = {};
+    for (let i = 0; i < 30 && !trace.spans?.length; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const t = await fetch(`${base}/traces/${body.job_id}`);
+      if (t.ok) trace = (await t.json()) as { spans?: unknown[] };
+    }
+    expect(JSON.stringify(trace)).toContain('research');
+    s.child.kill('SIGINT');
+    expect(await s.exited).toBe(0);
+    expect(s.stderr()).toMatch(/shutting down/);
+  });
+
+  it('refuses an invalid workflow before binding a port (exit 2)', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'schema_version: "1.0"\nflow: {name: x}\n');
+    const r = await runCli(['serve', bad, '--port', '0'], { env: CLEAN_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a valid workflow/);
+    expect(r.stderr).not.toMatch(/serving/);
+  });
+});
