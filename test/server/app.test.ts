@@ -399,13 +399,24 @@ describe('service routes', () => {
     const t = await app({
       apiKeys: ['k-123456789'],
       extraRoutes: (a) => {
-        a.get('/traces', (c) => c.json({ traces: [] }));
+        a.get('/extra', (c) => c.json({ extra: [] }));
       },
     });
-    expect((await t.app.request('/traces')).status).toBe(401);
-    const res = await t.app.request('/traces', { headers: { Authorization: 'Bearer k-123456789' } });
-    expect(await body(res)).toEqual({ traces: [] });
+    expect((await t.app.request('/extra')).status).toBe(401);
+    const res = await t.app.request('/extra', { headers: { Authorization: 'Bearer k-123456789' } });
+    expect(await body(res)).toEqual({ extra: [] });
     expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('serves recorded traces at /traces behind the API keys, and the /ui page openly', async () => {
+    const t = await app({ apiKeys: ['k-123456789'] });
+    expect((await t.app.request('/traces')).status).toBe(401);
+    const list = await t.app.request('/traces', { headers: { Authorization: 'Bearer k-123456789' } });
+    expect(list.status).toBe(200);
+    expect(await body(list)).toMatchObject({ runs: expect.any(Array) });
+    const ui = await t.app.request('/ui');
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/text\/html/);
   });
 });
 
