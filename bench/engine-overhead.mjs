@@ -13,8 +13,19 @@ const instant = {
   missingCredentials: () => [],
   async generate(req) {
     const props = Object.keys(req.outputSchema.properties);
-    const output = Object.fromEntries(props.map((p) => [p, req.outputSchema.properties[p].type === 'array' ? [] : 'x']));
-    return { output, text: '', usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop', latencyMs: 0, attempts: 1, provider: 'bench', model: 'instant' };
+    const output = Object.fromEntries(
+      props.map((p) => [p, req.outputSchema.properties[p].type === 'array' ? [] : 'x']),
+    );
+    return {
+      output,
+      text: '',
+      usage: { inputTokens: 1, outputTokens: 1 },
+      finishReason: 'stop',
+      latencyMs: 0,
+      attempts: 1,
+      provider: 'bench',
+      model: 'instant',
+    };
   },
 };
 const deps = { models: instant, tools: createToolRegistry(), env: {}, cwd: process.cwd() };
@@ -23,7 +34,9 @@ function linear(n) {
   const nodes = [];
   const edges = ['  - {from: START, to: n0}'];
   for (let i = 0; i < n; i++) {
-    nodes.push(`  - id: n${i}\n    prompt: "step ${i} after {f${i === 0 ? 0 : i - 1}}"\n    outputs: [f${i}]\n    output_schema: {type: str}`);
+    nodes.push(
+      `  - id: n${i}\n    prompt: "step ${i} after {f${i === 0 ? 0 : i - 1}}"\n    outputs: [f${i}]\n    output_schema: {type: str}`,
+    );
     edges.push(`  - {from: n${i}, to: ${i === n - 1 ? 'END' : `n${i + 1}`}}`);
   }
   const fields = Array.from({ length: n }, (_, i) => `    f${i}: {type: str, default: ""}`).join('\n');
@@ -82,7 +95,8 @@ const linearMs = await time(async () => {
   if (r.status !== 'success') throw new Error(r.error?.message);
 }, 15);
 const peerMs = await time(async () => {
-  for (let i = 0; i < N; i++) await instant.generate({ outputSchema: { properties: { x: { type: 'string' } } } });
+  for (let i = 0; i < N; i++)
+    await instant.generate({ outputSchema: { properties: { x: { type: 'string' } } } });
 }, 15);
 for (let i = 0; i < 3; i++) await execute(mapPlan, { items }, deps);
 const mapMs = await time(async () => {

@@ -16,7 +16,10 @@ try {
 const root = new URL('..', import.meta.url);
 // Only `--clean` empties dist/ first: tests running in parallel may be executing from it.
 if (process.argv.includes('--clean')) rmSync(new URL('dist', root), { recursive: true, force: true });
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
+const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 const now = new Date();
 try {
   utimesSync(new URL('dist/cli/main.js', root), now, now);

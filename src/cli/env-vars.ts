@@ -9,14 +9,55 @@ import { createModelClient, providerSpec } from '../models/index.js';
 import { missingToolCredentials } from '../tools/index.js';
 
 const SERVER_VARS: EnvVarSpec[] = [
-  { name: 'AGENTCRATE_API_KEYS', required: false, secret: true, description: 'Comma-separated API keys; when set, requests need Authorization: Bearer <key> (/health stays open)' },
-  { name: 'AGENTCRATE_TIMEOUT', required: false, secret: false, description: 'Seconds POST /run waits before answering 202 with a job id (default 30)' },
-  { name: 'AGENTCRATE_MAX_CONCURRENT_RUNS', required: false, secret: false, description: 'Runs executing at once; more wait in a bounded queue' },
-  { name: 'AGENTCRATE_WEBHOOK_SECRET', required: false, secret: true, description: 'HMAC-SHA256 key for signing webhook deliveries' },
-  { name: 'AGENTCRATE_LLM_PROVIDER', required: false, secret: false, description: 'Override the provider of every node (e.g. openai-compatible)' },
-  { name: 'AGENTCRATE_LLM_MODEL', required: false, secret: false, description: 'Override the model of every node' },
-  { name: 'AGENTCRATE_LLM_BASE_URL', required: false, secret: false, description: 'Override the base URL of every node (a gateway or a local model)' },
-  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', required: false, secret: false, description: 'Also export traces over OTLP/HTTP (Jaeger, MLflow, Langfuse, ...)' },
+  {
+    name: 'AGENTCRATE_API_KEYS',
+    required: false,
+    secret: true,
+    description:
+      'Comma-separated API keys; when set, requests need Authorization: Bearer <key> (/health stays open)',
+  },
+  {
+    name: 'AGENTCRATE_TIMEOUT',
+    required: false,
+    secret: false,
+    description: 'Seconds POST /run waits before answering 202 with a job id (default 30)',
+  },
+  {
+    name: 'AGENTCRATE_MAX_CONCURRENT_RUNS',
+    required: false,
+    secret: false,
+    description: 'Runs executing at once; more wait in a bounded queue',
+  },
+  {
+    name: 'AGENTCRATE_WEBHOOK_SECRET',
+    required: false,
+    secret: true,
+    description: 'HMAC-SHA256 key for signing webhook deliveries',
+  },
+  {
+    name: 'AGENTCRATE_LLM_PROVIDER',
+    required: false,
+    secret: false,
+    description: 'Override the provider of every node (e.g. openai-compatible)',
+  },
+  {
+    name: 'AGENTCRATE_LLM_MODEL',
+    required: false,
+    secret: false,
+    description: 'Override the model of every node',
+  },
+  {
+    name: 'AGENTCRATE_LLM_BASE_URL',
+    required: false,
+    secret: false,
+    description: 'Override the base URL of every node (a gateway or a local model)',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    required: false,
+    secret: false,
+    description: 'Also export traces over OTLP/HTTP (Jaeger, MLflow, Langfuse, ...)',
+  },
 ];
 
 export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
@@ -46,10 +87,17 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
       });
     }
   }
-  const tools = workflow.nodes.flatMap((n) => n.tools.map((t) => ({ nodeId: n.id, canonical: t.canonical, config: { ...n.toolConfig, ...t.config } })));
+  const tools = workflow.nodes.flatMap((n) =>
+    n.tools.map((t) => ({ nodeId: n.id, canonical: t.canonical, config: { ...n.toolConfig, ...t.config } })),
+  );
   for (const need of missingToolCredentials(tools, {})) {
     for (const name of need.variables) {
-      add({ name, required: false, secret: true, description: `${need.tool} for node${need.nodes.length > 1 ? 's' : ''} ${need.nodes.join(', ')}${need.variables.length > 1 ? ` (one of ${need.variables.join(', ')})` : ''}` });
+      add({
+        name,
+        required: false,
+        secret: true,
+        description: `${need.tool} for node${need.nodes.length > 1 ? 's' : ''} ${need.nodes.join(', ')}${need.variables.length > 1 ? ` (one of ${need.variables.join(', ')})` : ''}`,
+      });
     }
   }
   for (const v of SERVER_VARS) add(v);

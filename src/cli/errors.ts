@@ -25,6 +25,8 @@ export function formatError(error: unknown, c: Colors): string {
     return debug && error.stack ? `${text}\n${error.stack}` : text;
   }
   const message = error instanceof Error ? error.message : String(error);
-  const hint = debug ? `\n${error instanceof Error ? error.stack : ''}` : '\n(set AGENTCRATE_DEBUG=1 for details)';
+  const hint = debug
+    ? `\n${error instanceof Error ? error.stack : ''}`
+    : '\n(set AGENTCRATE_DEBUG=1 for details)';
   return `${c.red('error')} unexpected: ${message}${hint}`;
 }

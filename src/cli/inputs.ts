@@ -15,23 +15,35 @@ export async function readInputs(
     try {
       text = await readFile(inputFile, 'utf8');
     } catch (error) {
-      throw new AgentcrateError('E_IO', `cannot read --input-file '${inputFile}': ${(error as Error).message}`, { cause: error });
+      throw new AgentcrateError(
+        'E_IO',
+        `cannot read --input-file '${inputFile}': ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new AgentcrateError('E_INVALID_INPUT', `--input-file '${inputFile}' is not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new AgentcrateError(
+        'E_INVALID_INPUT',
+        `--input-file '${inputFile}' is not valid JSON: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new AgentcrateError('E_INVALID_INPUT', `--input-file '${inputFile}' must hold a JSON object of inputs, like {"topic": "AI"}`);
+      throw new AgentcrateError(
+        'E_INVALID_INPUT',
+        `--input-file '${inputFile}' must hold a JSON object of inputs, like {"topic": "AI"}`,
+      );
     }
     fromFile = parsed as Record<string, unknown>;
   }
   const raw: Record<string, string> = {};
   for (const pair of pairs ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new AgentcrateError('E_USAGE', `-i expects key=value, got '${pair}' (for example: -i topic=AI)`);
+    if (eq <= 0)
+      throw new AgentcrateError('E_USAGE', `-i expects key=value, got '${pair}' (for example: -i topic=AI)`);
     raw[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const cli = coerceCliInputs(workflow, raw);

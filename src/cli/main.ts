@@ -9,7 +9,9 @@ import { exitCodeFor, formatError } from './errors.js';
 import { processOutput } from './output.js';
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -48,7 +50,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are "errors" to commander; they already printed.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     output.err(formatError(error, output.color));
@@ -59,10 +66,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function addCommand(program: Command, spec: CommandSpec, setCode: (code: number) => void, signal: AbortSignal): void {
+function addCommand(
+  program: Command,
+  spec: CommandSpec,
+  setCode: (code: number) => void,
+  signal: AbortSignal,
+): void {
   const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
   for (const opt of spec.options) {
-    if (opt.repeatable) cmd.option(opt.flags, opt.description, (v: string, prev: string[] = []) => [...prev, v]);
+    if (opt.repeatable)
+      cmd.option(opt.flags, opt.description, (v: string, prev: string[] = []) => [...prev, v]);
     else if (opt.default !== undefined) cmd.option(opt.flags, opt.description, opt.default);
     else cmd.option(opt.flags, opt.description);
   }
@@ -72,6 +85,15 @@ function addCommand(program: Command, spec: CommandSpec, setCode: (code: number)
     const options = command.opts();
     const args = command.args;
     const mod = await spec.load();
-    setCode(await mod.default({ args, options, output: processOutput(), env: process.env, cwd: process.cwd(), signal }));
+    setCode(
+      await mod.default({
+        args,
+        options,
+        output: processOutput(),
+        env: process.env,
+        cwd: process.cwd(),
+        signal,
+      }),
+    );
   });
 }

@@ -12,7 +12,10 @@ export async function loadValidWorkflow(file: string, output: Output, cwd: strin
   for (const d of result.diagnostics) output.err(formatDiagnostic(d, shown, output.color));
   if (!result.workflow) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new AgentcrateError('E_INVALID_WORKFLOW', `${shown} is not a valid workflow (${errors} error${errors === 1 ? '' : 's'} above); fix them and try again`);
+    throw new AgentcrateError(
+      'E_INVALID_WORKFLOW',
+      `${shown} is not a valid workflow (${errors} error${errors === 1 ? '' : 's'} above); fix them and try again`,
+    );
   }
   return result.workflow;
 }

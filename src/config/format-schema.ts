@@ -250,7 +250,10 @@ export function formatSchemaJson(): Record<string, unknown> {
                 additionalProperties: {
                   type: 'object',
                   required: ['input', 'output'],
-                  properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } },
+                  properties: {
+                    input: { type: 'number', minimum: 0 },
+                    output: { type: 'number', minimum: 0 },
+                  },
                 },
               },
             },

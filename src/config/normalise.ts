@@ -1124,7 +1124,11 @@ class Normaliser {
         const input = this.optNumber(value, 'input', pPath, 0);
         const output = this.optNumber(value, 'output', pPath, 0);
         if (input === undefined || output === undefined) {
-          this.r.error('invalid-value', pPath, `price of '${model}' needs both input and output (USD per million tokens)`);
+          this.r.error(
+            'invalid-value',
+            pPath,
+            `price of '${model}' needs both input and output (USD per million tokens)`,
+          );
           continue;
         }
         out.prices[model] = { input, output };

@@ -3,7 +3,7 @@
  * reachability (joins wait for any active node that can still reach them) and each
  * node's answer schema, so executing a run does no parsing or graph analysis.
  */
-import { END, START, type Edge, type NodeDef, type StateField, type Workflow } from '../config/types.js';
+import { type Edge, END, type NodeDef, START, type StateField, type Workflow } from '../config/types.js';
 import { nodeOutputJsonSchema } from './output-schema.js';
 import type { Plan } from './types.js';
 

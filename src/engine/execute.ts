@@ -14,11 +14,17 @@ import { runNode } from './node-runner.js';
 import { preflight } from './preflight.js';
 import { nextStep, type ParallelBatch } from './routing.js';
 import { buildInitialState, publicOutputs } from './state.js';
-import type { Checkpoint, EngineDeps, EngineEvent, ExecuteOptions, Plan, RunError, RunResult } from './types.js';
+import type {
+  Checkpoint,
+  EngineDeps,
+  EngineEvent,
+  ExecuteOptions,
+  Plan,
+  RunError,
+  RunResult,
+} from './types.js';
 
-type Task =
-  | { kind: 'node'; nodeId: string }
-  | { kind: 'batch'; nodeId: string; batch: ParallelBatch };
+type Task = { kind: 'node'; nodeId: string } | { kind: 'batch'; nodeId: string; batch: ParallelBatch };
 
 const LOOP_PREFIX = '_loop_iteration_';
 
@@ -56,12 +62,22 @@ export async function execute(
     if (!controller.signal.aborted) controller.abort(stopReason);
   };
   const onCallerAbort = () =>
-    stop(new AgentcrateError('E_CANCELLED', `run cancelled${currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : ''}`));
+    stop(
+      new AgentcrateError(
+        'E_CANCELLED',
+        `run cancelled${currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : ''}`,
+      ),
+    );
   if (options.signal?.aborted) onCallerAbort();
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const timeoutMs = Math.max(0, (options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) - elapsedBefore);
+  const timeoutMs = Math.max(
+    0,
+    (options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) - elapsedBefore,
+  );
   const timer = setTimeout(() => {
-    const where = currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : '';
+    const where = currentNodes.size
+      ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}`
+      : '';
     stop(
       new AgentcrateError(
         'E_TIMEOUT',
@@ -77,8 +93,28 @@ export async function execute(
     options.signal?.removeEventListener('abort', onCallerAbort);
     const outputs = publicOutputs(workflow, state);
     const durationMs = elapsedBefore + (now() - startedAt);
-    emit({ type: 'run-end', runId, at: now(), status, outputs, ...(error ? { error } : {}), usage, durationMs, steps: step });
-    return { runId, status, state, outputs, ...(error ? { error } : {}), usage, durationMs, steps: step, dryRun: deps.models.dryRun };
+    emit({
+      type: 'run-end',
+      runId,
+      at: now(),
+      status,
+      outputs,
+      ...(error ? { error } : {}),
+      usage,
+      durationMs,
+      steps: step,
+    });
+    return {
+      runId,
+      status,
+      state,
+      outputs,
+      ...(error ? { error } : {}),
+      usage,
+      durationMs,
+      steps: step,
+      dryRun: deps.models.dryRun,
+    };
   };
 
   emit({
@@ -119,7 +155,11 @@ export async function execute(
 
   /** A waiting node is ready when nothing active can still reach it (the join rule). */
   function readyNodes(): Task[] {
-    const active = new Set<string>([...running.keys(), ...pending.keys(), ...pendingBatches.map((b) => b.nodeId)]);
+    const active = new Set<string>([
+      ...running.keys(),
+      ...pending.keys(),
+      ...pendingBatches.map((b) => b.nodeId),
+    ]);
     const ready: Task[] = [];
     while (pendingBatches.length > 0) {
       const b = pendingBatches.shift()!;
@@ -183,14 +223,34 @@ export async function execute(
       if (task.kind === 'batch') {
         writes = await runBatch(task.batch);
       } else {
-        const result = await runNode({ plan, deps, runId, node, scope: scope(), signal: controller.signal, now, emit, logPrompts: options.logPrompts === true });
+        const result = await runNode({
+          plan,
+          deps,
+          runId,
+          node,
+          scope: scope(),
+          signal: controller.signal,
+          now,
+          emit,
+          logPrompts: options.logPrompts === true,
+        });
         usage.inputTokens += result.usage.inputTokens;
         usage.outputTokens += result.usage.outputTokens;
         writes = result.writes;
       }
       state = { ...state, ...writes, [LOOP_PREFIX + node.id]: iteration };
       completed.push(node.id);
-      emit({ type: 'node-end', runId, at: now(), nodeId: node.id, step, iteration, ok: true, durationMs: now() - started, writes });
+      emit({
+        type: 'node-end',
+        runId,
+        at: now(),
+        nodeId: node.id,
+        step,
+        iteration,
+        ok: true,
+        durationMs: now() - started,
+        writes,
+      });
     } catch (error) {
       const err = controller.signal.aborted && stopReason ? stopReason : toAgentcrateError(error);
       emit({

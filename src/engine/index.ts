@@ -1,6 +1,6 @@
 export { compile, edgeTargets } from './compile.js';
 export { execute } from './execute.js';
-export { preflight, preflightProblems, type PreflightProblem } from './preflight.js';
+export { type PreflightProblem, preflight, preflightProblems } from './preflight.js';
 export { buildInitialState, coerceCliInputs, invalidInput, publicOutputs } from './state.js';
 export type {
   Checkpoint,

@@ -115,7 +115,13 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
         ...(logPrompts ? { prompt } : {}),
       });
       if (ctx.signal.aborted) throw ctx.signal.reason ?? err;
-      throw fatal ?? new AgentcrateError(err.code, `node '${node.id}': ${err.message}`, { cause: err, details: { ...err.details, node: node.id } });
+      throw (
+        fatal ??
+        new AgentcrateError(err.code, `node '${node.id}': ${err.message}`, {
+          cause: err,
+          details: { ...err.details, node: node.id },
+        })
+      );
     }
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;

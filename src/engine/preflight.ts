@@ -31,7 +31,11 @@ export function preflightProblems(plan: Plan, deps: Pick<EngineDeps, 'models' | 
   }
   if (!deps.models.dryRun) {
     const tools = plan.workflow.nodes.flatMap((n) =>
-      n.tools.map((t) => ({ nodeId: n.id, canonical: t.canonical, config: { ...n.toolConfig, ...t.config } })),
+      n.tools.map((t) => ({
+        nodeId: n.id,
+        canonical: t.canonical,
+        config: { ...n.toolConfig, ...t.config },
+      })),
     );
     for (const c of missingToolCredentials(tools, deps.env)) {
       problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });

@@ -2,7 +2,7 @@
  * Where a run goes after a node completes: the edge forms of section 5 reduced to
  * "these nodes receive an arrival" plus, for `parallel`, "run this target per item".
  */
-import { END, type Edge } from '../config/types.js';
+import { type Edge, END } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { evaluateCondition } from './condition-eval.js';
 import type { Plan } from './types.js';
@@ -35,7 +35,13 @@ export function nextStep(plan: Plan, from: string, scope: Record<string, unknown
     const hit =
       conditional.find((e) => e.condition !== undefined && evaluateCondition(e.condition.expr, scope)) ??
       conditional.find((e) => e.condition === undefined);
-    if (!hit) throw noRoute(from, conditional.map((e) => e.condition?.source ?? ''), scope, plan);
+    if (!hit)
+      throw noRoute(
+        from,
+        conditional.map((e) => e.condition?.source ?? ''),
+        scope,
+        plan,
+      );
     targets.push(...hit.to);
   } else {
     for (const e of conditional) targets.push(...e.to);
@@ -73,11 +79,17 @@ export function nextStep(plan: Plan, from: string, scope: Record<string, unknown
   return { targets: unique.filter((t) => t !== END), batches, reachedEnd: unique.includes(END) };
 }
 
-function noRoute(from: string, conditions: string[], scope: Record<string, unknown>, plan: Plan): AgentcrateError {
+function noRoute(
+  from: string,
+  conditions: string[],
+  scope: Record<string, unknown>,
+  plan: Plan,
+): AgentcrateError {
   const tested = new Set<string>();
   for (const c of conditions) for (const m of c.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) tested.add(m[0]);
   const values: Record<string, unknown> = {};
-  for (const name of tested) if (plan.fields.has(name) || name.startsWith('_loop_iteration_')) values[name] = scope[name] ?? null;
+  for (const name of tested)
+    if (plan.fields.has(name) || name.startsWith('_loop_iteration_')) values[name] = scope[name] ?? null;
   return new AgentcrateError(
     'E_ROUTING',
     `no route out of node '${from}': none of its conditions (${conditions.map((c) => `"${c}"`).join(', ')}) is true and it has no default; state tested: ${JSON.stringify(values)}`,

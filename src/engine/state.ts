@@ -2,11 +2,11 @@
  * The run's state: built from defaults and validated inputs (section 3), and the public
  * view of it that users get back as `outputs` (bookkeeping keys removed).
  */
+
+import { suggest } from '../config/suggest.js';
 import type { Workflow } from '../config/types.js';
 import { checkValue, coerceCliValue, type ValueIssue } from '../config/values.js';
-import { suggest } from '../config/suggest.js';
 import { AgentcrateError } from '../errors.js';
-
 
 /**
  * `-i key=value` values are text: each known field's text is parsed as JSON when it parses,
@@ -27,16 +27,26 @@ export function coerceCliInputs(
     }
     const converted = coerceCliValue(field.type, text);
     if (converted.ok) out[key] = converted.value;
-    else issues.push({ path: key, expected: field.typeText, received: JSON.stringify(text), message: `'${key}': ${converted.message}` });
+    else
+      issues.push({
+        path: key,
+        expected: field.typeText,
+        received: JSON.stringify(text),
+        message: `'${key}': ${converted.message}`,
+      });
   }
   return { inputs: out, issues };
 }
 
 /** One error for every input problem, so users fix them all in one go. */
 export function invalidInput(issues: ValueIssue[]): AgentcrateError {
-  return new AgentcrateError('E_INVALID_INPUT', `invalid input:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`, {
-    details: { issues },
-  });
+  return new AgentcrateError(
+    'E_INVALID_INPUT',
+    `invalid input:\n${issues.map((i) => `  - ${i.message}`).join('\n')}`,
+    {
+      details: { issues },
+    },
+  );
 }
 
 /**

@@ -13,7 +13,14 @@ export interface ToolAdapterContext {
   baseContext: Omit<ToolContext, 'config' | 'signal'>;
   signal: AbortSignal;
   now: () => number;
-  onCall: (call: { tool: string; args: unknown; ok: boolean; latencyMs: number; result?: unknown; error?: string }) => void;
+  onCall: (call: {
+    tool: string;
+    args: unknown;
+    ok: boolean;
+    latencyMs: number;
+    result?: unknown;
+    error?: string;
+  }) => void;
 }
 
 /**
@@ -31,7 +38,10 @@ export function adaptTools(ctx: ToolAdapterContext): AdaptedTools {
   for (const nodeTool of ctx.node.tools) {
     const def = ctx.registry.get(nodeTool.canonical);
     if (!def) {
-      throw new AgentcrateError('E_TOOL', `node '${ctx.node.id}': tool '${nodeTool.name}' is not in the registry`);
+      throw new AgentcrateError(
+        'E_TOOL',
+        `node '${ctx.node.id}': tool '${nodeTool.name}' is not in the registry`,
+      );
     }
     const config = { ...ctx.node.toolConfig, ...nodeTool.config };
     tools[nodeTool.name] = tool({
@@ -45,7 +55,13 @@ export function adaptTools(ctx: ToolAdapterContext): AdaptedTools {
           return result;
         } catch (error) {
           const err = toAgentcrateError(error, 'E_TOOL');
-          ctx.onCall({ tool: nodeTool.name, args, ok: false, latencyMs: ctx.now() - started, error: err.message });
+          ctx.onCall({
+            tool: nodeTool.name,
+            args,
+            ok: false,
+            latencyMs: ctx.now() - started,
+            error: err.message,
+          });
           if (nodeTool.onError === 'continue') return { error: err.message };
           fatal ??= new AgentcrateError(
             err.code === 'E_INTERNAL' ? 'E_TOOL' : err.code,

@@ -119,7 +119,11 @@ export function createApp(options: AppOptions): CreatedApp {
           capturePrompts: options.logPrompts === true,
           ...(workflow.config.observability.prices ? { prices: workflow.config.observability.prices } : {}),
           secrets: apiKeyList,
-          onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace export failed'),
+          onError: (error) =>
+            logger.warn(
+              { err: error instanceof Error ? error.message : String(error) },
+              'trace export failed',
+            ),
         });
   const runner = new JobRunner({
     ...(telemetry ? { tracer: (jobId: string) => telemetry.runTracer(jobId) } : {}),

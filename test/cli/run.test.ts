@@ -11,7 +11,8 @@ describe('agentcrate run', () => {
   it('the README demo: dry run of the example with no key, progress per node, outputs on stdout', async () => {
     const r = await runCli(['run', example, '--dry-run', '-i', 'topic=AI'], { env: CLEAN_ENV });
     expect(r.code).toBe(0);
-    for (const node of ['plan', 'research', 'outline', 'write', 'review']) expect(r.stderr).toContain(`✓ ${node}`);
+    for (const node of ['plan', 'research', 'outline', 'write', 'review'])
+      expect(r.stderr).toContain(`✓ ${node}`);
     expect(r.stderr).toMatch(/dry run/);
     const outputs = JSON.parse(r.stdout);
     expect(outputs.topic).toBe('AI');
@@ -20,20 +21,35 @@ describe('agentcrate run', () => {
   });
 
   it('--events streams every engine event as NDJSON on stderr', async () => {
-    const r = await runCli(['run', example, '--dry-run', '--json', '--events', '-i', 'topic=AI'], { env: CLEAN_ENV });
+    const r = await runCli(['run', example, '--dry-run', '--json', '--events', '-i', 'topic=AI'], {
+      env: CLEAN_ENV,
+    });
     expect(r.code).toBe(0);
-    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0].type).toBe('run-start');
     expect(events.at(-1).type).toBe('run-end');
     expect(events.filter((e) => e.type === 'node-start').map((e) => e.nodeId)).toEqual(
       expect.arrayContaining(['plan', 'research', 'outline', 'write', 'review']),
     );
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual(['dry_run', 'duration_ms', 'error', 'outputs', 'run_id', 'status', 'usage']);
+    expect(Object.keys(json).sort()).toEqual([
+      'dry_run',
+      'duration_ms',
+      'error',
+      'outputs',
+      'run_id',
+      'status',
+      'usage',
+    ]);
   });
 
   it('bad inputs exit 2 listing every problem', async () => {
-    const r = await runCli(['run', example, '--dry-run', '-i', 'topik=AI', '-i', 'questions=notalist'], { env: CLEAN_ENV });
+    const r = await runCli(['run', example, '--dry-run', '-i', 'topik=AI', '-i', 'questions=notalist'], {
+      env: CLEAN_ENV,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/topik/);
     expect(r.stderr).toMatch(/questions/);
@@ -43,7 +59,9 @@ describe('agentcrate run', () => {
   it('--input-file reads a JSON object; a malformed one is a clear error', async () => {
     const good = join(dir, 'in.json');
     writeFileSync(good, JSON.stringify({ topic: 'tides', audience: 'kids' }));
-    const ok = await runCli(['run', example, '--dry-run', '--json', '--input-file', good], { env: CLEAN_ENV });
+    const ok = await runCli(['run', example, '--dry-run', '--json', '--input-file', good], {
+      env: CLEAN_ENV,
+    });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).outputs.audience).toBe('kids');
     const bad = join(dir, 'bad.json');

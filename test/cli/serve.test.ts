@@ -10,7 +10,10 @@ const dir = mkdtempSync(join(tmpdir(), 'agentcrate-serve-'));
 function startServe(args: string[]) {
   const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+  });
   let stderr = '';
   const url = new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -27,10 +30,21 @@ function startServe(args: string[]) {
 describe('agentcrate serve', () => {
   it('serves the example in dry-run mode, runs it, shows its trace, and stops cleanly on SIGINT', async () => {
     const store = join(dir, 'jobs.db');
-    const s = startServe([join(ROOT, 'examples/research-brief.yaml'), '--dry-run', '--port', '0', '--store', store]);
+    const s = startServe([
+      join(ROOT, 'examples/research-brief.yaml'),
+      '--dry-run',
+      '--port',
+      '0',
+      '--store',
+      store,
+    ]);
     const base = await s.url;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const res = await fetch(`${base}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'AI' }) });
+    const res = await fetch(`${base}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'AI' }),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; job_id: string; outputs: Record<string, unknown> };
     expect(body.status).toBe('success');

@@ -35,22 +35,35 @@ describe('agentcrate validate', () => {
   });
 
   it('reports compiler-style errors with file:line:column and a suggestion, exit 1', async () => {
-    const bad = good.replace('{from: summarize, to: END}', '{from: summarize, to: sumarize_x}').replace('- {from: START, to: summarize}', '- {from: START, to: sumarize}');
+    const bad = good
+      .replace('{from: summarize, to: END}', '{from: summarize, to: sumarize_x}')
+      .replace('- {from: START, to: summarize}', '- {from: START, to: sumarize}');
     const r = await runCli(['validate', file('bad.yaml', bad)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad\.yaml:13:23 error edges\[0\]\.to: unknown node 'sumarize'.*did you mean 'summarize'\?/);
+    expect(r.stderr).toMatch(
+      /bad\.yaml:13:23 error edges\[0\]\.to: unknown node 'sumarize'.*did you mean 'summarize'\?/,
+    );
     expect(r.stderr).toMatch(/✗ .*bad\.yaml: \d+ errors?/);
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 
   it('prints a machine-readable report with --json', async () => {
-    const r = await runCli(['validate', '--json', file('good2.yaml', good), file('bad2.yaml', good.replace('outputs: [summary]', 'outputs: [sumary]'))]);
+    const r = await runCli([
+      'validate',
+      '--json',
+      file('good2.yaml', good),
+      file('bad2.yaml', good.replace('outputs: [summary]', 'outputs: [sumary]')),
+    ]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report.valid).toBe(false);
     expect(report.files).toHaveLength(2);
     expect(report.files[0].valid).toBe(true);
-    expect(report.files[1].errors[0]).toMatchObject({ severity: 'error', path: 'nodes[0].outputs[0]', suggestion: 'summary' });
+    expect(report.files[1].errors[0]).toMatchObject({
+      severity: 'error',
+      path: 'nodes[0].outputs[0]',
+      suggestion: 'summary',
+    });
     expect(report.files[1].errors[0].line).toBe(10);
   });
 
@@ -72,7 +85,9 @@ describe('agentcrate validate', () => {
   });
 
   it('never colours output when NO_COLOR is set or output is not a TTY', async () => {
-    const r = await runCli(['validate', file('bad3.yaml', 'schema_version: "2.0"\n')], { env: { NO_COLOR: '1' } });
+    const r = await runCli(['validate', file('bad3.yaml', 'schema_version: "2.0"\n')], {
+      env: { NO_COLOR: '1' },
+    });
     expect(r.stderr).not.toContain('\u001b[');
   });
 });

@@ -4,7 +4,9 @@ import { formatSchemaJson } from '../../src/config/index.js';
 
 describe('schema/workflow.schema.json', () => {
   it('is the schema `agentcrate schema` prints (regenerate with: npx agentcrate schema > schema/workflow.schema.json)', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../schema/workflow.schema.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(new URL('../../schema/workflow.schema.json', import.meta.url), 'utf8'),
+    );
     expect(committed).toEqual(formatSchemaJson());
   });
 });

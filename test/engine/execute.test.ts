@@ -35,7 +35,9 @@ edges:
     expect(model.calls.map((c) => c.nodeId)).toEqual(['first', 'second']);
     expect(model.calls[0]!.request.messages[0]!.content).toBe('topic is AI');
     expect(model.calls[1]!.request.messages[0]!.content).toBe('a was first-out');
-    const types = events.filter((e) => e.type !== 'checkpoint').map((e) => `${e.type}${'nodeId' in e ? `:${e.nodeId}` : ''}`);
+    const types = events
+      .filter((e) => e.type !== 'checkpoint')
+      .map((e) => `${e.type}${'nodeId' in e ? `:${e.nodeId}` : ''}`);
     expect(types).toEqual([
       'run-start',
       'node-start:first',
@@ -404,7 +406,10 @@ edges:
 `);
     const { events, onEvent } = collect();
     const reader = () =>
-      scriptedModel(() => ({ toolCalls: [{ name: 'file_read', args: { path: '/etc/passwd' } }], output: { a: 'done' } }));
+      scriptedModel(() => ({
+        toolCalls: [{ name: 'file_read', args: { path: '/etc/passwd' } }],
+        output: { a: 'done' },
+      }));
     const cont = await execute(compile(make('continue')), {}, deps(reader()), { onEvent });
     expect(cont.status).toBe('success');
     const call = events.find((e) => e.type === 'tool-call');
@@ -429,7 +434,14 @@ edges:
   - {from: search, to: END}
 `);
     const model = scriptedModel(() => ({ a: 'x' }), {
-      missing: [{ nodes: ['search'], provider: 'google', variables: ['GOOGLE_API_KEY'], message: 'set GOOGLE_API_KEY' }],
+      missing: [
+        {
+          nodes: ['search'],
+          provider: 'google',
+          variables: ['GOOGLE_API_KEY'],
+          message: 'set GOOGLE_API_KEY',
+        },
+      ],
     });
     const result = await execute(compile(wf), {}, deps(model));
     expect(result.status).toBe('failed');

@@ -50,7 +50,10 @@ describe.skipIf(!present)('configurable-agents fixtures run against the mock mod
   const runnable = Object.entries(expectations).filter(([, e]) => e.valid && e.outputs && !e.needs);
   it.each(runnable)('%s runs to typed outputs', async (name, e) => {
     const workflow = (await loadWorkflowFile(`${DIR}${name}`)).workflow!;
-    const inputs = Object.entries(e.inputs ?? {}).map(([k, v]) => ['-i', `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`]);
+    const inputs = Object.entries(e.inputs ?? {}).map(([k, v]) => [
+      '-i',
+      `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+    ]);
     const before = mock.chatRequests().length;
     const r = await runCli(['run', `${DIR}${name}`, '--json', ...inputs.flat()], { env: env() });
     expect(r.stderr).toBe('');
@@ -82,7 +85,13 @@ describe.skipIf(!present)('configurable-agents fixtures run against the mock mod
       req.on('end', () => {
         searches.push(`${req.headers['x-api-key']} ${body}`);
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ organic: [{ title: 'Tidal power', link: 'https://example.org/tidal', snippet: 'Tides turn turbines.' }] }));
+        res.end(
+          JSON.stringify({
+            organic: [
+              { title: 'Tidal power', link: 'https://example.org/tidal', snippet: 'Tides turn turbines.' },
+            ],
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => serper.listen(0, '127.0.0.1', resolve));
@@ -111,21 +120,28 @@ describe.skipIf(!present)('configurable-agents fixtures run against the mock mod
 
   it('tools_example names both search keys before the run', async () => {
     const before = mock.chatRequests().length;
-    const r = await runCli(['run', `${DIR}tools_example.yaml`, '-i', 'topic=x', '-i', 'output_file=out.txt'], { env: env() });
+    const r = await runCli(
+      ['run', `${DIR}tools_example.yaml`, '-i', 'topic=x', '-i', 'output_file=out.txt'],
+      { env: env() },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/SERPER_API_KEY or TAVILY_API_KEY/);
     expect(mock.chatRequests().length).toBe(before);
   });
 
   it('sandbox_example stops naming the node and the unsupported feature', async () => {
-    const r = await runCli(['run', `${DIR}sandbox_example.yaml`, '-i', 'input_numbers=[1,2,5]'], { env: env() });
+    const r = await runCli(['run', `${DIR}sandbox_example.yaml`, '-i', 'input_numbers=[1,2,5]'], {
+      env: env(),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/sum_numbers.*'code'/);
   });
 
   it('echo.yaml runs in dry-run mode with no key and no network', async () => {
     const before = mock.chatRequests().length;
-    const r = await runCli(['run', `${DIR}echo.yaml`, '--dry-run', '--json', '-i', 'message=hi'], { env: { ...CLEAN_ENV } });
+    const r = await runCli(['run', `${DIR}echo.yaml`, '--dry-run', '--json', '-i', 'message=hi'], {
+      env: { ...CLEAN_ENV },
+    });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ status: 'success', dry_run: true });

@@ -49,7 +49,9 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     verifyEnv: (env) => {
       // The container gets the env file only, so check credentials against exactly that.
       const dryRun = ['1', 'true', 'yes'].includes((env.AGENTCRATE_DRY_RUN ?? '').toLowerCase());
-      const problems = preflightProblems(plan, { models: createModelClient({ env, dryRun }), env }).filter((p) => p.kind === 'credentials');
+      const problems = preflightProblems(plan, { models: createModelClient({ env, dryRun }), env }).filter(
+        (p) => p.kind === 'credentials',
+      );
       if (problems.length > 0) {
         throw new AgentcrateError(
           'E_MISSING_CREDENTIALS',
@@ -61,7 +63,8 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     onProgress: (event) => {
       if (json) process.stderr.write(`${JSON.stringify(event)}\n`);
       else {
-        const where = event.step !== undefined ? `step ${event.step}${event.total ? `/${event.total}` : ''} ` : '';
+        const where =
+          event.step !== undefined ? `step ${event.step}${event.total ? `/${event.total}` : ''} ` : '';
         const text = `${c.dim(`[${(event.elapsedMs / 1000).toFixed(1)}s]`)} ${event.phase} ${where}${event.message}`;
         ctx.output.err(event.warning ? c.yellow(text) : text);
       }
@@ -101,6 +104,7 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
 function parseNumber(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new AgentcrateError('E_USAGE', `--${name} expects a positive whole number, got '${String(value)}'`);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535)
+    throw new AgentcrateError('E_USAGE', `--${name} expects a positive whole number, got '${String(value)}'`);
   return n;
 }

@@ -12,10 +12,23 @@ export async function ps(ctx: CommandContext): Promise<number> {
     ctx.output.err('no agentcrate containers (deploy one with: agentcrate deploy <workflow.yaml>)');
     return 0;
   }
-  const rows = containers.map((c) => [c.name, c.workflow ?? '', c.state, c.status, c.ports.join(', '), c.image]);
+  const rows = containers.map((c) => [
+    c.name,
+    c.workflow ?? '',
+    c.state,
+    c.status,
+    c.ports.join(', '),
+    c.image,
+  ]);
   const head = ['NAME', 'WORKFLOW', 'STATE', 'STATUS', 'PORTS', 'IMAGE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [head, ...rows]) ctx.output.out(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of [head, ...rows])
+    ctx.output.out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   return 0;
 }
 

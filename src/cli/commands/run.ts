@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Workflow } from '../../config/types.js';
-import { compile, execute, type EngineEvent, type RunResult } from '../../engine/index.js';
+import { compile, type EngineEvent, execute, type RunResult } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import { createModelClient } from '../../models/index.js';
 import { createToolRegistry } from '../../tools/index.js';
@@ -18,12 +18,17 @@ export default async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.options;
   const file = resolve(ctx.cwd, ctx.args[0]!);
   const workflow = await loadValidWorkflow(file, ctx.output, ctx.cwd);
-  const inputs = await readInputs(workflow, o.input as string[] | undefined, o.inputFile as string | undefined);
+  const inputs = await readInputs(
+    workflow,
+    o.input as string[] | undefined,
+    o.inputFile as string | undefined,
+  );
   const dryRun = o.dryRun === true;
   let timeoutMs: number | undefined;
   if (o.timeout !== undefined) {
     const seconds = Number(o.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new AgentcrateError('E_USAGE', `--timeout expects seconds > 0, got '${String(o.timeout)}'`);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new AgentcrateError('E_USAGE', `--timeout expects seconds > 0, got '${String(o.timeout)}'`);
     timeoutMs = seconds * 1000;
   }
 
@@ -41,7 +46,10 @@ export default async function run(ctx: CommandContext): Promise<number> {
   // --trace: record this run's spans in memory (plus OTLP when configured) and print the tree.
   const tracing = o.trace === true ? await startTracing(workflow, ctx.env) : undefined;
   const progress = json ? undefined : humanProgress(ctx.output);
-  if (dryRun && !json) ctx.output.err(ctx.output.color.yellow('dry run: placeholder model answers, no network, tools not called'));
+  if (dryRun && !json)
+    ctx.output.err(
+      ctx.output.color.yellow('dry run: placeholder model answers, no network, tools not called'),
+    );
 
   const result = await execute(
     plan,
@@ -88,7 +96,9 @@ function humanProgress(output: Output): (event: EngineEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'node-start':
-        output.err(`${c.cyan('▶')} ${event.nodeId}${event.iteration > 1 ? c.dim(` (iteration ${event.iteration})`) : ''}`);
+        output.err(
+          `${c.cyan('▶')} ${event.nodeId}${event.iteration > 1 ? c.dim(` (iteration ${event.iteration})`) : ''}`,
+        );
         break;
       case 'model-call':
         output.err(
@@ -98,7 +108,9 @@ function humanProgress(output: Output): (event: EngineEvent) => void {
         );
         break;
       case 'tool-call':
-        output.err(c.dim(`  · tool ${event.tool} ${event.ok ? 'ok' : `failed: ${event.error}`} ${event.latencyMs} ms`));
+        output.err(
+          c.dim(`  · tool ${event.tool} ${event.ok ? 'ok' : `failed: ${event.error}`} ${event.latencyMs} ms`),
+        );
         break;
       case 'node-end':
         if (event.ok) output.err(`${c.green('✓')} ${event.nodeId} ${c.dim(`${event.durationMs} ms`)}`);
@@ -114,10 +126,14 @@ function printResult(output: Output, result: RunResult): void {
   const c = output.color;
   const tokens = `${result.usage.inputTokens + result.usage.outputTokens} tokens`;
   if (result.status === 'success') {
-    output.err(`${c.green('done')} in ${Math.round(result.durationMs)} ms, ${result.steps} step${result.steps === 1 ? '' : 's'}, ${tokens}${result.dryRun ? c.yellow(' (dry run)') : ''}`);
+    output.err(
+      `${c.green('done')} in ${Math.round(result.durationMs)} ms, ${result.steps} step${result.steps === 1 ? '' : 's'}, ${tokens}${result.dryRun ? c.yellow(' (dry run)') : ''}`,
+    );
     output.out(JSON.stringify(result.outputs, null, 2));
   } else {
-    output.err(`${c.red(result.status)} after ${Math.round(result.durationMs)} ms: ${result.error?.message ?? 'unknown error'}`);
+    output.err(
+      `${c.red(result.status)} after ${Math.round(result.durationMs)} ms: ${result.error?.message ?? 'unknown error'}`,
+    );
   }
 }
 

@@ -24,7 +24,10 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
     queueSize: int(o.queueSize, 'queue-size'),
     jobTtlSeconds: num(o.jobTtl, 'job-ttl'),
     bodyLimitBytes: int(o.bodyLimit, 'body-limit'),
-    apiKeys: (ctx.env.AGENTCRATE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    apiKeys: (ctx.env.AGENTCRATE_API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     logRequests: o.logRequests === true,
     traces: o.traces !== false,
     logPrompts: o.logPrompts === true,
@@ -49,7 +52,9 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
       `  GET  ${base}/docs       interactive API docs`,
       `  GET  ${base}/ui         recent runs and their traces`,
       `  GET  ${base}/health     liveness · /ready readiness · /metrics Prometheus`,
-      ...(server.recovered.recovered > 0 ? [`  resumed ${server.recovered.recovered} interrupted job(s) from the store`] : []),
+      ...(server.recovered.recovered > 0
+        ? [`  resumed ${server.recovered.recovered} interrupted job(s) from the store`]
+        : []),
       c.dim('Ctrl-C stops it; running jobs resume on the next start.'),
     ].join('\n'),
   );
@@ -64,12 +69,14 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
 
 function num(value: unknown, name: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new AgentcrateError('E_USAGE', `--${name} expects a number ≥ 0, got '${String(value)}'`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new AgentcrateError('E_USAGE', `--${name} expects a number ≥ 0, got '${String(value)}'`);
   return n;
 }
 
 function int(value: unknown, name: string): number {
   const n = num(value, name);
-  if (!Number.isInteger(n)) throw new AgentcrateError('E_USAGE', `--${name} expects a whole number, got '${String(value)}'`);
+  if (!Number.isInteger(n))
+    throw new AgentcrateError('E_USAGE', `--${name} expects a whole number, got '${String(value)}'`);
   return n;
 }

@@ -28,7 +28,13 @@ export default async function validate(ctx: CommandContext): Promise<number> {
         file: shown,
         valid: errors.length === 0,
         ...(result.workflow
-          ? { workflow: { name: result.workflow.flow.name, nodes: result.workflow.nodes.length, edges: result.workflow.edges.length } }
+          ? {
+              workflow: {
+                name: result.workflow.flow.name,
+                nodes: result.workflow.nodes.length,
+                edges: result.workflow.edges.length,
+              },
+            }
           : {}),
         errors,
         warnings,
@@ -50,12 +56,17 @@ export default async function validate(ctx: CommandContext): Promise<number> {
   } else {
     const c = ctx.output.color;
     for (const r of reports) {
-      for (const d of [...r.errors, ...r.warnings].sort(byPosition)) ctx.output.err(formatDiagnostic(d, r.file, c));
+      for (const d of [...r.errors, ...r.warnings].sort(byPosition))
+        ctx.output.err(formatDiagnostic(d, r.file, c));
       if (r.valid) {
         const extra = r.warnings.length ? ` (${plural(r.warnings.length, 'warning')})` : '';
-        ctx.output.err(`${c.green('✓')} ${r.file} is valid: '${r.workflow?.name}', ${plural(r.workflow?.nodes ?? 0, 'node')}${extra}`);
+        ctx.output.err(
+          `${c.green('✓')} ${r.file} is valid: '${r.workflow?.name}', ${plural(r.workflow?.nodes ?? 0, 'node')}${extra}`,
+        );
       } else {
-        ctx.output.err(`${c.red('✗')} ${r.file}: ${plural(r.errors.length, 'error')}${r.warnings.length ? `, ${plural(r.warnings.length, 'warning')}` : ''}`);
+        ctx.output.err(
+          `${c.red('✗')} ${r.file}: ${plural(r.errors.length, 'error')}${r.warnings.length ? `, ${plural(r.warnings.length, 'warning')}` : ''}`,
+        );
       }
     }
   }
