@@ -50,7 +50,8 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
     registry: deps.tools,
     baseContext: {
       cwd: deps.cwd,
-      allowedPaths: resolveAllowedPaths(node.toolConfig, deps.cwd, deps.env),
+      // Resolving real paths touches the disk: only nodes with tools need it.
+      allowedPaths: node.tools.length > 0 ? resolveAllowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
       env: deps.env,
       fetch: deps.fetch ?? fetch,
     },

@@ -15,7 +15,10 @@ export interface PreflightProblem {
 }
 
 /** Problems that would stop a run; empty when it can start. The server's /ready uses it. */
-export function preflightProblems(plan: Plan, deps: Pick<EngineDeps, 'models' | 'env'>): PreflightProblem[] {
+export function preflightProblems(
+  plan: Plan,
+  deps: Pick<EngineDeps, 'models' | 'env'> & Partial<Pick<EngineDeps, 'tools'>>,
+): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
   for (const node of plan.workflow.nodes) {
     if (node.unsupported.length > 0) {
@@ -29,7 +32,8 @@ export function preflightProblems(plan: Plan, deps: Pick<EngineDeps, 'models' | 
   for (const c of deps.models.missingCredentials(plan.workflow)) {
     problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
   }
-  if (!deps.models.dryRun) {
+  const toolCount = plan.workflow.nodes.reduce((n, node) => n + node.tools.length, 0);
+  if (!deps.models.dryRun && toolCount > 0) {
     const tools = plan.workflow.nodes.flatMap((n) =>
       n.tools.map((t) => ({
         nodeId: n.id,
@@ -37,14 +41,17 @@ export function preflightProblems(plan: Plan, deps: Pick<EngineDeps, 'models' | 
         config: { ...n.toolConfig, ...t.config },
       })),
     );
-    for (const c of missingToolCredentials(tools, deps.env)) {
+    for (const c of missingToolCredentials(tools, deps.env, deps.tools)) {
       problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
     }
   }
   return problems;
 }
 
-export function preflight(plan: Plan, deps: Pick<EngineDeps, 'models' | 'env'>): void {
+export function preflight(
+  plan: Plan,
+  deps: Pick<EngineDeps, 'models' | 'env'> & Partial<Pick<EngineDeps, 'tools'>>,
+): void {
   const problems = preflightProblems(plan, deps);
   if (problems.length === 0) return;
   const unsupported = problems.filter((p) => p.kind === 'unsupported');
