@@ -23,7 +23,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/agentcrate.js');
 const FIXTURE = '/work/shared/fixtures/configurable-agents/echo.yaml';
 const argBase = process.argv.indexOf('--base-image');
-const BASE = argBase > 0 ? process.argv[argBase + 1] : (process.env.AGENTCRATE_TEST_BASE_IMAGE ?? 'agentcrate-test-base:24');
+const BASE =
+  argBase > 0
+    ? process.argv[argBase + 1]
+    : (process.env.AGENTCRATE_TEST_BASE_IMAGE ?? 'agentcrate-test-base:24');
 const NAME = `ac-bench-deploy-${process.pid}`;
 const RUNS = 50;
 const GOALS = { generateMs: 20, deployMs: 15_000, rebuildMs: 5_000, addedBytes: 5 * 1024 * 1024 };
@@ -62,7 +65,10 @@ function freePort() {
 function cli(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -70,7 +76,8 @@ function cli(args) {
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`agentcrate ${args[0]} exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0)
+        return reject(new Error(`agentcrate ${args[0]} exited ${code}: ${stderr.slice(-2000)}`));
       const events = stderr
         .split('\n')
         .filter((l) => l.startsWith('{'))
@@ -148,8 +155,21 @@ async function main() {
   const port = await freePort();
   const health = `http://127.0.0.1:${port}/health`;
   const deployArgs = [
-    'deploy', flow, '--name', NAME, '--base-image', BASE, '--network', 'host',
-    '--port', String(port), '--output', out, '--env-file', envFile, '--json',
+    'deploy',
+    flow,
+    '--name',
+    NAME,
+    '--base-image',
+    BASE,
+    '--network',
+    'host',
+    '--port',
+    String(port),
+    '--output',
+    out,
+    '--env-file',
+    envFile,
+    '--json',
   ];
   const cleanup = () => {
     tryDocker('rm', '-f', NAME);
@@ -192,6 +212,8 @@ async function main() {
     docker('rm', '-f', NAME);
     const second = await cli(deployArgs);
     const secondResult = JSON.parse(second.stdout);
+    // The first image is now untagged (dangling): ours to remove.
+    if (secondResult.imageId !== firstResult.imageId) tryDocker('image', 'rm', '-f', firstResult.imageId);
     const rebuildMs = at(second.events, 'run'); // detect + bundle + generate + guard + build
     const rebuildBuildMs = rebuildMs - at(second.events, 'guard');
 
@@ -199,7 +221,12 @@ async function main() {
       bench: 'deploy',
       base_image: BASE,
       docker: docker('version', '--format', '{{.Server.Version}}').trim(),
-      generation: { runs: RUNS, ...generation, goal_ms: GOALS.generateMs, ok: generation.generate_median_ms <= GOALS.generateMs },
+      generation: {
+        runs: RUNS,
+        ...generation,
+        goal_ms: GOALS.generateMs,
+        ok: generation.generate_median_ms <= GOALS.generateMs,
+      },
       deploy_to_healthy: {
         cli_wall_ms: Math.round(first.wallMs),
         deploy_elapsed_ms: firstResult.elapsedMs,

@@ -8,12 +8,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { NODE, RESULTS, ROOT } from './lib/paths.mjs';
 import { stopAll } from './lib/proc.mjs';
-import { ALL_SYSTEMS } from './lib/systems.mjs';
+import { ALL_SYSTEMS, EXTRA_SYSTEMS } from './lib/systems.mjs';
 import { artifacts, cliStart, engine, validate } from './suites/agentcrate-only.mjs';
 import { coldStart } from './suites/cold-start.mjs';
 import { durability } from './suites/durability.mjs';
 import { rss } from './suites/rss.mjs';
-import { throughput } from './suites/throughput.mjs';
+import { renderThroughput, throughput } from './suites/throughput.mjs';
 
 const SUITES = {
   throughput: { run: throughput, peers: true },
@@ -48,6 +48,7 @@ function parseArgs(argv) {
     else if (a === '--repeat') opts.repeat = Number(value());
     else if (a === '--duration') opts.durationSec = Number(value());
     else if (a === '--rss-runs') opts.rssRuns = Number(value());
+    else if (a === '--report') opts.report = true;
     else if (a === '--help' || a === '-h') opts.help = true;
     else if (a === 'all') opts.suites.push(...Object.keys(SUITES));
     else if (a in SUITES) opts.suites.push(a);
@@ -90,8 +91,38 @@ function updateReport(sections) {
   writeFileSync(file, text);
 }
 
+/** `--report`: rebuild BENCHMARKS.md's tables from the saved results, without measuring. */
+function reportFromResults() {
+  const sections = {};
+  let last;
+  for (const name of Object.keys(SUITES)) {
+    const json = join(RESULTS, `${name}.json`);
+    if (!existsSync(json)) continue;
+    const record = JSON.parse(readFileSync(json, 'utf8'));
+    if (record.smoke) continue;
+    last = record;
+    sections[name] =
+      name === 'throughput'
+        ? renderThroughput(record.rows, record.params.durationSec)
+        : readFileSync(join(RESULTS, `${name}.md`), 'utf8').replace(/^## .*\n\n/, '');
+  }
+  if (last) Object.assign(sections, headerSections(last.machine, last.versions, last.unavailable, last.at, 'from saved results'));
+  updateReport(sections);
+  console.error(`bench: BENCHMARKS.md tables rebuilt from ${RESULTS}`);
+}
+
+function headerSections(info, versions, unavailable, at, how) {
+  const rows = Object.entries(versions).map(([k, v]) => `| ${k} | ${v ?? 'not installed'} |`);
+  for (const [k, why] of Object.entries(unavailable)) rows.push(`| ${k} | not measured: ${why} |`);
+  return {
+    machine: `| | |\n|---|---|\n| cores | ${info.cores} × ${info.cpu_model} |\n| memory | ${info.memory_gb} GB |\n| Node | ${info.node} |\n| OS | ${info.os} |\n| run | ${at.slice(0, 16)}Z, ${how} |`,
+    versions: `| package | version |\n|---|---|\n${rows.join('\n')}`,
+  };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.report) return reportFromResults();
   if (opts.help || opts.suites.length === 0) {
     console.log(
       `usage: npm run bench -- <suite...|all> [--smoke] [--systems agentcrate,mastra,langgraph] [--repeat 3] [--duration 3]\nsuites: ${Object.keys(SUITES).join(', ')}`,
@@ -100,7 +131,9 @@ async function main() {
   }
   ensureBuilt();
   const started = Date.now();
-  const wanted = ALL_SYSTEMS.filter((s) => !opts.systems || opts.systems.includes(s.name));
+  const wanted = opts.systems
+    ? [...ALL_SYSTEMS, ...EXTRA_SYSTEMS].filter((s) => opts.systems.includes(s.name))
+    : ALL_SYSTEMS;
   const systems = [];
   const unavailable = {};
   for (const s of wanted) {
@@ -179,10 +212,8 @@ async function main() {
   }
   const elapsed = Math.round((Date.now() - started) / 1000);
   if (!opts.smoke && failures.length === 0) {
-    const rows = Object.entries(versions).map(([k, v]) => `| ${k} | ${v ?? 'not installed'} |`);
-    for (const [k, why] of Object.entries(unavailable)) rows.push(`| ${k} | not measured: ${why} |`);
-    sections.machine = `| | |\n|---|---|\n| cores | ${info.cores} × ${info.cpu_model} |\n| memory | ${info.memory_gb} GB |\n| Node | ${info.node} |\n| OS | ${info.os} |\n| last run | ${new Date().toISOString().slice(0, 16)}Z, \`npm run bench -- ${process.argv.slice(2).join(' ')}\`, ${elapsed} s |`;
-    sections.versions = `| package | version |\n|---|---|\n${rows.join('\n')}`;
+    const how = `\`npm run bench -- ${process.argv.slice(2).join(' ')}\`, ${elapsed} s`;
+    Object.assign(sections, headerSections(info, versions, unavailable, new Date().toISOString(), how));
     updateReport(sections);
   }
   console.error(`bench: done in ${elapsed} s; results in ${RESULTS}`);

@@ -139,7 +139,7 @@ export const mastra = {
       throw new Error(`mastra build failed (${r.status}):\n${(r.stdout + r.stderr).slice(-2000)}`);
     }
   },
-  start({ port, mockUrl, stateDir, logFile }) {
+  start({ port, mockUrl, stateDir, logFile, mastraDb }) {
     return spawnTracked(NODE, [MASTRA_OUT], {
       cwd: stateDir,
       logFile,
@@ -148,7 +148,7 @@ export const mastra = {
         PORT: String(port),
         HOST: '127.0.0.1',
         MOCK_URL: mockUrl,
-        MASTRA_DB: `file:${join(stateDir, 'mastra.db')}`,
+        MASTRA_DB: mastraDb ?? `file:${join(stateDir, 'mastra.db')}`,
         NODE_ENV: 'production',
       },
     });
@@ -235,7 +235,15 @@ export const langgraph = {
   },
 };
 
+/** Mastra with its in-memory default store (not durable): only when named in --systems. */
+export const mastraInMemory = {
+  ...mastra,
+  name: 'mastra-inmemory',
+  start: (options) => mastra.start({ ...options, mastraDb: 'memory' }),
+};
+
 export const ALL_SYSTEMS = [agentcrate, mastra, langgraph];
+export const EXTRA_SYSTEMS = [mastraInMemory];
 
 /** Starts a system and waits until it answers its readiness probe. */
 export async function startSystem(system, options) {

@@ -61,11 +61,12 @@ export async function throughput(ctx) {
       await mock.close();
     }
   }
-  return { rows, markdown: table(rows, ctx) };
+  return { rows, markdown: renderThroughput(rows, durationSec) };
 }
 
-function table(rows, ctx) {
-  const peers = ctx.systems.filter((s) => s.name !== 'agentcrate').map((s) => s.name);
+/** The Markdown table, from rows (also used by `bench/run.mjs --report` on saved JSON). */
+export function renderThroughput(rows, durationSec) {
+  const peers = [...new Set(rows.map((r) => r.system))].filter((name) => name !== 'agentcrate');
   const head = ['workflow', 'mock', 'c', 'agentcrate runs/s', 'p50 / p99 ms'];
   for (const p of peers)
     head.push(`${p} runs/s`, `${p} p50 / p99 ms`, `runs/s ratio vs ${p}`, `p99 ratio vs ${p}`);
@@ -100,8 +101,9 @@ function table(rows, ctx) {
       (r) =>
         `${r.system} ${r.workflow} mock=${r.mock_latency_ms}ms c=${r.concurrency}: ${r.errors} failed/errored requests`,
     );
-  return `${lines.join('\n')}\n\nruns/s ratio > 1: agentcrate serves more runs per second; p99 ratio < 1: agentcrate's tail latency is lower.${errors.length ? `\n\nErrors (not counted as runs): ${errors.join('; ')}` : ''}\n`;
+  const none = rows.filter((r) => r.runs_per_s === 0).map((r) => `${r.system} ${r.workflow === 'one' ? '1-step' : '3-step'} mock=${r.mock_latency_ms}ms c=${r.concurrency}`);
+  return `${lines.join('\n')}\n\nruns/s ratio > 1: agentcrate serves more runs per second; p99 ratio < 1: agentcrate's tail latency is lower.${none.length ? ` No run finished within the ${durationSec} s measuring window (runs/s 0, no latency sample) for: ${none.join('; ')}.` : ''}${errors.length ? `\n\nErrors (not counted as runs): ${errors.join('; ')}` : ''}\n`;
 }
 
 const fmt = (v) => (v === null || v === undefined ? '–' : String(v));
-const lat = (r) => (r ? `${r.p50_ms} / ${r.p99_ms}` : '–');
+const lat = (r) => (!r ? '–' : r.runs_per_s > 0 ? `${r.p50_ms} / ${r.p99_ms}` : 'none finished in the window');

@@ -1,0 +1,505 @@
+/**
+ * `ContainerRuntime` over the Docker Engine API (dockerode). Works with Docker and with
+ * Podman's Docker-compatible socket. Every engine failure becomes an `E_RUNTIME` (or
+ * `E_CONFLICT` / `E_NOT_FOUND`) that says what happened and what to do.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { AgentcrateError } from '../../errors.js';
+import { LABEL_MANAGED } from '../labels.js';
+import { TMPFS_TMP } from '../types.js';
+import { type Endpoint, resolveEndpoint, unreachableError } from './detect.js';
+import { demuxLogLines } from './log-stream.js';
+import type {
+  BuildOptions,
+  ContainerDetails,
+  ContainerRuntime,
+  ContainerSummary,
+  HealthResult,
+  LogLine,
+  LogOptions,
+  RunOptions,
+  RuntimeInfo,
+  WaitHealthyOptions,
+} from './types.js';
+
+const PING_TIMEOUT_MS = 5000;
+
+export interface DockerRuntimeOptions {
+  /** Defaults to `process.env` (DOCKER_HOST, XDG_RUNTIME_DIR). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly env: NodeJS.ProcessEnv;
+  private client: Docker | undefined;
+  private endpoint: Endpoint | undefined;
+  private info: RuntimeInfo | undefined;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.env = opts.env ?? process.env;
+  }
+
+  async detect(): Promise<RuntimeInfo> {
+    if (this.info !== undefined) return this.info;
+    const endpoint = resolveEndpoint(this.env);
+    const client = new Docker(
+      endpoint.socketPath !== undefined
+        ? { socketPath: endpoint.socketPath }
+        : { host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol },
+    );
+    let version: Docker.DockerVersion;
+    try {
+      await withTimeout(client.ping(), PING_TIMEOUT_MS, 'ETIMEDOUT');
+      version = await withTimeout(client.version(), PING_TIMEOUT_MS, 'ETIMEDOUT');
+    } catch (cause) {
+      throw unreachableError(endpoint, cause);
+    }
+    const components = (version as { Components?: Array<{ Name?: string }> }).Components ?? [];
+    const isPodman = components.some((c) => /podman/i.test(c.Name ?? ''));
+    this.client = client;
+    this.endpoint = endpoint;
+    this.info = {
+      kind: isPodman ? 'podman' : endpoint.kind,
+      endpoint: endpoint.endpoint,
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      os: version.Os,
+      arch: version.Arch,
+    };
+    return this.info;
+  }
+
+  private async docker(): Promise<Docker> {
+    if (this.client === undefined) await this.detect();
+    return this.client as Docker;
+  }
+
+  async build(opts: BuildOptions): Promise<{ imageId: string }> {
+    const docker = await this.docker();
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const bytes = opts.files.reduce((sum, f) => sum + sizeOf(join(opts.contextDir, f)), 0);
+    opts.onProgress?.({
+      step: 0,
+      message: `sending build context (${bytes} bytes)`,
+      bytes,
+      elapsedMs: elapsed(),
+    });
+
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await docker.buildImage(
+        { context: opts.contextDir, src: opts.files },
+        { t: opts.tag, rm: true, forcerm: true },
+      );
+    } catch (cause) {
+      throw engineError(`building ${opts.tag} failed`, cause);
+    }
+
+    let step = 0;
+    let total: number | undefined;
+    let stepMessage = '';
+    let imageId: string | undefined;
+    const tail: string[] = [];
+    for await (const event of jsonLines(stream as Readable)) {
+      const error = typeof event.error === 'string' ? event.error : event.errorDetail?.message;
+      if (typeof error === 'string') {
+        const at = step > 0 ? ` at step ${step}${total ? `/${total}` : ''} (${stepMessage})` : '';
+        throw new AgentcrateError('E_RUNTIME', `image build failed${at}: ${error.trim()}`, {
+          details: { step, total, instruction: stepMessage, output: tail.slice(-20) },
+        });
+      }
+      const id = event.aux?.ID;
+      if (typeof id === 'string') imageId = id;
+      if (typeof event.stream === 'string') {
+        for (const raw of event.stream.split('\n')) {
+          const line = raw.trimEnd();
+          if (line === '') continue;
+          tail.push(line);
+          // Classic builder and Podman: "Step 2/9 : COPY ..." / "STEP 2/9: COPY ...".
+          const m = /^step\s+(\d+)\/(\d+)\s*:\s*(.*)$/i.exec(line);
+          if (m) {
+            step = Number(m[1]);
+            total = Number(m[2]);
+            stepMessage = m[3] ?? '';
+            opts.onProgress?.({ step, total, message: stepMessage, elapsedMs: elapsed() });
+          } else {
+            const built = /^Successfully built ([0-9a-f]+)/.exec(line);
+            if (built) imageId ??= built[1];
+          }
+        }
+      }
+    }
+    try {
+      const image = await docker.getImage(opts.tag).inspect();
+      imageId = image.Id;
+    } catch (cause) {
+      throw engineError(`the build finished but image ${opts.tag} is missing`, cause);
+    }
+    opts.onProgress?.({ step: total ?? step, total, message: `built ${opts.tag}`, elapsedMs: elapsed() });
+    return { imageId };
+  }
+
+  async run(opts: RunOptions): Promise<{ id: string }> {
+    const docker = await this.docker();
+    if ((await this.inspect(opts.name)) !== undefined) {
+      throw new AgentcrateError(
+        'E_CONFLICT',
+        `a container named ${opts.name} already exists; use --name or \`agentcrate rm ${opts.name}\``,
+        { details: { name: opts.name } },
+      );
+    }
+    const hostNetwork = opts.network === 'host';
+    const portKey = `${opts.port}/tcp`;
+    const readOnly = opts.readOnly ?? true;
+    const labels = { ...opts.labels, [LABEL_MANAGED]: 'true' };
+    if (opts.volume !== undefined) {
+      await ensureVolume(docker, opts.volume, {
+        [LABEL_MANAGED]: 'true',
+        'io.agentcrate.container': opts.name,
+      });
+    }
+    const hostConfig: Docker.HostConfig = {
+      Init: true,
+      RestartPolicy: { Name: opts.restart ?? 'unless-stopped' },
+      ReadonlyRootfs: readOnly,
+      CapDrop: (opts.capDropAll ?? true) ? ['ALL'] : [],
+      SecurityOpt: (opts.noNewPrivileges ?? true) ? ['no-new-privileges'] : [],
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    };
+    if (readOnly) hostConfig.Tmpfs = { '/tmp': TMPFS_TMP };
+    if (opts.volume !== undefined) {
+      hostConfig.Mounts = [{ Type: 'volume', Source: opts.volume, Target: '/data' }];
+    }
+    if (opts.network !== undefined) hostConfig.NetworkMode = opts.network;
+    if (!hostNetwork) {
+      hostConfig.PortBindings = {
+        [portKey]: [
+          { HostIp: opts.bindAddress ?? '127.0.0.1', HostPort: String(opts.hostPort ?? opts.port) },
+        ],
+      };
+    }
+    const create: Docker.ContainerCreateOptions = {
+      name: opts.name,
+      Image: opts.image,
+      Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+      Labels: labels,
+      HostConfig: hostConfig,
+    };
+    if (!hostNetwork) create.ExposedPorts = { [portKey]: {} };
+    if (opts.user !== undefined) create.User = opts.user;
+
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(create);
+    } catch (cause) {
+      if (statusOf(cause) === 409) {
+        throw new AgentcrateError(
+          'E_CONFLICT',
+          `a container named ${opts.name} already exists; use --name or \`agentcrate rm ${opts.name}\``,
+          { cause },
+        );
+      }
+      if (statusOf(cause) === 404) {
+        throw new AgentcrateError('E_RUNTIME', `image ${opts.image} not found: build it first`, { cause });
+      }
+      throw engineError(`creating container ${opts.name} failed`, cause);
+    }
+    try {
+      await container.start();
+    } catch (cause) {
+      // A container that never started is useless and would block the name: remove it.
+      await container.remove({ force: true }).catch(() => undefined);
+      const text = messageOf(cause);
+      if (/address already in use|port is already allocated/i.test(text)) {
+        throw new AgentcrateError(
+          'E_CONFLICT',
+          `port ${opts.hostPort ?? opts.port} on ${hostNetwork ? 'the host' : (opts.bindAddress ?? '127.0.0.1')} is already in use: choose another --port or stop what listens there`,
+          { cause },
+        );
+      }
+      throw engineError(`starting container ${opts.name} failed`, cause);
+    }
+    return { id: container.id };
+  }
+
+  async ps(opts: { all?: boolean; labels?: Record<string, string> } = {}): Promise<ContainerSummary[]> {
+    const docker = await this.docker();
+    const label = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+    let list: Docker.ContainerInfo[];
+    try {
+      list = await docker.listContainers({
+        all: opts.all ?? true,
+        ...(label.length > 0 ? { filters: JSON.stringify({ label }) } : {}),
+      });
+    } catch (cause) {
+      throw engineError('listing containers failed', cause);
+    }
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+      status: c.Status,
+      ports: (c.Ports ?? [])
+        .filter((p) => p.PublicPort !== undefined)
+        .map((p) => `${p.IP ?? ''}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`),
+      labels: c.Labels ?? {},
+      createdAt: new Date(c.Created * 1000),
+    }));
+  }
+
+  async *logs(name: string, opts: LogOptions = {}): AsyncIterable<LogLine> {
+    const docker = await this.docker();
+    const details = await this.inspectRaw(name);
+    if (details === undefined) throw notFound(name);
+    const container = docker.getContainer(details.Id);
+    const base = { stdout: true, stderr: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+    let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+    try {
+      if (opts.follow) {
+        source = (await container.logs({ ...base, follow: true })) as unknown as Readable;
+      } else {
+        const buf = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+        source = [buf];
+      }
+    } catch (cause) {
+      throw engineError(`reading the logs of ${name} failed`, cause);
+    }
+    yield* demuxLogLines(source, details.Config?.Tty === true);
+  }
+
+  async stop(name: string, timeoutSeconds = 10): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(name).stop({ t: timeoutSeconds });
+    } catch (cause) {
+      if (statusOf(cause) === 304) return; // already stopped
+      if (statusOf(cause) === 404) throw notFound(name);
+      throw engineError(`stopping ${name} failed`, cause);
+    }
+  }
+
+  async rm(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(name).remove({ force: opts.force ?? false });
+    } catch (cause) {
+      if (statusOf(cause) === 404) throw notFound(name);
+      if (statusOf(cause) === 409) {
+        throw new AgentcrateError(
+          'E_CONFLICT',
+          `${name} is running: stop it first (\`agentcrate stop ${name}\`)`,
+          {
+            cause,
+          },
+        );
+      }
+      throw engineError(`removing ${name} failed`, cause);
+    }
+  }
+
+  async inspect(name: string): Promise<ContainerDetails | undefined> {
+    const raw = await this.inspectRaw(name);
+    if (raw === undefined) return undefined;
+    const health = raw.State.Health?.Status as ContainerDetails['health'] | undefined;
+    return {
+      id: raw.Id,
+      name: raw.Name.replace(/^\//, ''),
+      image: raw.Config.Image,
+      imageId: raw.Image,
+      status: raw.State.Status,
+      running: raw.State.Running,
+      restarting: raw.State.Restarting,
+      exitCode: raw.State.ExitCode,
+      restartCount: raw.RestartCount,
+      ...(health !== undefined ? { health } : {}),
+      user: raw.Config.User,
+      labels: raw.Config.Labels ?? {},
+      error: raw.State.Error ?? '',
+    };
+  }
+
+  private async inspectRaw(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    const docker = await this.docker();
+    try {
+      return await docker.getContainer(name).inspect();
+    } catch (cause) {
+      if (statusOf(cause) === 404) return undefined;
+      throw engineError(`inspecting ${name} failed`, cause);
+    }
+  }
+
+  async waitHealthy(name: string, opts: WaitHealthyOptions): Promise<HealthResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const pollMs = opts.pollMs ?? 250;
+    const fail = async (status: HealthResult['status'], reason: string): Promise<HealthResult> => ({
+      status,
+      reason,
+      elapsedMs: elapsed(),
+      lastLogs: await this.lastLogs(name, opts.logLines ?? 40),
+    });
+    let restartsAtStart: number | undefined;
+    for (;;) {
+      const c = await this.inspect(name);
+      if (c === undefined) return fail('exited', `container ${name} disappeared`);
+      restartsAtStart ??= c.restartCount;
+      // Exits first: Docker also marks a container that died as unhealthy, which would hide
+      // the more useful exit code.
+      if (!c.running || c.restarting || c.restartCount > restartsAtStart) {
+        const why = c.error !== '' ? `: ${c.error}` : '';
+        const code =
+          c.exitCode !== 0
+            ? `with code ${c.exitCode}`
+            : `and was restarted ${c.restartCount - restartsAtStart} times`;
+        return fail('exited', `the server exited ${code}${why}`);
+      }
+      if (c.health === 'healthy')
+        return { status: 'healthy', via: 'healthcheck', elapsedMs: elapsed(), lastLogs: [] };
+      if (c.health === 'unhealthy') return fail('unhealthy', 'the HEALTHCHECK (GET /health) kept failing');
+      if (opts.probeUrl !== undefined && (await probe(opts.probeUrl))) {
+        return { status: 'healthy', via: 'probe', elapsedMs: elapsed(), lastLogs: [] };
+      }
+      if (elapsed() >= opts.timeoutMs) {
+        return fail('timeout', `not healthy after ${Math.round(opts.timeoutMs / 1000)} s`);
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private async lastLogs(name: string, n: number): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const l of this.logs(name, { tail: n })) out.push(l.line);
+    } catch {
+      // The logs are a courtesy on an error path; never mask the original failure.
+    }
+    return out.slice(-n);
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getImage(ref).remove({ force: true });
+    } catch (cause) {
+      if (statusOf(cause) === 404) return;
+      throw engineError(`removing image ${ref} failed`, cause);
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getVolume(name).remove();
+    } catch (cause) {
+      if (statusOf(cause) === 404) return;
+      throw engineError(`removing volume ${name} failed`, cause);
+    }
+  }
+
+  /** The endpoint reached, once detected (for messages). */
+  get endpointDescription(): string | undefined {
+    return this.endpoint?.endpoint;
+  }
+}
+
+async function ensureVolume(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  try {
+    await docker.getVolume(name).inspect();
+    return;
+  } catch (cause) {
+    if (statusOf(cause) !== 404) throw engineError(`inspecting volume ${name} failed`, cause);
+  }
+  try {
+    await docker.createVolume({ Name: name, Labels: labels });
+  } catch (cause) {
+    throw engineError(`creating volume ${name} failed`, cause);
+  }
+}
+
+async function probe(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+interface BuildEvent {
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+async function* jsonLines(stream: Readable): AsyncIterable<BuildEvent> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    let nl = buf.indexOf('\n');
+    while (nl !== -1) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line !== '') yield parseEvent(line);
+      nl = buf.indexOf('\n');
+    }
+  }
+  if (buf.trim() !== '') yield parseEvent(buf.trim());
+}
+
+function parseEvent(line: string): BuildEvent {
+  try {
+    return JSON.parse(line) as BuildEvent;
+  } catch {
+    return { stream: line };
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.size;
+    return 0;
+  } catch {
+    return 0;
+  }
+}
+
+function statusOf(cause: unknown): number | undefined {
+  const s = (cause as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function messageOf(cause: unknown): string {
+  const json = (cause as { json?: { message?: unknown } } | undefined)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function engineError(what: string, cause: unknown): AgentcrateError {
+  return new AgentcrateError('E_RUNTIME', `${what}: ${messageOf(cause).trim()}`, { cause });
+}
+
+function notFound(name: string): AgentcrateError {
+  return new AgentcrateError(
+    'E_NOT_FOUND',
+    `no container named ${name}; \`agentcrate ps\` lists the deployed ones`,
+    {
+      details: { name },
+    },
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, code: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,16 @@
+export { candidateSockets, type Endpoint, parseDockerHost, resolveEndpoint } from './detect.js';
+export { DockerRuntime, type DockerRuntimeOptions } from './docker.js';
+export { demuxLogLines } from './log-stream.js';
+export type {
+  BuildOptions,
+  BuildProgress,
+  ContainerDetails,
+  ContainerRuntime,
+  ContainerSummary,
+  HealthResult,
+  LogLine,
+  LogOptions,
+  RunOptions,
+  RuntimeInfo,
+  WaitHealthyOptions,
+} from './types.js';
