@@ -65,7 +65,7 @@ function freePort() {
 function cli(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
     });

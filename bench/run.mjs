@@ -82,7 +82,8 @@ function ensureBuilt() {
 /** Replaces the text between <!-- bench:NAME --> and <!-- /bench:NAME --> in BENCHMARKS.md. */
 function updateReport(sections) {
   const file = join(ROOT, 'BENCHMARKS.md');
-  if (!existsSync(file)) return;
+  // Results written elsewhere (smoke test, side experiments) never replace the report's tables.
+  if (!existsSync(file) || process.env.BENCH_RESULTS_DIR) return;
   let text = readFileSync(file, 'utf8');
   for (const [name, body] of Object.entries(sections)) {
     const re = new RegExp(`(<!-- bench:${name} -->\\n)[\\s\\S]*?(<!-- /bench:${name} -->)`);
@@ -106,7 +107,11 @@ function reportFromResults() {
         ? renderThroughput(record.rows, record.params.durationSec)
         : readFileSync(join(RESULTS, `${name}.md`), 'utf8').replace(/^## .*\n\n/, '');
   }
-  if (last) Object.assign(sections, headerSections(last.machine, last.versions, last.unavailable, last.at, 'from saved results'));
+  if (last)
+    Object.assign(
+      sections,
+      headerSections(last.machine, last.versions, last.unavailable, last.at, 'from saved results'),
+    );
   updateReport(sections);
   console.error(`bench: BENCHMARKS.md tables rebuilt from ${RESULTS}`);
 }

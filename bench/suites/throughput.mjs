@@ -101,9 +101,15 @@ export function renderThroughput(rows, durationSec) {
       (r) =>
         `${r.system} ${r.workflow} mock=${r.mock_latency_ms}ms c=${r.concurrency}: ${r.errors} failed/errored requests`,
     );
-  const none = rows.filter((r) => r.runs_per_s === 0).map((r) => `${r.system} ${r.workflow === 'one' ? '1-step' : '3-step'} mock=${r.mock_latency_ms}ms c=${r.concurrency}`);
+  const none = rows
+    .filter((r) => r.runs_per_s === 0)
+    .map(
+      (r) =>
+        `${r.system} ${r.workflow === 'one' ? '1-step' : '3-step'} mock=${r.mock_latency_ms}ms c=${r.concurrency}`,
+    );
   return `${lines.join('\n')}\n\nruns/s ratio > 1: agentcrate serves more runs per second; p99 ratio < 1: agentcrate's tail latency is lower.${none.length ? ` No run finished within the ${durationSec} s measuring window (runs/s 0, no latency sample) for: ${none.join('; ')}.` : ''}${errors.length ? `\n\nErrors (not counted as runs): ${errors.join('; ')}` : ''}\n`;
 }
 
 const fmt = (v) => (v === null || v === undefined ? '–' : String(v));
-const lat = (r) => (!r ? '–' : r.runs_per_s > 0 ? `${r.p50_ms} / ${r.p99_ms}` : 'none finished in the window');
+const lat = (r) =>
+  !r ? '–' : r.runs_per_s > 0 ? `${r.p50_ms} / ${r.p99_ms}` : 'none finished in the window';

@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'agentcrate-serve-'));
 function startServe(args: string[]) {
   const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+  const child = spawn(process.execPath, ['--', BIN, 'serve', ...args], {
     cwd: ROOT,
     env: env as NodeJS.ProcessEnv,
   });

@@ -54,7 +54,8 @@ const ECHO = `ac-e2e-echo-${id}`;
 const TYPES = `ac-e2e-types-${id}`;
 const NOCRED = `ac-e2e-nocred-${id}`;
 const ALL_NAMES = [ECHO, TYPES, NOCRED];
-const tmp = mkdtempSync(join(tmpdir(), 'agentcrate-deploy-e2e-'));
+/** Made in beforeAll, so a skipped run leaves nothing behind. */
+let tmp = '';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -146,6 +147,7 @@ describe.skipIf(skip !== undefined)(
     }
 
     beforeAll(async () => {
+      tmp = mkdtempSync(join(tmpdir(), 'agentcrate-deploy-e2e-'));
       mock = await startMockLlm({ latencyMs: 50 });
       envFile = join(tmp, 'deploy.env');
       writeFileSync(
@@ -173,7 +175,7 @@ describe.skipIf(skip !== undefined)(
         tryDocker('volume', 'rm', '-f', `${name}-data`);
       }
       await mock?.close();
-      rmSync(tmp, { recursive: true, force: true });
+      if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
     }, 60_000);
 
     it('deploys both fixtures and prints the endpoints, a curl example and the management commands', () => {
