@@ -201,6 +201,7 @@ export const langgraph = {
     '@langchain/langgraph': peerVersion('@langchain/langgraph'),
     '@langchain/openai': peerVersion('@langchain/openai'),
     '@langchain/core': peerVersion('@langchain/core'),
+    '@langchain/langgraph-checkpoint': peerVersion('@langchain/langgraph-checkpoint'),
   }),
   prepare() {},
   start({ port, mockUrl, stateDir, logFile }) {
