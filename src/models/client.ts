@@ -60,20 +60,22 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   const override = readOverride(env, options.override);
   const now = options.now ?? (() => performance.now());
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  const models = new Map<string, LanguageModel>();
+  const models = new Map<string, Promise<LanguageModel>>();
   const secrets = [...PROVIDERS.values()].flatMap((spec) => spec.secrets(env));
 
   const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
     resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun });
 
-  const baseModel = (llm: ResolvedLlm): LanguageModel => {
-    if (dryRun) return createDryRunModel(llm.model);
-    const key = JSON.stringify([llm.provider, llm.model, llm.baseURL ?? null]);
+  const baseModel = (llm: ResolvedLlm): Promise<LanguageModel> => {
+    if (dryRun) return Promise.resolve(createDryRunModel(llm.model));
+    const key = `${llm.provider}\u0000${llm.model}\u0000${llm.baseURL ?? ''}`;
     let model = models.get(key);
     if (model === undefined) {
       model = options.modelFactory
-        ? options.modelFactory(llm)
+        ? Promise.resolve(options.modelFactory(llm))
         : providerSpec(llm.provider).create(llm, { env, fetch: options.fetch });
+      // A failed creation (bad settings) is not cached, so a corrected retry can succeed.
+      model.catch(() => models.delete(key));
       models.set(key, model);
     }
     return model;
@@ -82,7 +84,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   async function generate(request: ModelRequest): Promise<ModelResponse> {
     const started = now();
     let attempts = 1;
-    const base = baseModel(request.llm);
+    const base = await baseModel(request.llm);
     const model = isV3(base)
       ? withTransportPolicy(base, {
           maxRetries: request.maxRetries,

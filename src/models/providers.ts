@@ -4,13 +4,7 @@
  * model goes through an official AI SDK provider package (no hand-written HTTP clients), and
  * every factory receives the injected `fetch` so tests and proxies see all traffic.
  */
-import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
-import { createOllama } from 'ollama-ai-provider-v2';
 import { AgentcrateError } from '../errors.js';
 import type { ResolvedLlm } from './types.js';
 
@@ -36,7 +30,11 @@ export interface ProviderSpec {
   missingCredential(env: Env): CredentialNeed | undefined;
   /** The env values that are secrets, so error messages can be scrubbed of them. */
   secrets(env: Env): string[];
-  create(llm: ResolvedLlm, ctx: ProviderContext): LanguageModel;
+  /**
+   * Provider packages are imported on first use: each costs about 100 ms to load, and a
+   * server needs one or two of six (cold start matters for containers and the CLI).
+   */
+  create(llm: ResolvedLlm, ctx: ProviderContext): Promise<LanguageModel>;
 }
 
 export const DEFAULT_PROVIDER = 'google';
@@ -91,8 +89,8 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       envBaseURL: (env) => firstSet(env, ['GOOGLE_GENERATIVE_AI_BASE_URL']),
       missingCredential: keyNeed('google', ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
       secrets: (env) => values(env, ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
-      create: (llm, { env, fetch }) =>
-        createGoogleGenerativeAI({
+      create: async (llm, { env, fetch }) =>
+        (await import('@ai-sdk/google')).createGoogleGenerativeAI({
           apiKey: firstSet(env, ['GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY']),
           baseURL: llm.baseURL,
           fetch,
@@ -107,10 +105,10 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       missingCredential: keyNeed('openai', ['OPENAI_API_KEY']),
       secrets: (env) => values(env, ['OPENAI_API_KEY']),
       // `.chat` speaks /chat/completions, which every OpenAI-compatible server implements.
-      create: (llm, { env, fetch }) =>
-        createOpenAI({ apiKey: firstSet(env, ['OPENAI_API_KEY']), baseURL: llm.baseURL, fetch }).chat(
-          llm.model,
-        ),
+      create: async (llm, { env, fetch }) =>
+        (await import('@ai-sdk/openai'))
+          .createOpenAI({ apiKey: firstSet(env, ['OPENAI_API_KEY']), baseURL: llm.baseURL, fetch })
+          .chat(llm.model),
     },
   ],
   [
@@ -120,10 +118,12 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       envBaseURL: (env) => firstSet(env, ['ANTHROPIC_BASE_URL']),
       missingCredential: keyNeed('anthropic', ['ANTHROPIC_API_KEY']),
       secrets: (env) => values(env, ['ANTHROPIC_API_KEY']),
-      create: (llm, { env, fetch }) =>
-        createAnthropic({ apiKey: firstSet(env, ['ANTHROPIC_API_KEY']), baseURL: llm.baseURL, fetch })(
-          llm.model,
-        ),
+      create: async (llm, { env, fetch }) =>
+        (await import('@ai-sdk/anthropic')).createAnthropic({
+          apiKey: firstSet(env, ['ANTHROPIC_API_KEY']),
+          baseURL: llm.baseURL,
+          fetch,
+        })(llm.model),
     },
   ],
   [
@@ -133,8 +133,11 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       envBaseURL: (env) => firstSet(env, ['OLLAMA_BASE_URL']) ?? DEFAULT_OLLAMA_BASE_URL,
       missingCredential: () => undefined,
       secrets: () => [],
-      create: (llm, { fetch }) =>
-        createOllama({ baseURL: ollamaApiBase(llm.baseURL ?? DEFAULT_OLLAMA_BASE_URL), fetch })(llm.model),
+      create: async (llm, { fetch }) =>
+        (await import('ollama-ai-provider-v2')).createOllama({
+          baseURL: ollamaApiBase(llm.baseURL ?? DEFAULT_OLLAMA_BASE_URL),
+          fetch,
+        })(llm.model),
     },
   ],
   [
@@ -153,8 +156,8 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       secrets: (env) =>
         values(env, ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK']),
       // Values come from our env map, not process.env, so a server's per-run env is honoured.
-      create: (llm, { env, fetch }) =>
-        createAmazonBedrock({
+      create: async (llm, { env, fetch }) =>
+        (await import('@ai-sdk/amazon-bedrock')).createAmazonBedrock({
           region: firstSet(env, ['AWS_REGION', 'AWS_DEFAULT_REGION']) ?? 'us-east-1',
           accessKeyId: firstSet(env, ['AWS_ACCESS_KEY_ID']),
           secretAccessKey: firstSet(env, ['AWS_SECRET_ACCESS_KEY']),
@@ -172,13 +175,14 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       envBaseURL: () => undefined,
       missingCredential: () => undefined,
       secrets: (env) => values(env, ['OPENAI_COMPATIBLE_API_KEY']),
-      create: (llm, { env, fetch }) => {
+      create: async (llm, { env, fetch }) => {
         if (llm.baseURL === undefined) {
           throw new AgentcrateError(
             'E_INVALID_WORKFLOW',
             "provider 'openai-compatible' needs a base URL: set llm.api_base (or AGENTCRATE_LLM_BASE_URL)",
           );
         }
+        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
         return createOpenAICompatible({
           name: 'openaiCompatible',
           baseURL: llm.baseURL,

@@ -19,7 +19,6 @@ export {
   type OtlpTarget,
   otlpExporters,
   otlpTargetFromEnv,
-  ProtobufTraceExporter,
   parseOtlpHeaders,
 } from './otlp.js';
 export {

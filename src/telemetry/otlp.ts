@@ -5,14 +5,7 @@
  * `x-mlflow-experiment-id` header; the experiment is looked up (or created) by name at the
  * first export, so start-up never waits on the network.
  */
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import {
-  convertLegacyHttpOptions,
-  createOtlpHttpExportDelegate,
-} from '@opentelemetry/otlp-exporter-base/node-http';
-import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ObservabilityConfig } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 
@@ -26,24 +19,31 @@ export interface OtlpTarget {
   description: string;
 }
 
-/** OTLP/HTTP with protobuf bodies: what the OTLP spec defaults to and MLflow requires. */
-export class ProtobufTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
-  constructor(config: { url: string; headers?: OtlpTarget['headers']; timeoutMillis?: number }) {
-    super(
-      createOtlpHttpExportDelegate(
-        convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
-        ProtobufTraceSerializer,
-        'otlp_http_span_exporter',
-        TraceExporterMetricsHelper,
-        undefined,
-      ),
-    );
-  }
-}
-
+/**
+ * The OTLP exporter packages take ~150 ms to load; most processes export to the store only.
+ * So an OTLP exporter is a small proxy that imports the real one on its first export.
+ */
 export function createOtlpExporter(target: OtlpTarget): SpanExporter {
-  const config = { url: target.url, headers: target.headers };
-  return target.protocol === 'http/json' ? new JsonTraceExporter(config) : new ProtobufTraceExporter(config);
+  let real: Promise<SpanExporter> | undefined;
+  const load = () => {
+    real ??= import('./otlp-exporters.js').then((m) => m.createRealOtlpExporter(target));
+    return real;
+  };
+  return {
+    export(spans, resultCallback) {
+      load().then(
+        (exporter) => exporter.export(spans, resultCallback),
+        (error: unknown) =>
+          resultCallback({ code: 1, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    },
+    async shutdown() {
+      if (real) await (await real).shutdown();
+    },
+    async forceFlush() {
+      if (real) await (await real).forceFlush?.();
+    },
+  };
 }
 
 function checkUrl(value: string, where: string, fix: string): string {
