@@ -65,7 +65,7 @@ export const agentcrate = {
     return { agentcrate: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version };
   },
   prepare() {},
-  start({ port, mockUrl, stateDir, workflow, logFile }) {
+  start({ port, mockUrl, stateDir, workflow, logFile, traces = true }) {
     return spawnTracked(NODE, [join(ROOT, 'dist/server/entry.js')], {
       cwd: stateDir,
       logFile,
@@ -82,6 +82,7 @@ export const agentcrate = {
         AGENTCRATE_LLM_MODEL: 'mock-model',
         AGENTCRATE_LLM_BASE_URL: mockUrl,
         AGENTCRATE_LOG_LEVEL: 'warn',
+        AGENTCRATE_TRACES: traces ? 'true' : 'false',
       },
     });
   },
@@ -243,8 +244,15 @@ export const mastraInMemory = {
   start: (options) => mastra.start({ ...options, mastraDb: 'memory' }),
 };
 
+/** agentcrate with tracing off: the peer for "tracing costs ≤ 5% of throughput". */
+export const agentcrateNoTrace = {
+  ...agentcrate,
+  name: 'agentcrate-notrace',
+  start: (options) => agentcrate.start({ ...options, traces: false }),
+};
+
 export const ALL_SYSTEMS = [agentcrate, mastra, langgraph];
-export const EXTRA_SYSTEMS = [mastraInMemory];
+export const EXTRA_SYSTEMS = [mastraInMemory, agentcrateNoTrace];
 
 /** Starts a system and waits until it answers its readiness probe. */
 export async function startSystem(system, options) {

@@ -103,8 +103,6 @@ export function applyPragmas(db: DatabaseSync, busyTimeoutMs: number): void {
   // one is only the backstop, and the size limit trims the WAL file after a burst.
   db.exec('PRAGMA wal_autocheckpoint = 8000');
   db.exec('PRAGMA journal_size_limit = 67108864');
-  for (const extra of (process.env.STORE_PRAGMAS ?? '').split(';').filter(Boolean))
-    db.exec(`PRAGMA ${extra}`);
 }
 
 export function migrate(db: DatabaseSync, path: string): void {
