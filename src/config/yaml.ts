@@ -95,6 +95,8 @@ export class SourceMap {
     return info === undefined ? this.locate(path) : this.positionOf(info.start);
   }
 
+  private readonly keyIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+
   private find(path: string): Found {
     const cached = this.cache.get(path);
     if (cached !== undefined) return cached;
@@ -121,16 +123,27 @@ export class SourceMap {
       return isNode(item) ? { node: item, value: rangeOf(item) } : NOT_FOUND;
     }
     if (!isMap(node)) return NOT_FOUND;
-    for (const pair of node.items) {
-      const key = pair.key;
-      if (!isScalar(key) || String(key.value) !== segment) continue;
-      const value = isNode(pair.value) ? pair.value : null;
-      const found: Found = { node: value };
-      if (key.range != null) found.key = { start: key.range[0], end: key.range[1] };
-      if (value !== null) found.value = rangeOf(value);
-      return found;
+    // Index each map's keys once: a linear scan per lookup made locating every field of a
+    // large `state.fields` map quadratic.
+    let index = this.keyIndex.get(node);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const text = String(pair.key.value);
+          if (!index.has(text)) index.set(text, pair);
+        }
+      }
+      this.keyIndex.set(node, index);
     }
-    return NOT_FOUND;
+    const pair = index.get(segment);
+    if (pair === undefined || !isScalar(pair.key)) return NOT_FOUND;
+    const key = pair.key;
+    const value = isNode(pair.value) ? pair.value : null;
+    const found: Found = { node: value };
+    if (key.range != null) found.key = { start: key.range[0], end: key.range[1] };
+    if (value !== null) found.value = rangeOf(value);
+    return found;
   }
 
   private valueInfo(path: string): RangeInfo | undefined {

@@ -20,6 +20,7 @@ import type {
   HealthResult,
   LogLine,
   LogOptions,
+  PushOptions,
   RunOptions,
   RuntimeInfo,
   WaitHealthyOptions,
@@ -93,7 +94,12 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       stream = await docker.buildImage(
         { context: opts.contextDir, src: opts.files },
-        { t: opts.tag, rm: true, forcerm: true },
+        {
+          t: opts.tag,
+          rm: true,
+          forcerm: true,
+          ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
+        },
       );
     } catch (cause) {
       throw engineError(`building ${opts.tag} failed`, cause);
@@ -141,6 +147,68 @@ export class DockerRuntime implements ContainerRuntime {
     }
     opts.onProgress?.({ step: total ?? step, total, message: `built ${opts.tag}`, elapsedMs: elapsed() });
     return { imageId };
+  }
+
+  async tag(source: string, repo: string, tag: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getImage(source).tag({ repo, tag });
+    } catch (cause) {
+      throw engineError(`tagging ${source} as ${repo}:${tag} failed`, cause);
+    }
+  }
+
+  async push(repo: string, tag: string, opts: PushOptions = {}): Promise<{ digest?: string }> {
+    const docker = await this.docker();
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const ref = `${repo}:${tag}`;
+    // The engine insists on an X-Registry-Auth header even for anonymous pushes (it answers
+    // "missing X-Registry-Auth: EOF" otherwise), so an empty auth config is still sent.
+    const authconfig = opts.auth ?? {};
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await docker.getImage(repo).push({ tag, authconfig })) as NodeJS.ReadableStream;
+    } catch (cause) {
+      throw engineError(`pushing ${ref} failed`, cause);
+    }
+    let digest: string | undefined;
+    const lastStatus = new Map<string, string>();
+    let lastBytesEvent = 0;
+    // The engine answers 200 and then reports failures inside the stream, so every line is checked.
+    for await (const event of jsonLines(stream as Readable)) {
+      const error = typeof event.error === 'string' ? event.error : event.errorDetail?.message;
+      if (typeof error === 'string') {
+        throw new AgentcrateError('E_RUNTIME', `pushing ${ref} failed: ${error.trim()}`, {
+          details: { reference: ref },
+        });
+      }
+      const auxDigest = event.aux?.Digest;
+      if (typeof auxDigest === 'string') digest = auxDigest;
+      const status = typeof event.status === 'string' ? event.status : undefined;
+      if (status === undefined) continue;
+      const m = /digest: (sha256:[0-9a-f]{64})/.exec(status);
+      if (m) digest ??= m[1];
+      const layer = event.id;
+      const current = event.progressDetail?.current;
+      const total = event.progressDetail?.total;
+      if (layer !== undefined && current !== undefined) {
+        // Byte counters arrive many times a second; a few a second are enough to show movement.
+        if (performance.now() - lastBytesEvent < 500) continue;
+        lastBytesEvent = performance.now();
+      } else if (layer !== undefined) {
+        if (lastStatus.get(layer) === status) continue;
+        lastStatus.set(layer, status);
+      }
+      opts.onProgress?.({
+        message: layer !== undefined ? `${layer}: ${status}` : status,
+        ...(layer !== undefined ? { layer } : {}),
+        ...(current !== undefined ? { current } : {}),
+        ...(total !== undefined ? { total } : {}),
+        elapsedMs: elapsed(),
+      });
+    }
+    return digest !== undefined ? { digest } : {};
   }
 
   async run(opts: RunOptions): Promise<{ id: string }> {
@@ -435,7 +503,11 @@ interface BuildEvent {
   stream?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string };
+  aux?: { ID?: string; Digest?: string };
+  /** Push (and pull) streams: per-layer status and byte counters. */
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
 }
 
 async function* jsonLines(stream: Readable): AsyncIterable<BuildEvent> {

@@ -30,7 +30,31 @@ export interface BuildOptions {
   files: string[];
   /** Image reference to tag, e.g. `echo:latest`. */
   tag: string;
+  /** One target platform, e.g. `linux/amd64` (the Engine API takes one; several need buildx). */
+  platform?: string;
   onProgress?: (progress: BuildProgress) => void;
+}
+
+/** Credentials for a registry, sent to the engine as `X-Registry-Auth` (never logged). */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  /** The registry host, e.g. `ghcr.io` or `127.0.0.1:5000`. */
+  serveraddress: string;
+}
+
+export interface PushProgress {
+  message: string;
+  /** Layer id the message is about, when it is about one. */
+  layer?: string;
+  current?: number;
+  total?: number;
+  elapsedMs: number;
+}
+
+export interface PushOptions {
+  auth?: RegistryAuth;
+  onProgress?: (progress: PushProgress) => void;
 }
 
 export interface RunOptions {
@@ -123,6 +147,10 @@ export interface ContainerRuntime {
   /** Finds and pings the engine; throws `E_RUNTIME` saying what to install or start. */
   detect(): Promise<RuntimeInfo>;
   build(opts: BuildOptions): Promise<{ imageId: string }>;
+  /** Tags `source` (a local image reference) as `repo:tag`. */
+  tag(source: string, repo: string, tag: string): Promise<void>;
+  /** Pushes `repo:tag`; registry errors reported in the progress stream are thrown. */
+  push(repo: string, tag: string, opts?: PushOptions): Promise<{ digest?: string }>;
   run(opts: RunOptions): Promise<{ id: string }>;
   ps(opts?: { all?: boolean; labels?: Record<string, string> }): Promise<ContainerSummary[]>;
   logs(name: string, opts?: LogOptions): AsyncIterable<LogLine>;
