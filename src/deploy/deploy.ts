@@ -14,13 +14,24 @@ import { generateArtifacts } from './artifacts.js';
 import { bundleServer } from './bundle.js';
 import { type EnvEntry, envFileToRecord, readEnvFile } from './env-file.js';
 import { deployNames } from './names.js';
+import { buildxBuild, type PlatformPlan, planPlatforms } from './platform.js';
+import { type PushTarget, parsePushTarget, pushTags, redact, registryCredentials } from './push.js';
 import { DockerRuntime } from './runtime/docker.js';
-import type { ContainerRuntime, RuntimeInfo } from './runtime/types.js';
+import type { ContainerRuntime, RegistryAuth, RuntimeInfo } from './runtime/types.js';
 import { assertNoSecretsInContext } from './secret-guard.js';
 import type { EnvVarSpec } from './types.js';
 import { curlExample, managementCommands, type ServiceUrls, serviceUrls } from './urls.js';
 
-export type DeployPhase = 'detect' | 'bundle' | 'generate' | 'guard' | 'build' | 'run' | 'health' | 'done';
+export type DeployPhase =
+  | 'detect'
+  | 'bundle'
+  | 'generate'
+  | 'guard'
+  | 'build'
+  | 'push'
+  | 'run'
+  | 'health'
+  | 'done';
 
 export interface DeployEvent {
   phase: DeployPhase;
@@ -74,6 +85,14 @@ export interface DeployOptions {
    * so overrides set there (another provider, a gateway) are honoured.
    */
   verifyEnv?: (env: Record<string, string>) => void;
+  /** `--push REGISTRY/REPO`: after the build, tag `:<hash12>` and `:latest` and push both. */
+  push?: string;
+  /** `--platform`, split: one goes to the engine build, several need buildx and `push`. */
+  platforms?: string[];
+  /** Where registry credentials are looked up (default `process.env`). */
+  registryEnv?: NodeJS.ProcessEnv;
+  /** Overrides the `docker buildx version` check (tests). */
+  buildxAvailable?: () => Promise<boolean>;
 }
 
 export interface GenerateOnlyResult {
@@ -101,6 +120,10 @@ export interface DeployResult {
   management: string[];
   /** How health was established: the engine's HEALTHCHECK or a direct GET /health. */
   healthVia: 'healthcheck' | 'probe';
+  /** References pushed with `--push`, e.g. `ghcr.io/acme/echo:0123456789ab`. */
+  pushed?: string[];
+  /** Platforms built with `--platform`. */
+  platforms?: string[];
   elapsedMs: number;
 }
 
@@ -114,7 +137,25 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
   let runtime: ContainerRuntime | undefined;
   let info: RuntimeInfo | undefined;
   let envEntries: EnvEntry[] = [];
+  // Parsed even with --generate, so a typo fails before anything is written.
+  const pushTarget: PushTarget | undefined = opts.push !== undefined ? parsePushTarget(opts.push) : undefined;
+  let auth: RegistryAuth | undefined;
+  let plan: PlatformPlan = { kind: 'native' };
+  if (opts.generateOnly && (pushTarget !== undefined || (opts.platforms?.length ?? 0) > 0)) {
+    emit({
+      phase: 'detect',
+      message: '--push and --platform apply to builds only: ignored with --generate',
+      warning: true,
+    });
+  }
   if (!opts.generateOnly) {
+    plan = await planPlatforms(opts.platforms, {
+      push: pushTarget !== undefined,
+      ...(opts.buildxAvailable !== undefined ? { buildxAvailable: opts.buildxAvailable } : {}),
+    });
+    if (pushTarget !== undefined) {
+      auth = registryCredentials(pushTarget.registry, { env: opts.registryEnv ?? process.env });
+    }
     emit({ phase: 'detect', message: 'looking for a container engine' });
     runtime = opts.runtime ?? new DockerRuntime();
     info = await runtime.detect();
@@ -173,10 +214,26 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
   emit({ phase: 'guard', message: 'checking the build context for secrets' });
   assertNoSecretsInContext(outputDir, guardedEntries(envEntries, opts.envVars));
 
+  const tags = pushTags(generated.contentHash);
+  const pushRefs = pushTarget !== undefined ? tags.map((t) => `${pushTarget.repository}:${t}`) : [];
+  if (plan.kind === 'buildx') {
+    // Several platforms: BuildKit builds and pushes them as one manifest list; the local
+    // engine then builds its own platform below, so the container runs as usual.
+    emit({ phase: 'build', message: `docker buildx build --platform ${plan.platforms.join(',')} --push` });
+    await buildxBuild({
+      contextDir: outputDir,
+      platforms: plan.platforms,
+      tags: pushRefs,
+      push: true,
+      onLine: (line) => emit({ phase: 'build', message: `buildx: ${line}` }),
+    });
+    emit({ phase: 'push', message: `pushed ${pushRefs.join(', ')} (${plan.platforms.join(', ')})` });
+  }
   const { imageId } = await runtime.build({
     contextDir: outputDir,
     files: ['Dockerfile', 'server.mjs', 'workflow.yaml', 'data'],
     tag: generated.imageName,
+    ...(plan.kind === 'engine' ? { platform: plan.platform } : {}),
     onProgress: (p) =>
       emit({
         phase: 'build',
@@ -186,6 +243,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
         ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
       }),
   });
+
+  if (pushTarget !== undefined && plan.kind !== 'buildx') {
+    await pushImage(runtime, generated.imageName, pushTarget, tags, auth, emit);
+  }
 
   emit({ phase: 'run', message: `starting ${names.container}` });
   const { id: containerId } = await runtime.run({
@@ -243,8 +304,49 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
     curlExample: curlExample(urls.api, opts.exampleInput),
     management: managementCommands(names.container),
     healthVia: health.via ?? 'healthcheck',
+    ...(pushRefs.length > 0 ? { pushed: pushRefs } : {}),
+    ...(plan.kind === 'engine' ? { platforms: [plan.platform] } : {}),
+    ...(plan.kind === 'buildx' ? { platforms: plan.platforms } : {}),
     elapsedMs: Math.round(performance.now() - started),
   };
+}
+
+async function pushImage(
+  runtime: ContainerRuntime,
+  localImage: string,
+  target: PushTarget,
+  tags: string[],
+  auth: RegistryAuth | undefined,
+  emit: (e: Omit<DeployEvent, 'elapsedMs'>) => void,
+): Promise<void> {
+  const who = auth?.username !== undefined ? ` as ${auth.username}` : ' anonymously';
+  for (const tag of tags) {
+    await runtime.tag(localImage, target.repository, tag);
+  }
+  for (const tag of tags) {
+    const ref = `${target.repository}:${tag}`;
+    emit({ phase: 'push', message: `pushing ${ref}${who}` });
+    try {
+      const { digest } = await runtime.push(target.repository, tag, {
+        ...(auth !== undefined ? { auth } : {}),
+        onProgress: (p) =>
+          emit({ phase: 'push', message: redact(p.message, auth), ...(p.total ? { bytes: p.total } : {}) }),
+      });
+      emit({ phase: 'push', message: `pushed ${ref}${digest !== undefined ? ` (${digest})` : ''}` });
+    } catch (cause) {
+      const text = redact(cause instanceof Error ? cause.message : String(cause), auth);
+      const denied = /unauthori[sz]ed|authentication required|denied|no basic auth credentials|401/i.test(text);
+      const hint = denied
+        ? auth !== undefined
+          ? `; the registry refused the credentials of ${auth.username ?? 'the configured user'} (AGENTCRATE_REGISTRY_USER/PASSWORD or the Docker config): check them, or \`docker login ${target.registry}\``
+          : `; the registry wants credentials: \`docker login ${target.registry}\`, or set AGENTCRATE_REGISTRY_USER and AGENTCRATE_REGISTRY_PASSWORD`
+        : '';
+      // The image is built and tagged; only the push failed, so nothing is started.
+      throw new AgentcrateError('E_RUNTIME', `${text}${hint}`, {
+        details: { reference: ref, registry: target.registry },
+      });
+    }
+  }
 }
 
 function loadEnv(opts: DeployOptions, emit: (e: Omit<DeployEvent, 'elapsedMs'>) => void): EnvEntry[] {

@@ -73,6 +73,19 @@ export class Metrics {
       '# TYPE agentcrate_http_requests_total counter',
       `agentcrate_http_requests_total ${this.httpRequests}`,
     );
+    // Process memory, so an operator can tell V8 heap sizing apart from a real leak.
+    const mem = process.memoryUsage();
+    lines.push(
+      '# HELP process_resident_memory_bytes Resident memory of the server process.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${mem.rss}`,
+      '# HELP nodejs_heap_size_total_bytes V8 heap reserved.',
+      '# TYPE nodejs_heap_size_total_bytes gauge',
+      `nodejs_heap_size_total_bytes ${mem.heapTotal}`,
+      '# HELP nodejs_heap_size_used_bytes V8 heap in use.',
+      '# TYPE nodejs_heap_size_used_bytes gauge',
+      `nodejs_heap_size_used_bytes ${mem.heapUsed}`,
+    );
     return `${lines.join('\n')}\n`;
   }
 }

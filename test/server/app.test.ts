@@ -354,6 +354,11 @@ describe('service routes', () => {
     expect(text).toContain('agentcrate_model_tokens_total{direction="output"} 5');
     expect(text).toContain('agentcrate_queue_depth 0');
     expect(text).toContain('agentcrate_runs_in_flight 0');
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(rss).toBeGreaterThan(10_000_000);
+    expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeLessThanOrEqual(
+      Number(/^nodejs_heap_size_total_bytes (\d+)$/m.exec(text)?.[1]),
+    );
   });
 
   it('GET /ready is 200 when ready and 503 with the reasons when credentials are missing', async () => {

@@ -20,12 +20,9 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
   const timeoutSeconds = parseNumber(o.timeout, 'timeout', 30);
   const json = o.json === true;
   const c = ctx.output.color;
-  if (o.platform !== undefined || o.push !== undefined) {
-    throw new AgentcrateError(
-      'E_USAGE',
-      '--platform and --push are done by buildx from the generated Makefile: run `agentcrate deploy --generate`, then `make buildx PLATFORMS=linux/amd64,linux/arm64 REGISTRY=<registry/repo>` in the output folder',
-    );
-  }
+  const { parsePlatforms } = await import('../../deploy/platform.js');
+  const platforms = typeof o.platform === 'string' ? parsePlatforms(o.platform) : undefined;
+  const push = typeof o.push === 'string' ? o.push : undefined;
   const plan = compile(workflow);
   const { deploy } = await import('../../deploy/index.js');
   const result = await deploy({
@@ -41,6 +38,8 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     ...(typeof o.envFile === 'string' ? { envFile: resolve(ctx.cwd, o.envFile) } : {}),
     ...(o.envFile === false ? { noEnvFile: true } : {}),
     generateOnly: o.generate === true,
+    ...(push !== undefined ? { push } : {}),
+    ...(platforms !== undefined ? { platforms } : {}),
     envVars: workflowEnvVars(workflow),
     exampleInput: exampleInput(workflow),
     inputSchema: inputsSchema(workflow),
@@ -90,6 +89,8 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     `  Health   ${result.urls.health}`,
     `  Image    ${result.imageName} (${result.imageId.slice(0, 19)})`,
     `  Volume   ${result.volumeName} (job store)`,
+    ...(result.platforms !== undefined ? [`  Platform ${result.platforms.join(', ')}`] : []),
+    ...(result.pushed !== undefined ? result.pushed.map((ref, i) => `  ${i === 0 ? 'Pushed  ' : '        '} ${ref}`) : []),
     '',
     'Try it:',
     `  ${result.curlExample}`,
