@@ -143,7 +143,11 @@ export const COMMANDS: CommandSpec[] = [
         flags: '--platform <list>',
         description: 'multi-arch build (use the generated Makefile: make buildx)',
       },
-      { flags: '--push <repo>', description: 'push to a registry (use the generated Makefile: make push)' },
+      {
+        flags: '--push <repo>',
+        description:
+          'push REGISTRY/REPO:<hash> and :latest after the build (docker login or AGENTCRATE_REGISTRY_USER/PASSWORD)',
+      },
       { flags: '--json', description: 'NDJSON progress on stderr, one result object on stdout' },
     ],
     load: () => import('./commands/deploy.js'),

@@ -335,7 +335,9 @@ async function pushImage(
       emit({ phase: 'push', message: `pushed ${ref}${digest !== undefined ? ` (${digest})` : ''}` });
     } catch (cause) {
       const text = redact(cause instanceof Error ? cause.message : String(cause), auth);
-      const denied = /unauthori[sz]ed|authentication required|denied|no basic auth credentials|401/i.test(text);
+      const denied = /unauthori[sz]ed|authentication required|denied|no basic auth credentials|401/i.test(
+        text,
+      );
       const hint = denied
         ? auth !== undefined
           ? `; the registry refused the credentials of ${auth.username ?? 'the configured user'} (AGENTCRATE_REGISTRY_USER/PASSWORD or the Docker config): check them, or \`docker login ${target.registry}\``

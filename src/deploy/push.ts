@@ -22,7 +22,8 @@ const DOCKER_HUB = 'docker.io';
 /** The key Docker Hub credentials have in `~/.docker/config.json`. */
 const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
 /** Parses `--push`: a repository without a tag; the tags come from the content hash. */
 export function parsePushTarget(value: string): PushTarget {
@@ -35,11 +36,15 @@ export function parsePushTarget(value: string): PushTarget {
   const parts = raw.split('/');
   const first = parts[0] ?? '';
   // Docker's rule: the first component is a registry when it looks like a host.
-  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasRegistry =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   const registry = hasRegistry ? first : DOCKER_HUB;
   const pathParts = hasRegistry ? parts.slice(1) : parts;
   if (hasRegistry && !HOST.test(registry)) {
-    throw new AgentcrateError('E_USAGE', `--push '${raw}': '${registry}' is not a valid registry host; ${usage}`);
+    throw new AgentcrateError(
+      'E_USAGE',
+      `--push '${raw}': '${registry}' is not a valid registry host; ${usage}`,
+    );
   }
   const last = pathParts[pathParts.length - 1] ?? '';
   if (last.includes(':')) {
@@ -74,7 +79,10 @@ export interface CredentialSources {
  * set (explicit beats ambient), else the `auths` entry of the Docker config (`$DOCKER_CONFIG`
  * or `~/.docker/config.json`). `undefined` means an anonymous push.
  */
-export function registryCredentials(registry: string, sources: CredentialSources = {}): RegistryAuth | undefined {
+export function registryCredentials(
+  registry: string,
+  sources: CredentialSources = {},
+): RegistryAuth | undefined {
   const env = sources.env ?? process.env;
   const serveraddress = registry === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
   const user = env.AGENTCRATE_REGISTRY_USER;
@@ -98,7 +106,8 @@ export function registryCredentials(registry: string, sources: CredentialSources
 }
 
 function dockerConfigPath(env: NodeJS.ProcessEnv): string {
-  if (env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '') return join(env.DOCKER_CONFIG, 'config.json');
+  if (env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '')
+    return join(env.DOCKER_CONFIG, 'config.json');
   return join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.docker', 'config.json');
 }
 

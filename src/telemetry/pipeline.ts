@@ -63,8 +63,9 @@ export function createTracePipeline(options: TracePipelineOptions): TracePipelin
     // The local store must see every run: an OTEL_TRACES_SAMPLER meant for a shared
     // backend must not silently empty `agentcrate traces`.
     sampler: new AlwaysOnSampler(),
-    // Prompts can be long; keep them whole up to a generous bound.
-    spanLimits: { attributeValueLengthLimit: 64 * 1024, attributeCountLimit: 128 },
+    // No SDK length limit: the tracer already cuts texts to MAX_TEXT, and a limit makes the
+    // SDK measure every attribute it sets (a measurable share of the per-run cost).
+    spanLimits: { attributeCountLimit: 128 },
     idGenerator: ids,
     spanProcessors,
   });

@@ -17,6 +17,7 @@ import { createTracePipeline, type TracePipeline } from './pipeline.js';
 import { loadPriceTable, type ModelPrice, type PriceTable } from './prices.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { StoreSpanExporter } from './store-exporter.js';
+import { createStorePipeline } from './store-pipeline.js';
 import { createRunTracer, type RunTracer } from './tracer.js';
 
 export interface TelemetryOptions {
@@ -61,20 +62,29 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   });
   const exporters: SpanExporter[] = [...(options.exporters ?? []), ...otlp.exporters];
   const destinations = [...otlp.descriptions];
-  if (options.store) {
-    exporters.unshift(
-      new StoreSpanExporter(options.store, options.onError ? { onError: options.onError } : {}),
-    );
-    destinations.unshift('job store');
-  }
-  const pipeline = createTracePipeline({
-    exporters,
-    resourceAttributes: {
-      ...otlp.resourceAttributes,
-      'agentcrate.workflow': options.workflow.flow.name,
-      ...(options.workflow.flow.version ? { 'service.version': options.workflow.flow.version } : {}),
-    },
-  });
+  if (options.store) destinations.unshift('job store');
+  const resourceAttributes = {
+    ...otlp.resourceAttributes,
+    'agentcrate.workflow': options.workflow.flow.name,
+    ...(options.workflow.flow.version ? { 'service.version': options.workflow.flow.version } : {}),
+  };
+  // Spans only for the store (the usual server): the light pipeline. Anything exported as OTel
+  // spans (OTLP, MLflow, a recorder) goes through the SDK, the store as one more exporter.
+  const pipeline =
+    options.store && exporters.length === 0
+      ? createStorePipeline({
+          store: options.store,
+          ...(options.onError ? { onError: options.onError } : {}),
+        })
+      : createTracePipeline({
+          exporters: options.store
+            ? [
+                new StoreSpanExporter(options.store, options.onError ? { onError: options.onError } : {}),
+                ...exporters,
+              ]
+            : exporters,
+          resourceAttributes,
+        });
   const redact = createRedactor({ env: options.env, secrets: options.secrets ?? [] });
   const prices = loadPriceTable({
     env: options.env,

@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
 import { parsePlatforms, planPlatforms } from '../../src/deploy/platform.js';
 import { parsePushTarget, pushTags, redact, registryCredentials } from '../../src/deploy/push.js';
+import { AgentcrateError } from '../../src/errors.js';
 import { CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
 import { FIXTURES_DIR, TEST_BASE_IMAGE } from './helpers.js';
 import { freePort } from './ports.js';
@@ -73,8 +73,7 @@ async function startRegistry(
       res.writeHead(status, headers);
       res.end(method === 'HEAD' ? undefined : payload);
     };
-    const denied =
-      mode.kind === 'deny' || (mode.kind === 'basic' && req.headers.authorization !== expected);
+    const denied = mode.kind === 'deny' || (mode.kind === 'basic' && req.headers.authorization !== expected);
     if (denied) {
       send(
         401,
@@ -237,7 +236,9 @@ describe('--push and --platform parsing', () => {
       expect(() => registryCredentials('ghcr.io', { env: { AGENTCRATE_REGISTRY_USER: 'bot' } })).toThrow(
         /AGENTCRATE_REGISTRY_PASSWORD is not/,
       );
-      expect(redact('denied for s3cr:et', { password: 's3cr:et', serveraddress: 'x' })).toBe('denied for ***');
+      expect(redact('denied for s3cr:et', { password: 's3cr:et', serveraddress: 'x' })).toBe(
+        'denied for ***',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -282,8 +283,10 @@ const ECHO_FIXTURE = existsSync(join(FIXTURES_DIR, 'echo.yaml'))
 function whySkip(): string | undefined {
   if (!existsSync(ECHO_FIXTURE)) return `no workflow to deploy (${ECHO_FIXTURE})`;
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) return 'the CLI is not built (node scripts/build.mjs)';
-  if (tryDocker('version', '--format', '{{.Server.Version}}') === undefined) return 'no Docker engine answers';
-  if (tryDocker('image', 'inspect', TEST_BASE_IMAGE) === undefined) return `base image ${TEST_BASE_IMAGE} is missing`;
+  if (tryDocker('version', '--format', '{{.Server.Version}}') === undefined)
+    return 'no Docker engine answers';
+  if (tryDocker('image', 'inspect', TEST_BASE_IMAGE) === undefined)
+    return `base image ${TEST_BASE_IMAGE} is missing`;
   return undefined;
 }
 
@@ -362,7 +365,14 @@ describe.skipIf(skip !== undefined)(
       expect(cli.code, cli.stderr).toBe(0);
       expect(cli.stdout).toContain(`${PUSHED} is running and healthy`);
 
-      const hash = tryDocker('image', 'inspect', '--format', '{{index .Config.Labels "io.agentcrate.hash"}}', `${PUSHED}:latest`)?.trim() ?? '';
+      const hash =
+        tryDocker(
+          'image',
+          'inspect',
+          '--format',
+          '{{index .Config.Labels "io.agentcrate.hash"}}',
+          `${PUSHED}:latest`,
+        )?.trim() ?? '';
       expect(hash).toMatch(/^[0-9a-f]{64}$/);
       const tag = hash.slice(0, 12);
       for (const ref of [`${repo}:${tag}`, `${repo}:latest`]) expect(cli.stdout).toContain(ref);
@@ -408,7 +418,7 @@ describe.skipIf(skip !== undefined)(
       expect(`${cli.stdout}${cli.stderr}`).not.toContain(PASSWORD);
       expect(registry.manifests.size).toBe(0);
       // The push gates the run: nothing was started.
-      expect(tryDocker('inspect', DENIED)).toBeUndefined();
+      expect(tryDocker('container', 'inspect', DENIED)).toBeUndefined();
     }, 120_000);
 
     it('--platform with one platform goes through the engine build and runs', async () => {
@@ -420,21 +430,32 @@ describe.skipIf(skip !== undefined)(
       expect(cli.code, cli.stderr).toBe(0);
       expect(cli.stdout).toContain(`${PLATFORM} is running and healthy`);
       expect(cli.stdout).toContain(`Platform ${platform}`);
-      expect(tryDocker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', `${PLATFORM}:latest`)?.trim()).toBe(
-        platform,
-      );
+      expect(
+        tryDocker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', `${PLATFORM}:latest`)?.trim(),
+      ).toBe(platform);
     }, 120_000);
 
-    it.skipIf(hasBuildx)('several platforms without buildx: the clear error, nothing written', async () => {
-      const out = join(tmp, MULTI);
-      const cli = await runCli(
-        await deployArgs(MULTI, out, ['--platform', 'linux/amd64,linux/arm64', '--push', '127.0.0.1:1/acme/echo']),
-        { env: CLEAN_ENV },
-      );
-      expect(cli.code).not.toBe(0);
-      expect(cli.stderr).toContain('multi-platform builds need docker buildx (install docker-buildx-plugin');
-      expect(existsSync(out)).toBe(false);
-    }, 60_000);
+    it.skipIf(hasBuildx)(
+      'several platforms without buildx: the clear error, nothing written',
+      async () => {
+        const out = join(tmp, MULTI);
+        const cli = await runCli(
+          await deployArgs(MULTI, out, [
+            '--platform',
+            'linux/amd64,linux/arm64',
+            '--push',
+            '127.0.0.1:1/acme/echo',
+          ]),
+          { env: CLEAN_ENV },
+        );
+        expect(cli.code).not.toBe(0);
+        expect(cli.stderr).toContain(
+          'multi-platform builds need docker buildx (install docker-buildx-plugin',
+        );
+        expect(existsSync(out)).toBe(false);
+      },
+      60_000,
+    );
 
     it('several platforms without --push: the clear error, nothing written', async () => {
       const out = join(tmp, `${MULTI}-nopush`);

@@ -90,7 +90,9 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     `  Image    ${result.imageName} (${result.imageId.slice(0, 19)})`,
     `  Volume   ${result.volumeName} (job store)`,
     ...(result.platforms !== undefined ? [`  Platform ${result.platforms.join(', ')}`] : []),
-    ...(result.pushed !== undefined ? result.pushed.map((ref, i) => `  ${i === 0 ? 'Pushed  ' : '        '} ${ref}`) : []),
+    ...(result.pushed !== undefined
+      ? result.pushed.map((ref, i) => `  ${i === 0 ? 'Pushed  ' : '        '} ${ref}`)
+      : []),
     '',
     'Try it:',
     `  ${result.curlExample}`,
