@@ -141,7 +141,8 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--generate', description: 'write the artifacts and stop (no engine needed)' },
       {
         flags: '--platform <list>',
-        description: 'multi-arch build (use the generated Makefile: make buildx)',
+        description:
+          'build for these platforms (one: the engine builds it; several: docker buildx, with --push)',
       },
       {
         flags: '--push <repo>',
