@@ -682,25 +682,98 @@ class SqliteStore implements Store {
     await this.#write(
       'save spans',
       () => {
-        const upsert = this.#q(
-          `INSERT OR REPLACE INTO spans
+        const insert = this.#q(
+          `INSERT OR IGNORE INTO spans
              (trace_id, span_id, parent_span_id, name, start_ms, end_ms, status, attributes, job_id)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         );
-        const traces = new Set<string>();
+        const replace = this.#q(
+          `UPDATE spans SET parent_span_id = ?3, name = ?4, start_ms = ?5, end_ms = ?6, status = ?7,
+             attributes = ?8, job_id = ?9 WHERE trace_id = ?1 AND span_id = ?2`,
+        );
+        // The trace summary is kept incrementally from each batch (one upsert per trace). Only
+        // a trace where a span was saved again (replaced) is recomputed from all its spans.
+        interface Summary {
+          root?: string;
+          first: { name: string; startMs: number; spanId: string };
+          startMs: number;
+          endMs: number;
+          count: number;
+          error: boolean;
+          ok: boolean;
+          jobId: string | null;
+        }
+        const summaries = new Map<string, Summary>();
+        const recompute = new Set<string>();
         for (const span of spans) {
-          upsert.run(
+          const status = span.status ?? 'unset';
+          const values = [
             span.traceId,
             span.spanId,
             span.parentSpanId ?? null,
             span.name,
             span.startMs,
             span.endMs,
-            span.status ?? 'unset',
+            status,
             JSON.stringify(span.attributes ?? {}),
             span.jobId ?? null,
+          ] as const;
+          if (Number(insert.run(...values).changes) === 0) {
+            replace.run(...values);
+            recompute.add(span.traceId);
+            continue;
+          }
+          let sum = summaries.get(span.traceId);
+          if (sum === undefined) {
+            sum = {
+              first: { name: span.name, startMs: span.startMs, spanId: span.spanId },
+              startMs: span.startMs,
+              endMs: span.endMs,
+              count: 0,
+              error: false,
+              ok: false,
+              jobId: null,
+            };
+            summaries.set(span.traceId, sum);
+          }
+          sum.count += 1;
+          sum.startMs = Math.min(sum.startMs, span.startMs);
+          sum.endMs = Math.max(sum.endMs, span.endMs);
+          sum.error ||= status === 'error';
+          sum.ok ||= status === 'ok';
+          if (span.jobId && (sum.jobId === null || span.jobId > sum.jobId)) sum.jobId = span.jobId;
+          if (span.parentSpanId === undefined && sum.root === undefined) sum.root = span.name;
+          const f = sum.first;
+          if (span.startMs < f.startMs || (span.startMs === f.startMs && span.spanId < f.spanId)) {
+            sum.first = { name: span.name, startMs: span.startMs, spanId: span.spanId };
+          }
+        }
+        const merge = this.#q(
+          `INSERT INTO traces (trace_id, name, start_ms, end_ms, span_count, status, job_id)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+           ON CONFLICT(trace_id) DO UPDATE SET
+             name = CASE WHEN ?8 = 1 THEN excluded.name ELSE traces.name END,
+             start_ms = MIN(traces.start_ms, excluded.start_ms),
+             end_ms = MAX(traces.end_ms, excluded.end_ms),
+             span_count = traces.span_count + excluded.span_count,
+             status = CASE WHEN traces.status = 'error' OR excluded.status = 'error' THEN 'error'
+                           WHEN traces.status = 'ok' OR excluded.status = 'ok' THEN 'ok' ELSE 'unset' END,
+             job_id = CASE WHEN traces.job_id IS NULL THEN excluded.job_id
+                           WHEN excluded.job_id IS NULL OR traces.job_id >= excluded.job_id THEN traces.job_id
+                           ELSE excluded.job_id END`,
+        );
+        for (const [traceId, sum] of summaries) {
+          if (recompute.has(traceId)) continue;
+          merge.run(
+            traceId,
+            sum.root ?? sum.first.name,
+            sum.startMs,
+            sum.endMs,
+            sum.count,
+            sum.error ? 'error' : sum.ok ? 'ok' : 'unset',
+            sum.jobId,
+            sum.root === undefined ? 0 : 1,
           );
-          traces.add(span.traceId);
         }
         const refresh = this.#q(
           `INSERT OR REPLACE INTO traces (trace_id, name, start_ms, end_ms, span_count, status, job_id)
@@ -713,7 +786,7 @@ class SqliteStore implements Store {
              MAX(job_id)
            FROM spans WHERE trace_id = ?1`,
         );
-        for (const traceId of traces) refresh.run(traceId);
+        for (const traceId of recompute) refresh.run(traceId);
       },
       true,
     );

@@ -632,6 +632,56 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect(await store.listSpans('none')).toEqual([]);
       });
 
+      it('keeps a trace summary right across batches, and when a span is saved again', async () => {
+        await store.saveSpans([
+          span({ traceId: 'm', spanId: 'c1', parentSpanId: 'r', name: 'node x', startMs: 50, endMs: 60 }),
+        ]);
+        await store.saveSpans([
+          span({
+            traceId: 'm',
+            spanId: 'r',
+            name: 'run wf',
+            startMs: 40,
+            endMs: 90,
+            status: 'ok',
+            jobId: 'jm',
+          }),
+          span({ traceId: 'm', spanId: 'c2', parentSpanId: 'r', name: 'node y', startMs: 61, endMs: 95 }),
+        ]);
+        let [summary] = (await store.listTraces({ limit: 10 })).traces.filter((t) => t.traceId === 'm');
+        expect(summary).toEqual({
+          traceId: 'm',
+          name: 'run wf',
+          startMs: 40,
+          endMs: 95,
+          spanCount: 3,
+          status: 'ok',
+          jobId: 'jm',
+        });
+        // Saving c2 again (now failed) replaces it: the count stays 3 and the status turns to error.
+        await store.saveSpans([
+          span({
+            traceId: 'm',
+            spanId: 'c2',
+            parentSpanId: 'r',
+            name: 'node y',
+            startMs: 61,
+            endMs: 70,
+            status: 'error',
+          }),
+        ]);
+        [summary] = (await store.listTraces({ limit: 10 })).traces.filter((t) => t.traceId === 'm');
+        expect(summary).toEqual({
+          traceId: 'm',
+          name: 'run wf',
+          startMs: 40,
+          endMs: 90,
+          spanCount: 3,
+          status: 'error',
+          jobId: 'jm',
+        });
+      });
+
       it('lists trace summaries newest first with a cursor', async () => {
         await store.saveSpans([
           span({ traceId: 'a', spanId: 'r', name: 'wf a', startMs: 10, endMs: 40, jobId: 'ja' }),
