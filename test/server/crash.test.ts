@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/index.js';
 import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
+import { THREE_STEPS_YAML } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -18,24 +19,7 @@ const ENTRY = join(ROOT, 'src/server/entry.ts');
 const JOBS = 20;
 const NODES = ['one', 'two', 'three'];
 
-const WORKFLOW = `schema_version: "1.0"
-flow: {name: crashy}
-state:
-  fields:
-    n: {type: str, required: true}
-    a: {type: str, default: ""}
-    b: {type: str, default: ""}
-    c: {type: str, default: ""}
-nodes:
-  - {id: one, prompt: "one n={state.n}", outputs: [a], output_schema: {type: str}}
-  - {id: two, prompt: "two n={state.n}", outputs: [b], output_schema: {type: str}}
-  - {id: three, prompt: "three n={state.n}", outputs: [c], output_schema: {type: str}}
-edges:
-  - {from: START, to: one}
-  - {from: one, to: two}
-  - {from: two, to: three}
-  - {from: three, to: END}
-`;
+const WORKFLOW = THREE_STEPS_YAML.replace('flow: {name: three}', 'flow: {name: crashy}');
 
 let dir: string;
 let mock: MockLlm;

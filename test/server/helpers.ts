@@ -22,7 +22,8 @@ edges:
   - {from: greet, to: END}
 `);
 
-export const THREE_STEPS = workflowFrom(`schema_version: "1.0"
+/** Three model calls in sequence, each prompt carrying the input `n` (tests tag requests by it). */
+export const THREE_STEPS_YAML = `schema_version: "1.0"
 flow: {name: three}
 state:
   fields:
@@ -39,7 +40,9 @@ edges:
   - {from: one, to: two}
   - {from: two, to: three}
   - {from: three, to: END}
-`);
+`;
+
+export const THREE_STEPS = workflowFrom(THREE_STEPS_YAML);
 
 const OUTPUT_OF: Record<string, string> = { greet: 'greeting', one: 'a', two: 'b', three: 'c' };
 
