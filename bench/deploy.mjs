@@ -21,7 +21,9 @@ import { exampleInput, inputsSchema, outputsSchema } from '../dist/server/openap
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/agentcrate.js');
-const FIXTURE = '/work/shared/fixtures/configurable-agents/echo.yaml';
+const FIXTURE = fileURLToPath(
+  new URL('../../shared/fixtures/configurable-agents/echo.yaml', import.meta.url),
+);
 const argBase = process.argv.indexOf('--base-image');
 const BASE =
   argBase > 0

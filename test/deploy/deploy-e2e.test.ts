@@ -4,7 +4,7 @@
  * loopback mock model reached through `--network host`. Skipped, saying why, when the
  * fixtures, the engine, the base image or the built CLI are missing.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import type { Workflow } from '../../src/config/types.js';
 import { checkValue } from '../../src/config/values.js';
 import { CLEAN_ENV, type CliResult, ROOT, runCli } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { FIXTURES_DIR, loadFixture, TEST_BASE_IMAGE } from './helpers.js';
+import { FIXTURES_DIR, loadFixture, savedImageContains, TEST_BASE_IMAGE } from './helpers.js';
 import { freePort } from './ports.js';
 
 function tryDocker(...args: string[]): string | undefined {
@@ -70,25 +70,6 @@ function expectTypedOutputs(workflow: Workflow, outputs: Record<string, unknown>
       `${field.name}: ${field.typeText}`,
     ).toEqual([]);
   }
-}
-
-/** Streams `docker save` and reports which needles occur (the carry covers chunk boundaries). */
-function savedImageContains(image: string, needles: string[]): Promise<Record<string, boolean>> {
-  return new Promise((resolve, reject) => {
-    const found: Record<string, boolean> = Object.fromEntries(needles.map((n) => [n, false]));
-    const keep = Math.max(...needles.map((n) => n.length));
-    let carry = Buffer.alloc(0);
-    const child = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (chunk: Buffer) => {
-      const buf = Buffer.concat([carry, chunk]);
-      for (const n of needles) if (!found[n] && buf.includes(n)) found[n] = true;
-      carry = buf.subarray(Math.max(0, buf.length - keep));
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(found) : reject(new Error(`docker save exited ${code}`)),
-    );
-  });
 }
 
 async function waitHealthy(url: string, timeoutMs: number): Promise<void> {

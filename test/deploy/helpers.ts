@@ -1,11 +1,17 @@
 /** Shared setup for the deploy tests: fixture workflows through the real loader, standard options. */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadWorkflowFromString } from '../../src/config/load.js';
 import type { Workflow } from '../../src/config/types.js';
 import type { ArtifactOptions, EnvVarSpec } from '../../src/deploy/types.js';
 
-export const FIXTURES_DIR = '/work/shared/fixtures/configurable-agents';
+/** The shared fixtures sit beside the clone (`../shared`); tests skip, saying so, without them. */
+export const FIXTURES_DIR = fileURLToPath(
+  new URL('../../../shared/fixtures/configurable-agents', import.meta.url),
+);
+export const FIXTURES_PRESENT = existsSync(`${FIXTURES_DIR}/echo.yaml`);
+export const FIXTURES_SKIP = FIXTURES_PRESENT ? '' : ` — skipped: fixtures absent at ${FIXTURES_DIR}`;
 export const FIXTURE_SERVER = fileURLToPath(new URL('./fixtures/server-entry.ts', import.meta.url));
 export const CRASH_SERVER = fileURLToPath(new URL('./fixtures/crash-entry.ts', import.meta.url));
 export const TEST_BASE_IMAGE = process.env.AGENTCRATE_TEST_BASE_IMAGE ?? 'agentcrate-test-base:24';
@@ -67,4 +73,23 @@ export function echoOptions(
     agentcrateVersion: '0.1.0',
     ...extra,
   };
+}
+
+/** Streams `docker save` and reports which needles occur (the carry covers chunk boundaries). */
+export function savedImageContains(image: string, needles: string[]): Promise<Record<string, boolean>> {
+  return new Promise((resolve, reject) => {
+    const found: Record<string, boolean> = Object.fromEntries(needles.map((n) => [n, false]));
+    const keep = Math.max(...needles.map((n) => n.length));
+    let carry = Buffer.alloc(0);
+    const child = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (chunk: Buffer) => {
+      const buf = Buffer.concat([carry, chunk]);
+      for (const n of needles) if (!found[n] && buf.includes(n)) found[n] = true;
+      carry = buf.subarray(Math.max(0, buf.length - keep));
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(found) : reject(new Error(`docker save exited ${code}`)),
+    );
+  });
 }
