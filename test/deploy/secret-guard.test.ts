@@ -5,13 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { generateArtifacts } from '../../src/deploy/artifacts.js';
 import { assertNoSecretsInContext, dockerignoreMatcher } from '../../src/deploy/secret-guard.js';
 import { AgentcrateError } from '../../src/errors.js';
-import { echoOptions, loadFixture, loadSource } from './helpers.js';
+import { echoOptions, loadSource } from './helpers.js';
 
 const SECRET = 'sk-test-0123456789abcdef';
 
+// The project's own small workflow: the guard does not depend on the shared fixtures.
+const ECHO = `schema_version: "1.0"
+flow: {name: echo, description: Repeats a message}
+state:
+  fields:
+    message: {type: str, required: true, description: The message to echo back}
+    result: {type: str, default: ""}
+nodes:
+  - {id: echo, prompt: "Repeat: {state.message}", outputs: [result], output_schema: {type: str}}
+edges:
+  - {from: START, to: echo}
+  - {from: echo, to: END}
+`;
+
 function setup(workflowSource?: string): { dir: string; envFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'agentcrate-guard-'));
-  const wf = workflowSource === undefined ? loadFixture('echo.yaml') : loadSource(workflowSource);
+  const wf = loadSource(workflowSource ?? ECHO);
   generateArtifacts(echoOptions(wf, dir));
   writeFileSync(join(dir, 'server.mjs'), 'console.log("server")\n');
   const envFile = join(dir, '.env');
@@ -37,7 +51,7 @@ describe('assertNoSecretsInContext', () => {
   });
 
   it('refuses when a value appears in a file that would be sent, naming the file and the variable, not the value', () => {
-    const source = loadFixture('echo.yaml').source.replace(
+    const source = ECHO.replace(
       'description: The message to echo back',
       `description: "The message (key ${SECRET})"`,
     );
