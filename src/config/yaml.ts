@@ -3,10 +3,15 @@
  * (`nodes[2].outputs[0]`) to source ranges, so every later diagnostic can say line and
  * column. JSON goes through the YAML parser too (JSON is YAML), which gives it positions.
  * Alias expansion is bounded so an alias bomb fails in milliseconds instead of eating memory.
+ *
+ * Files in the common subset of YAML are read by the fast front end (yaml-fast.ts) instead
+ * of the `yaml` package: same value, same positions, a fraction of the time. Everything else
+ * (and every file with a problem) goes through the package, so its messages are unchanged.
  */
 import {
   type Document,
   isAlias,
+  isDocument,
   isMap,
   isNode,
   isScalar,
@@ -17,6 +22,8 @@ import {
   type Scalar,
 } from 'yaml';
 import type { Position } from './types.js';
+import { parseFast } from './yaml-fast.js';
+import { FastTree } from './yaml-fast-tree.js';
 
 /** More alias expansions than this (weighted by nesting) is treated as an attack. */
 export const MAX_ALIAS_COUNT = 100;
@@ -24,9 +31,10 @@ export const MAX_ALIAS_COUNT = 100;
 /** Later syntax errors are mostly echoes of the first ones. */
 const MAX_SYNTAX_ERRORS = 20;
 
-interface RangeInfo {
+export interface RangeInfo {
   start: number;
-  end: number;
+  /** Where the node ends; always set for scalars (nothing reads a collection's end). */
+  end?: number | undefined;
   scalarType?: Scalar.Type | undefined;
 }
 
@@ -44,15 +52,24 @@ export interface ParsedSource {
   problems: ParseProblem[];
 }
 
-const LAST_SEGMENT = /(?:\.[^.[\]]*|\[\d+\])$/;
-
-interface Found {
-  node: Node | null;
-  value?: RangeInfo;
-  key?: RangeInfo;
+/** A node reached by a path: the tree's own node (to walk on from), its range and its key's. */
+export interface Found {
+  node: unknown;
+  value?: RangeInfo | undefined;
+  key?: RangeInfo | undefined;
 }
 
 const NOT_FOUND: Found = { node: null };
+
+/**
+ * What SourceMap needs of a parsed tree: the root, and one step down a path. Implemented
+ * over the `yaml` package's Document and over the fast front end's nodes (yaml-fast.ts).
+ */
+export interface PathTree {
+  root(): Found;
+  /** The child of `parent` (a node from an earlier Found) at a map key or sequence index. */
+  child(parent: unknown, segment: string | number): Found;
+}
 
 /**
  * Path → range of the YAML node (and of its key, for map entries). Paths are resolved on
@@ -62,13 +79,13 @@ const NOT_FOUND: Found = { node: null };
 export class SourceMap {
   private readonly source: string;
   private readonly lines: LineCounter | undefined;
-  private readonly doc: Document | undefined;
+  private readonly tree: PathTree | undefined;
   private readonly cache = new Map<string, Found>();
 
-  constructor(source: string, lines: LineCounter | undefined, doc?: Document) {
+  constructor(source: string, lines: LineCounter | undefined, tree?: Document | PathTree) {
     this.source = source;
     this.lines = lines;
-    this.doc = doc;
+    this.tree = tree === undefined ? undefined : isDocument(tree) ? new DocumentTree(tree) : tree;
   }
 
   positionOf(offset: number): Position | undefined {
@@ -95,28 +112,81 @@ export class SourceMap {
     return info === undefined ? this.locate(path) : this.positionOf(info.start);
   }
 
-  private readonly keyIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
-
   private find(path: string): Found {
     const cached = this.cache.get(path);
     if (cached !== undefined) return cached;
     let found: Found = NOT_FOUND;
-    if (this.doc !== undefined) {
-      if (path === '') {
-        found = { node: this.doc.contents };
-        if (this.doc.contents?.range != null) found.value = rangeOf(this.doc.contents);
-      } else {
-        found = this.child(this.find(parentPath(path)).node, lastSegment(path));
-      }
+    if (this.tree !== undefined) {
+      found =
+        path === '' ? this.tree.root() : this.tree.child(this.find(parentPath(path)).node, lastSegment(path));
     }
     this.cache.set(path, found);
     return found;
   }
 
-  private child(parent: Node | null, segment: string | number): Found {
+  private valueInfo(path: string): RangeInfo | undefined {
+    return this.find(path).value;
+  }
+
+  /**
+   * The file position of character `offset` of the string value at `path` (a template or a
+   * condition). Exact for one-line plain or quoted scalars and for literal blocks (`|`);
+   * otherwise the start of the scalar.
+   */
+  positionIn(path: string, value: string, offset: number): Position | undefined {
+    const info = this.valueInfo(path);
+    if (info === undefined) return this.locate(path);
+    const raw = this.source.slice(info.start, info.end ?? info.start);
+    switch (info.scalarType) {
+      case 'PLAIN':
+        return raw.includes('\n') ? this.positionOf(info.start) : this.positionOf(info.start + offset);
+      case 'QUOTE_DOUBLE':
+      case 'QUOTE_SINGLE':
+        return raw.includes('\n') ? this.positionOf(info.start) : this.positionOf(info.start + 1 + offset);
+      case 'BLOCK_LITERAL':
+        return this.positionInBlock(info, value, offset);
+      default:
+        return this.positionOf(info.start);
+    }
+  }
+
+  private positionInBlock(info: RangeInfo, value: string, offset: number): Position | undefined {
+    const header = this.positionOf(info.start);
+    const bodyStart = this.source.indexOf('\n', info.start) + 1;
+    if (header === undefined || bodyStart <= 0) return header;
+    // Each value line is a source line minus the block's indentation (that of its first
+    // non-blank line), so a value offset maps to a file line and column directly.
+    const firstLine = /^(?:[ ]*\r?\n)*([ ]*)/.exec(this.source.slice(bodyStart, info.end ?? bodyStart));
+    const indent = firstLine?.[1]?.length ?? 0;
+    let lineIndex = 0;
+    let lineStart = 0;
+    for (let i = value.indexOf('\n'); i !== -1 && i < offset; i = value.indexOf('\n', i + 1)) {
+      lineIndex++;
+      lineStart = i + 1;
+    }
+    return { line: header.line + 1 + lineIndex, column: indent + (offset - lineStart) + 1 };
+  }
+}
+
+/** PathTree over the `yaml` package's Document (the path for everything the fast one skips). */
+class DocumentTree implements PathTree {
+  private readonly doc: Document;
+  private readonly keyIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+
+  constructor(doc: Document) {
+    this.doc = doc;
+  }
+
+  root(): Found {
+    const found: Found = { node: this.doc.contents };
+    if (this.doc.contents?.range != null) found.value = rangeOf(this.doc.contents);
+    return found;
+  }
+
+  child(parent: unknown, segment: string | number): Found {
     let node: unknown = parent;
     // Aliases are followed, so paths inside repeated content point at the anchored original.
-    if (isAlias(node) && this.doc !== undefined) node = node.resolve(this.doc);
+    if (isAlias(node)) node = node.resolve(this.doc);
     if (typeof segment === 'number') {
       if (!isSeq(node)) return NOT_FOUND;
       const item = node.items[segment];
@@ -145,50 +215,29 @@ export class SourceMap {
     if (value !== null) found.value = rangeOf(value);
     return found;
   }
+}
 
-  private valueInfo(path: string): RangeInfo | undefined {
-    return this.find(path).value;
-  }
-
-  /**
-   * The file position of character `offset` of the string value at `path` (a template or a
-   * condition). Exact for one-line plain or quoted scalars and for literal blocks (`|`);
-   * otherwise the start of the scalar.
-   */
-  positionIn(path: string, value: string, offset: number): Position | undefined {
-    const info = this.valueInfo(path);
-    if (info === undefined) return this.locate(path);
-    const raw = this.source.slice(info.start, info.end);
-    switch (info.scalarType) {
-      case 'PLAIN':
-        return raw.includes('\n') ? this.positionOf(info.start) : this.positionOf(info.start + offset);
-      case 'QUOTE_DOUBLE':
-      case 'QUOTE_SINGLE':
-        return raw.includes('\n') ? this.positionOf(info.start) : this.positionOf(info.start + 1 + offset);
-      case 'BLOCK_LITERAL':
-        return this.positionInBlock(info, value, offset);
-      default:
-        return this.positionOf(info.start);
-    }
-  }
-
-  private positionInBlock(info: RangeInfo, value: string, offset: number): Position | undefined {
-    const header = this.positionOf(info.start);
-    const bodyStart = this.source.indexOf('\n', info.start) + 1;
-    if (header === undefined || bodyStart <= 0) return header;
-    // Each value line is a source line minus the block's indentation (that of its first
-    // non-blank line), so a value offset maps to a file line and column directly.
-    const firstLine = /^(?:[ ]*\r?\n)*([ ]*)/.exec(this.source.slice(bodyStart, info.end));
-    const indent = firstLine?.[1]?.length ?? 0;
-    const before = value.slice(0, offset);
-    const lineIndex = before.split('\n').length - 1;
-    const lineStart = before.lastIndexOf('\n') + 1;
-    return { line: header.line + 1 + lineIndex, column: indent + (offset - lineStart) + 1 };
-  }
+/** Line starts as the package's parser records them (each line break starts a line). */
+function lineCounterFor(source: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
 }
 
 /** Parses `source`; never throws for bad content. */
 export function parseSource(source: string, format: 'yaml' | 'json'): ParsedSource {
+  // Most workflow files are in the subset the fast front end reads (several times faster
+  // than the package); anything else, including every file with a problem, takes the
+  // package's path below, so messages are unchanged.
+  const fast = parseFast(source);
+  if (fast !== undefined) {
+    return {
+      value: fast.value,
+      map: new SourceMap(source, lineCounterFor(source), new FastTree(fast.root)),
+      problems: [],
+    };
+  }
   const lines = new LineCounter();
   const problems: ParseProblem[] = [];
   // A badly broken file yields hundreds of parser errors; their stack traces are never
@@ -326,13 +375,38 @@ function rangeOf(node: Node): RangeInfo | undefined {
 }
 
 function parentPath(path: string): string {
-  const next = path.replace(LAST_SEGMENT, '');
-  return next === path ? '' : next;
+  const start = lastSegmentStart(path);
+  return start === -1 ? '' : path.slice(0, start);
 }
 
 function lastSegment(path: string): string | number {
-  const m = LAST_SEGMENT.exec(path);
-  if (m === null) return path;
-  const seg = m[0];
-  return seg.startsWith('[') ? Number(seg.slice(1, -1)) : seg.slice(1);
+  const start = lastSegmentStart(path);
+  if (start === -1) return path;
+  return path.charCodeAt(start) === 91 ? Number(path.slice(start + 1, -1)) : path.slice(start + 1);
+}
+
+/**
+ * Where the last segment of `path` starts: a `[digits]` index at the end, or a `.key` with no
+ * `.`, `[` or `]` in it; -1 when there is none (the whole path is one key). Hand-written: a
+ * regular expression here was a tenth of the loader's time on a large file, as every node,
+ * edge and template reference asks for its position.
+ */
+function lastSegmentStart(path: string): number {
+  const n = path.length;
+  if (path.charCodeAt(n - 1) === 93) {
+    const open = path.lastIndexOf('[');
+    if (open === -1 || open > n - 3) return -1;
+    for (let i = open + 1; i < n - 1; i++) {
+      const c = path.charCodeAt(i);
+      if (c < 48 || c > 57) return -1;
+    }
+    return open;
+  }
+  const dot = path.lastIndexOf('.');
+  if (dot === -1) return -1;
+  for (let i = dot + 1; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 91 || c === 93) return -1;
+  }
+  return dot;
 }
