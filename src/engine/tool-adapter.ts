@@ -2,7 +2,7 @@
  * Turns a node's tools into AI SDK tools. The adapter is where `on_error` lives and where
  * every call becomes a `tool-call` event, so tools stay ignorant of models and events.
  */
-import { type Tool, tool } from 'ai';
+import type { Tool } from 'ai';
 import type { NodeDef } from '../config/types.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { ToolContext, ToolRegistry } from '../tools/types.js';
@@ -44,7 +44,9 @@ export function adaptTools(ctx: ToolAdapterContext): AdaptedTools {
       );
     }
     const config = { ...ctx.node.toolConfig, ...nodeTool.config };
-    tools[nodeTool.name] = tool({
+    // A plain object: the AI SDK's `tool()` is the identity, and importing it would load the
+    // whole SDK at startup (it is loaded on the first model call instead).
+    const adapted: Tool = {
       description: def.description,
       inputSchema: def.inputSchema,
       execute: async (args: unknown) => {
@@ -71,7 +73,8 @@ export function adaptTools(ctx: ToolAdapterContext): AdaptedTools {
           throw fatal;
         }
       },
-    });
+    };
+    tools[nodeTool.name] = adapted;
   }
   return { tools, fatal: () => fatal };
 }

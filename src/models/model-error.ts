@@ -2,7 +2,7 @@
  * Turns a failed model call into the one user-facing error, `E_MODEL`: which provider and
  * model, the HTTP status, the provider's own words, how many attempts, and never a secret.
  */
-import { APICallError } from 'ai';
+import { APICallError } from '@ai-sdk/provider';
 import { AgentcrateError } from '../errors.js';
 import { errorStatus, isRetryableError, ModelCallTimeoutError } from './retry.js';
 import type { ResolvedLlm } from './types.js';

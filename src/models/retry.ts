@@ -4,7 +4,7 @@
  * how long to wait (exponential backoff with full jitter, or the server's Retry-After), and
  * when to give up. Kept free of provider knowledge so it is testable on plain errors.
  */
-import { APICallError, EmptyResponseBodyError } from 'ai';
+import { APICallError, EmptyResponseBodyError } from '@ai-sdk/provider';
 import { AgentcrateError } from '../errors.js';
 
 export interface RetryOptions {
