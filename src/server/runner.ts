@@ -8,7 +8,7 @@
  * its `done` promise, which is why a sync request that times out can hand the same run over
  * to async polling without a second execution.
  */
-import { randomUUID } from 'node:crypto';
+
 import type { Workflow } from '../config/types.js';
 import {
   buildInitialState,
@@ -21,6 +21,7 @@ import {
 } from '../engine/index.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { Job, Store, StoredEvent, StoreEvent } from '../store/index.js';
+import { uuidv7 } from './job-id.js';
 import { jobStatusView } from './job-view.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -105,7 +106,7 @@ export class JobRunner {
 
   constructor(options: RunnerOptions) {
     this.#o = options;
-    this.#newId = options.newId ?? randomUUID;
+    this.#newId = options.newId ?? (() => uuidv7());
     this.#workflow = options.plan.workflow;
     this.#workflowName = options.plan.workflow.flow.name;
   }

@@ -94,7 +94,8 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
     }
     throw openError(file, error);
   }
-  const checkpointer = memory || options.backgroundCheckpoint === false ? undefined : startCheckpointer(file);
+  const checkpointer =
+    memory || options.backgroundCheckpoint === false ? undefined : () => startCheckpointer(file);
   return new SqliteStore(db, file, options.now ?? Date.now, checkpointer);
 }
 
@@ -186,13 +187,19 @@ class SqliteStore implements Store {
   #closed = false;
   #batch: Batch | undefined;
 
-  readonly #checkpointer: Checkpointer | undefined;
+  #checkpointer: Checkpointer | undefined;
+  /**
+   * The checkpoint worker starts with the first write, not at open: a worker thread is a
+   * second JavaScript engine (about 12 MB resident), which an idle server, or a CLI that only
+   * reads the store, does not need.
+   */
+  #startCheckpointer: (() => Checkpointer) | undefined;
 
-  constructor(db: DatabaseSync, file: string, now: () => number, checkpointer: Checkpointer | undefined) {
+  constructor(db: DatabaseSync, file: string, now: () => number, startCheckpointer?: () => Checkpointer) {
     this.#db = db;
     this.#file = file;
     this.#now = now;
-    this.#checkpointer = checkpointer;
+    this.#startCheckpointer = startCheckpointer;
   }
 
   // --- plumbing -------------------------------------------------------------------------
@@ -236,6 +243,10 @@ class SqliteStore implements Store {
    * Because the write lock is held until that turn ends, open one store per file per process.
    */
   async #write<T>(what: string, fn: () => T, atomic = false): Promise<T> {
+    if (this.#startCheckpointer !== undefined && !this.#closed) {
+      this.#checkpointer = this.#startCheckpointer();
+      this.#startCheckpointer = undefined;
+    }
     let batch: Batch | undefined;
     const result = this.#use(what, () => {
       batch = this.#openBatch();

@@ -1,7 +1,7 @@
 /** Queries over the store's spans that the server routes and the CLI share. */
 import type { SpanRecord, Store } from '../store/types.js';
 import { type RunSummary, summarizeRun } from './summary.js';
-import { isTraceId, traceIdForJob } from './trace-id.js';
+import { hashedTraceId, isTraceId, traceIdForJob } from './trace-id.js';
 
 export interface RunPage {
   runs: RunSummary[];
@@ -24,7 +24,14 @@ export async function getRunSpans(
 ): Promise<{ traceId: string; spans: SpanRecord[] }> {
   const byJob = traceIdForJob(id);
   const spans = await store.listSpans(byJob);
-  if (spans.length > 0 || !isTraceId(id)) return { traceId: byJob, spans };
+  if (spans.length > 0) return { traceId: byJob, spans };
+  // A store written by an earlier version keyed every job's trace by the hash of its id.
+  const legacy = hashedTraceId(id);
+  if (legacy !== byJob) {
+    const old = await store.listSpans(legacy);
+    if (old.length > 0) return { traceId: legacy, spans: old };
+  }
+  if (!isTraceId(id)) return { traceId: byJob, spans };
   return { traceId: id, spans: await store.listSpans(id) };
 }
 

@@ -13,10 +13,9 @@ import type { Workflow } from '../config/types.js';
 import type { AgentcrateError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { otlpExporters } from './otlp.js';
-import { createTracePipeline, type TracePipeline } from './pipeline.js';
+import type { TracePipeline } from './pipeline.js';
 import { loadPriceTable, type ModelPrice, type PriceTable } from './prices.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { StoreSpanExporter } from './store-exporter.js';
 import { createStorePipeline } from './store-pipeline.js';
 import { createRunTracer, type RunTracer } from './tracer.js';
 
@@ -52,7 +51,12 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-export function createTelemetry(options: TelemetryOptions): Telemetry {
+/**
+ * Async because the OpenTelemetry SDK (about 100 ms and 7 MB to load) is imported only when
+ * spans are exported somewhere other than the store; a server that keeps traces in its store
+ * alone starts without it.
+ */
+export async function createTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const observability = options.workflow.config.observability;
   const otlp = otlpExporters({
     env: options.env,
@@ -70,21 +74,27 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   };
   // Spans only for the store (the usual server): the light pipeline. Anything exported as OTel
   // spans (OTLP, MLflow, a recorder) goes through the SDK, the store as one more exporter.
-  const pipeline =
-    options.store && exporters.length === 0
-      ? createStorePipeline({
-          store: options.store,
-          ...(options.onError ? { onError: options.onError } : {}),
-        })
-      : createTracePipeline({
-          exporters: options.store
-            ? [
-                new StoreSpanExporter(options.store, options.onError ? { onError: options.onError } : {}),
-                ...exporters,
-              ]
-            : exporters,
-          resourceAttributes,
-        });
+  let pipeline: TracePipeline;
+  if (options.store && exporters.length === 0) {
+    pipeline = createStorePipeline({
+      store: options.store,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  } else {
+    const [{ createTracePipeline }, { StoreSpanExporter }] = await Promise.all([
+      import('./pipeline.js'),
+      import('./store-exporter.js'),
+    ]);
+    pipeline = createTracePipeline({
+      exporters: options.store
+        ? [
+            new StoreSpanExporter(options.store, options.onError ? { onError: options.onError } : {}),
+            ...exporters,
+          ]
+        : exporters,
+      resourceAttributes,
+    });
+  }
   const redact = createRedactor({ env: options.env, secrets: options.secrets ?? [] });
   const prices = loadPriceTable({
     env: options.env,

@@ -57,7 +57,8 @@ class RecordSpan implements Span {
     this.#parent = parent;
     this.#name = name;
     this.#start = toMs(options.startTime);
-    this.#attributes = { ...options.attributes };
+    // The run tracer hands every span a fresh attributes object; adopting it saves a copy per span.
+    this.#attributes = (options.attributes as Record<string, unknown> | undefined) ?? {};
     this.#onEnd = onEnd;
   }
 
@@ -70,7 +71,10 @@ class RecordSpan implements Span {
   }
   setAttributes(attributes: Attributes): this {
     if (!this.#ended)
-      for (const [k, v] of Object.entries(attributes)) if (v !== undefined) this.#attributes[k] = v;
+      for (const k in attributes) {
+        const v = attributes[k];
+        if (v !== undefined) this.#attributes[k] = v;
+      }
     return this;
   }
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {

@@ -8,17 +8,15 @@
 import {
   type Attributes,
   type Context,
-  type HrTime,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { EngineEvent, RunError } from '../engine/types.js';
 import { ATTR, type SpanKindName } from './attributes.js';
-import { createTracePipeline, type TracePipeline } from './pipeline.js';
+import type { TracePipeline } from './pipeline.js';
 import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
 import { type Redactor, redactValue } from './redact.js';
 import { traceIdForJob } from './trace-id.js';
@@ -28,10 +26,12 @@ export interface RunTracerOptions {
   workflow: string;
   /** The server's job id; the trace id derives from it (else from the run id). */
   jobId?: string;
-  /** Exporters for a pipeline owned by this run (shut down at the first flush after run-end). */
-  exporters?: readonly SpanExporter[];
-  /** A shared pipeline (the server's); takes precedence over `exporters`. */
-  pipeline?: TracePipeline;
+  /**
+   * Where spans go: the host's shared pipeline (telemetry/setup.ts), or one made for this run
+   * with `createTracePipeline` (tests). Taken, not made, so the OpenTelemetry SDK is loaded
+   * only by hosts that export spans.
+   */
+  pipeline: TracePipeline;
   /** Record prompt/response text and tool arguments/results (when the events carry them). */
   capturePrompts: boolean;
   /** Applied to every recorded text before it becomes an attribute. */
@@ -70,11 +70,6 @@ const GEN_AI_PROVIDER: Record<string, string> = {
   ollama: 'ollama',
 };
 
-function hr(ms: number): HrTime {
-  const whole = Math.floor(ms);
-  return [Math.floor(whole / 1000), (whole % 1000) * 1_000_000 + Math.round((ms - whole) * 1_000_000)];
-}
-
 function clip(text: string): string {
   return text.length <= MAX_TEXT
     ? text
@@ -94,8 +89,7 @@ function safeJson(value: unknown): string {
 }
 
 export function createRunTracer(options: RunTracerOptions): RunTracer {
-  const owned = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? createTracePipeline({ exporters: options.exporters ?? [] });
+  const pipeline = options.pipeline;
   const prices = options.priceTable ?? DEFAULT_PRICES;
   const redact = options.redact;
   const tracer = pipeline.tracer;
@@ -122,7 +116,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       name,
       {
         kind: spanKind,
-        startTime: hr(startMs),
+        startTime: startMs,
         attributes,
       },
       parent,
@@ -133,7 +127,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     const text = redact(message);
     span.setStatus({ code: SpanStatusCode.ERROR, message: text });
     span.setAttributes({ [ATTR.errorType]: code, [ATTR.errorCode]: code, [ATTR.errorMessage]: clip(text) });
-    span.recordException({ name: code, message: text }, hr(atMs));
+    span.recordException({ name: code, message: text }, atMs);
   }
 
   function ensureRoot(runId: string, atMs: number, attributes: Attributes = {}): void {
@@ -201,7 +195,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         e.error ?? 'model call failed',
         e.at,
       );
-    span.end(hr(e.at));
+    span.end(e.at);
   }
 
   function toolSpan(e: Extract<EngineEvent, { type: 'tool-call' }>, parent: Context): void {
@@ -224,7 +218,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       attributes,
     );
     if (!e.ok) fail(span, 'E_TOOL', e.error ?? 'tool call failed', e.at);
-    span.end(hr(e.at));
+    span.end(e.at);
   }
 
   function childSpans(children: readonly ChildEvent[], parent: Context): void {
@@ -283,9 +277,9 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       const last = calls.filter((c) => c.type === 'model-call').at(-1);
       if (last && !last.ok) fail(item, 'E_MODEL', last.error ?? 'item failed', itemEndMs);
       childSpans(calls, trace.setSpan(ROOT_CONTEXT, item));
-      item.end(hr(itemEndMs));
+      item.end(itemEndMs);
     }
-    span.end(hr(endMs));
+    span.end(endMs);
   }
 
   function takeOpen(nodeId: string, parallelIndex: number | undefined): OpenNode | undefined {
@@ -366,7 +360,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         if (e.status === 'failed')
           fail(span, e.error?.code ?? 'E_INTERNAL', e.error?.message ?? 'run failed', e.at);
         else if (e.status === 'success') span.setStatus({ code: SpanStatusCode.OK });
-        span.end(hr(e.at));
+        span.end(e.at);
         ended = true;
         return;
       }
@@ -387,7 +381,6 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     async flush(): Promise<void> {
       try {
         await pipeline.forceFlush();
-        if (owned && ended) await pipeline.shutdown();
       } catch {
         // Export failures are the exporters' to report; the run's result stands.
       }

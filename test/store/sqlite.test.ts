@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentcrateError } from '../../src/errors.js';
 import { createSqliteStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { runStoreContract } from './contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'agentcrate-store-'));
@@ -48,11 +49,48 @@ describe('createSqliteStore (SQLite specifics)', () => {
     const peek = new DatabaseSync(path);
     try {
       expect(peek.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-      expect(peek.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+      expect(peek.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
       // A second connection sees the committed row while the store is still open (WAL).
       expect(peek.prepare('SELECT id FROM jobs').all()).toEqual([{ id: 'j' }]);
     } finally {
       peek.close();
+      await store.close();
+    }
+  });
+
+  it('upgrades a version-1 store in place: spans kept, the unused spans_by_job index dropped', async () => {
+    const path = join(root, 'v1', 'agentcrate.db');
+    const first = await createSqliteStore(path);
+    await first.saveSpans([
+      {
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        name: 'run wf',
+        startMs: 1,
+        endMs: 2,
+        status: 'ok',
+        attributes: {},
+        jobId: 'j1',
+      },
+    ]);
+    await first.close();
+    // Put the file back the way version 1 left it.
+    const old = new DatabaseSync(path);
+    old.exec('CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL; PRAGMA user_version = 1');
+    old.close();
+
+    const store = await createSqliteStore(path);
+    try {
+      const spans = await store.listSpans('a'.repeat(32));
+      expect(spans.map((s) => s.name)).toEqual(['run wf']);
+      const peek = new DatabaseSync(path);
+      try {
+        expect(peek.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+        expect(peek.prepare("SELECT name FROM sqlite_master WHERE name = 'spans_by_job'").all()).toEqual([]);
+      } finally {
+        peek.close();
+      }
+    } finally {
       await store.close();
     }
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { compile, type EngineEvent, execute, type RunResult } from '../../src/engine/index.js';
-import type { TracePipeline } from '../../src/telemetry/pipeline.js';
+import { createTracePipeline, type TracePipeline } from '../../src/telemetry/pipeline.js';
 import { createRedactor } from '../../src/telemetry/redact.js';
 import { createRunTracer, type RunTracer } from '../../src/telemetry/tracer.js';
 import { createToolRegistry } from '../../src/tools/index.js';
@@ -132,8 +132,7 @@ export async function runTraced(options: {
   const tracer = createRunTracer({
     workflow: workflow.flow.name,
     ...(options.jobId ? { jobId: options.jobId } : {}),
-    ...(options.exporters ? { exporters: options.exporters } : {}),
-    ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+    pipeline: options.pipeline ?? createTracePipeline({ exporters: options.exporters ?? [] }),
     capturePrompts: options.capturePrompts ?? options.logPrompts ?? false,
     redact: createRedactor({ env }),
   });

@@ -17,7 +17,7 @@ describe('createTelemetry (the host wiring)', () => {
     const store = await createSqliteStore(join(mkdtempSync(join(tmpdir(), 'agentcrate-setup-')), 'runs.db'));
     const workflow = workflowFrom(TRACED_YAML(false));
     const recording = new RecordingSpanExporter();
-    const telemetry = createTelemetry({ workflow, store, env: {}, exporters: [recording] });
+    const telemetry = await createTelemetry({ workflow, store, env: {}, exporters: [recording] });
     expect(telemetry.destinations).toEqual(['job store']);
     const plan = compile(workflow);
     const runs = await Promise.all(

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, execute } from '../../src/engine/index.js';
 import { registerTraceRoutes } from '../../src/server/traces/routes.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
+import { createTracePipeline } from '../../src/telemetry/pipeline.js';
 import { createRedactor } from '../../src/telemetry/redact.js';
 import { StoreSpanExporter } from '../../src/telemetry/store-exporter.js';
 import { createRunTracer } from '../../src/telemetry/tracer.js';
@@ -52,7 +53,7 @@ config:
     const tracer = createRunTracer({
       workflow: 'flaky',
       jobId: 'job-ui-failed',
-      exporters: [new StoreSpanExporter(store)],
+      pipeline: createTracePipeline({ exporters: [new StoreSpanExporter(store)] }),
       capturePrompts: false,
       redact: createRedactor(),
     });
