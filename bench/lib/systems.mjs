@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { NODE, PEERS, ROOT } from './paths.mjs';
 import { spawnTracked, waitUntil } from './proc.mjs';
 
+const { SERVER_NODE_FLAGS } = await import(new URL('../../dist/deploy/types.js', import.meta.url).href).catch(
+  () => ({ SERVER_NODE_FLAGS: [] }),
+);
+
 // Peers must not phone home (there is no network but loopback, and it would add noise).
 const QUIET = {
   MASTRA_TELEMETRY_DISABLED: '1',
@@ -66,7 +70,8 @@ export const agentcrate = {
   },
   prepare() {},
   start({ port, mockUrl, stateDir, workflow, logFile, traces = true }) {
-    return spawnTracked(NODE, [join(ROOT, 'dist/server/entry.js')], {
+    // The same Node flags as the generated container (src/deploy/types.ts SERVER_NODE_FLAGS).
+    return spawnTracked(NODE, [...SERVER_NODE_FLAGS, join(ROOT, 'dist/server/entry.js')], {
       cwd: stateDir,
       logFile,
       env: {

@@ -5,7 +5,7 @@
  * and there is no WORKDIR (every path is absolute): the classic builder commits one image per
  * instruction, so fewer instructions is a faster build.
  */
-import { type ArtifactContext, HEALTHCHECK, RUN_AS } from './types.js';
+import { type ArtifactContext, COMPILE_CACHE_DIR, HEALTHCHECK, RUN_AS, SERVER_NODE_FLAGS } from './types.js';
 
 export function renderDockerfile(ctx: ArtifactContext): string {
   const hc = HEALTHCHECK;
@@ -21,7 +21,8 @@ ENV NODE_ENV=production \\
     AGENTCRATE_WORKFLOW=/app/workflow.yaml \\
     AGENTCRATE_STORE=/data/agentcrate.db \\
     AGENTCRATE_TIMEOUT=${ctx.timeoutSeconds} \\
-    AGENTCRATE_TRACES=${ctx.traces ? 'true' : 'false'}
+    AGENTCRATE_TRACES=${ctx.traces ? 'true' : 'false'} \\
+    NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}
 
 # /data holds the job store. It is created by copying an empty directory (a base without a
 # shell cannot RUN mkdir) so it belongs to uid 1000; a named volume mounted there on first use
@@ -38,7 +39,8 @@ EXPOSE ${ctx.port}
 # The health check runs node itself: no curl in the image.
 HEALTHCHECK --interval=${hc.intervalSeconds}s --timeout=${hc.timeoutSeconds}s --start-period=${hc.startPeriodSeconds}s --retries=${hc.retries} \\
   CMD ["node", "/app/server.mjs", "--healthcheck"]
-CMD ["node", "/app/server.mjs"]
+# The flags keep the heap small under load (see SERVER_NODE_FLAGS in agentcrate's source).
+CMD ["node", ${SERVER_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/server.mjs"]
 
 # Last, because they change most often: a YAML edit rebuilds only the workflow copy and the
 # labels (its hash), everything above comes from the layer cache. COPY ignores USER, so both

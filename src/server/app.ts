@@ -10,7 +10,7 @@ import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import type { ModelClient } from '../models/types.js';
 import type { Store } from '../store/index.js';
-import { createTelemetry } from '../telemetry/index.js';
+import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
 import { createKeyCheck, presentedToken } from './auth.js';
@@ -91,7 +91,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // /ui is a static page: it fetches /traces with the key the user pastes, so data stays protected.
 const OPEN_PATHS = new Set(['/health', '/ready', '/docs', '/ui']);
 
-export function createApp(options: AppOptions): CreatedApp {
+export async function createApp(options: AppOptions): Promise<CreatedApp> {
   const env = options.env ?? process.env;
   const workflow = options.workflow;
   const plan = options.plan ?? compile(workflow);
@@ -112,7 +112,7 @@ export function createApp(options: AppOptions): CreatedApp {
   const telemetry =
     options.traces === false
       ? undefined
-      : createTelemetry({
+      : await createTelemetry({
           workflow,
           store: options.store,
           env,

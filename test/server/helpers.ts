@@ -70,7 +70,7 @@ export async function makeApp(
       return { delayMs: control.delayMs, output: { [key]: `hello from ${nodeId}: ${text}` } };
     });
   const store = options.store ?? (await createSqliteStore(':memory:'));
-  const created = createApp({ workflow: GREETER, env: {}, ...options, store, models: model });
+  const created = await createApp({ workflow: GREETER, env: {}, ...options, store, models: model });
   await created.start();
   return { ...created, store, model, control };
 }

@@ -141,6 +141,11 @@ async function startTracing(workflow: Workflow, env: NodeJS.ProcessEnv) {
   const { createTelemetry, RecordingSpanExporter } = await import('../../telemetry/index.js');
   const recorder = new RecordingSpanExporter();
   const prices = workflow.config.observability.prices;
-  const telemetry = createTelemetry({ workflow, env, exporters: [recorder], ...(prices ? { prices } : {}) });
+  const telemetry = await createTelemetry({
+    workflow,
+    env,
+    exporters: [recorder],
+    ...(prices ? { prices } : {}),
+  });
   return { recorder, telemetry, tracer: telemetry.runTracer() };
 }
