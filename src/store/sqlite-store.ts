@@ -242,8 +242,10 @@ class SqliteStore implements Store {
    * Reads run at once and so see this process's writes before their commit resolves.
    * Because the write lock is held until that turn ends, open one store per file per process.
    */
-  async #write<T>(what: string, fn: () => T, atomic = false): Promise<T> {
-    if (this.#startCheckpointer !== undefined && !this.#closed) {
+  async #write<T>(what: string, fn: () => T, atomic = false, tiny = false): Promise<T> {
+    // A tiny write (the readiness probe's one meta row) leaves WAL upkeep to the connection's
+    // own auto-checkpoint, so probing an idle server does not start the worker.
+    if (!tiny && this.#startCheckpointer !== undefined && !this.#closed) {
       this.#checkpointer = this.#startCheckpointer();
       this.#startCheckpointer = undefined;
     }
@@ -540,6 +542,8 @@ class SqliteStore implements Store {
         return resumed.map(rowToJob).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
       },
       true,
+      // Usually changes nothing; resumed jobs start the worker with their own first writes.
+      true,
     );
   }
 
@@ -551,13 +555,19 @@ class SqliteStore implements Store {
     // event loop) for long. Checkpoints and events go with their job (ON DELETE CASCADE).
     let total = 0;
     for (;;) {
-      const deleted = await this.#write('delete finished jobs', () =>
-        Number(
-          this.#q(
-            `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished_by_completed
+      const deleted = await this.#write(
+        'delete finished jobs',
+        () =>
+          Number(
+            this.#q(
+              `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished_by_completed
                WHERE ${FINISHED} AND completed_at < ? LIMIT ${DELETE_CHUNK})`,
-          ).run(epochMs).changes,
-        ),
+            ).run(epochMs).changes,
+          ),
+        false,
+        // A periodic sweep (usually deleting nothing) must not start the checkpoint worker of
+        // an idle server; the connection's auto-checkpoint trims the WAL after a large one.
+        true,
       );
       total += deleted;
       if (deleted < DELETE_CHUNK) return total;
@@ -836,12 +846,17 @@ class SqliteStore implements Store {
   async health(): Promise<StoreHealth> {
     if (this.#closed) return { ok: false, reason: `the job store ${this.#file} is closed` };
     try {
-      await this.#write('write a health check', () => {
-        this.#q(
-          `INSERT INTO meta (key, value) VALUES ('health_checked_at', ?)
+      await this.#write(
+        'write a health check',
+        () => {
+          this.#q(
+            `INSERT INTO meta (key, value) VALUES ('health_checked_at', ?)
            ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        ).run(String(this.#now()));
-      });
+          ).run(String(this.#now()));
+        },
+        false,
+        true,
+      );
       return { ok: true };
     } catch (error) {
       return {

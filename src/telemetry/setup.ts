@@ -4,7 +4,7 @@
  * table. Hosts then make one RunTracer per run and feed it the engine's events.
  *
  * In the server, do NOT flush per run: the shared pipeline batches spans across runs
- * (at most 1 s late) and `shutdown()` at close exports the rest; a per-run flush would turn
+ * (at most 50 ms late in the store) and `shutdown()` at close exports the rest; a per-run flush would turn
  * every run end into a store write on the request path.
  */
 
