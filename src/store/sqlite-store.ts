@@ -570,7 +570,40 @@ class SqliteStore implements Store {
         true,
       );
       total += deleted;
-      if (deleted < DELETE_CHUNK) return total;
+      if (deleted < DELETE_CHUNK) break;
+    }
+    await this.#deleteTracesBefore(epochMs);
+    return total;
+  }
+
+  /**
+   * Traces go with their jobs: a trace that ended before the cut-off is deleted (spans and
+   * summary) unless its job is still in the store (pending, running, or finished after the
+   * cut-off). Without this the span table, the largest in the file, grew without bound.
+   */
+  async #deleteTracesBefore(epochMs: number): Promise<void> {
+    for (;;) {
+      const deleted = await this.#write(
+        'delete old traces',
+        () => {
+          const ids = this.#q(
+            `SELECT trace_id FROM traces INDEXED BY traces_by_start
+               WHERE start_ms < ?1 AND end_ms < ?1
+                 AND (job_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = traces.job_id))
+               LIMIT ${DELETE_CHUNK}`,
+          ).all(epochMs) as Array<{ trace_id: string }>;
+          const spans = this.#q('DELETE FROM spans WHERE trace_id = ?');
+          const trace = this.#q('DELETE FROM traces WHERE trace_id = ?');
+          for (const { trace_id: id } of ids) {
+            spans.run(id);
+            trace.run(id);
+          }
+          return ids.length;
+        },
+        true,
+        true,
+      );
+      if (deleted < DELETE_CHUNK) return;
     }
   }
 

@@ -209,7 +209,10 @@ export interface Store {
    * fail with CRASH_LOOP_CODE.
    */
   recoverInterrupted(): Promise<Job[]>;
-  /** Deletes finished jobs completed before `epochMs`, with their checkpoints and events. */
+  /**
+   * Deletes finished jobs completed before `epochMs`, with their checkpoints and events, and
+   * traces that ended before it whose job is gone. Returns the number of jobs deleted.
+   */
   deleteFinishedBefore(epochMs: number): Promise<number>;
   countByStatus(): Promise<Record<JobStatus, number>>;
 

@@ -580,6 +580,41 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.createJob({ id: old.id, workflow: 'wf', inputs: {} })).created).toBe(true);
         expect(await store.listEvents(old.id)).toEqual([]);
       });
+
+      it('deletes traces that ended before the cut-off once their job is gone, never a live job\'s', async () => {
+        const done = await create();
+        const running = await create();
+        await store.claimJob(done.id);
+        await store.claimJob(running.id);
+        await store.completeJob(done.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
+        const span = (traceId: string, jobId: string | undefined, at: number): SpanRecord => ({
+          traceId,
+          spanId: `${traceId.slice(0, 8)}00000001`,
+          name: 'run wf',
+          startMs: at,
+          endMs: at + 1,
+          status: 'ok',
+          attributes: {},
+          ...(jobId ? { jobId } : {}),
+        });
+        const t = (c: string) => c.repeat(32);
+        await store.saveSpans([
+          span(t('a'), done.id, 1_000),
+          span(t('b'), running.id, 1_000),
+          span(t('c'), undefined, 1_000),
+          span(t('d'), undefined, 9_000),
+        ]);
+        await sleep(5);
+        expect(await store.deleteFinishedBefore(5_000)).toBe(0); // `done` finished just now
+        expect((await store.listSpans(t('a'))).length).toBe(1); // its job is still kept
+        expect(await store.listSpans(t('c'))).toEqual([]); // no job, ended before the cut-off
+        expect(await store.deleteFinishedBefore(Date.now() + 1)).toBe(1);
+        expect(await store.listSpans(t('a'))).toEqual([]);
+        expect((await store.listSpans(t('b'))).length).toBe(1); // its job is still running
+        expect(await store.listSpans(t('d'))).toEqual([]); // ended before the second cut-off
+        const left = await store.listTraces({ limit: 10 });
+        expect(left.traces.map((x) => x.traceId)).toEqual([t('b')]);
+      });
     });
 
     describe('spans', () => {
