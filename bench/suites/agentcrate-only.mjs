@@ -69,7 +69,7 @@ export async function validate(ctx) {
   };
   ctx.log(`validate: ${row.load_validate_ms} ms`);
   const markdown = [
-    '| measure | agentcrate load + validate | peer: the `yaml` package\'s `parse` alone | ratio | goal |',
+    "| measure | agentcrate load + validate | peer: the `yaml` package's `parse` alone | ratio | goal |",
     '|---|---|---|---|---|',
     `| 500-node workflow (${row.lines} lines), median of ${runs} | ${row.load_validate_ms} ms | ${row.yaml_parse_only_ms} ms | ${ratio(loadMs, parseMs)} | < ${row.goal_ms} ms |`,
   ].join('\n');

@@ -161,7 +161,7 @@ function fetchMethod(method: string | undefined): string | undefined {
 }
 
 /** Lower-cased names, values trimmed and repeats joined as `Headers` does. */
-function requestHeaders(init: HeadersInit | undefined): Record<string, string> | undefined {
+function requestHeaders(init: RequestInit['headers']): Record<string, string> | undefined {
   // No prototype: a header named like an Object.prototype member stays a plain entry.
   const out: Record<string, string> = Object.create(null);
   let ok = true;

@@ -581,7 +581,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect(await store.listEvents(old.id)).toEqual([]);
       });
 
-      it('deletes traces that ended before the cut-off once their job is gone, never a live job\'s', async () => {
+      it("deletes traces that ended before the cut-off once their job is gone, never a live job's", async () => {
         const done = await create();
         const running = await create();
         await store.claimJob(done.id);
