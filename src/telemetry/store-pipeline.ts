@@ -109,22 +109,19 @@ class RecordSpan implements Span {
     if (this.#status.message) attributes['otel.status_description'] = this.#status.message;
     if (this.#events.length > 0) attributes['otel.events'] = this.#events;
     const jobId = attributes[ATTR.jobId];
-    this.#onEnd({
+    const code = this.#status.code;
+    const record: SpanRecord = {
       traceId: this.#ctx.traceId,
       spanId: this.#ctx.spanId,
-      ...(this.#parent ? { parentSpanId: this.#parent } : {}),
       name: this.#name,
       startMs: this.#start,
       endMs: toMs(endTime),
-      status:
-        this.#status.code === SpanStatusCode.ERROR
-          ? 'error'
-          : this.#status.code === SpanStatusCode.OK
-            ? 'ok'
-            : 'unset',
+      status: code === SpanStatusCode.ERROR ? 'error' : code === SpanStatusCode.OK ? 'ok' : 'unset',
       attributes,
-      ...(typeof jobId === 'string' ? { jobId } : {}),
-    });
+    };
+    if (this.#parent) record.parentSpanId = this.#parent;
+    if (typeof jobId === 'string') record.jobId = jobId;
+    this.#onEnd(record);
   }
   isRecording(): boolean {
     return !this.#ended;
