@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflowFromString } from '../../src/config/index.js';
 import { AgentcrateError } from '../../src/errors.js';
+import { mutate, prng } from '../support/mutate.js';
 
 /**
  * Mutation fuzzing of the loader: thousands of broken variants of real workflows must each
@@ -75,18 +76,7 @@ function bases(): Array<{ name: string; text: string }> {
   return out;
 }
 
-/** mulberry32: tiny, fast, good enough for picking mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Tokens aimed at the validator: reserved names, odd values, structure characters. */
 const TOKENS = [
   '{',
   '}',
@@ -127,55 +117,6 @@ const TOKENS = [
   'NaN',
 ];
 
-function mutate(text: string, rand: () => number): string {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  let s = text;
-  const steps = 1 + Math.floor(rand() * 3);
-  for (let k = 0; k < steps; k++) {
-    const lines = s.split('\n');
-    const li = Math.floor(rand() * lines.length);
-    const pos = Math.floor(rand() * (s.length + 1));
-    switch (Math.floor(rand() * 9)) {
-      case 0:
-        lines.splice(li, 1);
-        s = lines.join('\n');
-        break;
-      case 1:
-        lines.splice(li, 0, lines[li] ?? '');
-        s = lines.join('\n');
-        break;
-      case 2: {
-        const lj = Math.floor(rand() * lines.length);
-        [lines[li], lines[lj]] = [lines[lj] ?? '', lines[li] ?? ''];
-        s = lines.join('\n');
-        break;
-      }
-      case 3:
-        s = s.slice(0, pos) + String.fromCharCode(32 + Math.floor(rand() * 95)) + s.slice(pos + 1);
-        break;
-      case 4:
-      case 5:
-        s = s.slice(0, pos) + pick(TOKENS) + s.slice(pos);
-        break;
-      case 6:
-        lines[li] = rand() < 0.5 ? `  ${lines[li] ?? ''}` : (lines[li] ?? '').replace(/^ {1,2}/, '');
-        s = lines.join('\n');
-        break;
-      case 7:
-        s = s.slice(0, pos);
-        break;
-      default: {
-        // Swap two words, which keeps YAML valid more often and exercises the validator.
-        const words = s.match(/[A-Za-z_]+/g) ?? [];
-        const a = pick(words);
-        const b = pick(words);
-        if (a !== undefined && b !== undefined) s = s.replace(a, b);
-      }
-    }
-  }
-  return s;
-}
-
 describe('loader fuzzing', () => {
   it('the inline base workflow is valid (so mutations start from a real workflow)', () => {
     const r = loadWorkflowFromString(BASE);
@@ -195,7 +136,7 @@ describe('loader fuzzing', () => {
     const cpuStart = process.cpuUsage();
     for (let i = 0; i < TOTAL; i++) {
       const base = sources[i % sources.length]!;
-      const text = mutate(base.text, rand);
+      const text = mutate(base.text, rand, TOKENS);
       const format = i % 10 === 0 ? 'json' : 'yaml';
       const t = performance.now();
       try {

@@ -1,7 +1,7 @@
 /**
- * Seeded mutations of YAML text for differential tests of the fast YAML front end: each
- * keeps most of a real file and breaks or bends a little of it (the approach of
- * fuzz.test.ts, with tokens aimed at the parser rather than the validator).
+ * Seeded mutations of workflow text: each keeps most of a real file and breaks or bends a
+ * little of it. The loader fuzz test passes tokens aimed at the validator; the fast YAML
+ * front end's differential test uses the default tokens, aimed at the parser.
  */
 
 /** mulberry32: tiny, fast, good enough for picking mutations. */
@@ -16,7 +16,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-const TOKENS = [
+/** Tokens that stress YAML scalar resolution and structure. */
+export const PARSER_TOKENS: readonly string[] = [
   '{',
   '}',
   '[',
@@ -90,7 +91,7 @@ const TOKENS = [
   '\u2028',
 ];
 
-export function mutate(text: string, rand: () => number): string {
+export function mutate(text: string, rand: () => number, tokens: readonly string[] = PARSER_TOKENS): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   let s = text;
   const steps = 1 + Math.floor(rand() * 3);
@@ -118,7 +119,7 @@ export function mutate(text: string, rand: () => number): string {
         break;
       case 4:
       case 5:
-        s = s.slice(0, pos) + pick(TOKENS) + s.slice(pos);
+        s = s.slice(0, pos) + pick(tokens) + s.slice(pos);
         break;
       case 6:
         lines[li] = rand() < 0.5 ? ` ${lines[li] ?? ''}` : (lines[li] ?? '').replace(/^ {1,2}/, '');
@@ -132,7 +133,7 @@ export function mutate(text: string, rand: () => number): string {
         const m = /: ([^\n]*)/g;
         m.lastIndex = pos;
         const hit = m.exec(s);
-        if (hit !== null) s = s.slice(0, hit.index + 2) + pick(TOKENS) + s.slice(hit.index + hit[0].length);
+        if (hit !== null) s = s.slice(0, hit.index + 2) + pick(tokens) + s.slice(hit.index + hit[0].length);
         break;
       }
       default: {
