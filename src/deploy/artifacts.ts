@@ -2,7 +2,7 @@
  * Generates every deployment artifact from a validated workflow. `renderArtifacts` is pure
  * (same options → same bytes: no timestamps, no randomness) so snapshots are stable and a
  * rebuild hits the layer cache; `generateArtifacts` writes them. The server bundle
- * (`server.mjs`) is written separately by `bundleServer`.
+ * (`server.mjs` and `chunks/`) is written separately by `bundleServer`.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

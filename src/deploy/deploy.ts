@@ -7,11 +7,11 @@
  * required variables) are checked first, so a failed deploy leaves nothing half-written.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { generateArtifacts } from './artifacts.js';
-import { bundleServer } from './bundle.js';
+import { bundleServer, CHUNKS_DIR } from './bundle.js';
 import { type EnvEntry, envFileToRecord, readEnvFile } from './env-file.js';
 import { deployNames } from './names.js';
 import { buildxBuild, type PlatformPlan, planPlatforms } from './platform.js';
@@ -179,7 +179,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
   });
   emit({
     phase: 'bundle',
-    message: `server.mjs (${bundle.bytes} bytes, ${Math.round(bundle.elapsedMs)} ms)`,
+    message: `server.mjs + ${bundle.files.length - 1} chunks (${bundle.bytes} bytes, ${Math.round(bundle.elapsedMs)} ms)`,
     bytes: bundle.bytes,
   });
 
@@ -197,7 +197,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
     outputSchema: opts.outputSchema,
     bundleSha256: bundle.sha256,
   });
-  const files = [...generated.files, bundle.outFile];
+  const files = [...generated.files, ...bundle.files];
   emit({ phase: 'generate', message: `wrote ${files.length} files to ${outputDir}` });
 
   if (opts.generateOnly || runtime === undefined || info === undefined) {
@@ -231,7 +231,16 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
   }
   const { imageId } = await runtime.build({
     contextDir: outputDir,
-    files: ['Dockerfile', 'server.mjs', 'workflow.yaml', 'data'],
+    // Each chunk by name as well as the directory: the engine client applies .dockerignore to
+    // a directory's children by their absolute paths, which the allow-list never matches.
+    files: [
+      'Dockerfile',
+      'server.mjs',
+      CHUNKS_DIR,
+      ...bundle.files.slice(1).map((file) => relative(outputDir, file)),
+      'workflow.yaml',
+      'data',
+    ],
     tag: generated.imageName,
     ...(plan.kind === 'engine' ? { platform: plan.platform } : {}),
     onProgress: (p) =>

@@ -1,5 +1,5 @@
 /**
- * .dockerignore as an allow-list: the image needs four things, so everything else (env files,
+ * .dockerignore as an allow-list: the image needs five things, so everything else (env files,
  * VCS, caches, editor files, the user's other notes) stays out of the build context even when
  * someone drops files into the deploy directory later. The explicit deny lines after the
  * allow-list win over it (later rules take precedence) and document intent.
@@ -9,6 +9,7 @@ export function renderDockerignore(): string {
 *
 !Dockerfile
 !server.mjs
+!chunks
 !workflow.yaml
 !data
 

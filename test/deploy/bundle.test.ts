@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_BANNER, bundleServer } from '../../src/deploy/bundle.js';
+import { BUNDLE_BANNER, bundleServer, CHUNKS_DIR, DEFAULT_SERVER_ENTRY } from '../../src/deploy/bundle.js';
 import { FIXTURE_SERVER } from './helpers.js';
 import { freePort } from './ports.js';
 
 describe('bundleServer', () => {
-  it('bundles an entry into one ESM file that runs with node alone (health, --healthcheck, SIGTERM)', async () => {
+  it('bundles an entry into an ESM file that runs with node alone (health, --healthcheck, SIGTERM)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentcrate-bundle-'));
     const outFile = join(dir, 'server.mjs');
     const result = await bundleServer({ outFile, entry: FIXTURE_SERVER });
@@ -16,9 +16,11 @@ describe('bundleServer', () => {
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
     const text = readFileSync(outFile, 'utf8');
     expect(text.startsWith(BUNDLE_BANNER)).toBe(true);
-    expect(result.bytes).toBe(Buffer.byteLength(text));
+    expect(result.files[0]).toBe(outFile);
+    expect(result.bytes).toBe(result.files.reduce((sum, f) => sum + statSync(f).size, 0));
     // Same input, same bytes: the image layer stays cached.
-    expect((await bundleServer({ outFile: join(dir, 'again.mjs'), entry: FIXTURE_SERVER })).sha256).toBe(
+    const again = mkdtempSync(join(tmpdir(), 'agentcrate-bundle-'));
+    expect((await bundleServer({ outFile: join(again, 'again.mjs'), entry: FIXTURE_SERVER })).sha256).toBe(
       result.sha256,
     );
 
@@ -51,6 +53,46 @@ describe('bundleServer', () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('splits the real server: the AI SDK and the OpenTelemetry SDK load from chunks when first used', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentcrate-bundle-'));
+    const outFile = join(dir, 'server.mjs');
+    // A chunk left by an earlier agentcrate: pruned, or it would ride along into the image.
+    mkdirSync(join(dir, CHUNKS_DIR));
+    writeFileSync(join(dir, CHUNKS_DIR, 'stale-OLD.mjs'), 'export {};\n');
+    const result = await bundleServer({ outFile, entry: DEFAULT_SERVER_ENTRY });
+    const chunks = readdirSync(join(dir, CHUNKS_DIR)).sort();
+    expect(chunks).not.toContain('stale-OLD.mjs');
+    expect(result.files).toEqual([outFile, ...chunks.map((c) => join(dir, CHUNKS_DIR, c))]);
+    for (const chunk of result.files)
+      expect(readFileSync(chunk, 'utf8').startsWith(BUNDLE_BANNER)).toBe(true);
+
+    // What the entry loads before it can serve: itself and its static imports, transitively.
+    const eager = new Set<string>();
+    const visit = (file: string) => {
+      if (eager.has(file)) return;
+      eager.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:^|[;}\s])import\s*(?:[\w*{}\s,$]+from\s*)?["'](\.[^"']+)["']/g)) {
+        visit(join(dirname(file), m[1]!));
+      }
+    };
+    visit(outFile);
+    const eagerText = [...eager].map((f) => readFileSync(f, 'utf8')).join('\n');
+    const allText = result.files.map((f) => readFileSync(f, 'utf8')).join('\n');
+    const eagerBytes = [...eager].reduce((sum, f) => sum + statSync(f).size, 0);
+    // Markers of code a server without exporters or model calls never runs.
+    for (const marker of ['AI_NoObjectGeneratedError', 'BatchSpanProcessor', 'OTLPTraceExporter']) {
+      expect(allText, marker).toContain(marker);
+      expect(eagerText, marker).not.toContain(marker);
+    }
+    expect(eagerBytes).toBeLessThan(result.bytes / 2);
+
+    // The same bundle, unchanged inputs: served from the cache, same digest and files.
+    const cached = await bundleServer({ outFile, entry: DEFAULT_SERVER_ENTRY });
+    expect(cached.sha256).toBe(result.sha256);
+    expect(cached.files).toEqual(result.files);
+  }, 60_000);
 
   it('reports a broken entry with the esbuild message and location', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentcrate-bundle-'));

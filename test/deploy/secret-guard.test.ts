@@ -92,6 +92,7 @@ describe('dockerignoreMatcher', () => {
     const ignored = dockerignoreMatcher(dir);
     expect(ignored('Dockerfile')).toBe(false);
     expect(ignored('server.mjs')).toBe(false);
+    expect(ignored('chunks/dist-QX2A.mjs')).toBe(false);
     expect(ignored('workflow.yaml')).toBe(false);
     expect(ignored('data/.gitkeep')).toBe(false);
     expect(ignored('.env')).toBe(true);
