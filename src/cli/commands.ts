@@ -106,6 +106,11 @@ export const COMMANDS: CommandSpec[] = [
         default: '604800',
       },
       { flags: '--body-limit <bytes>', description: 'largest request body', default: '1048576' },
+      {
+        flags: '--idle-trim-ms <ms>',
+        description: 'give memory back after this long without requests or runs (0 never)',
+        default: '500',
+      },
       { flags: '--log-requests', description: 'one JSON log line per request' },
       { flags: '--log-prompts', description: 'capture prompts and responses in traces (secrets redacted)' },
       { flags: '--no-traces', description: 'do not record traces' },

@@ -17,6 +17,7 @@ import { createKeyCheck, presentedToken } from './auth.js';
 import type { App, AppEnv, ServerContext } from './context.js';
 import { docsPage } from './docs-page.js';
 import { errorResponse, toHttpError } from './errors.js';
+import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from './idle-trim.js';
 import { type Logger, silentLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument, schemaDocument } from './openapi.js';
@@ -63,6 +64,11 @@ export interface AppOptions {
   logger?: Logger;
   /** One log line per request (debug-level cost is paid only when this is on). */
   logRequests?: boolean;
+  /**
+   * Quiet time (ms) after which memory grown by work is given back (a memory-reducing GC and
+   * the store's caches; see idle-trim.ts). Default 500; 0 turns it off.
+   */
+  idleTrimMs?: number;
   /** How long `close()` lets running jobs finish before parking them. */
   shutdownGraceMs?: number;
   /** Close the store in `close()` (default true). */
@@ -90,6 +96,8 @@ export interface CreatedApp {
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // /ui is a static page: it fetches /traces with the key the user pastes, so data stays protected.
 const OPEN_PATHS = new Set(['/health', '/ready', '/docs', '/ui']);
+
+const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
 
 export async function createApp(options: AppOptions): Promise<CreatedApp> {
   const env = options.env ?? process.env;
@@ -197,6 +205,16 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
 
   const app: App = new Hono<AppEnv>();
   const logRequests = options.logRequests === true;
+  const idle = new IdleTrim({
+    delayMs: positive(options.idleTrimMs, DEFAULT_IDLE_TRIM_MS, 'idle trim delay'),
+    busy: () => runner.inFlight > 0 || runner.queueDepth > 0,
+    release: () => options.store.releaseMemory?.(),
+    onTrim: (r) =>
+      logger.debug(
+        { rssBeforeMb: mb(r.rssBefore), rssAfterMb: mb(r.rssAfter), ms: Math.round(r.ms) },
+        'idle: memory trimmed',
+      ),
+  });
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
@@ -204,7 +222,12 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     c.set('requestId', requestId);
     metrics.httpRequests += 1;
     const started = logRequests ? performance.now() : 0;
-    await next();
+    idle.enter();
+    try {
+      await next();
+    } finally {
+      idle.leave();
+    }
     try {
       c.res.headers.set('X-Request-Id', requestId);
     } catch {
@@ -285,8 +308,13 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     runner,
     metrics,
     context,
-    start: () => runner.start(),
+    async start() {
+      const started = await runner.start();
+      idle.touch(); // start-up garbage goes once the server is quiet
+      return started;
+    },
     close(graceMs = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs) {
+      idle.stop();
       closing ??= (async () => {
         await runner.shutdown(graceMs);
         // Spans still batched in memory reach the store before it closes.

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     const jobTtlSeconds = num(env, 'AGENTCRATE_JOB_TTL');
     const bodyLimitBytes = num(env, 'AGENTCRATE_BODY_LIMIT');
     const graceSeconds = num(env, 'AGENTCRATE_SHUTDOWN_GRACE');
+    const idleTrimMs = num(env, 'AGENTCRATE_IDLE_TRIM_MS');
     server = await startServer({
       workflowFile: env.AGENTCRATE_WORKFLOW || '/app/workflow.yaml',
       port: num(env, 'PORT') ?? 8000,
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       ...(jobTtlSeconds !== undefined ? { jobTtlSeconds } : {}),
       ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
       ...(graceSeconds !== undefined ? { shutdownGraceMs: graceSeconds * 1000 } : {}),
+      ...(idleTrimMs !== undefined ? { idleTrimMs } : {}),
       apiKeys,
       dryRun: flag(env, 'AGENTCRATE_DRY_RUN'),
       env,

@@ -194,12 +194,14 @@ class SqliteStore implements Store {
    * reads the store, does not need.
    */
   #startCheckpointer: (() => Checkpointer) | undefined;
+  readonly #checkpointerFactory: (() => Checkpointer) | undefined;
 
   constructor(db: DatabaseSync, file: string, now: () => number, startCheckpointer?: () => Checkpointer) {
     this.#db = db;
     this.#file = file;
     this.#now = now;
     this.#startCheckpointer = startCheckpointer;
+    this.#checkpointerFactory = startCheckpointer;
   }
 
   // --- plumbing -------------------------------------------------------------------------
@@ -896,6 +898,27 @@ class SqliteStore implements Store {
         ok: false,
         reason: `cannot write to the job store ${this.#file}: ${(error as Error).message}`,
       };
+    }
+  }
+
+  /**
+   * For a quiet server: SQLite hands back its page cache (refilled from the OS cache on
+   * demand) and the checkpoint worker, a second JavaScript engine, stops; the next job write
+   * starts it again (the connection's own auto-checkpoint covers the gap).
+   */
+  async releaseMemory(): Promise<void> {
+    if (this.#closed) return;
+    const worker = this.#checkpointer;
+    if (worker !== undefined && this.#checkpointerFactory !== undefined) {
+      this.#checkpointer = undefined;
+      this.#startCheckpointer = this.#checkpointerFactory;
+      await worker.stop();
+    }
+    if (this.#closed || this.#batch !== undefined) return; // a write came in meanwhile
+    try {
+      this.#db.exec('PRAGMA shrink_memory');
+    } catch {
+      // Only an optimisation.
     }
   }
 

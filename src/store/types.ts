@@ -237,6 +237,12 @@ export interface Store {
 
   /** Checks the store can still write (not just read). */
   health(): Promise<StoreHealth>;
+  /**
+   * Frees what the store holds only to be fast (caches, idle helpers), for a server gone
+   * quiet; everything is rebuilt on the next use. Optional: a store with nothing to free
+   * need not have it.
+   */
+  releaseMemory?(): Promise<void>;
   /** Idempotent; any other call afterwards fails with E_STORE. */
   close(): Promise<void>;
 }

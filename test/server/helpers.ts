@@ -70,7 +70,15 @@ export async function makeApp(
       return { delayMs: control.delayMs, output: { [key]: `hello from ${nodeId}: ${text}` } };
     });
   const store = options.store ?? (await createSqliteStore(':memory:'));
-  const created = await createApp({ workflow: GREETER, env: {}, ...options, store, models: model });
+  // Idle trimming (a full GC) is tested on its own; elsewhere it would only add pauses.
+  const created = await createApp({
+    workflow: GREETER,
+    env: {},
+    idleTrimMs: 0,
+    ...options,
+    store,
+    models: model,
+  });
   await created.start();
   return { ...created, store, model, control };
 }

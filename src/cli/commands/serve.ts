@@ -24,6 +24,7 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
     queueSize: int(o.queueSize, 'queue-size'),
     jobTtlSeconds: num(o.jobTtl, 'job-ttl'),
     bodyLimitBytes: int(o.bodyLimit, 'body-limit'),
+    idleTrimMs: int(o.idleTrimMs, 'idle-trim-ms'),
     apiKeys: (ctx.env.AGENTCRATE_API_KEYS ?? '')
       .split(',')
       .map((k) => k.trim())
