@@ -14,6 +14,7 @@ import { coldStart } from './suites/cold-start.mjs';
 import { durability } from './suites/durability.mjs';
 import { rss } from './suites/rss.mjs';
 import { renderThroughput, throughput } from './suites/throughput.mjs';
+import { tracing } from './suites/tracing.mjs';
 
 const SUITES = {
   throughput: { run: throughput, peers: true },
@@ -25,6 +26,7 @@ const SUITES = {
   artifacts: { run: artifacts, peers: false },
   'cli-start': { run: cliStart, peers: false },
   deploy: { run: deploy, peers: false },
+  tracing: { run: tracing, peers: false },
 };
 
 function parseArgs(argv) {

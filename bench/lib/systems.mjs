@@ -101,7 +101,7 @@ export const agentcrate = {
     return { agentcrate: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version };
   },
   prepare() {},
-  start({ port, mockUrl, stateDir, workflow, logFile, traces = true }) {
+  start({ port, mockUrl, stateDir, workflow, logFile, traces = true, env = {} }) {
     // The same Node flags as the generated container (src/deploy/types.ts SERVER_NODE_FLAGS).
     return spawnTracked(NODE, [...SERVER_NODE_FLAGS, ensureBundle()], {
       cwd: stateDir,
@@ -121,6 +121,7 @@ export const agentcrate = {
         AGENTCRATE_LLM_BASE_URL: mockUrl,
         AGENTCRATE_LOG_LEVEL: 'warn',
         AGENTCRATE_TRACES: traces ? 'true' : 'false',
+        ...env,
       },
     });
   },

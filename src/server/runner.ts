@@ -20,7 +20,7 @@ import {
   type RunResult,
 } from '../engine/index.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
-import type { Job, Store, StoredEvent, StoreEvent } from '../store/index.js';
+import type { CreateJobResult, Job, Store, StoredEvent, StoreEvent } from '../store/index.js';
 import { uuidv7 } from './job-id.js';
 import { jobStatusView } from './job-view.js';
 import type { Logger } from './logger.js';
@@ -181,20 +181,46 @@ export class JobRunner {
         },
       );
     }
-    const { job, created } = await this.#o.store.createJob({
-      id: this.#newId(),
-      workflow: this.#workflowName,
-      inputs: input.inputs,
-      ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
-      ...(input.webhookUrl !== undefined ? { webhookUrl: input.webhookUrl } : {}),
-    });
+    // A free slot and nobody waiting for one: the slot is taken now and the job is stored
+    // already claimed, one write where a create and a claim were two.
+    const startNow = this.#running < this.#o.maxConcurrentRuns && this.#queue.length === 0;
+    if (startNow) this.#running += 1;
+    let stored: CreateJobResult;
+    try {
+      stored = await this.#o.store.createJob({
+        id: this.#newId(),
+        workflow: this.#workflowName,
+        inputs: input.inputs,
+        ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(input.webhookUrl !== undefined ? { webhookUrl: input.webhookUrl } : {}),
+        ...(startNow ? { claim: true } : {}),
+      });
+    } catch (error) {
+      if (startNow) this.#releaseSlot();
+      throw error;
+    }
+    const { job, created } = stored;
     if (!created) {
+      if (startNow) this.#releaseSlot();
       const active = this.#active.get(job.id);
       return { job, created: false, done: active ? active.done : Promise.resolve(job) };
     }
     const active = this.#newActive(job);
-    this.#queue.push(active);
-    this.#pump();
+    if (!startNow) {
+      this.#queue.push(active);
+      this.#pump();
+    } else if (this.#stopping) {
+      // Shutdown began while the job was being stored: park it for the next start, as a
+      // running job interrupted by shutdown is, without spending its attempt.
+      this.#releaseSlot();
+      const parked = await this.#o.store.updateJob(job.id, {
+        status: 'pending',
+        maxAttempts: job.maxAttempts + 1,
+      });
+      this.#end(active, parked ?? job, false);
+    } else {
+      this.#start(active, job);
+    }
     return { job, created: true, done: active.done };
   }
 
@@ -314,20 +340,27 @@ export class JobRunner {
   #pump(): void {
     while (!this.#stopping && this.#running < this.#o.maxConcurrentRuns && this.#queue.length > 0) {
       const active = this.#queue.shift()!;
-      active.phase = 'running';
       this.#running += 1;
-      void this.#run(active)
-        .catch((error: unknown) => this.#crashed(active, error))
-        .finally(() => {
-          this.#running -= 1;
-          this.#pump();
-        });
+      this.#start(active);
     }
   }
 
-  async #run(active: ActiveJob): Promise<void> {
+  #releaseSlot(): void {
+    this.#running -= 1;
+    this.#pump();
+  }
+
+  /** Runs a job in a slot already counted in #running; `claimed` when the store claimed it at creation. */
+  #start(active: ActiveJob, claimed?: Job): void {
+    active.phase = 'running';
+    void this.#run(active, claimed)
+      .catch((error: unknown) => this.#crashed(active, error))
+      .finally(() => this.#releaseSlot());
+  }
+
+  async #run(active: ActiveJob, preclaimed?: Job): Promise<void> {
     const { store } = this.#o;
-    const claimed = await store.claimJob(active.id);
+    const claimed = preclaimed ?? (await store.claimJob(active.id));
     if (claimed === undefined) {
       // Cancelled (or finished elsewhere) between queueing and now.
       const job = await store.getJob(active.id);
@@ -392,13 +425,16 @@ export class JobRunner {
   }
 
   async #checkpoint(active: ActiveJob, checkpoint: Checkpoint): Promise<void> {
-    await this.#flush(active);
-    await this.#o.store.saveCheckpoint(active.id, checkpoint);
+    // Both writes are issued before either is awaited, so they share one commit (the store
+    // groups writes made in the same turn), in order: events, then the checkpoint.
+    await Promise.all([this.#flush(active), this.#o.store.saveCheckpoint(active.id, checkpoint)]);
   }
 
   async #finish(active: ActiveJob, result: RunResult): Promise<void> {
     const { store, metrics } = this.#o;
-    await this.#flush(active);
+    // Issued now and awaited with the job's final write below: one commit for both.
+    const flushed = this.#flush(active);
+    flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     const executionTimeMs = Math.round(result.durationMs);
     if (active.interruptedByShutdown) {
       // Not a crash and not the job's fault: park it for the next start without spending an attempt.
@@ -406,6 +442,7 @@ export class JobRunner {
         status: 'pending',
         maxAttempts: active.job.maxAttempts + 1,
       });
+      await flushed;
       this.#end(active, parked ?? active.job, false);
       return;
     }
@@ -437,6 +474,7 @@ export class JobRunner {
       job = await store.updateJob(active.id, { executionTimeMs, usage: result.usage });
     }
     job ??= active.job;
+    await flushed;
     const outcome =
       job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
     metrics.recordRun(outcome, result.durationMs);
@@ -474,6 +512,8 @@ export class JobRunner {
     let job: Job | undefined;
     try {
       job = await this.#o.store.failJob(active.id, { code: err.code, message: err.message });
+      // Already finished (its final write landed before the error): report it as stored.
+      job ??= await this.#o.store.getJob(active.id);
     } catch {
       // the store itself is failing; the job stays running and is recovered on the next start
     }

@@ -341,18 +341,23 @@ class SqliteStore implements Store {
     if (key !== null && (typeof key !== 'string' || key === '')) {
       throw invalid(`Job ${id}: idempotencyKey must be a non-empty string when given.`);
     }
+    const claim = input.claim === true;
     return this.#write('create a job', () => {
+      const now = this.#now();
       const values: SQLInputValue[] = [
         id,
+        claim ? 'running' : 'pending',
         input.workflow,
         JSON.stringify(input.inputs),
-        this.#now(),
+        now,
         maxAttempts,
         key,
         input.webhookUrl ?? null,
+        claim ? now : null,
+        claim ? 1 : 0,
       ];
-      const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_attempts, idempotency_key, webhook_url)
-        VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)`;
+      const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_attempts, idempotency_key, webhook_url, started_at, attempts)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
       try {
         if (key === null) {
           return { job: rowToJob(this.#q(`${insert} RETURNING *`).get(...values) as Row), created: true };

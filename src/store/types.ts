@@ -69,6 +69,12 @@ export interface CreateJobInput {
   webhookUrl?: string;
   /** Defaults to DEFAULT_MAX_ATTEMPTS. */
   maxAttempts?: number;
+  /**
+   * Store it already claimed (running, attempts 1, startedAt now) for a runner that has a
+   * free slot: one write instead of a create and a claim. Ignored when an idempotency key
+   * returns an existing job.
+   */
+  claim?: boolean;
 }
 
 export interface CreateJobResult {

@@ -110,6 +110,40 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.countByStatus()).pending).toBe(2);
       });
 
+      it('claim: stores the job already running (attempts 1, started now); a repeated key is not claimed again', async () => {
+        const before = Date.now();
+        const { job, created } = await store.createJob({
+          id: 'c1',
+          workflow: 'wf',
+          inputs: { n: 1 },
+          idempotencyKey: 'claimed',
+          claim: true,
+        });
+        expect(created).toBe(true);
+        expect(job).toMatchObject({ status: 'running', attempts: 1 });
+        expect(job.startedAt).toBeGreaterThanOrEqual(before);
+        expect(job.startedAt).toBe(job.createdAt);
+        expect(await store.getJob('c1')).toEqual(job);
+        expect(await store.claimJob('c1')).toBeUndefined(); // not pending: nobody claims it twice
+        expect(await store.claimNextPending()).toBeUndefined();
+        const again = await store.createJob({
+          id: 'c2',
+          workflow: 'wf',
+          inputs: {},
+          idempotencyKey: 'claimed',
+          claim: true,
+        });
+        expect(again).toMatchObject({ created: false, job: { id: 'c1', status: 'running', attempts: 1 } });
+        // A crash now: it goes back to pending like any claimed job, one attempt spent.
+        expect((await store.recoverInterrupted()).map((j) => [j.id, j.attempts])).toEqual([['c1', 1]]);
+        const done = await store.completeJob('c1', {
+          outputs: { r: 1 },
+          executionTimeMs: 3,
+          usage: zeroUsage,
+        });
+        expect(done?.status).toBe('completed');
+      });
+
       it('returns the existing job even after it finished', async () => {
         const { job } = await store.createJob({
           id: 'f1',
