@@ -1,6 +1,7 @@
 /**
  * The `ModelClient` the engine talks to: resolves settings, checks credentials, and makes
- * one structured-output call (with its tool loop) through the AI SDK's `generateText`.
+ * one structured-output call: with tools (a loop of steps) through the AI SDK's
+ * `generateText`, without tools straight through the provider model (direct-call.ts).
  *
  * Two failure kinds are kept apart on purpose:
  * - transport failures (429, 5xx, timeouts, resets, malformed bodies) are retried here and
@@ -13,6 +14,7 @@ import type { LanguageModel, NoObjectGeneratedError } from 'ai';
 import type { LlmSettings, Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { missingCredentials } from './credentials.js';
+import { directCall, toV3Prompt } from './direct-call.js';
 import { createDryRunModel, DRY_RUN_PROVIDER, type LanguageModelV3 } from './dry-run-model.js';
 import { httpFetch } from './http-fetch.js';
 import { modelError } from './model-error.js';
@@ -31,6 +33,12 @@ import type {
 } from './types.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/** Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway. */
+const PROVIDER_OPTIONS = {
+  openai: { strictJsonSchema: false },
+  openaiCompatible: { strictJsonSchema: false },
+};
 
 export interface CreateModelClientOptions {
   env: Record<string, string | undefined>;
@@ -79,8 +87,9 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   async function generate(request: ModelRequest): Promise<ModelResponse> {
     const started = now();
     let attempts = 1;
+    const sdk = await loadAiSdk();
     const { generateText, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedError, Output, stepCountIs } =
-      await loadAiSdk();
+      sdk;
     const base = await baseModel(request.llm);
     const model = isV3(base)
       ? withTransportPolicy(base, {
@@ -104,7 +113,33 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       model: request.llm.model,
     });
 
+    const noAnswer = (finishReason: string) =>
+      `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${finishReason})`;
+    // One step without tools: straight through the provider (direct-call.ts explains why).
+    const prompt = toolCount === 0 && isV3(model) ? toV3Prompt(request.system, request.messages) : undefined;
+
     try {
+      if (prompt !== undefined && isV3(model)) {
+        const r = await directCall(
+          model,
+          prompt,
+          {
+            schema: request.outputSchema,
+            temperature: request.llm.temperature,
+            maxOutputTokens: request.llm.maxTokens,
+            abortSignal: request.signal,
+            providerOptions: PROVIDER_OPTIONS,
+          },
+          sdk,
+        );
+        return respond({
+          output: r.output,
+          text: r.text,
+          usage: r.usage,
+          finishReason: r.finishReason,
+          ...(r.answered ? {} : { parseError: noAnswer(r.finishReason) }),
+        });
+      }
       const result = await generateText({
         model,
         system: request.system,
@@ -122,11 +157,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
         maxOutputTokens: request.llm.maxTokens,
         abortSignal: request.signal,
         maxRetries: 0,
-        // Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway.
-        providerOptions: {
-          openai: { strictJsonSchema: false },
-          openaiCompatible: { strictJsonSchema: false },
-        },
+        providerOptions: PROVIDER_OPTIONS,
       });
       const usage = toUsage(result.totalUsage);
       try {
@@ -143,7 +174,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
           text: result.text,
           usage,
           finishReason: result.finishReason,
-          parseError: `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${result.finishReason})`,
+          parseError: noAnswer(result.finishReason),
         });
       }
     } catch (error) {

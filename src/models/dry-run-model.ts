@@ -2,7 +2,7 @@
  * An in-process AI SDK language model (spec v3) for `--dry-run`: it answers every call with
  * a placeholder valid for the JSON Schema in the call's response format, never calls tools,
  * needs no credentials and touches no network. Being a real `LanguageModelV3`, it goes
- * through exactly the same `generateText` path as a real provider.
+ * through exactly the same path as a real provider (client.ts).
  */
 import type { LanguageModel } from 'ai';
 import { placeholderFor } from './schema-sample.js';
