@@ -212,6 +212,40 @@ describe('served over a socket with the real model client', () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 
+  it('reads bodies from the socket: 413 over the limit (declared or chunked), chunked UTF-8 and a BOM under it', async () => {
+    const server = await serve({ bodyLimitBytes: 200 });
+    const url = `${server.url}/run`;
+    // Declared over the limit: refused before reading.
+    const declared = await post(url, { name: 'x'.repeat(300) });
+    expect(declared.status).toBe(413);
+    expect((await jsonOf(declared)).error.code).toBe('E_PAYLOAD_TOO_LARGE');
+    // Chunked (no content-length), a multi-byte character split across chunks, a BOM first.
+    const encoded = new TextEncoder().encode('\uFEFF{"name": "Zoë ✓"}');
+    const split = encoded.indexOf(0xc3) + 1; // inside the two bytes of ë
+    const chunked = (parts: Uint8Array[]) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    mock.enqueue({ json: { greeting: 'hi Zoë' } });
+    const ok = await chunked([encoded.subarray(0, split), encoded.subarray(split)]);
+    expect(ok.status).toBe(200);
+    expect((await jsonOf(ok)).outputs.greeting).toBe('hi Zoë');
+    expect(promptOf(mock.chatRequests()[0]!)).toContain('Zoë ✓');
+    // Chunked over the limit: refused once the limit is passed.
+    const big = new TextEncoder().encode(JSON.stringify({ name: 'y'.repeat(400) }));
+    const over = await chunked([big.subarray(0, 150), big.subarray(150)]);
+    expect(over.status).toBe(413);
+    expect(mock.chatRequests()).toHaveLength(1);
+  });
+
   it('refuses an invalid workflow before binding a port', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(

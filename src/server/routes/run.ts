@@ -3,9 +3,9 @@
  * wait keeps running (it is the same job); the caller gets 202 and polls `status_url`.
  */
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AgentcrateError } from '../../errors.js';
 import type { Job } from '../../store/index.js';
+import { readBodyText } from '../body.js';
 import type { App, AppEnv, ServerContext } from '../context.js';
 import { httpStatusFor } from '../errors.js';
 import { statusPath } from '../job-view.js';
@@ -14,37 +14,24 @@ import { checkWebhookUrl } from '../webhook.js';
 const MAX_IDEMPOTENCY_KEY = 255;
 
 export function registerRunRoutes(app: App, ctx: ServerContext): void {
-  app.post(
-    '/run',
-    bodyLimit({
-      maxSize: ctx.bodyLimitBytes,
-      onError: () => {
-        throw new AgentcrateError(
-          'E_PAYLOAD_TOO_LARGE',
-          `request body is over the limit of ${ctx.bodyLimitBytes} bytes; send smaller inputs`,
-          { details: { limitBytes: ctx.bodyLimitBytes } },
-        );
-      },
-    }),
-    async (c) => {
-      const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(c.req.header('prefer') ?? '');
-      const waitMs = syncWaitMs(c.req.query('timeout'), ctx);
-      const webhookRaw = c.req.query('webhook') ?? c.req.header('x-webhook-url');
-      const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw) : undefined;
-      const idempotencyKey = readIdempotencyKey(c.req.header('idempotency-key'));
-      const inputs = parseInputs(await c.req.text());
+  app.post('/run', async (c) => {
+    const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(c.req.header('prefer') ?? '');
+    const waitMs = syncWaitMs(c.req.query('timeout'), ctx);
+    const webhookRaw = c.req.query('webhook') ?? c.req.header('x-webhook-url');
+    const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw) : undefined;
+    const idempotencyKey = readIdempotencyKey(c.req.header('idempotency-key'));
+    const inputs = parseInputs(await readBodyText(c, ctx.bodyLimitBytes));
 
-      const { job, created, done } = await ctx.runner.submit({
-        inputs,
-        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-        ...(webhookUrl !== undefined ? { webhookUrl } : {}),
-      });
-      if (!created) c.header('Idempotent-Replayed', 'true');
-      if (respondAsync || waitMs === 0) return accepted(c, job);
-      const finished = await waitFor(done, waitMs);
-      return finished === undefined ? accepted(c, job) : runResponse(c, finished);
-    },
-  );
+    const { job, created, done } = await ctx.runner.submit({
+      inputs,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+    });
+    if (!created) c.header('Idempotent-Replayed', 'true');
+    if (respondAsync || waitMs === 0) return accepted(c, job);
+    const finished = await waitFor(done, waitMs);
+    return finished === undefined ? accepted(c, job) : runResponse(c, finished);
+  });
 }
 
 function syncWaitMs(raw: string | undefined, ctx: ServerContext): number {
