@@ -74,6 +74,21 @@ describe('bench harness (smoke)', () => {
     expect(rec.rows[0]?.first_run_ms).toBeGreaterThanOrEqual(rec.rows[0]?.ready_ms as number);
   });
 
+  it('cold-start also restarts on the same state', { timeout: 60_000 }, () => {
+    const rec = JSON.parse(readFileSync(join(results, 'cold-start.json'), 'utf8')) as Record;
+    expect(rec.rows[0]?.restart_ready_ms).toBeGreaterThan(0);
+  });
+
+  it('tracing: interleaved on/off windows with runs/s and CPU per run for both', { timeout: 60_000 }, () => {
+    const rec = bench('tracing', ['agentcrate']);
+    const row = rec.rows[0]!;
+    expect(row.on_runs_per_s).toBeGreaterThan(0);
+    expect(row.off_runs_per_s).toBeGreaterThan(0);
+    expect(row.on_cpu_ms_per_run).toBeGreaterThan(0);
+    expect(row.runs_ratios).toHaveLength(row.windows as number);
+    expect(readFileSync(join(results, 'tracing.md'), 'utf8')).toContain('interleaved pairs');
+  });
+
   it('rss: idle and after runs, with the runs really completed', { timeout: 60_000 }, () => {
     const rec = bench('rss', ['agentcrate']);
     expect(rec.rows[0]?.idle_mb).toBeGreaterThan(10);

@@ -1,0 +1,101 @@
+// A/B of two server bundles: both run side by side against one mock and take turns under load
+// in short windows (ABBA order), so drift of a shared VM falls on both alike; prints medians
+// and the per-pair ratios of runs/s and of server CPU per run (from /proc).
+//   node_modules/.bin/node bench/ab.mjs A/server.mjs B/server.mjs [windows=8] [seconds=4] [c=50]
+// Bundle a version with bundleServer({ outFile, entry }) (src/deploy/bundle.ts), e.g. from a
+// `git worktree` of an older commit. Env: WF=one|three, LAT (mock ms), TRACES=true|false.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from './lib/load.mjs';
+import { startMock } from './lib/mock.mjs';
+import { NODE, ROOT } from './lib/paths.mjs';
+import { freePort, spawnTracked, stopChild } from './lib/proc.mjs';
+import { median } from './lib/stats.mjs';
+import { agentcrate, runOnce } from './lib/systems.mjs';
+
+const [A, B] = [process.argv[2], process.argv[3]];
+const windows = Number(process.argv[4] ?? 8),
+  dur = Number(process.argv[5] ?? 4),
+  c = Number(process.argv[6] ?? 50);
+const wf = process.env.WF ?? 'one';
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const mock = await startMock(Number(process.env.LAT ?? 0));
+const servers = {};
+for (const [name, entry] of [
+  ['A', A],
+  ['B', B],
+]) {
+  const dir = mkdtempSync(join(tmpdir(), 'ab-'));
+  const port = await freePort();
+  const child = spawnTracked(NODE, ['--max-semi-space-size=8', '--heap-growing-percent=30', entry], {
+    cwd: dir,
+    env: {
+      AGENTCRATE_WORKFLOW: join(ROOT, 'bench/workflows', wf === 'one' ? 'one-step.yaml' : 'three-step.yaml'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AGENTCRATE_STORE: join(dir, 'a.db'),
+      AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
+      AGENTCRATE_LLM_MODEL: 'mock-model',
+      AGENTCRATE_LLM_BASE_URL: mock.url,
+      AGENTCRATE_LOG_LEVEL: 'warn',
+      AGENTCRATE_TRACES: process.env.TRACES ?? 'true',
+      AGENTCRATE_IDLE_TRIM_MS: '0',
+      NODE_COMPILE_CACHE: join(dir, '.cc'),
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(base + '/health')).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  if (!(await runOnce(agentcrate, base, wf))) throw new Error('first run failed ' + name);
+  servers[name] = { child, base };
+}
+for (const s of Object.values(servers))
+  await load(agentcrate, s.base, wf, { connections: c, durationSec: 2 });
+const S = { A: [], B: [] };
+for (let w = 0; w < windows; w++)
+  for (const n of w % 2 ? ['B', 'A'] : ['A', 'B']) {
+    const { child, base } = servers[n];
+    await mock.reset();
+    const c0 = cpuMs(child.pid);
+    const r = await load(agentcrate, base, wf, { connections: c, durationSec: dur });
+    const cpu = cpuMs(child.pid) - c0;
+    S[n].push({ rps: r.runs_per_s, p99: r.p99_ms, p50: r.p50_ms, cpu: cpu / r.runs_ok });
+  }
+const pr = (k) => S.A.map((a, i) => S.B[i][k] / a[k]);
+const f = (x, d = 2) => x.toFixed(d);
+for (const n of ['A', 'B'])
+  console.log(
+    n,
+    'runs/s',
+    f(median(S[n].map((s) => s.rps)), 0),
+    'p50',
+    median(S[n].map((s) => s.p50)),
+    'p99',
+    median(S[n].map((s) => s.p99)),
+    'cpu ms/run',
+    f(median(S[n].map((s) => s.cpu)), 3),
+  );
+console.log(
+  'B/A runs/s ratio median',
+  f(median(pr('rps')), 3),
+  pr('rps')
+    .map((x) => f(x))
+    .join(' '),
+);
+console.log(
+  'B/A cpu/run ratio median',
+  f(median(pr('cpu')), 3),
+  pr('cpu')
+    .map((x) => f(x))
+    .join(' '),
+);
+for (const s of Object.values(servers)) await stopChild(s.child);
+await mock.close();
