@@ -116,13 +116,16 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     const noAnswer = (finishReason: string) =>
       `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${finishReason})`;
     // One step without tools: straight through the provider (direct-call.ts explains why).
-    const prompt = toolCount === 0 && isV3(model) ? toV3Prompt(request.system, request.messages) : undefined;
+    const direct =
+      toolCount === 0 && isV3(model)
+        ? { model, prompt: toV3Prompt(request.system, request.messages) }
+        : undefined;
 
     try {
-      if (prompt !== undefined && isV3(model)) {
+      if (direct?.prompt !== undefined) {
         const r = await directCall(
-          model,
-          prompt,
+          direct.model,
+          direct.prompt,
           {
             schema: request.outputSchema,
             temperature: request.llm.temperature,
