@@ -3,14 +3,17 @@
 // and the per-pair ratios of runs/s and of server CPU per run (from /proc).
 //   node_modules/.bin/node bench/ab.mjs A/server.mjs B/server.mjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleServer({ outFile, entry }) (src/deploy/bundle.ts), e.g. from a
-// `git worktree` of an older commit. Env: WF=one|three, LAT (mock ms), TRACES=true|false.
+// `git worktree` of an older commit. Env: WF=one|three, LAT (mock ms), TRACES=true|false,
+// ENV_A / ENV_B (a JSON object of extra environment for one side, e.g. allocator settings),
+// START=BA (start B first), PIN=1 (servers on the last CPU, load and mock on the first: an
+// A/A run of one bundle agrees within ~2% pinned, and was seen 10–20% apart unpinned).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
 import { NODE, ROOT } from './lib/paths.mjs';
-import { freePort, spawnTracked, stopChild } from './lib/proc.mjs';
+import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 import { agentcrate, runOnce } from './lib/systems.mjs';
 
@@ -25,10 +28,12 @@ const cpuMs = (pid) => {
 };
 const mock = await startMock(Number(process.env.LAT ?? 0));
 const servers = {};
-for (const [name, entry] of [
+const sides = [
   ['A', A],
   ['B', B],
-]) {
+];
+if (process.env.START === 'BA') sides.reverse();
+for (const [name, entry] of sides) {
   const dir = mkdtempSync(join(tmpdir(), 'ab-'));
   const port = await freePort();
   const child = spawnTracked(NODE, ['--max-semi-space-size=8', '--heap-growing-percent=30', entry], {
@@ -45,6 +50,7 @@ for (const [name, entry] of [
       AGENTCRATE_TRACES: process.env.TRACES ?? 'true',
       AGENTCRATE_IDLE_TRIM_MS: '0',
       NODE_COMPILE_CACHE: join(dir, '.cc'),
+      ...JSON.parse(process.env[`ENV_${name}`] || '{}'),
     },
   });
   const base = `http://127.0.0.1:${port}`;
@@ -56,6 +62,15 @@ for (const [name, entry] of [
   }
   if (!(await runOnce(agentcrate, base, wf))) throw new Error('first run failed ' + name);
   servers[name] = { child, base };
+}
+// PIN=1: both servers on CPU 1, the load generator and the mock on CPU 0, so the scheduler's
+// placement (which differs per process and was seen to make one of two identical servers ~20%
+// costlier per run) is the same for both.
+const cpus = process.env.PIN === '1' ? comparisonCpus() : undefined;
+if (cpus) {
+  for (const s of Object.values(servers)) pinToCpus(s.child.pid, cpus.servers);
+  pinToCpus(mock.child.pid, cpus.load);
+  pinToCpus(process.pid, cpus.load);
 }
 for (const s of Object.values(servers))
   await load(agentcrate, s.base, wf, { connections: c, durationSec: 2 });

@@ -10,6 +10,8 @@ import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import type { ModelClient } from '../models/types.js';
 import type { Store } from '../store/index.js';
+import { redactEvent } from '../telemetry/annotate.js';
+import { createRedactor } from '../telemetry/redact.js';
 import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
@@ -73,7 +75,10 @@ export interface AppOptions {
   shutdownGraceMs?: number;
   /** Close the store in `close()` (default true). */
   closeStore?: boolean;
-  /** Record a trace of every run in the store (and OTLP when configured); default true. */
+  /**
+   * Traces of every run: `/traces`, `/ui` (rebuilt from the job's events) and OTLP export when
+   * configured; default true. Off, the routes answer 404 and nothing is exported.
+   */
   traces?: boolean;
   /** Capture prompts and responses in traces for every node (secrets redacted). */
   logPrompts?: boolean;
@@ -122,7 +127,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       ? undefined
       : await createTelemetry({
           workflow,
-          store: options.store,
+          storesEvents: true,
           env,
           capturePrompts: options.logPrompts === true,
           ...(workflow.config.observability.prices ? { prices: workflow.config.observability.prices } : {}),
@@ -133,8 +138,18 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
               'trace export failed',
             ),
         });
+  // Stored events are the trace's record and the SSE stream: secrets are masked in them with
+  // or without traces (the trace's own redactor, when there is one, knows the same secrets).
+  const redact = telemetry?.redact ?? createRedactor({ env, secrets: apiKeyList });
+  const annotateTrace = telemetry?.annotate;
   const runner = new JobRunner({
-    ...(telemetry ? { tracer: (jobId: string) => telemetry.runTracer(jobId) } : {}),
+    annotate: annotateTrace
+      ? (event) => {
+          redactEvent(event, redact);
+          annotateTrace(event);
+        }
+      : (event) => redactEvent(event, redact),
+    ...(telemetry?.exporting ? { tracer: (jobId: string) => telemetry.runTracer(jobId) } : {}),
     ...(options.logPrompts ? { logPrompts: true } : {}),
     store: options.store,
     plan,
@@ -268,7 +283,25 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   registerMetaRoutes(app, context);
   registerRunRoutes(app, context);
   registerJobRoutes(app, context);
-  registerTraceRoutes(app, { store: options.store, apiKeys: apiKeyList, title: workflow.flow.name });
+  if (telemetry) {
+    registerTraceRoutes(app, {
+      store: options.store,
+      apiKeys: apiKeyList,
+      title: workflow.flow.name,
+      read: { prices: telemetry.prices, redact, live: (id) => runner.liveEvents(id) },
+    });
+  } else {
+    const off = () =>
+      errorResponse(
+        new AgentcrateError(
+          'E_NOT_FOUND',
+          'traces are off on this server (started with --no-traces / AGENTCRATE_TRACES=false)',
+        ),
+      );
+    app.get('/traces', off);
+    app.get('/traces/*', off);
+    app.get('/ui', off);
+  }
   options.extraRoutes?.(app, context);
 
   app.notFound((c) =>
@@ -317,7 +350,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       idle.stop();
       closing ??= (async () => {
         await runner.shutdown(graceMs);
-        // Spans still batched in memory reach the store before it closes.
+        // Spans still batched for export go out before the process ends.
         await telemetry?.shutdown().catch(() => undefined);
         if (options.closeStore !== false) await options.store.close();
       })();

@@ -43,8 +43,13 @@ export interface RunnerOptions {
   webhook?: WebhookOptions;
   newId?: () => string;
   now?: () => number;
-  /** Per-job event sink for tracing (one trace per job); called before the job's own handling. */
-  tracer?: (jobId: string) => { onEvent: (event: EngineEvent) => void };
+  /**
+   * Applied to every event, in place, before anything else sees it: redaction of secrets and
+   * the trace annotations (telemetry/annotate.ts). The stored events are the trace's record.
+   */
+  annotate?: (event: EngineEvent) => void;
+  /** Per-job live tracer for span export (one trace per job); fed each event after `annotate`. */
+  tracer?: (jobId: string) => { onEvent: (event: EngineEvent) => void } | undefined;
   /** Capture prompts and responses on model-call events for every node. */
   logPrompts?: boolean;
 }
@@ -252,6 +257,14 @@ export class JobRunner {
   }
 
   /**
+   * Events a running job emitted in this process, the ones not yet in the store included;
+   * undefined when the job is not running here.
+   */
+  liveEvents(id: string): readonly StoredEvent[] | undefined {
+    return this.#active.get(id)?.events;
+  }
+
+  /**
    * Streams a job's events to `listener`: the stored ones after `afterSeq`, then live ones,
    * then one `end` item with the finished job. Returns undefined for an unknown job, else an
    * unsubscribe function.
@@ -381,6 +394,7 @@ export class JobRunner {
     const controller = new AbortController();
     active.controller = controller;
     const trace = this.#o.tracer?.(active.id);
+    const annotate = this.#o.annotate;
     const result = await execute(
       this.#o.plan,
       resume ? {} : claimed.inputs,
@@ -390,12 +404,14 @@ export class JobRunner {
         signal: controller.signal,
         ...(resume ? { resume } : {}),
         ...(this.#o.logPrompts ? { logPrompts: true } : {}),
-        onEvent: trace
-          ? (event) => {
-              trace.onEvent(event);
-              this.#onEvent(active, event);
-            }
-          : (event) => this.#onEvent(active, event),
+        onEvent:
+          trace || annotate
+            ? (event) => {
+                annotate?.(event);
+                trace?.onEvent(event);
+                this.#onEvent(active, event);
+              }
+            : (event) => this.#onEvent(active, event),
       },
     );
     await this.#finish(active, result);

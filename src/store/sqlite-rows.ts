@@ -2,7 +2,7 @@
  * Row ↔ object mapping for the SQLite store: the only place that knows column names and
  * which columns hold JSON text, so no SQLite shape leaks through the Store interface.
  */
-import type { Job, JobError, JobStatus, SpanRecord, SpanStatus, StoredEvent, TraceSummary } from './types.js';
+import type { Job, JobError, JobStatus, StoredEvent } from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -48,34 +48,5 @@ export function rowToEvent(row: Row): StoredEvent {
     jobId: row.job_id as string,
     seq: num(row.seq),
     event: JSON.parse(row.data as string) as StoredEvent['event'],
-  };
-}
-
-export function rowToSpan(row: Row): SpanRecord {
-  const span: SpanRecord = {
-    traceId: row.trace_id as string,
-    spanId: row.span_id as string,
-    name: row.name as string,
-    startMs: num(row.start_ms),
-    endMs: num(row.end_ms),
-    status: row.status as SpanStatus,
-    attributes: json<Record<string, unknown>>(row.attributes) ?? {},
-  };
-  if (row.parent_span_id !== null && row.parent_span_id !== undefined) {
-    span.parentSpanId = row.parent_span_id as string;
-  }
-  if (row.job_id !== null && row.job_id !== undefined) span.jobId = row.job_id as string;
-  return span;
-}
-
-export function rowToTrace(row: Row): TraceSummary {
-  return {
-    traceId: row.trace_id as string,
-    name: row.name as string,
-    startMs: num(row.start_ms),
-    endMs: num(row.end_ms),
-    spanCount: num(row.span_count),
-    status: row.status as SpanStatus,
-    jobId: strOrNull(row.job_id),
   };
 }

@@ -89,6 +89,12 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS spans_by_job;
   `,
+  // v3: traces are rebuilt from each job's events (telemetry/event-trace.ts); span rows were a
+  // second copy of the same facts, written on every run.
+  `
+  DROP TABLE IF EXISTS spans;
+  DROP TABLE IF EXISTS traces;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

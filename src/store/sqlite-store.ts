@@ -15,7 +15,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { AgentcrateError } from '../errors.js';
 import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
-import { type Row, rowToEvent, rowToJob, rowToSpan, rowToTrace } from './sqlite-rows.js';
+import { type Row, rowToEvent, rowToJob } from './sqlite-rows.js';
 import { applyPragmas, migrate } from './sqlite-schema.js';
 import {
   type CompleteJobInput,
@@ -32,10 +32,7 @@ import {
   type JobStatus,
   type ListJobsOptions,
   type ListJobsResult,
-  type ListTracesOptions,
-  type ListTracesResult,
   MAX_PAGE_SIZE,
-  type SpanRecord,
   type Store,
   type StoredCheckpoint,
   type StoredEvent,
@@ -579,39 +576,7 @@ class SqliteStore implements Store {
       total += deleted;
       if (deleted < DELETE_CHUNK) break;
     }
-    await this.#deleteTracesBefore(epochMs);
     return total;
-  }
-
-  /**
-   * Traces go with their jobs: a trace that ended before the cut-off is deleted (spans and
-   * summary) unless its job is still in the store (pending, running, or finished after the
-   * cut-off). Without this the span table, the largest in the file, grew without bound.
-   */
-  async #deleteTracesBefore(epochMs: number): Promise<void> {
-    for (;;) {
-      const deleted = await this.#write(
-        'delete old traces',
-        () => {
-          const ids = this.#q(
-            `SELECT trace_id FROM traces INDEXED BY traces_by_start
-               WHERE start_ms < ?1 AND end_ms < ?1
-                 AND (job_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = traces.job_id))
-               LIMIT ${DELETE_CHUNK}`,
-          ).all(epochMs) as Array<{ trace_id: string }>;
-          const spans = this.#q('DELETE FROM spans WHERE trace_id = ?');
-          const trace = this.#q('DELETE FROM traces WHERE trace_id = ?');
-          for (const { trace_id: id } of ids) {
-            spans.run(id);
-            trace.run(id);
-          }
-          return ids.length;
-        },
-        true,
-        true,
-      );
-      if (deleted < DELETE_CHUNK) return;
-    }
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
@@ -720,164 +685,6 @@ class SqliteStore implements Store {
         'SELECT job_id, seq, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ).all(jobId, afterSeq, limit ?? -1) as Row[];
       return rows.map(rowToEvent);
-    });
-  }
-
-  // --- spans ----------------------------------------------------------------------------
-
-  async saveSpans(spans: readonly SpanRecord[]): Promise<void> {
-    if (!Array.isArray(spans)) throw invalid('saveSpans needs an array of spans.');
-    spans.forEach((span, index) => {
-      if (
-        !isPlainObject(span) ||
-        typeof span.traceId !== 'string' ||
-        typeof span.spanId !== 'string' ||
-        typeof span.name !== 'string' ||
-        typeof span.startMs !== 'number' ||
-        typeof span.endMs !== 'number'
-      ) {
-        throw invalid(`Span #${index} needs string traceId, spanId and name, and numeric startMs and endMs.`);
-      }
-    });
-    if (spans.length === 0) return;
-    await this.#write(
-      'save spans',
-      () => {
-        const insert = this.#q(
-          `INSERT OR IGNORE INTO spans
-             (trace_id, span_id, parent_span_id, name, start_ms, end_ms, status, attributes, job_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        const replace = this.#q(
-          `UPDATE spans SET parent_span_id = ?3, name = ?4, start_ms = ?5, end_ms = ?6, status = ?7,
-             attributes = ?8, job_id = ?9 WHERE trace_id = ?1 AND span_id = ?2`,
-        );
-        // The trace summary is kept incrementally from each batch (one upsert per trace). Only
-        // a trace where a span was saved again (replaced) is recomputed from all its spans.
-        interface Summary {
-          root?: string;
-          first: { name: string; startMs: number; spanId: string };
-          startMs: number;
-          endMs: number;
-          count: number;
-          error: boolean;
-          ok: boolean;
-          jobId: string | null;
-        }
-        const summaries = new Map<string, Summary>();
-        const recompute = new Set<string>();
-        for (const span of spans) {
-          const status = span.status ?? 'unset';
-          const values = [
-            span.traceId,
-            span.spanId,
-            span.parentSpanId ?? null,
-            span.name,
-            span.startMs,
-            span.endMs,
-            status,
-            JSON.stringify(span.attributes ?? {}),
-            span.jobId ?? null,
-          ] as const;
-          if (Number(insert.run(...values).changes) === 0) {
-            replace.run(...values);
-            recompute.add(span.traceId);
-            continue;
-          }
-          let sum = summaries.get(span.traceId);
-          if (sum === undefined) {
-            sum = {
-              first: { name: span.name, startMs: span.startMs, spanId: span.spanId },
-              startMs: span.startMs,
-              endMs: span.endMs,
-              count: 0,
-              error: false,
-              ok: false,
-              jobId: null,
-            };
-            summaries.set(span.traceId, sum);
-          }
-          sum.count += 1;
-          sum.startMs = Math.min(sum.startMs, span.startMs);
-          sum.endMs = Math.max(sum.endMs, span.endMs);
-          sum.error ||= status === 'error';
-          sum.ok ||= status === 'ok';
-          if (span.jobId && (sum.jobId === null || span.jobId > sum.jobId)) sum.jobId = span.jobId;
-          if (span.parentSpanId === undefined && sum.root === undefined) sum.root = span.name;
-          const f = sum.first;
-          if (span.startMs < f.startMs || (span.startMs === f.startMs && span.spanId < f.spanId)) {
-            sum.first = { name: span.name, startMs: span.startMs, spanId: span.spanId };
-          }
-        }
-        const merge = this.#q(
-          `INSERT INTO traces (trace_id, name, start_ms, end_ms, span_count, status, job_id)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-           ON CONFLICT(trace_id) DO UPDATE SET
-             name = CASE WHEN ?8 = 1 THEN excluded.name ELSE traces.name END,
-             start_ms = MIN(traces.start_ms, excluded.start_ms),
-             end_ms = MAX(traces.end_ms, excluded.end_ms),
-             span_count = traces.span_count + excluded.span_count,
-             status = CASE WHEN traces.status = 'error' OR excluded.status = 'error' THEN 'error'
-                           WHEN traces.status = 'ok' OR excluded.status = 'ok' THEN 'ok' ELSE 'unset' END,
-             job_id = CASE WHEN traces.job_id IS NULL THEN excluded.job_id
-                           WHEN excluded.job_id IS NULL OR traces.job_id >= excluded.job_id THEN traces.job_id
-                           ELSE excluded.job_id END`,
-        );
-        for (const [traceId, sum] of summaries) {
-          if (recompute.has(traceId)) continue;
-          merge.run(
-            traceId,
-            sum.root ?? sum.first.name,
-            sum.startMs,
-            sum.endMs,
-            sum.count,
-            sum.error ? 'error' : sum.ok ? 'ok' : 'unset',
-            sum.jobId,
-            sum.root === undefined ? 0 : 1,
-          );
-        }
-        const refresh = this.#q(
-          `INSERT OR REPLACE INTO traces (trace_id, name, start_ms, end_ms, span_count, status, job_id)
-           SELECT ?1,
-             (SELECT name FROM spans WHERE trace_id = ?1
-                ORDER BY parent_span_id IS NOT NULL, start_ms, span_id LIMIT 1),
-             MIN(start_ms), MAX(end_ms), COUNT(*),
-             CASE WHEN SUM(status = 'error') > 0 THEN 'error'
-                  WHEN SUM(status = 'ok') > 0 THEN 'ok' ELSE 'unset' END,
-             MAX(job_id)
-           FROM spans WHERE trace_id = ?1`,
-        );
-        for (const traceId of recompute) refresh.run(traceId);
-      },
-      true,
-    );
-  }
-
-  async listSpans(traceId: string): Promise<SpanRecord[]> {
-    return this.#use('list spans', () => {
-      const rows = this.#q('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ms, span_id').all(
-        traceId,
-      ) as Row[];
-      return rows.map(rowToSpan);
-    });
-  }
-
-  async listTraces(options: ListTracesOptions): Promise<ListTracesResult> {
-    const limit = checkLimit(options.limit, MAX_PAGE_SIZE, 'trace list');
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 'trace list');
-    return this.#use('list traces', () => {
-      const rows = (
-        after === undefined
-          ? this.#q('SELECT * FROM traces ORDER BY start_ms DESC, trace_id DESC LIMIT ?').all(limit + 1)
-          : this.#q(
-              'SELECT * FROM traces WHERE (start_ms, trace_id) < (?, ?) ORDER BY start_ms DESC, trace_id DESC LIMIT ?',
-            ).all(after.t, after.id, limit + 1)
-      ) as Row[];
-      const traces = rows.slice(0, limit).map(rowToTrace);
-      const last = traces[traces.length - 1];
-      return rows.length > limit && last !== undefined
-        ? { traces, nextCursor: encodeCursor({ t: last.startMs, id: last.traceId }) }
-        : { traces };
     });
   }
 

@@ -149,44 +149,6 @@ export interface StoredEvent {
   event: StoreEvent & Record<string, unknown>;
 }
 
-export type SpanStatus = 'unset' | 'ok' | 'error';
-
-/** Minimal span shape; the tracing work will extend it (add fields, never change one). */
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  startMs: number;
-  endMs: number;
-  status: SpanStatus;
-  attributes: Record<string, unknown>;
-  jobId?: string;
-}
-
-export interface TraceSummary {
-  traceId: string;
-  /** Name of the root span (no parent), else of the earliest span. */
-  name: string;
-  startMs: number;
-  endMs: number;
-  spanCount: number;
-  /** 'error' when any span errored, else 'ok' when any span is ok, else 'unset'. */
-  status: SpanStatus;
-  jobId: string | null;
-}
-
-export interface ListTracesOptions {
-  limit: number;
-  cursor?: string;
-}
-
-export interface ListTracesResult {
-  /** Newest first (startMs desc, traceId desc). */
-  traces: TraceSummary[];
-  nextCursor?: string;
-}
-
 export interface StoreHealth {
   ok: boolean;
   reason?: string;
@@ -216,8 +178,8 @@ export interface Store {
    */
   recoverInterrupted(): Promise<Job[]>;
   /**
-   * Deletes finished jobs completed before `epochMs`, with their checkpoints and events, and
-   * traces that ended before it whose job is gone. Returns the number of jobs deleted.
+   * Deletes finished jobs completed before `epochMs`, with their checkpoints and events (and so
+   * their traces, which are rebuilt from the events). Returns the number of jobs deleted.
    */
   deleteFinishedBefore(epochMs: number): Promise<number>;
   countByStatus(): Promise<Record<JobStatus, number>>;
@@ -227,19 +189,12 @@ export interface Store {
   saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void>;
   getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined>;
 
-  // Events (SSE replay, traces)
+  // Events (SSE replay, progress, and the record traces are rebuilt from)
   appendEvent(jobId: string, event: StoreEvent): Promise<StoredEvent>;
   /** One transaction for the whole batch; seqs are consecutive. */
   appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]>;
   /** Events with seq > afterSeq (default 0), in seq order, at most `limit` (default all). */
   listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<StoredEvent[]>;
-
-  // Spans
-  /** Upserts by (traceId, spanId). */
-  saveSpans(spans: readonly SpanRecord[]): Promise<void>;
-  /** Ordered by startMs, then spanId. */
-  listSpans(traceId: string): Promise<SpanRecord[]>;
-  listTraces(options: ListTracesOptions): Promise<ListTracesResult>;
 
   /** Checks the store can still write (not just read). */
   health(): Promise<StoreHealth>;

@@ -40,6 +40,8 @@ export const ATTR = {
   /** Totals on the run span, so listing runs never needs every span. */
   totalInputTokens: 'agentcrate.usage.input_tokens',
   totalOutputTokens: 'agentcrate.usage.output_tokens',
+  /** On spans of a run still going: they end "now" and will change. */
+  inProgress: 'agentcrate.span.in_progress',
   errorCode: 'agentcrate.error.code',
   errorMessage: 'agentcrate.error.message',
 } as const;

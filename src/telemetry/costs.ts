@@ -1,7 +1,7 @@
 /** Cost report: model-call spans grouped by model, node or workflow. */
 import { AgentcrateError } from '../errors.js';
-import type { SpanRecord } from '../store/types.js';
 import { ATTR } from './attributes.js';
+import type { SpanRecord } from './span-record.js';
 import { isModelSpan, isRunSpan } from './summary.js';
 
 export type CostGrouping = 'model' | 'node' | 'workflow';

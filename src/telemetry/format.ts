@@ -1,6 +1,7 @@
 /** Plain-text rendering of traces for the CLI (`agentcrate traces`, `run --trace`). */
-import type { SpanRecord } from '../store/types.js';
+
 import { ATTR } from './attributes.js';
+import type { SpanRecord } from './span-record.js';
 import { buildSpanTree, type RunSummary, type SpanNode } from './summary.js';
 
 export interface TextColors {

@@ -1,4 +1,8 @@
-/** The telemetry room: engine events → OpenTelemetry spans → the store and OTLP backends. */
+/**
+ * The telemetry room: engine events → OpenTelemetry spans, rebuilt from the job's event log
+ * for `/traces`, `/ui` and the CLI, and exported live over OTLP when configured.
+ */
+export { createEventAnnotator, type EventAnnotations, redactEvent } from './annotate.js';
 export { ATTR, type SpanKindName, TRACER_NAME } from './attributes.js';
 export {
   aggregateCosts,
@@ -8,6 +12,7 @@ export {
   type CostRow,
   parseDuration,
 } from './costs.js';
+export { type EventTraceOptions, type JobState, spansFromEvents } from './event-trace.js';
 export { formatDuration, formatRunList, formatSpanTree, formatUsd, type TextColors } from './format.js';
 export {
   createOtlpExporter,
@@ -39,11 +44,18 @@ export {
   parsePriceTable,
   type TokenUsage,
 } from './prices.js';
-export { getRunSpans, listRuns, type RunPage, spansSince } from './read.js';
-export { RecordingSpanExporter } from './record-exporter.js';
+export {
+  getRunTrace,
+  listRuns,
+  type RunPage,
+  type RunTrace,
+  spansSince,
+  type TraceReadOptions,
+} from './read.js';
+export { createRecordPipeline, type RecordPipelineOptions } from './record-pipeline.js';
 export { createRedactor, REDACTED, type Redactor, type RedactorOptions, redactValue } from './redact.js';
 export { createTelemetry, type Telemetry, type TelemetryOptions } from './setup.js';
-export { StoreSpanExporter, toSpanRecord } from './store-exporter.js';
+export type { SpanRecord, SpanStatus } from './span-record.js';
 export {
   buildSpanTree,
   isModelSpan,
@@ -54,4 +66,9 @@ export {
   summarizeRun,
 } from './summary.js';
 export { isTraceId, traceIdForJob } from './trace-id.js';
-export { createRunTracer, type RunTracer, type RunTracerOptions } from './tracer.js';
+export {
+  createRunTracer,
+  type RunTracer,
+  type RunTracerOptions,
+  type SettleOutcome,
+} from './tracer.js';

@@ -1,28 +1,32 @@
 /**
- * One call that wires tracing for a host (server or CLI): store exporter + OTLP exporters
- * from the environment and the workflow, redaction of the host's secrets, and the price
- * table. Hosts then make one RunTracer per run and feed it the engine's events.
+ * One call that wires tracing for a host (server or CLI): redaction of the host's secrets,
+ * the price table, the annotation of engine events that makes the job's event log a full
+ * record of the trace, and OTLP exporters from the environment and the workflow.
  *
- * In the server, do NOT flush per run: the shared pipeline batches spans across runs
- * (at most 50 ms late in the store) and `shutdown()` at close exports the rest; a per-run flush would turn
- * every run end into a store write on the request path.
+ * Hosts annotate every event before keeping it (`annotate`); the trace shown by `/traces`,
+ * `/ui` and the CLI is rebuilt from those events (event-trace.ts). Only when spans are also
+ * exported (OTLP, MLflow, a test exporter) does a host make a live `runTracer` per run, fed
+ * the same events, whose spans go out through the OpenTelemetry SDK in batches.
+ *
+ * In the server, do NOT flush per run: the shared pipeline batches spans across runs and
+ * `shutdown()` at close exports the rest; a per-run flush would put an export on the run's path.
  */
 
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Workflow } from '../config/types.js';
+import type { EngineEvent } from '../engine/types.js';
 import type { AgentcrateError } from '../errors.js';
-import type { Store } from '../store/types.js';
+import { createEventAnnotator } from './annotate.js';
 import { otlpExporters } from './otlp.js';
 import type { TracePipeline } from './pipeline.js';
 import { loadPriceTable, type ModelPrice, type PriceTable } from './prices.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createStorePipeline } from './store-pipeline.js';
 import { createRunTracer, type RunTracer } from './tracer.js';
 
 export interface TelemetryOptions {
   workflow: Workflow;
-  /** Where spans are kept for `/traces`, `/ui` and `agentcrate traces` (omit for none). */
-  store?: Store;
+  /** The host keeps the events in its job store (the server): named in `destinations`. */
+  storesEvents?: boolean;
   env: Record<string, string | undefined>;
   /** Server flag: capture prompts even if the workflow does not set log_prompts. */
   capturePrompts?: boolean;
@@ -30,21 +34,24 @@ export interface TelemetryOptions {
   secrets?: readonly string[];
   /** Price overrides (highest precedence), e.g. from config. */
   prices?: Record<string, ModelPrice>;
-  /** More exporters (tests, `run --trace`). */
+  /** More exporters (tests). */
   exporters?: readonly SpanExporter[];
   fetch?: typeof fetch;
-  /** Export problems (store write failed, MLflow unreachable): log them, never fail a run. */
+  /** Export problems (MLflow unreachable…): log them, never fail a run. */
   onError?: (error: unknown) => void;
 }
 
 export interface Telemetry {
-  readonly pipeline: TracePipeline;
-  /** Where spans go, for the start-up log (no secrets). */
+  /** Where traces go, for the start-up log (no secrets). */
   readonly destinations: string[];
   readonly redact: Redactor;
   readonly prices: PriceTable;
-  /** A tracer for one run; its trace id derives from `jobId` (else the engine's run id). */
-  runTracer(jobId?: string): RunTracer;
+  /** Prices model calls and marks prompt capture on an event, in place; before it is kept. */
+  readonly annotate: (event: EngineEvent) => void;
+  /** True when spans are exported live (then `runTracer` gives a tracer per run). */
+  readonly exporting: boolean;
+  /** A live tracer for one run (trace id from `jobId`, else the run id); undefined when not exporting. */
+  runTracer(jobId?: string): RunTracer | undefined;
   /** Exports everything pending. */
   flush(): Promise<void>;
   /** Flushes and stops exporting (at server close / CLI exit). */
@@ -53,8 +60,7 @@ export interface Telemetry {
 
 /**
  * Async because the OpenTelemetry SDK (about 100 ms and 7 MB to load) is imported only when
- * spans are exported somewhere other than the store; a server that keeps traces in its store
- * alone starts without it.
+ * spans are exported; a server that keeps traces in its store alone starts without it.
  */
 export async function createTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const observability = options.workflow.config.observability;
@@ -66,33 +72,17 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
   });
   const exporters: SpanExporter[] = [...(options.exporters ?? []), ...otlp.exporters];
   const destinations = [...otlp.descriptions];
-  if (options.store) destinations.unshift('job store');
-  const resourceAttributes = {
-    ...otlp.resourceAttributes,
-    'agentcrate.workflow': options.workflow.flow.name,
-    ...(options.workflow.flow.version ? { 'service.version': options.workflow.flow.version } : {}),
-  };
-  // Spans only for the store (the usual server): the light pipeline. Anything exported as OTel
-  // spans (OTLP, MLflow, a recorder) goes through the SDK, the store as one more exporter.
-  let pipeline: TracePipeline;
-  if (options.store && exporters.length === 0) {
-    pipeline = createStorePipeline({
-      store: options.store,
-      ...(options.onError ? { onError: options.onError } : {}),
-    });
-  } else {
-    const [{ createTracePipeline }, { StoreSpanExporter }] = await Promise.all([
-      import('./pipeline.js'),
-      import('./store-exporter.js'),
-    ]);
+  if (options.storesEvents) destinations.unshift('job store');
+  let pipeline: TracePipeline | undefined;
+  if (exporters.length > 0) {
+    const { createTracePipeline } = await import('./pipeline.js');
     pipeline = createTracePipeline({
-      exporters: options.store
-        ? [
-            new StoreSpanExporter(options.store, options.onError ? { onError: options.onError } : {}),
-            ...exporters,
-          ]
-        : exporters,
-      resourceAttributes,
+      exporters,
+      resourceAttributes: {
+        ...otlp.resourceAttributes,
+        'agentcrate.workflow': options.workflow.flow.name,
+        ...(options.workflow.flow.version ? { 'service.version': options.workflow.flow.version } : {}),
+      },
     });
   }
   const redact = createRedactor({ env: options.env, secrets: options.secrets ?? [] });
@@ -101,22 +91,29 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
     ...(options.prices ? { overrides: options.prices } : {}),
   });
   const capturePrompts = options.capturePrompts === true || observability.logPrompts;
+  const live = pipeline;
   return {
-    pipeline,
     destinations,
     redact,
     prices,
-    runTracer(jobId?: string): RunTracer {
+    annotate: createEventAnnotator({ prices, capturePrompts }),
+    exporting: live !== undefined,
+    runTracer(jobId?: string): RunTracer | undefined {
+      if (live === undefined) return undefined;
       return createRunTracer({
         workflow: options.workflow.flow.name,
         ...(jobId === undefined ? {} : { jobId }),
-        pipeline,
+        pipeline: live,
         capturePrompts,
         redact,
         priceTable: prices,
       });
     },
-    flush: () => pipeline.forceFlush(),
-    shutdown: () => pipeline.shutdown(),
+    flush: async () => {
+      await live?.forceFlush();
+    },
+    shutdown: async () => {
+      await live?.shutdown();
+    },
   };
 }

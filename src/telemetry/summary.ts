@@ -1,10 +1,10 @@
 /**
- * Reading traces back: a run's summary (status, duration, tokens, cost) and its span tree,
- * from the store's span records. Shared by the server's `/traces` routes, the `/ui` page's
- * data and the CLI, so they always agree.
+ * Reading a trace: a run's summary (status, duration, tokens, cost) and its span tree, from
+ * its span records. Shared by the server's `/traces` routes, the `/ui` page's data and the
+ * CLI, so they always agree.
  */
-import type { SpanRecord, TraceSummary } from '../store/types.js';
 import { ATTR } from './attributes.js';
+import type { SpanRecord } from './span-record.js';
 
 export type RunState = 'success' | 'failed' | 'cancelled' | 'running';
 
@@ -44,7 +44,10 @@ export function isModelSpan(span: SpanRecord): boolean {
 }
 
 /** Summary of one run from all its spans (a trace may hold several run spans after resumes). */
-export function summarizeRun(spans: readonly SpanRecord[], trace?: TraceSummary): RunSummary {
+export function summarizeRun(
+  spans: readonly SpanRecord[],
+  job?: { id: string; workflow: string },
+): RunSummary {
   const runs = spans.filter(isRunSpan).sort((a, b) => a.startMs - b.startMs);
   const last = runs.at(-1);
   const models = spans.filter(isModelSpan);
@@ -61,21 +64,22 @@ export function summarizeRun(spans: readonly SpanRecord[], trace?: TraceSummary)
       priced += 1;
     } else unknown = true;
   }
-  const startMs = Math.min(...spans.map((s) => s.startMs), trace?.startMs ?? Number.POSITIVE_INFINITY);
-  const endMs = Math.max(...spans.map((s) => s.endMs), trace?.endMs ?? Number.NEGATIVE_INFINITY);
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  for (const s of spans) {
+    if (s.startMs < startMs) startMs = s.startMs;
+    if (s.endMs > endMs) endMs = s.endMs;
+  }
   const rawStatus = last?.attributes[ATTR.runStatus];
   const status: RunState =
     rawStatus === 'success' || rawStatus === 'failed' || rawStatus === 'cancelled' ? rawStatus : 'running';
   const jobAttr = spans.find((s) => typeof s.attributes[ATTR.jobId] === 'string')?.attributes[ATTR.jobId];
   const workflow = last?.attributes[ATTR.workflow] ?? runs[0]?.attributes[ATTR.workflow];
   return {
-    traceId: spans[0]?.traceId ?? trace?.traceId ?? '',
+    traceId: spans[0]?.traceId ?? '',
     jobId:
-      trace?.jobId ??
-      (typeof jobAttr === 'string' ? jobAttr : null) ??
-      spans.find((s) => s.jobId)?.jobId ??
-      null,
-    workflow: typeof workflow === 'string' ? workflow : (trace?.name.replace(/^run /, '') ?? ''),
+      job?.id ?? (typeof jobAttr === 'string' ? jobAttr : null) ?? spans.find((s) => s.jobId)?.jobId ?? null,
+    workflow: typeof workflow === 'string' ? workflow : (job?.workflow ?? ''),
     status,
     startMs: Number.isFinite(startMs) ? startMs : 0,
     durationMs: Number.isFinite(endMs - startMs) ? Math.max(0, endMs - startMs) : 0,

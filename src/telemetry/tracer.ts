@@ -4,6 +4,10 @@
  * latency), so every span gets explicit start and end times, and a node's children are
  * buffered until its node-end, when the node span and then its children are built. Spans
  * are keyed by node id + parallel index, so concurrent branches and items nest correctly.
+ *
+ * The same tracer serves two hosts: live, fed by the engine as a run goes (spans exported over
+ * OTLP), and after the fact, fed a job's stored events (event-trace.ts: the trace that
+ * `/traces`, `/ui` and the CLI show). Both see the same events, so both build the same tree.
  */
 import {
   type Attributes,
@@ -14,7 +18,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import type { EngineEvent, RunError } from '../engine/types.js';
+import type { EngineEvent, RunError, RunStatus } from '../engine/types.js';
 import { ATTR, type SpanKindName } from './attributes.js';
 import type { TracePipeline } from './pipeline.js';
 import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
@@ -32,15 +36,32 @@ export interface RunTracerOptions {
    * only by hosts that export spans.
    */
   pipeline: TracePipeline;
-  /** Record prompt/response text and tool arguments/results (when the events carry them). */
+  /**
+   * Record tool arguments and results. Prompt and response text is recorded whenever an event
+   * carries it: the engine puts it there only where `log_prompts` (or the host's flag) asks.
+   */
   capturePrompts: boolean;
   /** Applied to every recorded text before it becomes an attribute. */
   redact: Redactor;
   priceTable?: PriceTable;
 }
 
+/** How a run that has no `run-end` event (yet) is shown. */
+export type SettleOutcome =
+  /** Still going: open spans end now, marked in progress, with no status. */
+  | { state: 'in-progress' }
+  /** The process stopped (crash, shutdown): open spans fail with this message. */
+  | { state: 'interrupted'; message: string }
+  /** The job ended without this run's end event (e.g. failed by the crash-loop guard). */
+  | { state: 'finished'; status: RunStatus; error?: RunError };
+
 export interface RunTracer {
   onEvent(event: EngineEvent): void;
+  /**
+   * Ends the run's open spans when no `run-end` event will come (a trace rebuilt from the
+   * events of a run that is still going or was interrupted). Does nothing once the run ended.
+   */
+  settle(atMs: number, outcome: SettleOutcome): void;
   /** Exports what has ended; never throws (tracing must not fail a run). */
   flush(): Promise<void>;
   /** The run's trace id, once the run has started. */
@@ -51,6 +72,12 @@ export interface RunTracer {
 const MAX_TEXT = 32 * 1024;
 
 type ChildEvent = Extract<EngineEvent, { type: 'model-call' } | { type: 'tool-call' }>;
+
+/** What the server's event annotation (annotate.ts) adds to a stored model-call event. */
+interface PricedCall {
+  costUsd?: number;
+  costUnknown?: boolean;
+}
 
 interface OpenNode {
   nodeId: string;
@@ -100,6 +127,8 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   let ended = false;
   let knownCost = 0;
   let unknownCost = false;
+  let inputTokens = 0;
+  let outputTokens = 0;
   const open = new Map<string, OpenNode[]>();
 
   function startSpan(
@@ -163,7 +192,16 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       'agentcrate.model.provider': e.provider,
     };
     if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
-    const cost = estimateCost(e.provider, e.model, e, prices);
+    inputTokens += e.inputTokens;
+    outputTokens += e.outputTokens;
+    // Priced when the call was made (with that server's price table), else priced now.
+    const priced = e as PricedCall;
+    const cost =
+      typeof priced.costUsd === 'number'
+        ? priced.costUsd
+        : priced.costUnknown === true
+          ? undefined
+          : estimateCost(e.provider, e.model, e, prices);
     if (cost === undefined) {
       attributes[ATTR.costUnknown] = true;
       unknownCost = true;
@@ -171,12 +209,12 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       attributes[ATTR.costUsd] = cost;
       knownCost += cost;
     }
-    if (options.capturePrompts && e.prompt !== undefined) {
+    if (e.prompt !== undefined) {
       attributes[ATTR.genAiInputMessages] = clip(
         safeJson([{ role: 'user', parts: [{ type: 'text', content: redact(e.prompt) }] }]),
       );
     }
-    if (options.capturePrompts && e.response !== undefined) {
+    if (e.response !== undefined) {
       attributes[ATTR.genAiOutputMessages] = clip(
         safeJson([
           {
@@ -234,12 +272,14 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     ok: boolean,
     error: RunError | undefined,
     unfinished = false,
+    inProgress = false,
   ): void {
     const attributes: Attributes = {
       [ATTR.nodeId]: node.nodeId,
       [ATTR.nodeStep]: node.step,
       [ATTR.nodeIteration]: node.iteration,
     };
+    if (inProgress) attributes[ATTR.inProgress] = true;
     if (node.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = node.parallelIndex;
     const span = startSpan(`node ${node.nodeId}`, 'node', node.startMs, rootCtx, attributes);
     if (!ok) {
@@ -347,24 +387,51 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         for (const list of open.values())
           for (const node of list) closeNode(node, e.at, false, undefined, true);
         open.clear();
-        const span = root as Span;
-        span.setAttributes({
-          [ATTR.runStatus]: e.status,
-          [ATTR.runSteps]: e.steps,
-          [ATTR.totalInputTokens]: e.usage.inputTokens,
-          [ATTR.totalOutputTokens]: e.usage.outputTokens,
-          // Known part of the cost; `cost.unknown` says some calls could not be priced.
-          [ATTR.costUsd]: Math.round(knownCost * 1e8) / 1e8,
-          ...(unknownCost ? { [ATTR.costUnknown]: true } : {}),
-        });
-        if (e.status === 'failed')
-          fail(span, e.error?.code ?? 'E_INTERNAL', e.error?.message ?? 'run failed', e.at);
-        else if (e.status === 'success') span.setStatus({ code: SpanStatusCode.OK });
-        span.end(e.at);
-        ended = true;
+        endRoot(e.at, e.status, e.steps, e.usage, e.error);
         return;
       }
     }
+  }
+
+  function endRoot(
+    atMs: number,
+    status: RunStatus | 'interrupted' | undefined,
+    steps: number | undefined,
+    usage: { inputTokens: number; outputTokens: number },
+    error: RunError | undefined,
+  ): void {
+    const span = root as Span;
+    span.setAttributes({
+      ...(status === undefined ? { [ATTR.inProgress]: true } : { [ATTR.runStatus]: status }),
+      ...(steps === undefined ? {} : { [ATTR.runSteps]: steps }),
+      [ATTR.totalInputTokens]: usage.inputTokens,
+      [ATTR.totalOutputTokens]: usage.outputTokens,
+      // Known part of the cost; `cost.unknown` says some calls could not be priced.
+      [ATTR.costUsd]: Math.round(knownCost * 1e8) / 1e8,
+      ...(unknownCost ? { [ATTR.costUnknown]: true } : {}),
+    });
+    if (status === 'failed' || status === 'interrupted')
+      fail(span, error?.code ?? 'E_INTERNAL', error?.message ?? 'run failed', atMs);
+    else if (status === 'success') span.setStatus({ code: SpanStatusCode.OK });
+    span.end(atMs);
+    ended = true;
+  }
+
+  function settle(atMs: number, outcome: SettleOutcome): void {
+    if (ended || root === undefined) return;
+    const usage = { inputTokens, outputTokens };
+    if (outcome.state === 'in-progress') {
+      for (const list of open.values())
+        for (const node of list) closeNode(node, atMs, true, undefined, false, true);
+      open.clear();
+      endRoot(atMs, undefined, undefined, usage, undefined);
+      return;
+    }
+    const error =
+      outcome.state === 'interrupted' ? { code: 'E_INTERRUPTED', message: outcome.message } : outcome.error;
+    for (const list of open.values()) for (const node of list) closeNode(node, atMs, false, error, true);
+    open.clear();
+    endRoot(atMs, outcome.state === 'interrupted' ? 'interrupted' : outcome.status, undefined, usage, error);
   }
 
   return {
@@ -376,6 +443,13 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         handle(event);
       } catch {
         // Tracing must never break a run; a malformed event only loses its span.
+      }
+    },
+    settle(atMs: number, outcome: SettleOutcome): void {
+      try {
+        settle(atMs, outcome);
+      } catch {
+        // As above: a malformed event list loses spans, never the caller.
       }
     },
     async flush(): Promise<void> {

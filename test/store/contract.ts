@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAgentcrateError } from '../../src/errors.js';
-import type { Job, JobStatus, SpanRecord, Store } from '../../src/store/index.js';
+import type { Job, JobStatus, Store } from '../../src/store/index.js';
 
 export interface StoreFixture {
   store: Store;
@@ -614,168 +614,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.createJob({ id: old.id, workflow: 'wf', inputs: {} })).created).toBe(true);
         expect(await store.listEvents(old.id)).toEqual([]);
       });
-
-      it("deletes traces that ended before the cut-off once their job is gone, never a live job's", async () => {
-        const done = await create();
-        const running = await create();
-        await store.claimJob(done.id);
-        await store.claimJob(running.id);
-        await store.completeJob(done.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
-        const span = (traceId: string, jobId: string | undefined, at: number): SpanRecord => ({
-          traceId,
-          spanId: `${traceId.slice(0, 8)}00000001`,
-          name: 'run wf',
-          startMs: at,
-          endMs: at + 1,
-          status: 'ok',
-          attributes: {},
-          ...(jobId ? { jobId } : {}),
-        });
-        const t = (c: string) => c.repeat(32);
-        await store.saveSpans([
-          span(t('a'), done.id, 1_000),
-          span(t('b'), running.id, 1_000),
-          span(t('c'), undefined, 1_000),
-          span(t('d'), undefined, 9_000),
-        ]);
-        await sleep(5);
-        expect(await store.deleteFinishedBefore(5_000)).toBe(0); // `done` finished just now
-        expect((await store.listSpans(t('a'))).length).toBe(1); // its job is still kept
-        expect(await store.listSpans(t('c'))).toEqual([]); // no job, ended before the cut-off
-        expect(await store.deleteFinishedBefore(Date.now() + 1)).toBe(1);
-        expect(await store.listSpans(t('a'))).toEqual([]);
-        expect((await store.listSpans(t('b'))).length).toBe(1); // its job is still running
-        expect(await store.listSpans(t('d'))).toEqual([]); // ended before the second cut-off
-        const left = await store.listTraces({ limit: 10 });
-        expect(left.traces.map((x) => x.traceId)).toEqual([t('b')]);
-      });
-    });
-
-    describe('spans', () => {
-      it('saves, upserts and lists spans of a trace in start order', async () => {
-        await store.saveSpans([
-          span({ spanId: 'child', parentSpanId: 'root', name: 'node a', startMs: 120, endMs: 150 }),
-          span({
-            spanId: 'root',
-            name: 'workflow wf',
-            startMs: 100,
-            endMs: 300,
-            attributes: { 'gen_ai.x': 1 },
-            jobId: 'j9',
-          }),
-          span({ traceId: 't2', spanId: 'x', startMs: 50 }),
-        ]);
-        await store.saveSpans([
-          span({
-            spanId: 'child',
-            parentSpanId: 'root',
-            name: 'node a',
-            startMs: 120,
-            endMs: 160,
-            status: 'error',
-          }),
-        ]);
-        const spans = await store.listSpans('t1');
-        expect(spans).toEqual([
-          {
-            traceId: 't1',
-            spanId: 'root',
-            name: 'workflow wf',
-            startMs: 100,
-            endMs: 300,
-            status: 'ok',
-            attributes: { 'gen_ai.x': 1 },
-            jobId: 'j9',
-          },
-          {
-            traceId: 't1',
-            spanId: 'child',
-            parentSpanId: 'root',
-            name: 'node a',
-            startMs: 120,
-            endMs: 160,
-            status: 'error',
-            attributes: {},
-          },
-        ]);
-        expect(await store.listSpans('none')).toEqual([]);
-      });
-
-      it('keeps a trace summary right across batches, and when a span is saved again', async () => {
-        await store.saveSpans([
-          span({ traceId: 'm', spanId: 'c1', parentSpanId: 'r', name: 'node x', startMs: 50, endMs: 60 }),
-        ]);
-        await store.saveSpans([
-          span({
-            traceId: 'm',
-            spanId: 'r',
-            name: 'run wf',
-            startMs: 40,
-            endMs: 90,
-            status: 'ok',
-            jobId: 'jm',
-          }),
-          span({ traceId: 'm', spanId: 'c2', parentSpanId: 'r', name: 'node y', startMs: 61, endMs: 95 }),
-        ]);
-        let [summary] = (await store.listTraces({ limit: 10 })).traces.filter((t) => t.traceId === 'm');
-        expect(summary).toEqual({
-          traceId: 'm',
-          name: 'run wf',
-          startMs: 40,
-          endMs: 95,
-          spanCount: 3,
-          status: 'ok',
-          jobId: 'jm',
-        });
-        // Saving c2 again (now failed) replaces it: the count stays 3 and the status turns to error.
-        await store.saveSpans([
-          span({
-            traceId: 'm',
-            spanId: 'c2',
-            parentSpanId: 'r',
-            name: 'node y',
-            startMs: 61,
-            endMs: 70,
-            status: 'error',
-          }),
-        ]);
-        [summary] = (await store.listTraces({ limit: 10 })).traces.filter((t) => t.traceId === 'm');
-        expect(summary).toEqual({
-          traceId: 'm',
-          name: 'run wf',
-          startMs: 40,
-          endMs: 90,
-          spanCount: 3,
-          status: 'error',
-          jobId: 'jm',
-        });
-      });
-
-      it('lists trace summaries newest first with a cursor', async () => {
-        await store.saveSpans([
-          span({ traceId: 'a', spanId: 'r', name: 'wf a', startMs: 10, endMs: 40, jobId: 'ja' }),
-          span({
-            traceId: 'a',
-            spanId: 'c',
-            parentSpanId: 'r',
-            name: 'child',
-            startMs: 5,
-            endMs: 20,
-            status: 'error',
-          }),
-          span({ traceId: 'b', spanId: 'r', name: 'wf b', startMs: 30, endMs: 35 }),
-          span({ traceId: 'c', spanId: 'r', name: 'wf c', startMs: 20, endMs: 25, status: 'unset' }),
-        ]);
-        const first = await store.listTraces({ limit: 2 });
-        expect(first.traces.map((t) => t.traceId)).toEqual(['b', 'c']);
-        const second = await store.listTraces({ limit: 2, cursor: first.nextCursor! });
-        expect(second.nextCursor).toBeUndefined();
-        expect(second.traces).toEqual([
-          { traceId: 'a', name: 'wf a', startMs: 5, endMs: 40, spanCount: 2, status: 'error', jobId: 'ja' },
-        ]);
-        expect(first.traces[1]).toMatchObject({ status: 'unset', spanCount: 1, jobId: null });
-        await expectCode(store.listTraces({ limit: 2, cursor: '%%%' }), 'E_INVALID_INPUT');
-      });
     });
 
     describe('health and lifecycle', () => {
@@ -799,7 +637,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           { type: 'run-start', at: 1 },
           { type: 'node-end', at: 2 },
         ]);
-        await store.saveSpans([span({ traceId: 'dur', spanId: 'r', jobId: job.id })]);
         await store.close();
 
         const reopened = await fixture.reopen();
@@ -823,7 +660,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
             (await reopened.createJob({ id: 'new', workflow: 'wf', inputs: {}, idempotencyKey: 'durable' }))
               .job.id,
           ).toBe(job.id);
-          expect(await reopened.listSpans('dur')).toHaveLength(1);
           expect((await reopened.recoverInterrupted()).map((j) => j.id)).toEqual([job.id]);
         } finally {
           await reopened.close();
@@ -834,14 +670,3 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
 }
 
 const zeroUsage = { inputTokens: 0, outputTokens: 0 };
-
-const span = (over: Partial<SpanRecord>): SpanRecord => ({
-  traceId: 't1',
-  spanId: 's1',
-  name: 'run',
-  startMs: 100,
-  endMs: 200,
-  status: 'ok',
-  attributes: {},
-  ...over,
-});

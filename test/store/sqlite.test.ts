@@ -58,35 +58,36 @@ describe('createSqliteStore (SQLite specifics)', () => {
     }
   });
 
-  it('upgrades a version-1 store in place: spans kept, the unused spans_by_job index dropped', async () => {
+  it('upgrades a version-1 store in place: jobs and events kept, the span tables dropped', async () => {
     const path = join(root, 'v1', 'agentcrate.db');
     const first = await createSqliteStore(path);
-    await first.saveSpans([
-      {
-        traceId: 'a'.repeat(32),
-        spanId: 'b'.repeat(16),
-        name: 'run wf',
-        startMs: 1,
-        endMs: 2,
-        status: 'ok',
-        attributes: {},
-        jobId: 'j1',
-      },
-    ]);
+    await first.createJob({ id: 'j1', workflow: 'wf', inputs: { topic: 'x' } });
+    await first.appendEvent('j1', { type: 'run-start', at: 1 });
     await first.close();
-    // Put the file back the way version 1 left it.
+    // Put the file back the way version 1 left it: its span tables (with a row) and index.
     const old = new DatabaseSync(path);
-    old.exec('CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL; PRAGMA user_version = 1');
+    old.exec(`CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+        name TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, status TEXT NOT NULL,
+        attributes TEXT NOT NULL, job_id TEXT, PRIMARY KEY (trace_id, span_id));
+      CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL;
+      INSERT INTO spans VALUES ('${'a'.repeat(32)}', '${'b'.repeat(16)}', NULL, 'run wf', 1, 2, 'ok', '{}', 'j1');
+      CREATE TABLE traces (trace_id TEXT PRIMARY KEY, name TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL, span_count INTEGER NOT NULL, status TEXT NOT NULL, job_id TEXT) WITHOUT ROWID;
+      PRAGMA user_version = 1`);
     old.close();
 
     const store = await createSqliteStore(path);
     try {
-      const spans = await store.listSpans('a'.repeat(32));
-      expect(spans.map((s) => s.name)).toEqual(['run wf']);
+      expect((await store.getJob('j1'))?.inputs).toEqual({ topic: 'x' });
+      expect((await store.listEvents('j1')).map((e) => e.event.type)).toEqual(['run-start']);
       const peek = new DatabaseSync(path);
       try {
         expect(peek.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
-        expect(peek.prepare("SELECT name FROM sqlite_master WHERE name = 'spans_by_job'").all()).toEqual([]);
+        expect(
+          peek
+            .prepare("SELECT name FROM sqlite_master WHERE name IN ('spans', 'traces', 'spans_by_job')")
+            .all(),
+        ).toEqual([]);
       } finally {
         peek.close();
       }

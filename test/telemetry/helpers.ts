@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { compile, type EngineEvent, execute, type RunResult } from '../../src/engine/index.js';
+import type { ModelClient } from '../../src/models/types.js';
+import { type AppOptions, type CreatedApp, createApp } from '../../src/server/index.js';
+import type { Job, Store } from '../../src/store/index.js';
 import { createTracePipeline, type TracePipeline } from '../../src/telemetry/pipeline.js';
 import { createRedactor } from '../../src/telemetry/redact.js';
 import { createRunTracer, type RunTracer } from '../../src/telemetry/tracer.js';
@@ -156,4 +159,47 @@ export async function runTraced(options: {
   );
   await tracer.flush();
   return { result, tracer, events };
+}
+
+/**
+ * Runs jobs the way `agentcrate serve` does (the real app and job runner, so events are
+ * redacted, priced and stored as in production), one after the other with the given ids.
+ * The app is returned open (its store is not closed with it); close it when done.
+ */
+export async function runJobs(
+  store: Store,
+  options: {
+    jobIds: string[];
+    yaml?: string;
+    model?: ModelClient;
+    logPrompts?: boolean;
+    topic?: string;
+    inputs?: Record<string, unknown>;
+    env?: Record<string, string | undefined>;
+    secret?: string;
+    app?: Partial<AppOptions>;
+  },
+): Promise<{ created: CreatedApp; jobs: Job[] }> {
+  const ids = [...options.jobIds];
+  const created = await createApp({
+    workflow: workflowFrom(options.yaml ?? TRACED_YAML(options.logPrompts ?? false)),
+    store,
+    models: options.model ?? tracedModel(options.secret ? { secret: options.secret } : {}),
+    tools: createToolRegistry(),
+    env: options.env ?? {},
+    cwd: workdir(),
+    idleTrimMs: 0,
+    closeStore: false,
+    newId: () => ids.shift() ?? `job-${Math.random().toString(16).slice(2)}`,
+    ...options.app,
+  });
+  await created.start();
+  const jobs: Job[] = [];
+  for (let i = 0; i < options.jobIds.length; i++) {
+    const { done } = await created.runner.submit({
+      inputs: options.inputs ?? { items: ['x', 'y', 'z'], topic: options.topic ?? 'AI' },
+    });
+    jobs.push(await done);
+  }
+  return { created, jobs };
 }

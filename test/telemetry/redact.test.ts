@@ -1,15 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/index.js';
-import { otlpExporters } from '../../src/telemetry/otlp.js';
+import { getRunTrace } from '../../src/telemetry/read.js';
 import { createRedactor, REDACTED, redactValue } from '../../src/telemetry/redact.js';
-import { StoreSpanExporter } from '../../src/telemetry/store-exporter.js';
-import { traceIdForJob } from '../../src/telemetry/trace-id.js';
-import { runTraced } from './helpers.js';
+import { runJobs, workdir } from './helpers.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -45,9 +43,10 @@ describe('redaction', () => {
     });
   });
 
-  it('a secret placed in a prompt never reaches the store or the OTLP exporter', async () => {
-    const secret = 'sk-live-SECRETVALUE-0123456789';
+  it('a secret in a prompt or a tool result never reaches the trace, the stored events or the OTLP exporter', async () => {
+    const inPrompt = 'sk-live-SECRETVALUE-0123456789';
     const envSecret = 'correct-horse-battery-staple-42';
+    const fileToken = 'ghp_abcdefghijklmnopqrstuvwxyz0123';
     const received: Buffer[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -63,48 +62,58 @@ describe('redaction', () => {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const dir = mkdtempSync(join(tmpdir(), 'agentcrate-redact-'));
-    const store = await createSqliteStore(join(dir, 'spans.db'));
+    const store = await createSqliteStore(join(dir, 'runs.db'));
+    // The 'plan' node's tool reads this file: its result carries two secrets.
+    const cwd = workdir();
+    writeFileSync(join(cwd, 'notes.txt'), `notes: ${envSecret} and ${fileToken}`);
     const env = {
       MY_SERVICE_TOKEN: envSecret,
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     };
-    const { result } = await runTraced({
-      exporters: [new StoreSpanExporter(store), ...otlpExporters({ env }).exporters],
-      jobId: 'job-redact',
+    const { created, jobs } = await runJobs(store, {
+      jobIds: ['job-redact'],
       logPrompts: true,
-      // The topic lands in the 'plan' prompt; the 'right' model answers with the secret.
-      topic: `${secret} and ${envSecret}`,
-      secret,
+      // The topic lands in the 'plan' prompt.
+      topic: `${inPrompt} please`,
       env,
+      app: { cwd },
     });
-    expect(result.status).toBe('success');
+    await created.close(); // flushes the OTLP export
+    expect(jobs[0]!.status).toBe('completed');
 
-    const spans = await store.listSpans(traceIdForJob('job-redact'));
-    const stored = JSON.stringify(spans);
+    const trace = (await getRunTrace(store, 'job-redact'))!;
     // Prompts were captured (log_prompts) — redacted.
-    const plan = spans.find(
+    const plan = trace.spans.find(
       (s) => s.name === 'chat gpt-4o-mini' && s.attributes['agentcrate.node.id'] === 'plan',
     )!;
-    expect(String(plan.attributes['gen_ai.input.messages'])).toContain(`plan ${REDACTED} and ${REDACTED}`);
-    const right = spans.find(
-      (s) => s.attributes['agentcrate.node.id'] === 'right' && s.name.startsWith('chat'),
-    )!;
-    expect(String(right.attributes['gen_ai.output.messages'])).toContain(REDACTED);
-    expect(stored).not.toContain(secret);
-    expect(stored).not.toContain(envSecret);
+    expect(String(plan.attributes['gen_ai.input.messages'])).toContain(`plan ${REDACTED} please`);
+    const read = trace.spans.find((s) => s.name === 'execute_tool file_read' && s.status !== 'error')!;
+    expect(String(read.attributes['gen_ai.tool.call.result'])).toContain(
+      `notes: ${REDACTED} and ${REDACTED}`,
+    );
+    const shown = JSON.stringify(trace);
+    for (const secret of [inPrompt, envSecret, fileToken]) expect(shown).not.toContain(secret);
+    // The stored events (the trace's record, and the SSE stream) hold the masked text too.
+    const events = JSON.stringify(
+      (await store.listEvents('job-redact')).filter(
+        (e) => e.event.type !== 'run-start' && e.event.type !== 'node-end' && e.event.type !== 'run-end',
+      ),
+    );
+    for (const secret of [inPrompt, envSecret, fileToken]) expect(events).not.toContain(secret);
+    // The run's inputs are the caller's data, kept as sent (the job API returns them).
+    expect((await store.getJob('job-redact'))!.inputs.topic).toBe(`${inPrompt} please`);
     await store.close();
-    // Not in the database files either (WAL included).
+    // Secrets that were never inputs are in no database file (WAL included).
     for (const file of readdirSync(dir)) {
       const bytes = readFileSync(join(dir, file));
-      expect(bytes.includes(Buffer.from(secret))).toBe(false);
       expect(bytes.includes(Buffer.from(envSecret))).toBe(false);
+      expect(bytes.includes(Buffer.from(fileToken))).toBe(false);
     }
 
     const exported = Buffer.concat(received).toString('utf8');
     expect(exported).toContain('gen_ai.input.messages');
     expect(exported).toContain(REDACTED);
-    expect(exported).not.toContain(secret);
-    expect(exported).not.toContain(envSecret);
+    for (const secret of [inPrompt, envSecret, fileToken]) expect(exported).not.toContain(secret);
   });
 });

@@ -1,11 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { compile, execute } from '../../src/engine/index.js';
-import { createSqliteStore } from '../../src/store/index.js';
-import { formatSpanTree } from '../../src/telemetry/format.js';
-import { RecordingSpanExporter } from '../../src/telemetry/record-exporter.js';
+import { compile, type EngineEvent, execute } from '../../src/engine/index.js';
 import { createTelemetry } from '../../src/telemetry/setup.js';
 import { traceIdForJob } from '../../src/telemetry/trace-id.js';
 import { createToolRegistry } from '../../src/tools/index.js';
@@ -13,16 +8,16 @@ import { workflowFrom } from '../support/workflows.js';
 import { TRACED_YAML, tracedModel, workdir } from './helpers.js';
 
 describe('createTelemetry (the host wiring)', () => {
-  it('batches concurrent runs of a shared pipeline into the store and extra exporters', async () => {
-    const store = await createSqliteStore(join(mkdtempSync(join(tmpdir(), 'agentcrate-setup-')), 'runs.db'));
+  it('exports concurrent runs through one shared pipeline, each run in its own trace', async () => {
     const workflow = workflowFrom(TRACED_YAML(false));
-    const recording = new RecordingSpanExporter();
-    const telemetry = await createTelemetry({ workflow, store, env: {}, exporters: [recording] });
+    const memory = new InMemorySpanExporter();
+    const telemetry = await createTelemetry({ workflow, storesEvents: true, env: {}, exporters: [memory] });
     expect(telemetry.destinations).toEqual(['job store']);
+    expect(telemetry.exporting).toBe(true);
     const plan = compile(workflow);
     const runs = await Promise.all(
       ['job-s1', 'job-s2', 'job-s3'].map((jobId) => {
-        const tracer = telemetry.runTracer(jobId);
+        const tracer = telemetry.runTracer(jobId)!;
         return execute(
           plan,
           { items: ['a', 'b'], topic: 't' },
@@ -32,17 +27,52 @@ describe('createTelemetry (the host wiring)', () => {
       }),
     );
     expect(runs.map((r) => r.status)).toEqual(['success', 'success', 'success']);
-    await telemetry.shutdown();
-    // Concurrent runs stay apart: each trace has exactly its own run span and nodes.
+    await telemetry.flush();
+    const spans = memory.getFinishedSpans();
+    // Concurrent runs stay apart: each trace has exactly its own run span and items.
     for (const jobId of ['job-s1', 'job-s2', 'job-s3']) {
-      const spans = await store.listSpans(traceIdForJob(jobId));
-      expect(spans.filter((s) => s.parentSpanId === undefined).map((s) => s.name)).toEqual(['run traced']);
-      expect(spans.filter((s) => s.name.startsWith('item each['))).toHaveLength(2);
-      expect(spans.every((s) => s.jobId === jobId)).toBe(true);
+      const own = spans.filter((s) => s.spanContext().traceId === traceIdForJob(jobId));
+      expect(own.filter((s) => !s.parentSpanContext).map((s) => s.name)).toEqual(['run traced']);
+      expect(own.filter((s) => s.name.startsWith('item each['))).toHaveLength(2);
+      expect(own.every((s) => s.attributes['agentcrate.job.id'] === jobId)).toBe(true);
     }
-    expect(new Set(recording.records.map((r) => r.traceId)).size).toBe(3);
-    const tree = formatSpanTree(recording.records.filter((r) => r.traceId === traceIdForJob('job-s2')));
-    expect(tree.split('\n')[0]).toMatch(/^run traced/);
-    await store.close();
+    await telemetry.shutdown();
+  });
+
+  it('without exporters keeps traces in the events alone: no live tracer, events priced in place', async () => {
+    const workflow = workflowFrom(TRACED_YAML(false));
+    const telemetry = await createTelemetry({
+      workflow,
+      storesEvents: true,
+      env: {},
+      prices: { 'openai/gpt-4o-mini': { input: 1, output: 2 } },
+    });
+    expect(telemetry.exporting).toBe(false);
+    expect(telemetry.runTracer('job-x')).toBeUndefined();
+    const call = (model: string) =>
+      ({
+        type: 'model-call',
+        runId: 'r',
+        at: 1,
+        nodeId: 'plan',
+        provider: 'openai',
+        model,
+        attempt: 1,
+        transportAttempts: 1,
+        inputTokens: 1_000_000,
+        outputTokens: 500_000,
+        latencyMs: 3,
+        finishReason: 'stop',
+        ok: true,
+      }) as EngineEvent;
+    const priced = call('gpt-4o-mini');
+    telemetry.annotate(priced);
+    // The workflow's override: $1 per million in, $2 per million out.
+    expect((priced as { costUsd?: number }).costUsd).toBeCloseTo(2, 10);
+    const unknown = call('mystery-model-9000');
+    telemetry.annotate(unknown);
+    expect(unknown).toMatchObject({ costUnknown: true });
+    expect((unknown as { costUsd?: number }).costUsd).toBeUndefined();
+    await telemetry.shutdown();
   });
 });

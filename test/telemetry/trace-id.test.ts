@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createSqliteStore } from '../../src/store/index.js';
-import { getRunSpans } from '../../src/telemetry/read.js';
 import { hashedTraceId, isTraceId, traceIdForJob } from '../../src/telemetry/trace-id.js';
 
 describe('traceIdForJob', () => {
@@ -17,26 +15,5 @@ describe('traceIdForJob', () => {
     expect(traceIdForJob('00000000-0000-0000-0000-000000000000')).toBe(
       hashedTraceId('00000000-0000-0000-0000-000000000000'),
     );
-  });
-
-  it('still finds a trace that an earlier version stored under the hashed id', async () => {
-    const store = await createSqliteStore(':memory:');
-    const job = '0196a0b2-7c3d-7e4f-8a1b-2c3d4e5f6a7b';
-    await store.saveSpans([
-      {
-        traceId: hashedTraceId(job),
-        spanId: '1'.repeat(16),
-        name: 'run old',
-        startMs: 1,
-        endMs: 2,
-        status: 'ok',
-        attributes: {},
-        jobId: job,
-      },
-    ]);
-    const found = await getRunSpans(store, job);
-    expect(found.traceId).toBe(hashedTraceId(job));
-    expect(found.spans.map((s) => s.name)).toEqual(['run old']);
-    await store.close();
   });
 });

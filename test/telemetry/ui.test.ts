@@ -8,19 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, execute } from '../../src/engine/index.js';
-import { registerTraceRoutes } from '../../src/server/traces/routes.js';
+import type { CreatedApp } from '../../src/server/index.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
-import { createTracePipeline } from '../../src/telemetry/pipeline.js';
-import { createRedactor } from '../../src/telemetry/redact.js';
-import { StoreSpanExporter } from '../../src/telemetry/store-exporter.js';
-import { createRunTracer } from '../../src/telemetry/tracer.js';
-import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
-import { strFields, strNode, workflowFrom } from '../support/workflows.js';
-import { runTraced } from './helpers.js';
+import { strFields, strNode } from '../support/workflows.js';
+import { runJobs } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -34,12 +27,17 @@ describe.skipIf(!hasChromium)('/ui trace page in chromium', () => {
   let store: Store;
   let server: ReturnType<typeof serve>;
   let base: string;
+  const apps: CreatedApp[] = [];
 
   beforeAll(async () => {
     store = await createSqliteStore(join(mkdtempSync(join(tmpdir(), 'agentcrate-ui-')), 'ui.db'));
-    await runTraced({ exporters: [new StoreSpanExporter(store)], jobId: 'job-ui-ok' });
-    // A failing run, for the red error highlighting.
-    const wf = workflowFrom(`schema_version: "1.0"\nflow: {name: flaky}\n${strFields(['a', 'b'])}
+    // Runs made as the server makes them; the page reads them back from the store.
+    const ok = await runJobs(store, { jobIds: ['job-ui-ok'], app: { apiKeys: [KEY] } });
+    apps.push(ok.created);
+    // A failing run of another workflow in the same store, for the red error highlighting.
+    const failed = await runJobs(store, {
+      jobIds: ['job-ui-failed'],
+      yaml: `schema_version: "1.0"\nflow: {name: flaky}\n${strFields(['a', 'b'])}
 nodes:
 ${strNode('fetch', 'a')}
 ${strNode('summarise', 'b')}
@@ -49,36 +47,25 @@ edges:
   - {from: summarise, to: END}
 config:
   execution: {max_retries: 0}
-`);
-    const tracer = createRunTracer({
-      workflow: 'flaky',
-      jobId: 'job-ui-failed',
-      pipeline: createTracePipeline({ exporters: [new StoreSpanExporter(store)] }),
-      capturePrompts: false,
-      redact: createRedactor(),
+`,
+      inputs: {},
+      model: scriptedModel((node) => {
+        if (node === 'summarise') throw new Error('upstream 503 from provider');
+        return { delayMs: 15, output: { a: 'ok' } };
+      }),
     });
-    const model = scriptedModel((node) => {
-      if (node === 'summarise') throw new Error('upstream 503 from provider');
-      return { delayMs: 15, output: { a: 'ok' } };
-    });
-    await execute(
-      compile(wf),
-      {},
-      { models: model, tools: createToolRegistry(), env: {}, cwd: process.cwd() },
-      { runId: 'job-ui-failed', onEvent: tracer.onEvent },
-    );
-    await tracer.flush();
+    apps.push(failed.created);
+    expect(failed.jobs[0]!.status).toBe('failed');
 
-    const app = new Hono();
-    registerTraceRoutes(app, { store, apiKeys: [KEY], title: 'traced' });
     await new Promise<void>((ready) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready());
+      server = serve({ fetch: ok.created.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready());
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }, 60_000);
 
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
+    for (const app of apps) await app.close();
     await store?.close();
   });
 

@@ -1,5 +1,5 @@
 /**
- * `agentcrate report costs`: model-call cost and tokens from the traces in the job store,
+ * `agentcrate report costs`: model-call cost and tokens from the runs in the job store,
  * grouped by model, node or workflow, over a window (`--since 7d`). Unpriced calls are
  * counted and flagged, never summed as zero.
  */
@@ -14,7 +14,7 @@ import {
   spansSince,
 } from '../../telemetry/index.js';
 import type { CommandContext } from '../commands.js';
-import { openExistingStore } from './traces.js';
+import { openExistingStore, readOptions } from './traces.js';
 
 const REPORTS = ['costs'];
 
@@ -64,7 +64,7 @@ export default async function report(ctx: CommandContext): Promise<number> {
   const sinceMs = Date.now() - parseDuration(String(ctx.options.since ?? '7d'));
   const store = await openExistingStore(ctx);
   try {
-    const result = aggregateCosts(await spansSince(store, sinceMs), by, sinceMs);
+    const result = aggregateCosts(await spansSince(store, sinceMs, readOptions(ctx)), by, sinceMs);
     ctx.output.out(ctx.options.json === true ? JSON.stringify(result, null, 2) : formatCostReport(result));
     return 0;
   } finally {

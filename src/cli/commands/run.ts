@@ -43,7 +43,8 @@ export default async function run(ctx: CommandContext): Promise<number> {
   });
   const plan = compile(workflow);
   const json = o.json === true;
-  // --trace: record this run's spans in memory (plus OTLP when configured) and print the tree.
+  // --trace: keep this run's events (annotated as the server keeps them), print the span tree
+  // rebuilt from them, and export spans live when OTLP is configured.
   const tracing = o.trace === true ? await startTracing(workflow, ctx.env) : undefined;
   const progress = json ? undefined : humanProgress(ctx.output);
   if (dryRun && !json)
@@ -59,7 +60,7 @@ export default async function run(ctx: CommandContext): Promise<number> {
       signal: ctx.signal,
       ...(timeoutMs ? { timeoutMs } : {}),
       onEvent: (event) => {
-        tracing?.tracer.onEvent(event);
+        tracing?.onEvent(event);
         if (o.events === true) process.stderr.write(`${JSON.stringify(event)}\n`);
         else progress?.(event);
       },
@@ -68,8 +69,12 @@ export default async function run(ctx: CommandContext): Promise<number> {
 
   if (tracing) {
     await tracing.telemetry.shutdown();
-    const { formatSpanTree } = await import('../../telemetry/index.js');
-    ctx.output.err(formatSpanTree(tracing.recorder.records, ctx.output.color));
+    const { formatSpanTree, spansFromEvents } = await import('../../telemetry/index.js');
+    const spans = spansFromEvents(tracing.events, {
+      workflow: workflow.flow.name,
+      prices: tracing.telemetry.prices,
+    });
+    ctx.output.err(formatSpanTree(spans, ctx.output.color));
   }
 
   if (json) {
@@ -138,14 +143,20 @@ function printResult(output: Output, result: RunResult): void {
 }
 
 async function startTracing(workflow: Workflow, env: NodeJS.ProcessEnv) {
-  const { createTelemetry, RecordingSpanExporter } = await import('../../telemetry/index.js');
-  const recorder = new RecordingSpanExporter();
+  const { createTelemetry, redactEvent } = await import('../../telemetry/index.js');
   const prices = workflow.config.observability.prices;
-  const telemetry = await createTelemetry({
-    workflow,
-    env,
-    exporters: [recorder],
-    ...(prices ? { prices } : {}),
-  });
-  return { recorder, telemetry, tracer: telemetry.runTracer() };
+  const telemetry = await createTelemetry({ workflow, env, ...(prices ? { prices } : {}) });
+  const live = telemetry.runTracer();
+  const events: Array<EngineEvent & Record<string, unknown>> = [];
+  return {
+    telemetry,
+    events,
+    onEvent(event: EngineEvent) {
+      if (event.type === 'checkpoint') return;
+      redactEvent(event, telemetry.redact);
+      telemetry.annotate(event);
+      live?.onEvent(event);
+      events.push(event as EngineEvent & Record<string, unknown>);
+    },
+  };
 }

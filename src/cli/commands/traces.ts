@@ -1,18 +1,31 @@
 /**
- * `agentcrate traces [job_id]`: a run's span tree with durations, tokens and cost, read from
- * the job store; with no id, the recent traced runs. Exit 0, or 1 when the id has no trace.
+ * `agentcrate traces [job_id]`: a run's span tree with durations, tokens and cost, rebuilt
+ * from its job's events in the job store; with no id, the recent runs. Exit 0, or 1 when the
+ * id has no trace.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentcrateError } from '../../errors.js';
 import { createSqliteStore, type Store } from '../../store/index.js';
-import { formatRunList, formatSpanTree, getRunSpans, listRuns, summarizeRun } from '../../telemetry/index.js';
+import {
+  formatRunList,
+  formatSpanTree,
+  getRunTrace,
+  listRuns,
+  loadPriceTable,
+  type TraceReadOptions,
+} from '../../telemetry/index.js';
 import type { CommandContext } from '../commands.js';
 
 /** `--store`, else AGENTCRATE_STORE, else ./agentcrate.db (what `serve` uses). */
 export function storePath(ctx: CommandContext): string {
   const raw = (ctx.options.store as string | undefined) ?? ctx.env.AGENTCRATE_STORE ?? 'agentcrate.db';
   return resolve(ctx.cwd, raw);
+}
+
+/** Prices for calls stored unpriced (events of older versions): the defaults and AGENTCRATE_PRICES. */
+export function readOptions(ctx: CommandContext): TraceReadOptions {
+  return { prices: loadPriceTable({ env: ctx.env }) };
 }
 
 /** Opens an existing store; reading traces must not create an empty one by accident. */
@@ -41,20 +54,23 @@ export default async function traces(ctx: CommandContext): Promise<number> {
   try {
     const id = ctx.args[0];
     if (id === undefined) {
-      const page = await listRuns(store, { limit });
+      const page = await listRuns(store, { limit }, readOptions(ctx));
       if (json) ctx.output.out(JSON.stringify(page.runs, null, 2));
       else ctx.output.out(formatRunList(page.runs, ctx.output.color));
       return 0;
     }
-    const { traceId, spans } = await getRunSpans(store, id);
-    if (spans.length === 0) {
+    const found = await getRunTrace(store, id, readOptions(ctx));
+    if (found === undefined) {
       ctx.output.err(
         `no trace for '${id}' in ${storePath(ctx)}; run 'agentcrate traces' to list traced runs`,
       );
       return 1;
     }
-    if (json) ctx.output.out(JSON.stringify({ traceId, run: summarizeRun(spans), spans }, null, 2));
-    else ctx.output.out(formatSpanTree(spans, ctx.output.color));
+    if (json)
+      ctx.output.out(
+        JSON.stringify({ traceId: found.traceId, run: found.summary, spans: found.spans }, null, 2),
+      );
+    else ctx.output.out(formatSpanTree(found.spans, ctx.output.color));
     return 0;
   } finally {
     await store.close();

@@ -1,14 +1,14 @@
 /**
  * Trace routes: `GET /traces` (recent runs with status, duration, tokens, cost),
- * `GET /traces/{job_id}` (a run's spans) and `GET /ui` (the trace page). The page itself
+ * `GET /traces/{job_id}` (a run's spans, rebuilt from its job's events) and `GET /ui` (the
+ * trace page). The page itself
  * carries no data, so it is served without a key; the data routes need one when API keys
  * are set, which the page sends from a field the user fills in (kept in sessionStorage).
  */
 import type { Env, Hono } from 'hono';
 import { AgentcrateError } from '../../errors.js';
 import { MAX_PAGE_SIZE, type Store } from '../../store/index.js';
-import { getRunSpans, listRuns } from '../../telemetry/read.js';
-import { summarizeRun } from '../../telemetry/summary.js';
+import { getRunTrace, listRuns, type TraceReadOptions } from '../../telemetry/read.js';
 import { createKeyCheck, presentedToken } from '../auth.js';
 import { errorResponse } from '../errors.js';
 import { tracesPage } from './ui-page.js';
@@ -20,6 +20,8 @@ export interface TraceRouteDeps {
   apiKeys?: readonly string[];
   /** Page title (the workflow's name). */
   title?: string;
+  /** Prices, redaction and the runner's live events for rebuilding traces (telemetry/read.ts). */
+  read?: TraceReadOptions;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -69,7 +71,7 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
     try {
       const limit = parseLimit(c.req.query('limit'));
       const cursor = c.req.query('cursor');
-      const page = await listRuns(deps.store, cursor ? { limit, cursor } : { limit });
+      const page = await listRuns(deps.store, cursor ? { limit, cursor } : { limit }, deps.read);
       return c.json({ runs: page.runs.map(runView), next_cursor: page.nextCursor ?? null });
     } catch (error) {
       return errorResponse(error);
@@ -79,8 +81,8 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
   app.get('/traces/:id', async (c) => {
     try {
       const id = c.req.param('id');
-      const { traceId, spans } = await getRunSpans(deps.store, id);
-      if (spans.length === 0) {
+      const found = await getRunTrace(deps.store, id, deps.read);
+      if (found === undefined) {
         throw new AgentcrateError(
           'E_NOT_FOUND',
           `no trace for job '${id}'; list traced runs with GET /traces`,
@@ -89,7 +91,11 @@ export function registerTraceRoutes<E extends Env>(app: Hono<E>, deps: TraceRout
           },
         );
       }
-      return c.json({ trace_id: traceId, run: runView(summarizeRun(spans)), spans: spans.map(spanView) });
+      return c.json({
+        trace_id: found.traceId,
+        run: runView(found.summary),
+        spans: found.spans.map(spanView),
+      });
     } catch (error) {
       return errorResponse(error);
     }

@@ -1,5 +1,5 @@
 /** The public JSON views of traces (snake_case, like the job views). */
-import type { SpanRecord } from '../../store/types.js';
+import type { SpanRecord } from '../../telemetry/span-record.js';
 import type { RunSummary } from '../../telemetry/summary.js';
 
 export interface RunView {

@@ -1,12 +1,14 @@
 /**
- * A trace pipeline for the common case where spans go only to the job store: the run tracer
- * drives the same OpenTelemetry `Tracer` API, but spans are small records written to the
- * store in batches, with none of the SDK's per-span machinery (processors, limits, resource
- * merging, ReadableSpan conversion). It measured about a third of the tracing cost per run.
- * As soon as any other exporter is configured (OTLP, MLflow, a test recorder), the SDK
- * pipeline (pipeline.ts) is used instead, so exported spans stay standard OTel spans.
+ * A trace pipeline that turns the run tracer's spans into plain `SpanRecord`s, handed to a
+ * callback as each span ends: the tracer drives the OpenTelemetry `Tracer` API, but none of
+ * the SDK's per-span machinery (processors, limits, resource merging, ReadableSpan
+ * conversion) runs. Stored traces are rebuilt through it from a job's events
+ * (event-trace.ts); spans exported over OTLP go through the SDK pipeline (pipeline.ts).
+ *
+ * Span ids are a fixed 8-hex prefix and a counter, so the same events always give the same
+ * ids (a trace reads the same every time) and a run resumed by another process (another
+ * prefix) never collides with the first.
  */
-import { randomBytes } from 'node:crypto';
 import {
   type Attributes,
   type Context,
@@ -23,9 +25,9 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { SpanRecord, Store } from '../store/types.js';
 import { ATTR } from './attributes.js';
 import type { TracePipeline } from './pipeline.js';
+import type { SpanRecord } from './span-record.js';
 
 function toMs(time: TimeInput | undefined): number {
   if (time === undefined) return Date.now();
@@ -139,75 +141,45 @@ class RecordSpan implements Span {
   }
 }
 
-export interface StorePipelineOptions {
-  store: Store;
-  onError?: (error: unknown) => void;
-  /**
-   * Spans are written at most this long after they end, or at flush (default 50 ms). Short on
-   * purpose: span records held for a second outlive the young generation and are promoted, and
-   * collecting them from the old generation cost more CPU than the extra commits (measured:
-   * tracing +12% CPU per run with 1 s, about +5% with 50 ms). Writes still join the store's
-   * group commit, so a busy server writes many runs' spans per transaction.
-   */
-  flushEveryMs?: number;
-  maxBatch?: number;
+export interface RecordPipelineOptions {
+  /** Receives each span as it ends, synchronously. */
+  onSpan: (record: SpanRecord) => void;
+  /** Trace id of spans started without a parent or `withTraceId` (else random). */
+  traceId?: string;
+  /** 8 hex digits in front of every span id (default 00000001). */
+  spanIdPrefix?: string;
 }
 
-export function createStorePipeline(options: StorePipelineOptions): TracePipeline {
-  const flushEveryMs = options.flushEveryMs ?? 50;
-  const maxBatch = options.maxBatch ?? 512;
-  let buffer: SpanRecord[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  const writes = new Set<Promise<void>>();
-  let nextTraceId: string | undefined;
-  // Span ids: a random 32-bit prefix per process and a counter, so ids are unique within any
-  // trace (a resumed run's spans come from a new prefix) without random bytes per span.
-  let prefix = randomBytes(4).toString('hex');
+export function createRecordPipeline(options: RecordPipelineOptions): TracePipeline {
+  const prefix = (options.spanIdPrefix ?? '1').padStart(8, '0').slice(-8);
   let counter = 0;
+  let nextTraceId: string | undefined;
   const spanId = (): string => {
-    counter = (counter + 1) >>> 0;
-    if (counter === 0) prefix = randomBytes(4).toString('hex');
+    counter += 1;
     return prefix + counter.toString(16).padStart(8, '0');
   };
-  const write = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (buffer.length === 0) return Promise.resolve();
-    const batch = buffer;
-    buffer = [];
-    const p = options.store
-      .saveSpans(batch)
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => writes.delete(p));
-    writes.add(p);
-    return p;
+  const randomTraceId = (): string => {
+    let id = '';
+    for (let i = 0; i < 4; i++)
+      id += Math.floor(Math.random() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, '0');
+    return id;
   };
-  const onEnd = (record: SpanRecord) => {
-    if (closed) return;
-    buffer.push(record);
-    if (buffer.length >= maxBatch) void write();
-    else if (!timer) {
-      timer = setTimeout(write, flushEveryMs);
-      timer.unref?.();
-    }
-  };
-
   const tracer: Tracer = {
     startSpan(name: string, spanOptions: SpanOptions = {}, context?: Context): Span {
       const parent = context ? trace.getSpan(context)?.spanContext() : undefined;
       const ctx: SpanContext = {
-        traceId: parent?.traceId ?? nextTraceId ?? randomBytes(16).toString('hex'),
+        traceId: parent?.traceId ?? nextTraceId ?? options.traceId ?? randomTraceId(),
         spanId: spanId(),
         traceFlags: TraceFlags.SAMPLED,
       };
-      return new RecordSpan(ctx, parent?.spanId, name, spanOptions, onEnd);
+      return new RecordSpan(ctx, parent?.spanId, name, spanOptions, options.onSpan);
     },
     startActiveSpan(): never {
       throw new Error('startActiveSpan is not used by the run tracer');
     },
   };
-
   return {
     tracer,
     withTraceId<T>(traceId: string, start: () => T): T {
@@ -218,15 +190,7 @@ export function createStorePipeline(options: StorePipelineOptions): TracePipelin
         nextTraceId = undefined;
       }
     },
-    async forceFlush() {
-      await write();
-      await Promise.all([...writes]);
-    },
-    async shutdown() {
-      if (closed) return;
-      await write();
-      await Promise.all([...writes]);
-      closed = true;
-    },
+    async forceFlush() {},
+    async shutdown() {},
   };
 }
