@@ -148,6 +148,36 @@ describe('crash recovery', () => {
           );
         }
       }
+      // The trace of a job the kill interrupted after its first node: one run span per process,
+      // the first failed as interrupted, each finished node under the process that ran it.
+      const index = [...doneAtCrash.entries()].find(([, d]) => d.length > 0 && d.length < NODES.length)?.[0];
+      expect(index, "a job interrupted between its nodes").toBeDefined();
+      if (index !== undefined) {
+        const trace = (await (await fetch(`${second.url}/traces/${ids[Number(index)]}`)).json()) as {
+          run: { status: string };
+          spans: Array<{
+            span_id: string;
+            parent_span_id: string | null;
+            name: string;
+            attributes: Record<string, unknown>;
+          }>;
+        };
+        expect(trace.run.status).toBe('success');
+        const runs = trace.spans.filter((s) => s.parent_span_id === null);
+        expect(runs.map((r) => r.attributes['agentcrate.run.status'])).toEqual(['interrupted', 'success']);
+        const okNodes = (run: (typeof runs)[number]) =>
+          trace.spans
+            .filter(
+              (s) =>
+                s.parent_span_id === run.span_id &&
+                s.name.startsWith('node ') &&
+                !s.attributes['agentcrate.error.code'],
+            )
+            .map((s) => s.name.slice(5));
+        const done = doneAtCrash.get(index)!;
+        expect(okNodes(runs[0]!)).toEqual(done);
+        expect(okNodes(runs[1]!)).toEqual(NODES.filter((n) => !done.includes(n)));
+      }
     } finally {
       second.child.kill('SIGTERM');
       await new Promise((r) => second.child.once('exit', r));
