@@ -1,12 +1,17 @@
-// A/B of two server bundles: both run side by side against one mock and take turns under load
-// in short windows (ABBA order), so drift of a shared VM falls on both alike; prints medians
-// and the per-pair ratios of runs/s and of server CPU per run (from /proc).
+// A/B of two server bundles (or one bundle under two environments): both run side by side
+// against one mock and take turns under load in short windows (ABBA order), so drift of a
+// shared VM falls on both alike; prints medians and the per-pair ratios of runs/s and of
+// server CPU per run (from /proc).
 //   node_modules/.bin/node bench/ab.mjs A/server.mjs B/server.mjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleServer({ outFile, entry }) (src/deploy/bundle.ts), e.g. from a
-// `git worktree` of an older commit. Env: WF=one|three, LAT (mock ms), TRACES=true|false,
-// ENV_A / ENV_B (a JSON object of extra environment for one side, e.g. allocator settings),
-// START=BA (start B first), PIN=1 (servers on the last CPU, load and mock on the first: an
-// A/A run of one bundle agrees within ~2% pinned, and was seen 10–20% apart unpinned).
+// `git worktree` of an older commit. Env:
+//   WF=one|three, LAT (mock ms), TRACES=true|false
+//   ENV_A / ENV_B  a JSON object of extra environment for one side (e.g. allocator settings)
+//   PIN=1          servers on the last CPU, load and mock on the first
+//   ROUNDS=n       n fresh pairs, started in alternating order (default 3), combined by the
+//                  median of their median ratios. On this VM one of two identical servers was
+//                  at times ~30% costlier per run (seen in the first pair of a session, growing
+//                  over its windows), so a single pair can mislead.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,19 +26,16 @@ const [A, B] = [process.argv[2], process.argv[3]];
 const windows = Number(process.argv[4] ?? 8),
   dur = Number(process.argv[5] ?? 4),
   c = Number(process.argv[6] ?? 50);
+const rounds = Number(process.env.ROUNDS ?? 3);
 const wf = process.env.WF ?? 'one';
+const cpus = process.env.PIN === '1' ? comparisonCpus() : undefined;
 const cpuMs = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 };
-const mock = await startMock(Number(process.env.LAT ?? 0));
-const servers = {};
-const sides = [
-  ['A', A],
-  ['B', B],
-];
-if (process.env.START === 'BA') sides.reverse();
-for (const [name, entry] of sides) {
+const f = (x, d = 2) => x.toFixed(d);
+
+async function start(name, entry, mock) {
   const dir = mkdtempSync(join(tmpdir(), 'ab-'));
   const port = await freePort();
   const child = spawnTracked(NODE, ['--max-semi-space-size=8', '--heap-growing-percent=30', entry], {
@@ -56,36 +58,49 @@ for (const [name, entry] of sides) {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 400; i++) {
     try {
-      if ((await fetch(base + '/health')).ok) break;
+      if ((await fetch(`${base}/health`)).ok) break;
     } catch {}
     await new Promise((r) => setTimeout(r, 25));
   }
-  if (!(await runOnce(agentcrate, base, wf))) throw new Error('first run failed ' + name);
-  servers[name] = { child, base };
+  if (!(await runOnce(agentcrate, base, wf))) throw new Error(`first run failed ${name}`);
+  return { child, base };
 }
-// PIN=1: both servers on CPU 1, the load generator and the mock on CPU 0, so the scheduler's
-// placement (which differs per process and was seen to make one of two identical servers ~20%
-// costlier per run) is the same for both.
-const cpus = process.env.PIN === '1' ? comparisonCpus() : undefined;
-if (cpus) {
-  for (const s of Object.values(servers)) pinToCpus(s.child.pid, cpus.servers);
-  pinToCpus(mock.child.pid, cpus.load);
-  pinToCpus(process.pid, cpus.load);
-}
-for (const s of Object.values(servers))
-  await load(agentcrate, s.base, wf, { connections: c, durationSec: 2 });
+
+const mock = await startMock(Number(process.env.LAT ?? 0));
 const S = { A: [], B: [] };
-for (let w = 0; w < windows; w++)
-  for (const n of w % 2 ? ['B', 'A'] : ['A', 'B']) {
-    const { child, base } = servers[n];
-    await mock.reset();
-    const c0 = cpuMs(child.pid);
-    const r = await load(agentcrate, base, wf, { connections: c, durationSec: dur });
-    const cpu = cpuMs(child.pid) - c0;
-    S[n].push({ rps: r.runs_per_s, p99: r.p99_ms, p50: r.p50_ms, cpu: cpu / r.runs_ok });
+const perRound = [];
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+  const servers = {};
+  for (const name of order) servers[name] = await start(name, name === 'A' ? A : B, mock);
+  if (cpus) {
+    for (const s of Object.values(servers)) pinToCpus(s.child.pid, cpus.servers);
+    pinToCpus(mock.child.pid, cpus.load);
+    pinToCpus(process.pid, cpus.load);
   }
-const pr = (k) => S.A.map((a, i) => S.B[i][k] / a[k]);
-const f = (x, d = 2) => x.toFixed(d);
+  for (const s of Object.values(servers))
+    await load(agentcrate, s.base, wf, { connections: c, durationSec: 2 });
+  const mine = { A: [], B: [] };
+  for (let w = 0; w < windows; w++)
+    for (const n of w % 2 ? ['B', 'A'] : ['A', 'B']) {
+      const { child, base } = servers[n];
+      await mock.reset();
+      const c0 = cpuMs(child.pid);
+      const r = await load(agentcrate, base, wf, { connections: c, durationSec: dur });
+      const cpu = cpuMs(child.pid) - c0;
+      const sample = { rps: r.runs_per_s, p99: r.p99_ms, p50: r.p50_ms, cpu: cpu / r.runs_ok };
+      mine[n].push(sample);
+      S[n].push(sample);
+    }
+  for (const s of Object.values(servers)) await stopChild(s.child);
+  const pr = (k) => mine.A.map((a, i) => mine.B[i][k] / a[k]);
+  perRound.push({ first: order[0], rps: median(pr('rps')), cpu: median(pr('cpu')), pairs: pr('rps') });
+  console.log(
+    `round ${round + 1} (${order[0]} first): B/A runs/s ${f(median(pr('rps')), 3)} [${pr('rps')
+      .map((x) => f(x))
+      .join(' ')}], cpu/run ${f(median(pr('cpu')), 3)}`,
+  );
+}
 for (const n of ['A', 'B'])
   console.log(
     n,
@@ -98,19 +113,6 @@ for (const n of ['A', 'B'])
     'cpu ms/run',
     f(median(S[n].map((s) => s.cpu)), 3),
   );
-console.log(
-  'B/A runs/s ratio median',
-  f(median(pr('rps')), 3),
-  pr('rps')
-    .map((x) => f(x))
-    .join(' '),
-);
-console.log(
-  'B/A cpu/run ratio median',
-  f(median(pr('cpu')), 3),
-  pr('cpu')
-    .map((x) => f(x))
-    .join(' '),
-);
-for (const s of Object.values(servers)) await stopChild(s.child);
+console.log(`B/A runs/s ratio (median of rounds) ${f(median(perRound.map((r) => r.rps)), 3)}`);
+console.log(`B/A cpu/run ratio (median of rounds) ${f(median(perRound.map((r) => r.cpu)), 3)}`);
 await mock.close();

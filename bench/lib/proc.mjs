@@ -126,7 +126,10 @@ export function pinToCpus(pid, cpus) {
   return r.status === 0;
 }
 
-/** CPUs for a pinned comparison: the load generator and mock on the first, servers on the last. */
+/**
+ * CPUs for a pinned comparison: the load generator and mock on the first, servers on the last.
+ * Call it before pinning this process (it sees only the CPUs it may run on).
+ */
 export function comparisonCpus() {
   const n = availableParallelism();
   return n >= 2 ? { load: '0', servers: String(n - 1) } : undefined;

@@ -2,6 +2,7 @@
  * In-process Prometheus metrics. Counters live in plain fields (no client library: the
  * text format is small and this keeps the per-run cost at a few additions).
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -85,6 +86,19 @@ export class Metrics {
       '# HELP nodejs_heap_size_used_bytes V8 heap in use.',
       '# TYPE nodejs_heap_size_used_bytes gauge',
       `nodejs_heap_size_used_bytes ${mem.heapUsed}`,
+      '# HELP nodejs_external_memory_bytes Memory of buffers and other objects outside the V8 heap.',
+      '# TYPE nodejs_external_memory_bytes gauge',
+      `nodejs_external_memory_bytes ${mem.external}`,
+    );
+    // Per heap space (the names prom-client uses), e.g. to tell a grown new space from old data.
+    const spaces = getHeapSpaceStatistics();
+    lines.push(
+      '# HELP nodejs_heap_space_size_total_bytes V8 heap reserved, by space.',
+      '# TYPE nodejs_heap_space_size_total_bytes gauge',
+      ...spaces.map((s) => `nodejs_heap_space_size_total_bytes{space="${s.space_name}"} ${s.space_size}`),
+      '# HELP nodejs_heap_space_size_used_bytes V8 heap in use, by space.',
+      '# TYPE nodejs_heap_space_size_used_bytes gauge',
+      ...spaces.map((s) => `nodejs_heap_space_size_used_bytes{space="${s.space_name}"} ${s.space_used_size}`),
     );
     return `${lines.join('\n')}\n`;
   }

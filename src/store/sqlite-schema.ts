@@ -108,8 +108,11 @@ export function applyPragmas(db: DatabaseSync, busyTimeoutMs: number): void {
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA temp_store = MEMORY');
-  // A bigger page cache than the 2 MB default keeps the hot job/event pages off the disk.
-  db.exec('PRAGMA cache_size = -16384');
+  // SQLite's default 2 MB page cache. The hot pages are the right edges of append-ordered
+  // indexes (UUIDv7 job ids, event seqs), which fit; a 16 MB cache measured no faster, and each
+  // of its ~4 KB pages is a separate malloc that, freed after a burst, fragments the process
+  // heap: 10,000 runs left ~15 MB more resident with it.
+  db.exec('PRAGMA cache_size = -2048');
   // Checkpoints normally run in a background worker (sqlite-checkpointer.ts); this inline
   // one is only the backstop, and the size limit trims the WAL file after a burst.
   db.exec('PRAGMA wal_autocheckpoint = 8000');

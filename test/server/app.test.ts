@@ -359,6 +359,22 @@ describe('service routes', () => {
     expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeLessThanOrEqual(
       Number(/^nodejs_heap_size_total_bytes (\d+)$/m.exec(text)?.[1]),
     );
+    // Per space: the spaces add up to the heap's total, and each uses at most what it holds.
+    const perSpace = (kind: string) =>
+      new Map(
+        [
+          ...text.matchAll(
+            new RegExp(`^nodejs_heap_space_size_${kind}_bytes\\{space="(\\w+)"\\} (\\d+)$`, 'gm'),
+          ),
+        ].map((m) => [m[1]!, Number(m[2])]),
+      );
+    const total = perSpace('total');
+    const used = perSpace('used');
+    expect([...total.keys()]).toEqual(expect.arrayContaining(['new_space', 'old_space', 'code_space']));
+    for (const [space, bytes] of used) expect(bytes).toBeLessThanOrEqual(total.get(space)!);
+    expect([...total.values()].reduce((a, b) => a + b, 0)).toBe(
+      Number(/^nodejs_heap_size_total_bytes (\d+)$/m.exec(text)?.[1]),
+    );
   });
 
   it('GET /ready is 200 when ready and 503 with the reasons when credentials are missing', async () => {
