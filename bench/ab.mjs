@@ -67,6 +67,16 @@ async function start(name, entry, mock) {
 }
 
 const mock = await startMock(Number(process.env.LAT ?? 0));
+if (process.env.PRIME === '1') {
+  const primer = await start('A', A, mock);
+  if (cpus) {
+    pinToCpus(primer.child.pid, cpus.servers);
+    pinToCpus(mock.child.pid, cpus.load);
+    pinToCpus(process.pid, cpus.load);
+  }
+  await load(agentcrate, primer.base, wf, { connections: c, durationSec: Number(process.env.PRIME_S ?? 10) });
+  await stopChild(primer.child);
+}
 const S = { A: [], B: [] };
 const perRound = [];
 for (let round = 0; round < rounds; round++) {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { NODE, PEERS, ROOT } from './paths.mjs';
 import { spawnTracked, waitUntil } from './proc.mjs';
 
-const { SERVER_NODE_FLAGS } = await import(new URL('../../dist/deploy/types.js', import.meta.url).href).catch(
-  () => ({ SERVER_NODE_FLAGS: [] }),
-);
+const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
+  new URL('../../dist/deploy/types.js', import.meta.url).href
+).catch(() => ({ SERVER_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
 // Peers must not phone home (there is no network but loopback, and it would add noise).
 const QUIET = {
@@ -102,11 +102,13 @@ export const agentcrate = {
   },
   prepare() {},
   start({ port, mockUrl, stateDir, workflow, logFile, traces = true, env = {} }) {
-    // The same Node flags as the generated container (src/deploy/types.ts SERVER_NODE_FLAGS).
+    // The same Node flags and allocator settings as the generated container
+    // (src/deploy/types.ts SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV).
     return spawnTracked(NODE, [...SERVER_NODE_FLAGS, ensureBundle()], {
       cwd: stateDir,
       logFile,
       env: {
+        ...SERVER_ALLOCATOR_ENV,
         NODE_COMPILE_CACHE: join(stateDir, '.node-compile-cache'),
         AGENTCRATE_WORKFLOW: join(
           ROOT,

@@ -5,7 +5,14 @@
  * and there is no WORKDIR (every path is absolute): the classic builder commits one image per
  * instruction, so fewer instructions is a faster build.
  */
-import { type ArtifactContext, COMPILE_CACHE_DIR, HEALTHCHECK, RUN_AS, SERVER_NODE_FLAGS } from './types.js';
+import {
+  type ArtifactContext,
+  COMPILE_CACHE_DIR,
+  HEALTHCHECK,
+  RUN_AS,
+  SERVER_ALLOCATOR_ENV,
+  SERVER_NODE_FLAGS,
+} from './types.js';
 
 export function renderDockerfile(ctx: ArtifactContext): string {
   const hc = HEALTHCHECK;
@@ -15,6 +22,8 @@ export function renderDockerfile(ctx: ArtifactContext): string {
 # npm install and no network at build time. Rebuild with \`make build\` or \`agentcrate deploy\`.
 FROM ${ctx.baseImage}
 
+# The MALLOC_* settings make glibc's allocator give memory back after a burst of runs (see
+# SERVER_ALLOCATOR_ENV in agentcrate's source); other C libraries ignore them.
 ENV NODE_ENV=production \\
     PORT=${ctx.port} \\
     HOST=0.0.0.0 \\
@@ -22,7 +31,10 @@ ENV NODE_ENV=production \\
     AGENTCRATE_STORE=/data/agentcrate.db \\
     AGENTCRATE_TIMEOUT=${ctx.timeoutSeconds} \\
     AGENTCRATE_TRACES=${ctx.traces ? 'true' : 'false'} \\
-    NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR}
+    NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR} \\
+    ${Object.entries(SERVER_ALLOCATOR_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' \\\n    ')}
 
 # /data holds the job store. It is created by copying an empty directory (a base without a
 # shell cannot RUN mkdir) so it belongs to uid 1000; a named volume mounted there on first use

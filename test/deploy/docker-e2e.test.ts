@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeployEvent, type DeployResult, deploy } from '../../src/deploy/deploy.js';
 import { listManaged, logs, remove, stop } from '../../src/deploy/manage.js';
 import { DockerRuntime } from '../../src/deploy/runtime/docker.js';
+import { SERVER_ALLOCATOR_ENV } from '../../src/deploy/types.js';
 import { AgentcrateError } from '../../src/errors.js';
 import {
   CRASH_SERVER,
@@ -133,6 +134,9 @@ describe.skipIf(!available || !FIXTURES_PRESENT)(
         Init: true,
         RestartPolicy: { Name: 'unless-stopped' },
       });
+      // The image's allocator settings reach the process (they keep memory down after bursts).
+      const env = JSON.parse(docker('inspect', '--format', '{{json .Config.Env}}', NAME)) as string[];
+      for (const [k, v] of Object.entries(SERVER_ALLOCATOR_ENV)) expect(env).toContain(`${k}=${v}`);
       const res = await fetch(result.urls.api, { method: 'POST', body: JSON.stringify({ message: 'hi' }) });
       const body = (await res.json()) as Record<string, unknown>;
       expect(body).toMatchObject({

@@ -151,7 +151,7 @@ describe('crash recovery', () => {
       // The trace of a job the kill interrupted after its first node: one run span per process,
       // the first failed as interrupted, each finished node under the process that ran it.
       const index = [...doneAtCrash.entries()].find(([, d]) => d.length > 0 && d.length < NODES.length)?.[0];
-      expect(index, "a job interrupted between its nodes").toBeDefined();
+      expect(index, 'a job interrupted between its nodes').toBeDefined();
       if (index !== undefined) {
         const trace = (await (await fetch(`${second.url}/traces/${ids[Number(index)]}`)).json()) as {
           run: { status: string };
