@@ -79,14 +79,25 @@ describe('bench harness (smoke)', () => {
     expect(rec.rows[0]?.restart_ready_ms).toBeGreaterThan(0);
   });
 
-  it('tracing: interleaved on/off windows with runs/s and CPU per run for both', { timeout: 60_000 }, () => {
+  it('tracing: rounds of interleaved on/off windows, runs/s and CPU per run for both, and the read cost', {
+    timeout: 60_000,
+  }, () => {
     const rec = bench('tracing', ['agentcrate']);
     const row = rec.rows[0]!;
     expect(row.on_runs_per_s).toBeGreaterThan(0);
     expect(row.off_runs_per_s).toBeGreaterThan(0);
     expect(row.on_cpu_ms_per_run).toBeGreaterThan(0);
-    expect(row.runs_ratios).toHaveLength(row.windows as number);
-    expect(readFileSync(join(results, 'tracing.md'), 'utf8')).toContain('interleaved pairs');
+    // One ratio per round, each round started in the other order.
+    expect(row.round_runs_ratios).toHaveLength(row.rounds as number);
+    expect((row.round_runs_ratios as string[]).map((r) => /\((on|off) first\)/.exec(r)?.[1])).toEqual([
+      'on',
+      'off',
+    ]);
+    expect(row.runs_ratio).toBeGreaterThan(0);
+    // Reading traces back (rebuilt from events) was measured against the traced server.
+    expect(row.trace_p50_ms).toBeGreaterThan(0);
+    expect(row.list_p50_ms).toBeGreaterThan(0);
+    expect(readFileSync(join(results, 'tracing.md'), 'utf8')).toContain('GET /traces/{job_id}');
   });
 
   it('rss: idle and after runs, with the runs really completed', { timeout: 60_000 }, () => {
