@@ -62,13 +62,13 @@ async function start(name, entry, mock) {
     } catch {}
     await new Promise((r) => setTimeout(r, 25));
   }
-  if (!(await runOnce(agentcrate, base, wf))) throw new Error(`first run failed ${name}`);
   return { child, base };
 }
 
 const mock = await startMock(Number(process.env.LAT ?? 0));
 if (process.env.PRIME === '1') {
   const primer = await start('A', A, mock);
+  await runOnce(agentcrate, primer.base, wf);
   if (cpus) {
     pinToCpus(primer.child.pid, cpus.servers);
     pinToCpus(mock.child.pid, cpus.load);
@@ -83,6 +83,10 @@ for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
   const servers = {};
   for (const name of order) servers[name] = await start(name, name === 'A' ? A : B, mock);
+  // First runs only once both are up: a server's first requests served while the other one
+  // boots would warm it up under different conditions.
+  for (const name of order)
+    if (!(await runOnce(agentcrate, servers[name].base, wf))) throw new Error(`first run failed ${name}`);
   if (cpus) {
     for (const s of Object.values(servers)) pinToCpus(s.child.pid, cpus.servers);
     pinToCpus(mock.child.pid, cpus.load);
