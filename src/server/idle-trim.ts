@@ -4,11 +4,12 @@
  * A busy V8 heap grows (new-space semi-spaces, old-space pages), SQLite fills its page cache,
  * and neither shrinks on its own until V8's memory reducer notices the quiet ~8 s later. For a
  * container among many on a host (or under a memory limit) that is memory held for nothing:
- * after a burst of 10,000 runs the process kept ~190 MB resident, ~130 MB once trimmed.
+ * after a burst of 10,000 runs the process kept ~190 MB resident, ~130 MB once trimmed (~97 MB
+ * with the image's allocator settings, src/deploy/types.ts SERVER_ALLOCATOR_ENV).
  *
  * So: when no request has been handled and no run has been active for `delayMs`, and resident
  * memory grew by at least `minGrowthBytes` since the last trim (or the server just started),
- * run one memory-reducing full GC and let the store release its caches. One timer at a time,
+ * run a memory-reducing full GC (memoryReducingGc) and let the store release its caches. One timer at a time,
  * re-armed lazily, so a busy server pays nothing per request but a timestamp; a server that
  * only answers health probes never trims (its memory does not grow).
  *

@@ -1,6 +1,6 @@
 /**
  * Job ids are UUID version 7 (RFC 9562): a millisecond timestamp, then random bits. They sort
- * by creation time, so new job and span rows land at the end of the store's indexes instead of
+ * by creation time, so new job and event rows land at the end of the store's indexes instead of
  * at random pages, and the id doubles as the run's trace id (telemetry/trace-id.ts).
  */
 import { randomFillSync } from 'node:crypto';

@@ -2,9 +2,9 @@
  * A run's spans, rebuilt from its job's event log. The job store keeps every event a run
  * emits (for SSE replay and progress) and those events hold everything a span needs (times,
  * latencies, tokens, models, errors, prices from annotate.ts), so the store keeps no second
- * copy as span rows: tracing adds no write to a run (a span table cost ~13% of the server's
- * throughput against an instant model), and the trace of a running job is as fresh as its
- * events.
+ * copy as span rows: tracing adds no write to a run (span rows beside the events cost 28% of
+ * a one-core server's throughput against an instant model, BENCHMARKS.md), and the trace of a
+ * running job is as fresh as its events.
  *
  * The spans come from the same run tracer that exports live over OTLP, fed the stored events
  * through the record pipeline, so both show the same tree. A job resumed after a crash has
@@ -18,7 +18,6 @@ import { DEFAULT_PRICES, type PriceTable } from './prices.js';
 import { createRecordPipeline } from './record-pipeline.js';
 import type { Redactor } from './redact.js';
 import type { SpanRecord } from './span-record.js';
-import { traceIdForJob } from './trace-id.js';
 import { createRunTracer, type SettleOutcome } from './tracer.js';
 
 /** The parts of a job the settling of an unfinished run needs. */
@@ -72,15 +71,12 @@ export function spansFromEvents(events: readonly Event[], options: EventTraceOpt
   }
   const spans: SpanRecord[] = [];
   segments.forEach((segment, index) => {
-    const first = segment[0]!;
-    const runId = typeof first.runId === 'string' ? first.runId : undefined;
     const jobId = options.jobId;
     const tracer = createRunTracer({
       workflow: options.workflow,
       ...(jobId === undefined ? {} : { jobId }),
       pipeline: createRecordPipeline({
         onSpan: (span) => spans.push(span),
-        traceId: traceIdForJob(jobId ?? runId ?? 'unknown'),
         spanIdPrefix: (index + 1).toString(16),
       }),
       capturePrompts: segment.some(

@@ -1,7 +1,8 @@
 /**
- * The OpenTelemetry SDK side: one tracer provider whose span processors batch spans to each
- * exporter (the store, OTLP). A pipeline can serve one run or, in the server, every run, so
- * batches span runs and exporting stays off the request path.
+ * The OpenTelemetry SDK side, for spans exported live (OTLP, MLflow, test exporters): one
+ * tracer provider whose span processors batch spans to each exporter. A pipeline can serve one
+ * run or, in the server, every run, so batches span runs and exporting stays off the request
+ * path. The traces the server shows itself are rebuilt from job events (event-trace.ts).
  */
 import type { Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -144,8 +144,6 @@ class RecordSpan implements Span {
 export interface RecordPipelineOptions {
   /** Receives each span as it ends, synchronously. */
   onSpan: (record: SpanRecord) => void;
-  /** Trace id of spans started without a parent or `withTraceId` (else random). */
-  traceId?: string;
   /** 8 hex digits in front of every span id (default 00000001). */
   spanIdPrefix?: string;
 }
@@ -170,7 +168,7 @@ export function createRecordPipeline(options: RecordPipelineOptions): TracePipel
     startSpan(name: string, spanOptions: SpanOptions = {}, context?: Context): Span {
       const parent = context ? trace.getSpan(context)?.spanContext() : undefined;
       const ctx: SpanContext = {
-        traceId: parent?.traceId ?? nextTraceId ?? options.traceId ?? randomTraceId(),
+        traceId: parent?.traceId ?? nextTraceId ?? randomTraceId(),
         spanId: spanId(),
         traceFlags: TraceFlags.SAMPLED,
       };

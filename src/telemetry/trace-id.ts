@@ -4,7 +4,7 @@
  * a crash (same job id) lands in the same trace.
  *
  * Server job ids are UUIDs: their 32 hex digits are the trace id as they are (no hashing per
- * run, and time-ordered v7 ids keep the span table's inserts at the end of its index).
+ * run; the trace of a job is found from its job id alone).
  * Any other id (a CLI run id, a caller-chosen id) is hashed to 32 hex digits.
  */
 import { createHash } from 'node:crypto';
