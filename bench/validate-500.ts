@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   try {
     // Two entries sharing chunks: the loader, and the parser alone (to report its share).
     await build({
-      entryPoints: { config: join(root, 'src/config/index.ts'), yaml: join(root, 'src/config/yaml.ts') },
+      entryPoints: {
+        config: join(root, 'src/config/index.ts'),
+        yaml: join(root, 'src/config/yaml/parse.ts'),
+      },
       bundle: true,
       splitting: true,
       platform: 'node',
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
     )) as typeof import('../src/config/index.ts');
     const yaml = (await import(
       pathToFileURL(join(dir, 'yaml.mjs')).href
-    )) as typeof import('../src/config/yaml.ts');
+    )) as typeof import('../src/config/yaml/parse.ts');
     const source = generateWorkflow(NODES);
     const first = mod.loadWorkflowFromString(source);
     const errors = first.diagnostics.filter((d) => d.severity === 'error');

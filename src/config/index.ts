@@ -1,8 +1,25 @@
 /** The config room's public API, re-exported by name. */
-export { ConditionSyntaxError, conditionRefs, parseCondition } from './condition.js';
+
 export { formatSchemaJson } from './format-schema.js';
 export { KNOWN_PROVIDERS, MODEL_PREFIXES, providerFromModel } from './known-providers.js';
 export { CANONICAL_TOOLS, KNOWN_TOOLS } from './known-tools.js';
+export { ConditionSyntaxError, conditionRefs, parseCondition } from './languages/condition.js';
+export { offsetToLineColumn, parseTemplate, templateRefs } from './languages/template.js';
+export {
+  formatType,
+  isScalarType,
+  parseType,
+  TypeSyntaxError,
+  typeEquals,
+} from './languages/type-grammar.js';
+export {
+  checkValue,
+  coerceCliValue,
+  describeValue,
+  placeholderValue,
+  typeToJsonSchema,
+  type ValueIssue,
+} from './languages/values.js';
 export {
   type LoadOptions,
   type LoadStringOptions,
@@ -10,8 +27,6 @@ export {
   loadWorkflowFromString,
 } from './load.js';
 export { editDistance, suggest } from './suggest.js';
-export { offsetToLineColumn, parseTemplate, templateRefs } from './template.js';
-export { formatType, isScalarType, parseType, TypeSyntaxError, typeEquals } from './type-grammar.js';
 export type {
   CompareOp,
   Condition,
@@ -35,4 +50,3 @@ export type {
   Workflow,
 } from './types.js';
 export { END, START } from './types.js';
-export { checkValue, coerceCliValue, describeValue, placeholderValue, typeToJsonSchema } from './values.js';

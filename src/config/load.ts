@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { AgentcrateError } from '../errors.js';
 import { Reporter } from './diagnostics.js';
-import { normalise } from './normalise.js';
+import { normalise } from './normalise/normalise.js';
 import type { Diagnostic, LoadResult } from './types.js';
-import { validate } from './validate.js';
-import { parseSource } from './yaml.js';
+import { validate } from './validate/validate.js';
+import { parseSource } from './yaml/parse.js';
 
 export interface LoadOptions {
   /** Treat warnings (unknown keys, inert features) as errors. */

@@ -3,8 +3,9 @@
  * answer against the *state* types (the source of truth: output_schema must agree with
  * them, the validator makes sure of it).
  */
+
+import { checkValue, typeToJsonSchema, type ValueIssue } from '../config/index.js';
 import type { NodeDef, StateField, TypeNode } from '../config/types.js';
-import { checkValue, typeToJsonSchema, type ValueIssue } from '../config/values.js';
 
 /**
  * Providers' structured-output modes want an object at the root, so a single-value

@@ -3,9 +3,9 @@
  * view of it that users get back as `outputs` (bookkeeping keys removed).
  */
 
+import { checkValue, coerceCliValue, type ValueIssue } from '../config/index.js';
 import { suggest } from '../config/suggest.js';
 import type { Workflow } from '../config/types.js';
-import { checkValue, coerceCliValue, type ValueIssue } from '../config/values.js';
 import { AgentcrateError } from '../errors.js';
 
 /**

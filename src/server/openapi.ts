@@ -3,8 +3,9 @@
  * fields a caller may pass (required ones required), outputs are every state field. Built
  * at start-up and served as prebuilt JSON, never per request.
  */
+
+import { placeholderValue, typeToJsonSchema } from '../config/index.js';
 import type { StateField, Workflow } from '../config/types.js';
-import { placeholderValue, typeToJsonSchema } from '../config/values.js';
 import { AGENTCRATE_VERSION } from './version.js';
 
 function fieldSchema(field: StateField): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionSyntaxError, conditionRefs, parseCondition } from '../../src/config/condition.js';
+import { ConditionSyntaxError, conditionRefs, parseCondition } from '../../src/config/index.js';
 import type { Expr } from '../../src/config/types.js';
 
 const lit = (value: unknown): Expr => ({ kind: 'literal', value });

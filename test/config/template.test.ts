@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsetToLineColumn, parseTemplate, templateRefs } from '../../src/config/template.js';
+import { offsetToLineColumn, parseTemplate, templateRefs } from '../../src/config/index.js';
 import type { TemplatePart } from '../../src/config/types.js';
 
 const text = (s: string): TemplatePart => ({ kind: 'text', text: s });

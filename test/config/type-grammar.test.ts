@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatType, parseType, TypeSyntaxError, typeEquals } from '../../src/config/type-grammar.js';
+import { formatType, parseType, TypeSyntaxError, typeEquals } from '../../src/config/index.js';
 import type { TypeNode } from '../../src/config/types.js';
 
 function errorOf(text: string): TypeSyntaxError {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseType } from '../../src/config/type-grammar.js';
+import {
+  checkValue,
+  coerceCliValue,
+  parseType,
+  placeholderValue,
+  typeToJsonSchema,
+} from '../../src/config/index.js';
 import type { TypeNode } from '../../src/config/types.js';
-import { checkValue, coerceCliValue, placeholderValue, typeToJsonSchema } from '../../src/config/values.js';
 
 const t = parseType;
 

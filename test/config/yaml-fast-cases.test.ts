@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 import { generateWorkflow } from '../../bench/validate-500.js';
-import { parseSource, SourceMap } from '../../src/config/yaml.js';
-import { parseFastOrThrow } from '../../src/config/yaml-fast.js';
+import { parseFastOrThrow } from '../../src/config/yaml/fast.js';
+import { parseSource, SourceMap } from '../../src/config/yaml/parse.js';
 import { compareWithPackage } from './yaml-fast-compare.js';
 
 /**

@@ -4,7 +4,7 @@
  * the same value, with the same node offsets, scalar types and line starts.
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { type FastNode, parseFastOrThrow } from '../../src/config/yaml-fast.js';
+import { type FastNode, parseFastOrThrow } from '../../src/config/yaml/fast.js';
 
 export interface Comparison {
   /** The fast front end read the text (did not give up). */

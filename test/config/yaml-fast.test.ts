@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument, visit } from 'yaml';
 import { generateWorkflow } from '../../bench/validate-500.js';
 import { loadWorkflowFromString } from '../../src/config/index.js';
-import { parseFastOrThrow } from '../../src/config/yaml-fast.js';
+import { parseFastOrThrow } from '../../src/config/yaml/fast.js';
 import { mutate, prng } from '../support/mutate.js';
 import { compareWithPackage } from './yaml-fast-compare.js';
 import { RandomDocs } from './yaml-random-docs.js';

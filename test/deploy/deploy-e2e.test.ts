@@ -9,8 +9,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkValue } from '../../src/config/index.js';
 import type { Workflow } from '../../src/config/types.js';
-import { checkValue } from '../../src/config/values.js';
 import { CLEAN_ENV, type CliResult, ROOT, runCli } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { FIXTURES_DIR, loadFixture, savedImageContains, TEST_BASE_IMAGE } from './helpers.js';

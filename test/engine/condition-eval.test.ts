@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCondition } from '../../src/config/condition.js';
+import { parseCondition } from '../../src/config/index.js';
 import { evaluateCondition } from '../../src/engine/condition-eval.js';
 
 const state: Record<string, unknown> = {

@@ -8,9 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkflowFile } from '../../src/config/index.js';
-import { formatType } from '../../src/config/type-grammar.js';
-import { checkValue } from '../../src/config/values.js';
+import { checkValue, formatType, loadWorkflowFile } from '../../src/config/index.js';
 import { CLEAN_ENV, runCli } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate } from '../../src/config/template.js';
+import { parseTemplate } from '../../src/config/index.js';
 import { renderTemplate, scopeLookup } from '../../src/engine/template-render.js';
 import { AgentcrateError } from '../../src/errors.js';
 

@@ -17,7 +17,7 @@ import {
   scanBlockScalar,
   scanDoubleQuoted,
   scanSingleQuoted,
-} from './yaml-fast-scalars.js';
+} from './fast-scalars.js';
 
 export type FastScalarType = 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
 

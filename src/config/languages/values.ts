@@ -3,8 +3,9 @@
  * command-line coercion, JSON Schema export and dry-run placeholders. All of them walk
  * the same `TypeNode` tree so they can never disagree about what a type accepts.
  */
+
+import type { TypeNode } from '../types.js';
 import { formatType } from './type-grammar.js';
-import type { TypeNode } from './types.js';
 
 export interface ValueIssue {
   /** Where in the value, e.g. `profile.tags[2]` or `categories["x"]` (the caller's root path first). */

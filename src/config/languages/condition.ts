@@ -17,7 +17,7 @@
  * - Chained comparisons (`a < b < c`) are rejected with a message showing the `and` form,
  *   since their Python meaning surprises most readers.
  */
-import type { CompareOp, Expr } from './types.js';
+import type { CompareOp, Expr } from '../types.js';
 
 export class ConditionSyntaxError extends Error {
   /** 1-based column in the condition text. */

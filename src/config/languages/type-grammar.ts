@@ -10,7 +10,7 @@
  * `integer`, `array`...) are rejected with a "did you mean" so the author fixes the file
  * instead of us guessing.
  */
-import type { ObjectField, TypeNode } from './types.js';
+import type { ObjectField, TypeNode } from '../types.js';
 
 export class TypeSyntaxError extends Error {
   /** 1-based column in the type text. */

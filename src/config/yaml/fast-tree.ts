@@ -3,8 +3,8 @@
  * package's Document gives for the same file, since the nodes carry the same offsets.
  */
 
-import type { Found, PathTree, RangeInfo } from './yaml.js';
-import type { FastMap, FastNode } from './yaml-fast.js';
+import type { FastMap, FastNode } from './fast.js';
+import type { Found, PathTree, RangeInfo } from './parse.js';
 
 const NOT_FOUND: Found = { node: null };
 

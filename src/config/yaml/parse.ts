@@ -21,9 +21,9 @@ import {
   parseDocument,
   type Scalar,
 } from 'yaml';
-import type { Position } from './types.js';
-import { parseFast } from './yaml-fast.js';
-import { FastTree } from './yaml-fast-tree.js';
+import type { Position } from '../types.js';
+import { parseFast } from './fast.js';
+import { FastTree } from './fast-tree.js';
 
 /** More alias expansions than this (weighted by nesting) is treated as an attack. */
 export const MAX_ALIAS_COUNT = 100;

@@ -4,7 +4,7 @@
  * prompts may show JSON examples (`{"a": 1}`) or code without escaping. `{{` and `}}`
  * are literal braces, as in Python's str.format which the original project used.
  */
-import type { Template, TemplatePart } from './types.js';
+import type { Template, TemplatePart } from '../types.js';
 
 /** Reserved for future template syntax; the scanner currently accepts every string. */
 export class TemplateSyntaxError extends Error {
