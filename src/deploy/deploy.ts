@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
+import { SECRET_ENV_LIST } from '../secrets/index.js';
 import { generateArtifacts } from './artifacts.js';
 import { bundleServer, CHUNKS_DIR } from './bundle.js';
 import { type EnvEntry, envFileToRecord, readEnvFile } from './env-file.js';
@@ -261,7 +262,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
   const { id: containerId } = await runtime.run({
     name: names.container,
     image: generated.imageName,
-    env: envFileToRecord(envEntries),
+    env: {
+      ...envFileToRecord(envEntries),
+      // The env file is the secrets channel: the server hides each of its values wherever a run
+      // is kept or shown (secrets/redact.ts), whatever the variable's name.
+      ...(envEntries.length > 0 ? { [SECRET_ENV_LIST]: envEntries.map((e) => e.name).join(',') } : {}),
+    },
     port: opts.port,
     ...(opts.bindAddress !== undefined ? { bindAddress: opts.bindAddress } : {}),
     ...(opts.network !== undefined ? { network: opts.network } : {}),

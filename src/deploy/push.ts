@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AgentcrateError } from '../errors.js';
+import { createRedactor } from '../secrets/index.js';
 import type { RegistryAuth } from './runtime/types.js';
 
 export interface PushTarget {
@@ -161,9 +162,7 @@ function hostOf(key: string): string {
   return key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
 }
 
-/** Replaces the password wherever it might appear in text bound for the user. */
+/** Hides the password wherever it might appear in text bound for the user. */
 export function redact(text: string, auth: RegistryAuth | undefined): string {
-  const secret = auth?.password;
-  if (secret === undefined || secret === '') return text;
-  return text.split(secret).join('***');
+  return createRedactor({ secrets: [auth?.password] })(text);
 }

@@ -13,6 +13,7 @@
 import type { LanguageModel, NoObjectGeneratedError } from 'ai';
 import type { LlmSettings, Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
+import { createRedactor } from '../secrets/index.js';
 import { missingCredentials } from './credentials.js';
 import { directCall, toV3Prompt } from './direct-call.js';
 import { createDryRunModel, DRY_RUN_PROVIDER, type LanguageModelV3 } from './dry-run-model.js';
@@ -63,7 +64,10 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   const now = options.now ?? (() => performance.now());
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const models = new Map<string, Promise<LanguageModel>>();
-  const secrets = [...PROVIDERS.values()].flatMap((spec) => spec.secrets(env));
+  const redact = createRedactor({
+    env,
+    secrets: [...PROVIDERS.values()].flatMap((spec) => spec.secrets(env)),
+  });
   const transport = options.fetch ?? httpFetch;
 
   const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
@@ -192,7 +196,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       }
       if (request.signal.aborted) throw cancellation(request.signal, request.nodeId);
       if (error instanceof AgentcrateError) throw error;
-      throw modelError(error, { nodeId: request.nodeId, llm: request.llm, attempts, secrets });
+      throw modelError(error, { nodeId: request.nodeId, llm: request.llm, attempts, redact });
     }
   }
 

@@ -2,7 +2,7 @@
 export { type CreateModelClientOptions, createModelClient, DEFAULT_CALL_TIMEOUT_MS } from './client.js';
 export { missingCredentials } from './credentials.js';
 export { createDryRunModel, DRY_RUN_PROVIDER, dryRunText } from './dry-run-model.js';
-export { modelError, redact } from './model-error.js';
+export { modelError } from './model-error.js';
 export {
   DEFAULT_OLLAMA_BASE_URL,
   DEFAULT_PROVIDER,

@@ -4,12 +4,13 @@
  */
 import { APICallError } from '@ai-sdk/provider';
 import { AgentcrateError } from '../errors.js';
+import type { Redactor } from '../secrets/index.js';
 import { errorStatus, isRetryableError, ModelCallTimeoutError } from './retry.js';
 import type { ResolvedLlm } from './types.js';
 
 export function modelError(
   error: unknown,
-  context: { nodeId: string; llm: ResolvedLlm; attempts: number; secrets: string[] },
+  context: { nodeId: string; llm: ResolvedLlm; attempts: number; redact: Redactor },
 ): AgentcrateError {
   const status = errorStatus(error);
   const where = `provider '${context.llm.provider}', model '${context.llm.model}'`;
@@ -17,7 +18,7 @@ export function modelError(
   const tries = context.attempts > 1 ? ` (gave up after ${context.attempts} attempts)` : '';
   const hint = status === 401 || status === 403 ? ' — check the API key for this provider' : '';
   // The engine prefixes the node id; details.nodeId keeps it for other callers.
-  const message = redact(`model call failed (${where}): ${what}${tries}${hint}`, context.secrets);
+  const message = context.redact(`model call failed (${where}): ${what}${tries}${hint}`);
   const details: Record<string, unknown> = {
     nodeId: context.nodeId,
     provider: context.llm.provider,
@@ -62,13 +63,4 @@ function messageFromBody(body: string | undefined): string | undefined {
     // not JSON: fall through to the raw text
   }
   return body.length > 300 ? `${body.slice(0, 300)}…` : body;
-}
-
-/** Replaces every known secret, and anything shaped like a bearer token, with `***`. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***');
 }

@@ -10,8 +10,6 @@ import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import type { ModelClient } from '../models/types.js';
 import type { Store } from '../store/index.js';
-import { redactEvent } from '../telemetry/annotate.js';
-import { createRedactor } from '../telemetry/redact.js';
 import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
@@ -104,6 +102,20 @@ const OPEN_PATHS = new Set(['/health', '/ready', '/docs', '/ui']);
 
 const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
 
+/** Variables the workflow's tools take credentials from, whatever their names say. */
+function toolCredentialNames(workflow: Workflow, tools: ToolRegistry): string[] {
+  const names = new Set<string>();
+  for (const node of workflow.nodes) {
+    for (const tool of node.tools) {
+      const definition = tools.get(tool.canonical);
+      for (const anyOf of definition?.requiredEnv({ ...node.toolConfig, ...tool.config }) ?? []) {
+        for (const name of anyOf) names.add(name);
+      }
+    }
+  }
+  return [...names];
+}
+
 export async function createApp(options: AppOptions): Promise<CreatedApp> {
   const env = options.env ?? process.env;
   const workflow = options.workflow;
@@ -122,40 +134,31 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     Math.floor(positive(options.maxConcurrentRuns, DEFAULTS.maxConcurrentRuns, 'max concurrent runs')),
   );
   const apiKeyList = options.apiKeys ?? [];
-  const telemetry =
-    options.traces === false
-      ? undefined
-      : await createTelemetry({
-          workflow,
-          storesEvents: true,
-          env,
-          capturePrompts: options.logPrompts === true,
-          ...(workflow.config.observability.prices ? { prices: workflow.config.observability.prices } : {}),
-          secrets: apiKeyList,
-          onError: (error) =>
-            logger.warn(
-              { err: error instanceof Error ? error.message : String(error) },
-              'trace export failed',
-            ),
-        });
-  // Stored events are the trace's record and the SSE stream: secrets are masked in them with
-  // or without traces (the trace's own redactor, when there is one, knows the same secrets).
-  const redact = telemetry?.redact ?? createRedactor({ env, secrets: apiKeyList });
-  const annotateTrace = telemetry?.annotate;
+  const tools = options.tools ?? createToolRegistry();
+  const webhookSecret = options.webhook?.secret ?? env.AGENTCRATE_WEBHOOK_SECRET;
+  // Always made: with traces off it still redacts every event the store, SSE and webhooks see.
+  const telemetry = await createTelemetry({
+    workflow,
+    traces: options.traces !== false,
+    storesEvents: true,
+    env,
+    capturePrompts: options.logPrompts === true,
+    ...(workflow.config.observability.prices ? { prices: workflow.config.observability.prices } : {}),
+    secrets: [...apiKeyList, webhookSecret],
+    secretNames: toolCredentialNames(workflow, tools),
+    onError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace export failed'),
+  });
+  const redact = telemetry.redact;
   const runner = new JobRunner({
-    annotate: annotateTrace
-      ? (event) => {
-          redactEvent(event, redact);
-          annotateTrace(event);
-        }
-      : (event) => redactEvent(event, redact),
-    ...(telemetry?.exporting ? { tracer: (jobId: string) => telemetry.runTracer(jobId) } : {}),
+    events: (jobId) => telemetry.eventsOf(jobId),
+    redact,
     ...(options.logPrompts ? { logPrompts: true } : {}),
     store: options.store,
     plan,
     deps: {
       models: options.models,
-      tools: options.tools ?? createToolRegistry(),
+      tools,
       env,
       cwd: options.cwd ?? process.cwd(),
     },
@@ -165,12 +168,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     queueSize: Math.floor(positive(options.queueSize, DEFAULTS.queueSize, 'queue size')),
     jobTtlSeconds: positive(options.jobTtlSeconds, DEFAULTS.jobTtlSeconds, 'job TTL'),
     ...(options.cleanupIntervalMs !== undefined ? { cleanupIntervalMs: options.cleanupIntervalMs } : {}),
-    webhook: {
-      ...options.webhook,
-      ...(options.webhook?.secret === undefined && env.AGENTCRATE_WEBHOOK_SECRET
-        ? { secret: env.AGENTCRATE_WEBHOOK_SECRET }
-        : {}),
-    },
+    webhook: { ...options.webhook, ...(webhookSecret ? { secret: webhookSecret } : {}) },
     ...(options.newId ? { newId: options.newId } : {}),
   });
 
@@ -283,7 +281,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   registerMetaRoutes(app, context);
   registerRunRoutes(app, context);
   registerJobRoutes(app, context);
-  if (telemetry) {
+  if (options.traces !== false) {
     registerTraceRoutes(app, {
       store: options.store,
       apiKeys: apiKeyList,
@@ -351,7 +349,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       closing ??= (async () => {
         await runner.shutdown(graceMs);
         // Spans still batched for export go out before the process ends.
-        await telemetry?.shutdown().catch(() => undefined);
+        await telemetry.shutdown().catch(() => undefined);
         if (options.closeStore !== false) await options.store.close();
       })();
       return closing;

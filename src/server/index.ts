@@ -4,7 +4,7 @@ export { createKeyCheck, parseApiKeys, presentedToken } from './auth.js';
 export type { App, AppEnv, ServerContext } from './context.js';
 export { errorBody, errorResponse, httpStatusFor, toHttpError } from './errors.js';
 export { type JobStatusView, jobStatusView, statusPath } from './job-view.js';
-export { createLogger, type Logger, scrub, secretValues, silentLogger } from './logger.js';
+export { createLogger, type Logger, silentLogger } from './logger.js';
 export { Metrics } from './metrics.js';
 export { exampleInput, inputsSchema, openApiDocument, outputsSchema, schemaDocument } from './openapi.js';
 export { JobRunner, type JobStreamItem, type SubmitInput, type SubmitResult } from './runner.js';

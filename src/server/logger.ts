@@ -1,9 +1,11 @@
 /**
- * JSON logs through pino. Authorization headers and API keys are redacted by path, and any
- * secret-looking environment value (keys, tokens, passwords) is scrubbed from every log
- * line's text, so a provider error that echoes a key never reaches the log.
+ * JSON logs through pino. Authorization headers and API keys are redacted by path, and every
+ * line's text goes through the one redactor (secrets/redact.ts: credential values from the
+ * environment, the API keys, URL passwords, token shapes), so a provider error that echoes a
+ * key never reaches the log.
  */
 import { pino } from 'pino';
+import { createRedactor, REDACTED } from '../secrets/index.js';
 
 /** The subset of pino's logger the server uses, so tests can pass a silent or recording one. */
 export interface Logger {
@@ -22,32 +24,6 @@ export const silentLogger: Logger = {
   isLevelEnabled: () => false,
 };
 
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
-
-/** Values of secret-named variables (and the API keys) long enough to be worth scrubbing. */
-export function secretValues(
-  env: Record<string, string | undefined>,
-  extra: readonly string[] = [],
-): string[] {
-  const values = new Set<string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (value && value.length >= 8 && SECRET_NAME.test(name)) {
-      for (const part of name === 'AGENTCRATE_API_KEYS' ? value.split(',') : [value]) {
-        if (part.trim().length >= 8) values.add(part.trim());
-      }
-    }
-  }
-  for (const value of extra) if (value.length >= 8) values.add(value);
-  // Longest first, so a key that contains another is replaced whole.
-  return [...values].sort((a, b) => b.length - a.length);
-}
-
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-  return out;
-}
-
 export interface CreateLoggerOptions {
   level?: string;
   env?: Record<string, string | undefined>;
@@ -57,11 +33,11 @@ export interface CreateLoggerOptions {
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const secrets = secretValues(options.env ?? {}, options.apiKeys ?? []);
+  const redact = createRedactor({ env: options.env ?? {}, secrets: options.apiKeys ?? [] });
   const sink = options.destination ?? process.stdout;
   const stream = {
     write(line: string): void {
-      sink.write(secrets.length > 0 ? scrub(line, secrets) : line);
+      sink.write(redact(line));
     },
   };
   return pino(
@@ -77,7 +53,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
           'authorization',
           'apiKeys',
         ],
-        censor: '[REDACTED]',
+        censor: REDACTED,
       },
     },
     stream,

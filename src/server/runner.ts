@@ -17,9 +17,11 @@ import {
   type EngineEvent,
   execute,
   type Plan,
+  type RunError,
   type RunResult,
 } from '../engine/index.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
+import { type Redactor, redactValue } from '../secrets/index.js';
 import type { CreateJobResult, Job, Store, StoredEvent, StoreEvent } from '../store/index.js';
 import { uuidv7 } from './job-id.js';
 import { jobStatusView } from './job-view.js';
@@ -44,12 +46,16 @@ export interface RunnerOptions {
   newId?: () => string;
   now?: () => number;
   /**
-   * Applied to every event, in place, before anything else sees it: redaction of secrets and
-   * the trace annotations (telemetry/annotate.ts). The stored events are the trace's record.
+   * The chain each event of a job goes through, in place, before anything else sees it
+   * (telemetry's `eventsOf`: redaction, trace annotations, live export). The stored events
+   * are the trace's record.
    */
-  annotate?: (event: EngineEvent) => void;
-  /** Per-job live tracer for span export (one trace per job); fed each event after `annotate`. */
-  tracer?: (jobId: string) => { onEvent: (event: EngineEvent) => void } | undefined;
+  events?: (jobId: string) => (event: EngineEvent) => void;
+  /**
+   * Hides secrets in what the runner itself stores: outputs, errors and checkpoint state (the
+   * events are the chain's business). Default: nothing hidden.
+   */
+  redact?: Redactor;
   /** Capture prompts and responses on model-call events for every node. */
   logPrompts?: boolean;
 }
@@ -86,6 +92,10 @@ interface ActiveJob {
   unflushed: StoreEvent[];
   subscribers: Set<JobStreamListener>;
   interruptedByShutdown: boolean;
+  /** The run-end event's outputs and error, as the event chain left them (redacted). */
+  end?: { outputs: Record<string, unknown>; error?: RunError };
+  /** State field → [value as the engine has it, value as stored], so each is redacted once. */
+  stored?: Map<string, [unknown, unknown]>;
 }
 
 class ShutdownSignal extends AgentcrateError {
@@ -393,8 +403,7 @@ export class JobRunner {
     }
     const controller = new AbortController();
     active.controller = controller;
-    const trace = this.#o.tracer?.(active.id);
-    const annotate = this.#o.annotate;
+    const chain = this.#o.events?.(active.id);
     const result = await execute(
       this.#o.plan,
       resume ? {} : claimed.inputs,
@@ -404,14 +413,12 @@ export class JobRunner {
         signal: controller.signal,
         ...(resume ? { resume } : {}),
         ...(this.#o.logPrompts ? { logPrompts: true } : {}),
-        onEvent:
-          trace || annotate
-            ? (event) => {
-                annotate?.(event);
-                trace?.onEvent(event);
-                this.#onEvent(active, event);
-              }
-            : (event) => this.#onEvent(active, event),
+        onEvent: chain
+          ? (event) => {
+              chain(event);
+              this.#onEvent(active, event);
+            }
+          : (event) => this.#onEvent(active, event),
       },
     );
     await this.#finish(active, result);
@@ -422,7 +429,10 @@ export class JobRunner {
     // multiply its size for nothing.
     if (event.type === 'checkpoint') return;
     if (event.type === 'model-call') this.#o.metrics.recordTokens(event.inputTokens, event.outputTokens);
-    if (event.type === 'run-end' && active.interruptedByShutdown) return;
+    if (event.type === 'run-end') {
+      if (active.interruptedByShutdown) return;
+      active.end = { outputs: event.outputs, ...(event.error ? { error: event.error } : {}) };
+    }
     const stored: StoredEvent = {
       jobId: active.id,
       seq: active.nextSeq++,
@@ -443,7 +453,38 @@ export class JobRunner {
   async #checkpoint(active: ActiveJob, checkpoint: Checkpoint): Promise<void> {
     // Both writes are issued before either is awaited, so they share one commit (the store
     // groups writes made in the same turn), in order: events, then the checkpoint.
-    await Promise.all([this.#flush(active), this.#o.store.saveCheckpoint(active.id, checkpoint)]);
+    await Promise.all([
+      this.#flush(active),
+      this.#o.store.saveCheckpoint(active.id, this.#storedCheckpoint(active, checkpoint)),
+    ]);
+  }
+
+  /**
+   * The checkpoint as stored: secrets in its state hidden, as in the events. The engine goes on
+   * with its own state; a run resumed from the store sees `[REDACTED]` where a secret was. A
+   * checkpoint repeats the whole state, so each field is redacted only when its value changed.
+   */
+  #storedCheckpoint(active: ActiveJob, checkpoint: Checkpoint): Checkpoint {
+    const redact = this.#o.redact;
+    if (redact === undefined) return checkpoint;
+    active.stored ??= new Map();
+    const cache = active.stored;
+    let state: Record<string, unknown> | undefined;
+    for (const key of Object.keys(checkpoint.state)) {
+      const value = checkpoint.state[key];
+      const hit = cache.get(key);
+      let clean: unknown;
+      if (hit !== undefined && hit[0] === value) clean = hit[1];
+      else {
+        clean = redactValue(value, redact);
+        cache.set(key, [value, clean]);
+      }
+      if (clean !== value) {
+        state ??= { ...checkpoint.state };
+        state[key] = clean;
+      }
+    }
+    return state === undefined ? checkpoint : { ...checkpoint, state };
   }
 
   async #finish(active: ActiveJob, result: RunResult): Promise<void> {
@@ -463,14 +504,16 @@ export class JobRunner {
       return;
     }
     let job: Job | undefined;
+    // What the event chain made of the run-end event: the stored job shows what the events show.
+    const end = active.end ?? { outputs: result.outputs, ...(result.error ? { error: result.error } : {}) };
     if (result.status === 'success') {
       job = await store.completeJob(active.id, {
-        outputs: result.outputs,
+        outputs: end.outputs,
         executionTimeMs,
         usage: result.usage,
       });
     } else if (result.status === 'failed') {
-      const error = result.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
+      const error = end.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
       job = await store.failJob(
         active.id,
         {
@@ -527,7 +570,8 @@ export class JobRunner {
     this.#o.logger.error({ jobId: active.id, code: err.code, err: err.message }, 'job runner error');
     let job: Job | undefined;
     try {
-      job = await this.#o.store.failJob(active.id, { code: err.code, message: err.message });
+      const message = this.#o.redact?.(err.message) ?? err.message;
+      job = await this.#o.store.failJob(active.id, { code: err.code, message });
       // Already finished (its final write landed before the error): report it as stored.
       job ??= await this.#o.store.getJob(active.id);
     } catch {

@@ -13,10 +13,10 @@
  * (a later attempt took over, or will), or finished by the store itself (the crash-loop guard).
  */
 import type { EngineEvent, RunError, RunStatus } from '../engine/types.js';
+import type { Redactor } from '../secrets/index.js';
 import type { EventAnnotations } from './annotate.js';
 import { DEFAULT_PRICES, type PriceTable } from './prices.js';
 import { createRecordPipeline } from './record-pipeline.js';
-import type { Redactor } from './redact.js';
 import type { SpanRecord } from './span-record.js';
 import { createRunTracer, type SettleOutcome } from './tracer.js';
 

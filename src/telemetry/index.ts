@@ -53,7 +53,6 @@ export {
   type TraceReadOptions,
 } from './read.js';
 export { createRecordPipeline, type RecordPipelineOptions } from './record-pipeline.js';
-export { createRedactor, REDACTED, type Redactor, type RedactorOptions, redactValue } from './redact.js';
 export { createTelemetry, type Telemetry, type TelemetryOptions } from './setup.js';
 export type { SpanRecord, SpanStatus } from './span-record.js';
 export {

@@ -3,10 +3,11 @@
  * page's data and the CLI, so they always agree. A run's spans are rebuilt from its job's
  * events (event-trace.ts); nothing else is stored for them.
  */
+
+import type { Redactor } from '../secrets/index.js';
 import type { Job, Store, StoredEvent } from '../store/types.js';
 import { spansFromEvents } from './event-trace.js';
 import type { PriceTable } from './prices.js';
-import type { Redactor } from './redact.js';
 import type { SpanRecord } from './span-record.js';
 import { type RunSummary, summarizeRun } from './summary.js';
 import { isTraceId, traceIdForJob } from './trace-id.js';

@@ -3,10 +3,12 @@
  * the price table, the annotation of engine events that makes the job's event log a full
  * record of the trace, and OTLP exporters from the environment and the workflow.
  *
- * Hosts annotate every event before keeping it (`annotate`); the trace shown by `/traces`,
- * `/ui` and the CLI is rebuilt from those events (event-trace.ts). Only when spans are also
- * exported (OTLP, MLflow, a test exporter) does a host make a live `runTracer` per run, fed
- * the same events, whose spans go out through the OpenTelemetry SDK in batches.
+ * `eventsOf(jobId)` is the one chain every host feeds each event of a run through, in place,
+ * before anything else sees it: secrets redacted (always, traces on or off), model calls
+ * priced and the prompt-capture mark (traces on), then the run's live tracer when spans are
+ * exported (OTLP, MLflow, a test exporter), whose spans go out through the OpenTelemetry SDK
+ * in batches. The trace shown by `/traces`, `/ui` and the CLI is rebuilt from the kept events
+ * (event-trace.ts).
  *
  * In the server, do NOT flush per run: the shared pipeline batches spans across runs and
  * `shutdown()` at close exports the rest; a per-run flush would put an export on the run's path.
@@ -16,22 +18,26 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Workflow } from '../config/types.js';
 import type { EngineEvent } from '../engine/types.js';
 import type { AgentcrateError } from '../errors.js';
-import { createEventAnnotator } from './annotate.js';
+import { createRedactor, type Redactor } from '../secrets/index.js';
+import { createEventAnnotator, redactEvent } from './annotate.js';
 import { otlpExporters } from './otlp.js';
 import type { TracePipeline } from './pipeline.js';
 import { loadPriceTable, type ModelPrice, type PriceTable } from './prices.js';
-import { createRedactor, type Redactor } from './redact.js';
 import { createRunTracer, type RunTracer } from './tracer.js';
 
 export interface TelemetryOptions {
   workflow: Workflow;
+  /** Traces on (default): events are priced and spans exported where configured; off, events are only redacted. */
+  traces?: boolean;
   /** The host keeps the events in its job store (the server): named in `destinations`. */
   storesEvents?: boolean;
   env: Record<string, string | undefined>;
   /** Server flag: capture prompts even if the workflow does not set log_prompts. */
   capturePrompts?: boolean;
-  /** More literal secrets to redact (e.g. the server's API keys). */
-  secrets?: readonly string[];
+  /** More literal secrets to redact (e.g. the server's API keys, the webhook secret). */
+  secrets?: ReadonlyArray<string | undefined>;
+  /** Variables holding credentials whatever their names say (the workflow's tool credentials). */
+  secretNames?: readonly string[];
   /** Price overrides (highest precedence), e.g. from config. */
   prices?: Record<string, ModelPrice>;
   /** More exporters (tests). */
@@ -46,8 +52,11 @@ export interface Telemetry {
   readonly destinations: string[];
   readonly redact: Redactor;
   readonly prices: PriceTable;
-  /** Prices model calls and marks prompt capture on an event, in place; before it is kept. */
-  readonly annotate: (event: EngineEvent) => void;
+  /**
+   * The chain for one run's events (see the module comment): applied in place to every event
+   * before it is kept, streamed or shown. The trace id derives from `jobId` (else the run id).
+   */
+  eventsOf(jobId?: string): (event: EngineEvent) => void;
   /** True when spans are exported live (then `runTracer` gives a tracer per run). */
   readonly exporting: boolean;
   /** A live tracer for one run (trace id from `jobId`, else the run id); undefined when not exporting. */
@@ -64,15 +73,18 @@ export interface Telemetry {
  */
 export async function createTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   const observability = options.workflow.config.observability;
-  const otlp = otlpExporters({
-    env: options.env,
-    observability,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.onError ? { onError: (e: AgentcrateError) => options.onError?.(e) } : {}),
-  });
-  const exporters: SpanExporter[] = [...(options.exporters ?? []), ...otlp.exporters];
-  const destinations = [...otlp.descriptions];
-  if (options.storesEvents) destinations.unshift('job store');
+  const traces = options.traces !== false;
+  const otlp = traces
+    ? otlpExporters({
+        env: options.env,
+        observability,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.onError ? { onError: (e: AgentcrateError) => options.onError?.(e) } : {}),
+      })
+    : { exporters: [], descriptions: [], resourceAttributes: {} };
+  const exporters: SpanExporter[] = traces ? [...(options.exporters ?? []), ...otlp.exporters] : [];
+  const destinations = traces ? [...otlp.descriptions] : [];
+  if (traces && options.storesEvents) destinations.unshift('job store');
   let pipeline: TracePipeline | undefined;
   if (exporters.length > 0) {
     const { createTracePipeline } = await import('./pipeline.js');
@@ -85,30 +97,50 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
       },
     });
   }
-  const redact = createRedactor({ env: options.env, secrets: options.secrets ?? [] });
+  const redact = createRedactor({
+    env: options.env,
+    secrets: options.secrets ?? [],
+    names: options.secretNames ?? [],
+  });
   const prices = loadPriceTable({
     env: options.env,
     ...(options.prices ? { overrides: options.prices } : {}),
   });
   const capturePrompts = options.capturePrompts === true || observability.logPrompts;
+  const annotate = traces ? createEventAnnotator({ prices, capturePrompts }) : undefined;
   const live = pipeline;
+  const runTracer = (jobId?: string): RunTracer | undefined => {
+    if (live === undefined) return undefined;
+    return createRunTracer({
+      workflow: options.workflow.flow.name,
+      ...(jobId === undefined ? {} : { jobId }),
+      pipeline: live,
+      capturePrompts,
+      redact,
+      priceTable: prices,
+    });
+  };
   return {
     destinations,
     redact,
     prices,
-    annotate: createEventAnnotator({ prices, capturePrompts }),
-    exporting: live !== undefined,
-    runTracer(jobId?: string): RunTracer | undefined {
-      if (live === undefined) return undefined;
-      return createRunTracer({
-        workflow: options.workflow.flow.name,
-        ...(jobId === undefined ? {} : { jobId }),
-        pipeline: live,
-        capturePrompts,
-        redact,
-        priceTable: prices,
-      });
+    eventsOf(jobId?: string) {
+      const tracer = runTracer(jobId);
+      if (tracer === undefined && annotate === undefined) return (event) => redactEvent(event, redact);
+      if (tracer === undefined) {
+        return (event) => {
+          redactEvent(event, redact);
+          annotate!(event);
+        };
+      }
+      return (event) => {
+        redactEvent(event, redact);
+        annotate?.(event);
+        tracer.onEvent(event);
+      };
     },
+    exporting: live !== undefined,
+    runTracer,
     flush: async () => {
       await live?.forceFlush();
     },

@@ -19,10 +19,10 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { EngineEvent, RunError, RunStatus } from '../engine/types.js';
+import { type Redactor, redactValue } from '../secrets/index.js';
 import { ATTR, type SpanKindName } from './attributes.js';
 import type { TracePipeline } from './pipeline.js';
 import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
-import { type Redactor, redactValue } from './redact.js';
 import { traceIdForJob } from './trace-id.js';
 
 export interface RunTracerOptions {

@@ -237,7 +237,7 @@ describe('--push and --platform parsing', () => {
         /AGENTCRATE_REGISTRY_PASSWORD is not/,
       );
       expect(redact('denied for s3cr:et', { password: 's3cr:et', serveraddress: 'x' })).toBe(
-        'denied for ***',
+        'denied for [REDACTED]',
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

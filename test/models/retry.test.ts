@@ -1,7 +1,6 @@
 import { APICallError } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { AgentcrateError } from '../../src/errors.js';
-import { redact } from '../../src/models/model-error.js';
 import {
   isRetryableError,
   ModelCallTimeoutError,
@@ -106,12 +105,5 @@ describe('withRetry', () => {
       ),
     ).rejects.toThrow('cancelled');
     expect(Date.now() - started).toBeLessThan(2000);
-  });
-});
-
-describe('redact', () => {
-  it('removes known secrets and bearer tokens', () => {
-    expect(redact('key sk-abcdef123 leaked', ['sk-abcdef123'])).toBe('key *** leaked');
-    expect(redact('Authorization: Bearer abcdefghijkl', [])).toBe('Authorization: Bearer ***');
   });
 });

@@ -65,14 +65,43 @@ describe('createTelemetry (the host wiring)', () => {
         finishReason: 'stop',
         ok: true,
       }) as EngineEvent;
+    const chain = telemetry.eventsOf('job-x');
     const priced = call('gpt-4o-mini');
-    telemetry.annotate(priced);
+    chain(priced);
     // The workflow's override: $1 per million in, $2 per million out.
     expect((priced as { costUsd?: number }).costUsd).toBeCloseTo(2, 10);
     const unknown = call('mystery-model-9000');
-    telemetry.annotate(unknown);
+    chain(unknown);
     expect(unknown).toMatchObject({ costUnknown: true });
     expect((unknown as { costUsd?: number }).costUsd).toBeUndefined();
     await telemetry.shutdown();
+  });
+
+  it('with traces off only redacts: no price, no exporter, the secret still hidden', async () => {
+    const workflow = workflowFrom(TRACED_YAML(false));
+    const memory = new InMemorySpanExporter();
+    const telemetry = await createTelemetry({
+      workflow,
+      traces: false,
+      env: { SERVICE_TOKEN: 'tok-0123456789abcdef' },
+      exporters: [memory],
+    });
+    expect(telemetry.exporting).toBe(false);
+    expect(telemetry.destinations).toEqual([]);
+    const event = {
+      type: 'node-end',
+      runId: 'r',
+      at: 1,
+      nodeId: 'plan',
+      step: 1,
+      iteration: 1,
+      ok: true,
+      durationMs: 1,
+      writes: { answer: 'the token is tok-0123456789abcdef' },
+    } as EngineEvent;
+    telemetry.eventsOf('job-y')(event);
+    expect(event).toMatchObject({ writes: { answer: 'the token is [REDACTED]' } });
+    await telemetry.shutdown();
+    expect(memory.getFinishedSpans()).toHaveLength(0);
   });
 });

@@ -143,19 +143,18 @@ function printResult(output: Output, result: RunResult): void {
 }
 
 async function startTracing(workflow: Workflow, env: NodeJS.ProcessEnv) {
-  const { createTelemetry, redactEvent } = await import('../../telemetry/index.js');
+  const { createTelemetry } = await import('../../telemetry/index.js');
   const prices = workflow.config.observability.prices;
   const telemetry = await createTelemetry({ workflow, env, ...(prices ? { prices } : {}) });
-  const live = telemetry.runTracer();
+  // The same chain the server runs each event through: what --trace shows is what a server keeps.
+  const chain = telemetry.eventsOf();
   const events: Array<EngineEvent & Record<string, unknown>> = [];
   return {
     telemetry,
     events,
     onEvent(event: EngineEvent) {
       if (event.type === 'checkpoint') return;
-      redactEvent(event, telemetry.redact);
-      telemetry.annotate(event);
-      live?.onEvent(event);
+      chain(event);
       events.push(event as EngineEvent & Record<string, unknown>);
     },
   };
