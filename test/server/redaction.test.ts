@@ -91,7 +91,10 @@ describe('configured credentials echoed by a model', () => {
       });
       const answer = await res.text();
       expect(res.status, answer).toBe(200);
-      const { job_id: jobId, outputs } = JSON.parse(answer) as { job_id: string; outputs: { greeting: string } };
+      const { job_id: jobId, outputs } = JSON.parse(answer) as {
+        job_id: string;
+        outputs: { greeting: string };
+      };
       // The model's text is kept, only the values are masked.
       expect(outputs.greeting).toBe(
         'keys [REDACTED] [REDACTED] [REDACTED] [REDACTED] postgres://app:[REDACTED]@db/x',
