@@ -8,6 +8,7 @@
  * what is done, what must still run) is awaited by the host, so a crash resumes from there.
  */
 import { randomUUID } from 'node:crypto';
+import { loopCounterKey, PARALLEL_INDEX, PARALLEL_ITEM } from '../config/graph.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { Usage } from '../models/types.js';
 import { runNode } from './node-runner.js';
@@ -25,8 +26,6 @@ import type {
 } from './types.js';
 
 type Task = { kind: 'node'; nodeId: string } | { kind: 'batch'; nodeId: string; batch: ParallelBatch };
-
-const LOOP_PREFIX = '_loop_iteration_';
 
 export async function execute(
   plan: Plan,
@@ -50,7 +49,7 @@ export async function execute(
   const pendingBatches: Array<{ nodeId: string; batch: ParallelBatch }> = [];
   // Every node's `_loop_iteration_<id>` exists from the start (0 until it completes), so
   // templates and conditions can use it on a node's first run.
-  const zeroCounters = Object.fromEntries(workflow.nodes.map((n) => [LOOP_PREFIX + n.id, 0]));
+  const zeroCounters = Object.fromEntries(workflow.nodes.map((n) => [loopCounterKey(n.id), 0]));
 
   // One controller for the run: the caller's signal, the timeout and a failing branch all
   // abort it, so every in-flight model call and tool stops together.
@@ -171,7 +170,9 @@ export async function execute(
     }
     for (const nodeId of pending.keys()) {
       if (running.has(nodeId)) continue;
-      const blocked = [...active].some((other) => other !== nodeId && plan.reach.get(other)?.has(nodeId));
+      const blocked = [...active].some(
+        (other) => other !== nodeId && plan.reachability.canReach(other, nodeId),
+      );
       if (!blocked) ready.push({ kind: 'node', nodeId });
     }
     if (ready.length === 0 && running.size === 0 && pending.size > 0) {
@@ -201,7 +202,7 @@ export async function execute(
   }
 
   function countFor(nodeId: string): number {
-    return Number(state[LOOP_PREFIX + nodeId] ?? 0);
+    return Number(state[loopCounterKey(nodeId)] ?? 0);
   }
 
   async function runTask(task: Task): Promise<void> {
@@ -238,7 +239,7 @@ export async function execute(
         usage.outputTokens += result.usage.outputTokens;
         writes = result.writes;
       }
-      state = { ...state, ...writes, [LOOP_PREFIX + node.id]: iteration };
+      state = { ...state, ...writes, [loopCounterKey(node.id)]: iteration };
       completed.push(node.id);
       emit({
         type: 'node-end',
@@ -280,7 +281,7 @@ export async function execute(
     const worker = async () => {
       while (nextIndex < list.length && !controller.signal.aborted) {
         const index = nextIndex++;
-        const itemScope = { ...state, _parallel_item: list[index], _parallel_index: index };
+        const itemScope = { ...state, [PARALLEL_ITEM]: list[index], [PARALLEL_INDEX]: index };
         const result = await runNode({
           plan,
           deps,

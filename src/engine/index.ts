@@ -1,4 +1,4 @@
-export { compile, edgeTargets } from './compile.js';
+export { compile } from './compile.js';
 export { execute } from './execute.js';
 export { type PreflightProblem, preflight, preflightProblems } from './preflight.js';
 export { buildInitialState, coerceCliInputs, invalidInput, publicOutputs } from './state.js';

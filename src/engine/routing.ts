@@ -2,6 +2,7 @@
  * Where a run goes after a node completes: the edge forms of section 5 reduced to
  * "these nodes receive an arrival" plus, for `parallel`, "run this target per item".
  */
+import { LOOP_PREFIX, loopCounterKey } from '../config/graph.js';
 import { type Edge, END } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { evaluateCondition } from './condition-eval.js';
@@ -63,7 +64,7 @@ export function nextStep(plan: Plan, from: string, scope: Record<string, unknown
       targets.push(route.to);
     } else if (edge.kind === 'loop') {
       const done = scope[edge.conditionField] === true;
-      const count = Number(scope[`_loop_iteration_${from}`] ?? 0);
+      const count = Number(scope[loopCounterKey(from)] ?? 0);
       targets.push(done || count >= edge.maxIterations ? edge.exitTo : from);
     } else if (edge.kind === 'parallel') {
       batches.push({
@@ -89,7 +90,7 @@ function noRoute(
   for (const c of conditions) for (const m of c.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) tested.add(m[0]);
   const values: Record<string, unknown> = {};
   for (const name of tested)
-    if (plan.fields.has(name) || name.startsWith('_loop_iteration_')) values[name] = scope[name] ?? null;
+    if (plan.fields.has(name) || name.startsWith(LOOP_PREFIX)) values[name] = scope[name] ?? null;
   return new AgentcrateError(
     'E_ROUTING',
     `no route out of node '${from}': none of its conditions (${conditions.map((c) => `"${c}"`).join(', ')}) is true and it has no default; state tested: ${JSON.stringify(values)}`,

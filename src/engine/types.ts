@@ -3,6 +3,7 @@
  * Every outer surface (CLI, server, traces) is built from `EngineEvent`s, so they are
  * the contract: add fields, never change the meaning of one.
  */
+import type { Reachability } from '../config/graph.js';
 import type { Edge, NodeDef, StateField, Workflow } from '../config/types.js';
 import type { ModelClient, Usage } from '../models/types.js';
 import type { ToolRegistry } from '../tools/types.js';
@@ -165,8 +166,8 @@ export interface Plan {
   fields: ReadonlyMap<string, StateField>;
   /** Outgoing edges per source (`START` included), in file order. */
   outgoing: ReadonlyMap<string, readonly Edge[]>;
-  /** Nodes reachable from each node (transitively, every edge form), for join decisions. */
-  reach: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Which node can still lead to which (every edge form), for join decisions. */
+  reachability: Reachability;
   /** Parallel edges by target node, so a target run knows its items and collector. */
   parallelTargets: ReadonlySet<string>;
   /** JSON Schema of each node's answer, built once. */
