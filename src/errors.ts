@@ -18,6 +18,18 @@ export type ErrorCode =
   | 'E_MODEL'
   | 'E_MODEL_OUTPUT'
   | 'E_TOOL'
+  /** A code node's Python raised, has a syntax error, or its `result` is not JSON. */
+  | 'E_CODE'
+  /** A code node's `result` does not fit the state type of its output. */
+  | 'E_CODE_OUTPUT'
+  /** A code node ran past its sandbox time limit. */
+  | 'E_SANDBOX_TIMEOUT'
+  /** A code node passed its sandbox memory limit. */
+  | 'E_SANDBOX_MEMORY'
+  /** A code node tried something the sandbox forbids (network in python mode, a non-stdlib module). */
+  | 'E_SANDBOX_VIOLATION'
+  /** The sandbox cannot run: no Docker engine or image for docker mode, Pyodide failed to load. */
+  | 'E_SANDBOX_UNAVAILABLE'
   | 'E_TOOL_DENIED'
   | 'E_ROUTING'
   | 'E_STEP_LIMIT'

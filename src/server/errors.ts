@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> & Record<string, number
   E_MODEL: 502,
   E_MODEL_OUTPUT: 502,
   E_MISSING_CREDENTIALS: 503,
+  E_SANDBOX_UNAVAILABLE: 503,
   E_UNAVAILABLE: 503,
   E_TIMEOUT: 504,
 };
