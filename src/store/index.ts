@@ -1,5 +1,17 @@
 /** The store room: one `Store` seam and its embedded SQLite implementation. */
 export { decodeCursor, encodeCursor } from './cursor.js';
+export {
+  ANY_SCOPE,
+  MAX_MEMORY_VALUE_BYTES,
+  type MemoryAddress,
+  type MemoryChange,
+  type MemoryEntry,
+  type MemoryListOptions,
+  type MemoryPage,
+  type MemoryQuery,
+  type MemoryStore,
+  memoryNamespace,
+} from './memory-types.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export {
   type CompleteJobInput,

@@ -95,6 +95,21 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE IF EXISTS spans;
   DROP TABLE IF EXISTS traces;
   `,
+  // v4: workflow memory across runs (sqlite-memory.ts). Not tied to jobs: retention never
+  // deletes it; job_id only says which run wrote an entry last.
+  `
+  CREATE TABLE memory (
+    namespace TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    node TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    job_id TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX memory_by_scope ON memory (agent, workflow, node, key);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

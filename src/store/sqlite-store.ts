@@ -14,7 +14,9 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { AgentcrateError } from '../errors.js';
 import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
+import type { MemoryStore } from './memory-types.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteMemory } from './sqlite-memory.js';
 import { type Row, rowToEvent, rowToJob } from './sqlite-rows.js';
 import { applyPragmas, migrate } from './sqlite-schema.js';
 import {
@@ -183,6 +185,7 @@ class SqliteStore implements Store {
   readonly #statements = new Map<string, StatementSync>();
   #closed = false;
   #batch: Batch | undefined;
+  readonly memory: MemoryStore;
 
   #checkpointer: Checkpointer | undefined;
   /**
@@ -199,6 +202,12 @@ class SqliteStore implements Store {
     this.#now = now;
     this.#startCheckpointer = startCheckpointer;
     this.#checkpointerFactory = startCheckpointer;
+    this.memory = new SqliteMemory({
+      q: (sql) => this.#q(sql),
+      read: (what, fn) => this.#use(what, fn),
+      write: (what, fn, atomic) => this.#write(what, fn, atomic),
+      now: () => this.#now(),
+    });
   }
 
   // --- plumbing -------------------------------------------------------------------------

@@ -6,6 +6,8 @@
  * engine-specific leaks in.
  */
 
+import type { MemoryStore } from './memory-types.js';
+
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** Statuses a job never leaves; retention only ever deletes these. */
@@ -195,6 +197,9 @@ export interface Store {
   appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]>;
   /** Events with seq > afterSeq (default 0), in seq order, at most `limit` (default all). */
   listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<StoredEvent[]>;
+
+  // Memory across runs (memory-types.ts)
+  readonly memory: MemoryStore;
 
   /** Checks the store can still write (not just read). */
   health(): Promise<StoreHealth>;

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAgentcrateError } from '../../src/errors.js';
 import type { Job, JobStatus, Store } from '../../src/store/index.js';
+import { runMemoryContract } from './memory-contract.js';
 
 export interface StoreFixture {
   store: Store;
@@ -47,6 +48,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
     afterEach(async () => {
       await fixture.cleanup();
     });
+
+    runMemoryContract(makeStore);
 
     describe('createJob / getJob', () => {
       it('creates a pending job with every field defaulted', async () => {

@@ -64,9 +64,11 @@ describe('createSqliteStore (SQLite specifics)', () => {
     await first.createJob({ id: 'j1', workflow: 'wf', inputs: { topic: 'x' } });
     await first.appendEvent('j1', { type: 'run-start', at: 1 });
     await first.close();
-    // Put the file back the way version 1 left it: its span tables (with a row) and index.
+    // Put the file back the way version 1 left it: its span tables (with a row) and index,
+    // and none of the tables later versions add.
     const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+    old.exec(`DROP TABLE memory;
+      CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
         name TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, status TEXT NOT NULL,
         attributes TEXT NOT NULL, job_id TEXT, PRIMARY KEY (trace_id, span_id));
       CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL;
