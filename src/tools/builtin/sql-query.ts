@@ -1,101 +1,21 @@
 /**
- * `sql_query`: read-only SQL over a SQLite file (built-in `node:sqlite`). The query runs in
- * a worker thread because node:sqlite is synchronous: a runaway query (a recursive CTE
- * without end) would otherwise freeze the whole process; the worker is terminated at the
- * timeout instead.
+ * `sql_query`: read-only SQL over a SQLite file (built-in `node:sqlite`). Each query runs in a
+ * process of its own that is killed at the time limit (`sql-process.ts`), because a thread
+ * inside a synchronous SQLite step cannot be stopped.
  */
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { AgentcrateError } from '../../errors.js';
 import { configNumber, configString, parseArgs } from '../args.js';
 import { confinePath } from '../confine.js';
 import type { ToolDefinition } from '../types.js';
 import { assertReadOnlySql } from './sql-guard.js';
+import { runSqlJob } from './sql-process.js';
 
 const DEFAULT_MAX_ROWS = 100;
-
-// Plain JS so it runs as an `eval` worker whatever the build does with the TypeScript files.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
-function cell(value) {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Uint8Array) return '<blob ' + value.byteLength + ' bytes>';
-  return value;
-}
-let db;
-try {
-  db = workerData.database === ':memory:'
-    ? new DatabaseSync(':memory:')
-    : new DatabaseSync(workerData.database, { readOnly: true, allowExtension: false, timeout: 2000 });
-  const statement = db.prepare(workerData.query);
-  const columns = statement.columns().map((c) => c.name);
-  const rows = [];
-  let truncated = false;
-  for (const row of statement.iterate(...workerData.params)) {
-    if (rows.length >= workerData.maxRows) { truncated = true; break; }
-    const out = {};
-    for (const key of Object.keys(row)) out[key] = cell(row[key]);
-    rows.push(out);
-  }
-  parentPort.postMessage({ ok: true, columns, rows, truncated });
-} catch (error) {
-  parentPort.postMessage({ ok: false, message: String(error && error.message || error), code: error && error.code });
-} finally {
-  try { db && db.close(); } catch {}
-}
-`;
-
-interface WorkerAnswer {
-  ok: boolean;
-  columns?: string[];
-  rows?: Array<Record<string, unknown>>;
-  truncated?: boolean;
-  message?: string;
-}
-
-function runInWorker(
-  data: { database: string; query: string; params: unknown[]; maxRows: number },
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<WorkerAnswer> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
-    let settled = false;
-    const finish = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      action();
-    };
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new AgentcrateError(
-              'E_TOOL',
-              `sql_query: the query ran longer than ${timeoutMs / 1000}s and was stopped`,
-            ),
-          ),
-        ),
-      timeoutMs,
-    );
-    const onAbort = () => finish(() => reject(new AgentcrateError('E_CANCELLED', 'sql_query: cancelled')));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (answer: WorkerAnswer) => finish(() => resolve(answer)));
-    worker.once('error', (error) =>
-      finish(() => reject(new AgentcrateError('E_TOOL', `sql_query: ${error.message}`, { cause: error }))),
-    );
-    worker.once('exit', (code) =>
-      finish(() =>
-        reject(new AgentcrateError('E_TOOL', `sql_query: the query worker exited early (code ${code})`)),
-      ),
-    );
-  });
-}
+const DEFAULT_MAX_CONCURRENT = 2;
+const MAX_CELL_CHARS = 10_000;
+/** SQLite's limit on one string or blob (SQLITE_LIMIT_LENGTH): bounds what one value can take. */
+const MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
 const sqlInput = z.object({
   query: z
@@ -133,11 +53,22 @@ export const sqlQueryTool: ToolDefinition = {
       database = target.real;
     }
     const maxRows = configNumber(ctx.config, 'max_rows', DEFAULT_MAX_ROWS);
-    const timeoutMs = configNumber(ctx.config, 'timeout_seconds', 10) * 1000;
     const params = (input.params ?? []).map((value) => (typeof value === 'boolean' ? Number(value) : value));
-    const answer = await runInWorker(
-      { database, query: input.query, params, maxRows },
-      timeoutMs,
+    const answer = await runSqlJob(
+      {
+        database,
+        query: input.query,
+        params,
+        maxRows,
+        maxCellChars: MAX_CELL_CHARS,
+        maxValueBytes: MAX_VALUE_BYTES,
+      },
+      {
+        timeoutMs: configNumber(ctx.config, 'timeout_seconds', 10) * 1000,
+        maxConcurrent: Math.floor(configNumber(ctx.config, 'max_concurrent', DEFAULT_MAX_CONCURRENT)),
+        heapMb: 64,
+        maxAnswerBytes: 4 * maxRows * MAX_CELL_CHARS + 65_536,
+      },
       ctx.signal,
     );
     if (!answer.ok) {
