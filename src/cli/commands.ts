@@ -72,6 +72,11 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--trace', description: 'print the span tree (durations, tokens, cost) after the run' },
       { flags: '--dry-run', description: 'no network, no keys: placeholder model answers, tools not called' },
       { flags: '--timeout <seconds>', description: 'whole-run timeout (overrides config.execution.timeout)' },
+      {
+        flags: '--allow-private-network',
+        description:
+          'let tools reach loopback, private and link-local addresses (cloud metadata stays blocked)',
+      },
       ...provider,
     ],
     load: () => import('./commands/run.js'),
@@ -115,6 +120,11 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--log-prompts', description: 'capture prompts and responses in traces (secrets redacted)' },
       { flags: '--no-traces', description: 'do not record traces' },
       { flags: '--dry-run', description: 'placeholder model answers: try the API with no keys' },
+      {
+        flags: '--allow-private-network',
+        description:
+          'let tools and webhooks reach loopback, private and link-local addresses (cloud metadata stays blocked)',
+      },
       ...provider,
     ],
     load: () => import('./commands/serve.js'),

@@ -53,7 +53,7 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
       // Resolving real paths touches the disk: only nodes with tools need it.
       allowedPaths: node.tools.length > 0 ? resolveAllowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
       env: deps.env,
-      fetch: deps.fetch ?? fetch,
+      network: deps.network ?? {},
     },
     signal: ctx.signal,
     now: ctx.now,

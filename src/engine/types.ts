@@ -6,6 +6,7 @@
 import type { Reachability } from '../config/graph.js';
 import type { Edge, NodeDef, StateField, Workflow } from '../config/types.js';
 import type { ModelClient, Usage } from '../models/types.js';
+import type { NetworkAccess } from '../net/index.js';
 import type { ToolRegistry } from '../tools/types.js';
 
 export interface Clock {
@@ -19,7 +20,8 @@ export interface EngineDeps {
   env: Record<string, string | undefined>;
   /** Working directory for file tools' default `allowed_paths`. */
   cwd: string;
-  fetch?: typeof fetch;
+  /** What tools' outbound requests may reach beyond the public internet (default: nothing). */
+  network?: NetworkAccess;
   clock?: Clock;
   newId?: () => string;
   /**

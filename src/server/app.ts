@@ -9,6 +9,7 @@ import type { Workflow } from '../config/types.js';
 import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import type { ModelClient } from '../models/types.js';
+import type { NetworkAccess } from '../net/index.js';
 import type { Store } from '../store/index.js';
 import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
@@ -61,6 +62,11 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Secret defaults to AGENTCRATE_WEBHOOK_SECRET. */
   webhook?: WebhookOptions;
+  /**
+   * What tools' and webhooks' outbound requests may reach beyond the public internet
+   * (`allowPrivateNetwork` is `--allow-private-network`); default: nothing.
+   */
+  network?: NetworkAccess;
   logger?: Logger;
   /** One log line per request (debug-level cost is paid only when this is on). */
   logRequests?: boolean;
@@ -135,6 +141,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   );
   const apiKeyList = options.apiKeys ?? [];
   const tools = options.tools ?? createToolRegistry();
+  const network = options.network ?? {};
   const webhookSecret = options.webhook?.secret ?? env.AGENTCRATE_WEBHOOK_SECRET;
   // Always made: with traces off it still redacts every event the store, SSE and webhooks see.
   const telemetry = await createTelemetry({
@@ -161,6 +168,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       tools,
       env,
       cwd: options.cwd ?? process.cwd(),
+      network,
     },
     metrics,
     logger,
@@ -168,7 +176,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     queueSize: Math.floor(positive(options.queueSize, DEFAULTS.queueSize, 'queue size')),
     jobTtlSeconds: positive(options.jobTtlSeconds, DEFAULTS.jobTtlSeconds, 'job TTL'),
     ...(options.cleanupIntervalMs !== undefined ? { cleanupIntervalMs: options.cleanupIntervalMs } : {}),
-    webhook: { ...options.webhook, ...(webhookSecret ? { secret: webhookSecret } : {}) },
+    webhook: { network, ...options.webhook, ...(webhookSecret ? { secret: webhookSecret } : {}) },
     ...(options.newId ? { newId: options.newId } : {}),
   });
 
@@ -182,6 +190,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     logger,
     models: options.models,
     env,
+    network,
     timeoutSeconds,
     maxTimeoutSeconds: Math.max(
       timeoutSeconds,

@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { Workflow } from '../config/types.js';
 import type { Plan } from '../engine/index.js';
 import type { ModelClient } from '../models/types.js';
+import type { NetworkAccess } from '../net/index.js';
 import type { Store } from '../store/index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -20,6 +21,8 @@ export interface ServerContext {
   logger: Logger;
   models: ModelClient;
   env: Record<string, string | undefined>;
+  /** What outbound requests (tools, webhooks) may reach beyond the public internet. */
+  network: NetworkAccess;
   /** Default sync wait of POST /run (seconds). */
   timeoutSeconds: number;
   /** Largest `?timeout=` a caller may ask for (seconds). */

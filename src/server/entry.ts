@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       // Traces are on unless the image was deployed with --no-traces (AGENTCRATE_TRACES=false).
       traces: !/^(0|false|no|off)$/i.test(env.AGENTCRATE_TRACES?.trim() ?? ''),
       logPrompts: flag(env, 'AGENTCRATE_LOG_PROMPTS'),
+      network: { allowPrivateNetwork: flag(env, 'AGENTCRATE_ALLOW_PRIVATE_NETWORK') },
     });
   } catch (error) {
     const err = error as { code?: string; message?: string };

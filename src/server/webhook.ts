@@ -3,15 +3,31 @@
  * sha256=<hex>` (HMAC-SHA256 of the raw body with the shared secret), so a forged callback
  * cannot pass for ours. Failures are retried with exponential backoff; delivery is best
  * effort and never blocks or fails the job itself.
+ *
+ * Whoever calls POST /run chooses the URL, so delivery goes through the guarded outbound
+ * client: loopback, private and metadata addresses are refused (at submit time when the URL
+ * spells one, at connect time when a name resolves to one) unless the server runs with
+ * `--allow-private-network`.
  */
 import { createHmac } from 'node:crypto';
 import { AgentcrateError } from '../errors.js';
+import {
+  blockedCause,
+  checkHostName,
+  guardedFetch,
+  type NetworkAccess,
+  resolvePolicy,
+} from '../net/index.js';
 
 export const SIGNATURE_HEADER = 'x-agentcrate-signature';
 
+const WEBHOOK_HINT =
+  'to allow it on purpose, start the server with --allow-private-network (AGENTCRATE_ALLOW_PRIVATE_NETWORK=true)';
+
 export interface WebhookOptions {
   secret?: string;
-  fetch?: typeof fetch;
+  /** What delivery may reach beyond the public internet (the server's network settings). */
+  network?: NetworkAccess;
   /** Total attempts (first try included). */
   attempts?: number;
   /** Delay before the 2nd attempt; doubles each time. */
@@ -34,8 +50,11 @@ export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Only absolute http(s) URLs: anything else (file:, data:, javascript:) is refused. */
-export function checkWebhookUrl(raw: string): string {
+/**
+ * Only absolute http(s) URLs: anything else (file:, data:, javascript:) is refused, and so is a
+ * URL that spells an address the outbound guard blocks (a name is checked when it resolves).
+ */
+export function checkWebhookUrl(raw: string, network: NetworkAccess = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -68,6 +87,21 @@ export function checkWebhookUrl(raw: string): string {
       },
     );
   }
+  const refused = checkHostName(resolvePolicy({ ...network, allowHint: WEBHOOK_HINT }), url.hostname);
+  if (refused) {
+    throw new AgentcrateError('E_INVALID_INPUT', `webhook ${url.origin}: ${refused.message}`, {
+      details: {
+        issues: [
+          {
+            path: 'webhook',
+            expected: 'a public http(s) URL',
+            received: url.origin,
+            message: refused.reason,
+          },
+        ],
+      },
+    });
+  }
   return url.toString();
 }
 
@@ -83,7 +117,7 @@ export async function deliverWebhook(
   options: WebhookOptions = {},
 ): Promise<WebhookResult> {
   const body = JSON.stringify(payload);
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = guardedFetch({ ...options.network, allowHint: WEBHOOK_HINT });
   const attempts = Math.max(1, options.attempts ?? 5);
   const base = options.baseDelayMs ?? 1000;
   const headers: Record<string, string> = {
@@ -115,7 +149,16 @@ export async function deliverWebhook(
         break;
       }
     } catch (error) {
-      last = { url, jobId, ok: false, attempts: attempt, error: (error as Error).message };
+      const blocked = blockedCause(error);
+      last = {
+        url,
+        jobId,
+        ok: false,
+        attempts: attempt,
+        error: blocked?.message ?? (error as Error).message,
+      };
+      // The guard gives the same answer every time: retrying would only wait.
+      if (blocked) break;
     }
     if (attempt < attempts) await sleep(base * 2 ** (attempt - 1));
   }

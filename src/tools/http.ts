@@ -1,21 +1,18 @@
 /**
- * Shared HTTP plumbing for the web tools: URL checks, a timeout joined to the run's abort
- * signal, and a body reader that stops at a byte cap instead of buffering whatever a server
- * decides to send.
+ * Shared HTTP plumbing for the web tools: URL checks, the guarded client for URLs an author
+ * or a model chose, a timeout joined to the run's abort signal, and a body reader that stops
+ * at a byte cap instead of buffering whatever a server decides to send.
  */
 import { AgentcrateError } from '../errors.js';
+import {
+  AllowListError,
+  blockedCause,
+  guardedFetch as netFetch,
+  type OutboundFetch,
+  parseAllowList,
+} from '../net/index.js';
 import { errorMessage } from './args.js';
-
-/**
- * Cloud metadata endpoints hand out machine credentials; a model-chosen URL must never reach
- * them. (Other addresses, loopback included, stay reachable: local services are a use case.)
- */
-const BLOCKED_HOSTS = new Set([
-  '169.254.169.254',
-  '[fd00:ec2::254]',
-  'metadata.google.internal',
-  '100.100.100.200',
-]);
+import type { ToolContext } from './types.js';
 
 export function checkUrl(tool: string, raw: string): URL {
   let url: URL;
@@ -33,13 +30,25 @@ export function checkUrl(tool: string, raw: string): URL {
       `${tool}: only http and https URLs are allowed, not '${url.protocol.replace(/:$/, '')}'`,
     );
   }
-  if (BLOCKED_HOSTS.has(url.hostname.toLowerCase())) {
-    throw new AgentcrateError(
-      'E_TOOL_DENIED',
-      `${tool}: '${url.hostname}' is a cloud metadata address; refused`,
-    );
-  }
   return url;
+}
+
+/**
+ * The guarded client for a tool call: addresses are checked when each connection opens and on
+ * every redirect hop; `tool_config.allowed_hosts` and the host's `--allow-private-network`
+ * are the only ways past it.
+ */
+export function guardedFetch(tool: string, ctx: ToolContext): OutboundFetch {
+  let allowedHosts: ReturnType<typeof parseAllowList>;
+  try {
+    allowedHosts = parseAllowList(ctx.config.allowed_hosts);
+  } catch (error) {
+    if (!(error instanceof AllowListError)) throw error;
+    throw new AgentcrateError('E_TOOL', `${tool}: tool_config.allowed_hosts entry ${error.message}`, {
+      details: { field: 'allowed_hosts', entry: error.entry },
+    });
+  }
+  return netFetch({ ...ctx.network, allowedHosts });
 }
 
 /** The run's signal joined with a per-request timeout. */
@@ -54,6 +63,13 @@ export function fetchFailure(
   error: unknown,
   timeoutMs: number,
 ): AgentcrateError {
+  const blocked = blockedCause(error);
+  if (blocked) {
+    return new AgentcrateError('E_TOOL_DENIED', `${tool}: request to ${target} refused: ${blocked.message}`, {
+      cause: error,
+      details: { host: blocked.host, ...(blocked.address ? { address: blocked.address } : {}) },
+    });
+  }
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError') {
     return new AgentcrateError('E_TOOL', `${tool}: ${target} did not answer within ${timeoutMs / 1000}s`, {

@@ -3,6 +3,7 @@
  * an AI SDK tool (events, `on_error`), so tools themselves know nothing of models.
  */
 import type { z } from 'zod';
+import type { NetworkAccess } from '../net/index.js';
 
 export interface ToolContext {
   /** Working directory file tools resolve relative paths against. */
@@ -13,7 +14,12 @@ export interface ToolContext {
   env: Record<string, string | undefined>;
   /** Merged `tool_config` of the node and the tool's own `config`. */
   config: Record<string, unknown>;
-  fetch: typeof fetch;
+  /**
+   * What the host lets outbound requests reach (`--allow-private-network`, a resolver for
+   * tests). Tools that fetch a URL an author or a model chose go through the guarded client
+   * with it and the node's `allowed_hosts` (tools/http.ts), never through a bare fetch.
+   */
+  network: NetworkAccess;
   signal: AbortSignal;
 }
 

@@ -173,6 +173,8 @@ describe('served over a socket with the real model client', () => {
       const server = await serve({
         env: { OPENAI_API_KEY: 'test', AGENTCRATE_WEBHOOK_SECRET: secret },
         webhook: { baseDelayMs: 20 },
+        // The receiver is on loopback, which the outbound guard opens only when allowed.
+        network: { allowPrivateNetwork: true },
       });
       const res = await post(`${server.url}/run?webhook=${encodeURIComponent(hook)}`, { name: 'W' });
       const { job_id } = await jsonOf(res);

@@ -80,7 +80,8 @@ describe('webhooks', () => {
         url,
         'job-1',
         { job_id: 'job-1' },
-        { secret: 's3cret', baseDelayMs: 5 },
+        // The receiver is on loopback, which the outbound guard opens only when allowed.
+        { secret: 's3cret', baseDelayMs: 5, network: { allowPrivateNetwork: true } },
       );
       expect(result).toMatchObject({ ok: false, attempts: 1, status: 400 });
       expect(seen).toHaveLength(1);

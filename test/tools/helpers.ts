@@ -12,7 +12,7 @@ export function makeCtx(overrides: Partial<ToolContext> = {}): ToolContext {
     allowedPaths: [cwd],
     env: {},
     config: {},
-    fetch: globalThis.fetch,
+    network: {},
     signal: new AbortController().signal,
     ...overrides,
   };

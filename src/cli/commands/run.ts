@@ -55,7 +55,13 @@ export default async function run(ctx: CommandContext): Promise<number> {
   const result = await execute(
     plan,
     inputs,
-    { models, tools: createToolRegistry(), env: ctx.env, cwd: ctx.cwd },
+    {
+      models,
+      tools: createToolRegistry(),
+      env: ctx.env,
+      cwd: ctx.cwd,
+      network: { allowPrivateNetwork: o.allowPrivateNetwork === true },
+    },
     {
       signal: ctx.signal,
       ...(timeoutMs ? { timeoutMs } : {}),

@@ -33,6 +33,7 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
     traces: o.traces !== false,
     logPrompts: o.logPrompts === true,
     dryRun: o.dryRun === true,
+    network: { allowPrivateNetwork: o.allowPrivateNetwork === true },
     env: ctx.env,
     cwd: ctx.cwd,
     override: {

@@ -18,7 +18,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(c.req.header('prefer') ?? '');
     const waitMs = syncWaitMs(c.req.query('timeout'), ctx);
     const webhookRaw = c.req.query('webhook') ?? c.req.header('x-webhook-url');
-    const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw) : undefined;
+    const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw, ctx.network) : undefined;
     const idempotencyKey = readIdempotencyKey(c.req.header('idempotency-key'));
     const inputs = parseInputs(await readBodyText(c, ctx.bodyLimitBytes));
 

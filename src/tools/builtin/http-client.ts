@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { capText, configNumber, parseArgs } from '../args.js';
-import { checkUrl, fetchFailure, readBodyCapped, timeoutSignal } from '../http.js';
+import { checkUrl, fetchFailure, guardedFetch, readBodyCapped, timeoutSignal } from '../http.js';
 import type { ToolDefinition } from '../types.js';
 
 const DEFAULT_MAX_CHARS = 20_000;
@@ -68,9 +68,10 @@ export const httpClientTool: ToolDefinition = {
       }
     }
     const timeoutMs = configNumber(ctx.config, 'timeout_seconds', 30) * 1000;
+    const send = guardedFetch('http_client', ctx);
     let response: Response;
     try {
-      response = await ctx.fetch(url, {
+      response = await send(url, {
         method,
         headers,
         body,

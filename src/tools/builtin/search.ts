@@ -71,7 +71,9 @@ async function postJson(
   const timeoutMs = configNumber(ctx.config, 'timeout_seconds', 30) * 1000;
   let response: Response;
   try {
-    response = await ctx.fetch(url, {
+    // The endpoint is the operator's (the default service or a *_BASE_URL variable), not the
+    // model's: like a model provider, it is not subject to the outbound guard.
+    response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
       body: JSON.stringify(body),

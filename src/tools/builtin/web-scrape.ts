@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { AgentcrateError } from '../../errors.js';
 import { capText, configNumber, parseArgs } from '../args.js';
-import { checkUrl, fetchFailure, readBodyCapped, timeoutSignal } from '../http.js';
+import { checkUrl, fetchFailure, guardedFetch, readBodyCapped, timeoutSignal } from '../http.js';
 import type { ToolDefinition } from '../types.js';
 import { htmlTitle, htmlToText } from './html-text.js';
 
@@ -39,9 +39,10 @@ export const webScrapeTool: ToolDefinition = {
       configNumber(ctx.config, 'max_chars', DEFAULT_MAX_CHARS),
     );
     const timeoutMs = configNumber(ctx.config, 'timeout_seconds', 20) * 1000;
+    const send = guardedFetch('web_scrape', ctx);
     let response: Response;
     try {
-      response = await ctx.fetch(url, {
+      response = await send(url, {
         headers: {
           accept: 'text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5',
           'user-agent': 'agentcrate',
