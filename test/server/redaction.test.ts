@@ -81,6 +81,8 @@ describe('configured credentials echoed by a model', () => {
         AGENTCRATE_SECRET_ENV: 'ENV_FILE_ENTRY',
       },
       override: { provider: 'openai', baseURL: mock.url, model: 'mock-1' },
+      // The receiver is on loopback, which the outbound guard opens only when allowed.
+      network: { allowPrivateNetwork: true },
     });
     const auth = { authorization: `Bearer ${API_KEY}` };
     try {
