@@ -93,6 +93,28 @@ describe('env_vars', () => {
       count: 0,
     });
   });
+
+  it('masks URL passwords and the values of secret variables inside the values it shows', async () => {
+    const result = (await run(
+      'env_vars',
+      { pattern: 'DB_*' },
+      makeCtx({
+        env: {
+          DB_URL: 'postgres://app:hunter2-pw@db.internal:5432/shop',
+          DB_HOST: 'db.internal',
+          DB_PASSWORD: 'correct-horse-battery',
+          DB_DSN: 'host=db.internal password-file=none pw=correct-horse-battery',
+        },
+      }),
+    )) as { variables: Record<string, string>; hidden: number };
+    expect(result.variables).toEqual({
+      DB_URL: 'postgres://app:[REDACTED]@db.internal:5432/shop',
+      DB_HOST: 'db.internal',
+      DB_DSN: 'host=db.internal password-file=none pw=[REDACTED]',
+    });
+    expect(result.hidden).toBe(1);
+    expect(JSON.stringify(result)).not.toMatch(/hunter2|correct-horse/);
+  });
 });
 
 describe('shell', () => {

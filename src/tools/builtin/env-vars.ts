@@ -1,19 +1,16 @@
 /**
  * `env_vars`: lets a workflow read configuration from the environment without handing the
- * model credentials. Names that look secret are left out, and the answer says how many.
+ * model credentials. Names that look secret are left out (the answer says how many), and in
+ * the values it shows, URL passwords and the exact values of secret variables are masked:
+ * `DB_URL=postgres://app:pw@db` says where the database is, not how to get in. The answer goes
+ * to the model provider, so this happens here, before the run-wide redaction of what is kept.
  */
 import { z } from 'zod';
+import { createRedactor, isSecretName, SECRET_NAME_PARTS } from '../../secrets/index.js';
 import { parseArgs } from '../args.js';
 import type { ToolDefinition } from '../types.js';
 
-/** Name fragments (case-insensitive) that mark a variable as secret. */
-export const SECRET_NAME_PARTS = ['KEY', 'SECRET', 'PASSWORD', 'PASSWD', 'TOKEN', 'CREDENTIAL'];
 const MAX_VALUE_CHARS = 2_000;
-
-export function isSecretName(name: string): boolean {
-  const upper = name.toUpperCase();
-  return SECRET_NAME_PARTS.some((part) => upper.includes(part));
-}
 
 /** Shell-style glob (`*`, `?`) → anchored regex; everything else literal. */
 export function globToRegExp(pattern: string): RegExp {
@@ -35,7 +32,7 @@ export const envVarsTool: ToolDefinition = {
   name: 'env_vars',
   aliases: [],
   description:
-    'List environment variables whose names match a glob pattern. Variables whose names contain KEY, SECRET, PASSWORD or TOKEN are never shown.',
+    'List environment variables whose names match a glob pattern. Variables whose names contain KEY, SECRET, PASSWORD, TOKEN or AUTH are never shown, and passwords inside values are masked.',
   inputSchema: envInput,
   requiredEnv: () => [],
   async run(args, ctx) {
@@ -43,6 +40,7 @@ export const envVarsTool: ToolDefinition = {
     const pattern = input.pattern?.trim() || '*';
     const matcher = globToRegExp(pattern);
     const variables: Record<string, string> = {};
+    const redact = createRedactor({ env: ctx.env });
     let hidden = 0;
     for (const name of Object.keys(ctx.env).sort()) {
       const value = ctx.env[name];
@@ -51,7 +49,8 @@ export const envVarsTool: ToolDefinition = {
         hidden += 1;
         continue;
       }
-      variables[name] = value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
+      const shown = redact(value);
+      variables[name] = shown.length > MAX_VALUE_CHARS ? `${shown.slice(0, MAX_VALUE_CHARS)}…` : shown;
     }
     return {
       pattern,
