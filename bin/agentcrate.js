@@ -2,25 +2,59 @@
 // `--` stops Node itself from acting on `--env-file` after the script name (nodejs/node#54232),
 // which would swallow `agentcrate deploy --env-file`.
 // Entry point: commands return an exit code; only this file turns it into the process exit.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  // An older Node on PATH (the project pins Node 24 as a dev dependency): re-run on the
-  // pinned one when it is there, else say what to install.
+// The lowest Node that CI runs (package.json `engines`): node:sqlite loads without a flag from 22.13.
+const LOWEST = [22, 13];
+const [major, minor] = process.versions.node.split('.').map(Number);
+
+if (major < LOWEST[0] || (major === LOWEST[0] && minor < LOWEST[1])) {
+  // An older Node on PATH. A checkout pins Node 24 as a dev dependency: re-run on it, else say
+  // what to install.
   const pinned = new URL('../node_modules/node/bin/node', import.meta.url).pathname;
   if (existsSync(pinned)) {
-    const r = spawnSync(pinned, ['--', new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
-      stdio: 'inherit',
-    });
-    process.exit(r.status ?? 1);
+    rerun(pinned);
+  } else {
+    console.error(
+      `agentcrate needs Node.js ${LOWEST.join('.')} or newer (this is ${process.version}); install Node 24 (or 22.13+).`,
+    );
+    process.exitCode = 2;
   }
-  console.error(
-    `agentcrate needs Node.js 22.12 or newer (this is ${process.version}); install Node 24 or run it through npx.`,
-  );
-  process.exit(2);
+} else {
+  // A checkout runs the per-file `tsc` output in dist/; the packed package ships a bundle in lib/.
+  const checkout = new URL('../dist/cli/main.js', import.meta.url);
+  const { main } = await import(existsSync(checkout) ? checkout.href : '../lib/cli/main.mjs');
+  process.exitCode = await main(process.argv.slice(2));
 }
 
-const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+/**
+ * Runs this script on `node` as a child, in the same process group (so a terminal's Ctrl-C
+ * and its stdin reach it as usual). Signals sent to this process alone (`kill <pid>`, a
+ * supervisor's SIGTERM, SIGHUP) are passed on, and the child's exit comes back: its code, or
+ * death by the same signal. The CLI ignores a second copy of a signal that arrives at once
+ * (the terminal's and the forwarded one).
+ */
+function rerun(node) {
+  const child = spawn(node, ['--', new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of signals) process.on(signal, forward);
+  child.on('error', (error) => {
+    console.error(`agentcrate: cannot start ${node}: ${error.message}`);
+    process.exitCode = 2;
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal !== null) {
+      // End the same way, so a shell or supervisor sees what happened to the real process.
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.exitCode = code ?? 1;
+  });
+}

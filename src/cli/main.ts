@@ -2,32 +2,27 @@
  * The CLI entry: builds commander from the command table, runs one command, maps any error
  * to a message and an exit code. Users never see a stack trace (AGENTCRATE_DEBUG=1 shows it).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { hideSqliteExperimentalWarning } from '../node-warnings.js';
+import { VERSION } from '../version.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
 import { exitCodeFor, formatError } from './errors.js';
 import { processOutput } from './output.js';
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export async function main(argv: string[]): Promise<number> {
   // The fast path: `--version` needs neither commander nor any command module.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  hideSqliteExperimentalWarning();
   const { Command, CommanderError } = await import('commander');
   const output = processOutput();
   const controller = new AbortController();
   let exitCode = 0;
   const program = new Command('agentcrate')
     .description('Run, serve and deploy declarative LLM agent workflows')
-    .version(version(), '-v, --version')
+    .version(VERSION, '-v, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
@@ -37,9 +32,7 @@ export async function main(argv: string[]): Promise<number> {
 
   for (const spec of COMMANDS) addCommand(program, spec, (code) => (exitCode = code), controller.signal);
 
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopSignals = handleStopSignals(controller);
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -61,8 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     output.err(formatError(error, output.color));
     return exitCodeFor(error);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopSignals();
   }
 }
 
@@ -96,4 +88,33 @@ function addCommand(
       }),
     );
   });
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A copy of the same signal this soon after the first is the terminal's and a forwarder's. */
+const DUPLICATE_WINDOW_MS = 500;
+
+/**
+ * SIGINT, SIGTERM and SIGHUP abort the running command (a server drains and exits 0). A later
+ * signal ends the process the default way at once; a copy arriving within the window (Ctrl-C
+ * reaches both a re-running wrapper, which forwards it, and this process) is ignored.
+ * Returns the function that removes the handlers.
+ */
+function handleStopSignals(controller: AbortController): () => void {
+  let first: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (first === undefined) {
+      first = Date.now();
+      controller.abort(new Error(`interrupted by ${signal}`));
+      return;
+    }
+    if (Date.now() - first < DUPLICATE_WINDOW_MS) return;
+    remove();
+    process.kill(process.pid, signal);
+  };
+  const remove = () => {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return remove;
 }

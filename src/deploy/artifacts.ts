@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AgentcrateError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { renderCompose, renderComposeProd } from './compose.js';
 import { renderDockerfile } from './dockerfile.js';
 import { renderDockerignore } from './dockerignore.js';
@@ -17,7 +18,6 @@ import { renderMakefile } from './makefile.js';
 import { deployNames } from './names.js';
 import { renderReadme } from './readme.js';
 import { type ArtifactContext, type ArtifactOptions, DEFAULT_BASE_IMAGE } from './types.js';
-import { agentcrateVersion } from './version.js';
 
 export interface RenderedArtifacts {
   /** Relative path (posix) → content, in a stable order. */
@@ -71,7 +71,7 @@ export function artifactContext(opts: ArtifactOptions): ArtifactContext {
       outputSchema: opts.outputSchema,
       port: opts.port,
     }),
-    agentcrateVersion: opts.agentcrateVersion ?? agentcrateVersion(),
+    agentcrateVersion: opts.agentcrateVersion ?? VERSION,
   };
 }
 

@@ -4,17 +4,16 @@
  *
  * Code splitting keeps what a server may never need out of its start: the AI SDK and each
  * provider, the OpenTelemetry SDK and the OTLP exporters are chunks loaded by the dynamic
- * `import()` that first needs them. The eager part is about a third of the whole (1.1 of
- * 3.4 MB), which Node compiles at every start: ~40 ms sooner to ready and ~9 MB less
- * resident at idle on the benchmark machine (BENCHMARKS.md).
+ * `import()` that first needs them, so Node compiles only the eager part (about a third of
+ * the whole) at every start (BENCHMARKS.md has the figures).
  *
  * Where the server comes from, in order:
  * 1. `entry` when given (tests bundle a fixture server this way);
- * 2. `<repo>/src/server/entry.ts`, bundled with esbuild — a development checkout (the URL
- *    `../../src/server/entry.ts` resolves to it from both `src/deploy/` and `dist/deploy/`);
- * 3. a prebuilt `<repo>/dist/server-bundle/` (entry and chunks), copied as is — an installed
- *    package, which ships `dist/` but neither `src/` nor esbuild (a devDependency). The release
- *    build produces it with the same options (`bundleServer({ outFile: 'dist/server-bundle/server.mjs' })`).
+ * 2. the packed package: the bundle its `prepack` made (`lib/server/`, built by this same
+ *    function from `src/server/entry.ts`), copied as is — an installed agentcrate has neither
+ *    `src/` nor esbuild;
+ * 3. a checkout: `<repo>/src/server/entry.ts`, bundled with esbuild (a dev dependency). The
+ *    URL `../../src/server/entry.ts` resolves to it from both `src/deploy/` and `dist/deploy/`.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -30,11 +29,21 @@ import {
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../errors.js';
+import { VERSION } from '../version.js';
 
+/**
+ * Defined by the package build (scripts/build-package.mjs): where the prebuilt server bundle
+ * lies, relative to the bundled CLI's files. Undefined in a checkout.
+ */
+declare const __AGENTCRATE_SERVER_BUNDLE__: string | undefined;
+
+export const PREBUILT_SERVER_BUNDLE: string | undefined =
+  typeof __AGENTCRATE_SERVER_BUNDLE__ === 'string'
+    ? fileURLToPath(new URL(__AGENTCRATE_SERVER_BUNDLE__, import.meta.url))
+    : undefined;
 export const DEFAULT_SERVER_ENTRY = fileURLToPath(new URL('../../src/server/entry.ts', import.meta.url));
-export const PREBUILT_SERVER_BUNDLE = fileURLToPath(
-  new URL('../../dist/server-bundle/server.mjs', import.meta.url),
-);
+/** Bundles made from source are cached here (a checkout's node_modules), never in the output. */
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/agentcrate/', import.meta.url));
 
 /** Where the chunks go, relative to the entry file's directory. */
 export const CHUNKS_DIR = 'chunks';
@@ -69,21 +78,21 @@ export interface BundleResult {
 export async function bundleServer(opts: BundleOptions): Promise<BundleResult> {
   const started = performance.now();
   mkdirSync(dirname(opts.outFile), { recursive: true });
-  const entry = opts.entry ?? (existsSync(DEFAULT_SERVER_ENTRY) ? DEFAULT_SERVER_ENTRY : undefined);
   let prebuilt = false;
   let source: string;
-  if (entry !== undefined) {
-    await esbuildBundle(entry, opts.outFile);
-    source = entry;
-  } else if (existsSync(PREBUILT_SERVER_BUNDLE)) {
-    copyPrebuilt(opts.outFile);
+  if (opts.entry === undefined && PREBUILT_SERVER_BUNDLE !== undefined) {
+    if (!existsSync(PREBUILT_SERVER_BUNDLE)) {
+      throw new AgentcrateError(
+        'E_INTERNAL',
+        `this agentcrate package is incomplete: its server bundle ${PREBUILT_SERVER_BUNDLE} is missing; reinstall agentcrate`,
+      );
+    }
+    copyPrebuilt(PREBUILT_SERVER_BUNDLE, opts.outFile);
     source = PREBUILT_SERVER_BUNDLE;
     prebuilt = true;
   } else {
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      `cannot find the agentcrate server to bundle: neither ${DEFAULT_SERVER_ENTRY} nor ${PREBUILT_SERVER_BUNDLE} exists; reinstall agentcrate (or run \`npm run build\` in a checkout)`,
-    );
+    source = opts.entry ?? DEFAULT_SERVER_ENTRY;
+    await esbuildBundle(source, opts.outFile);
   }
   // Always there, even for an entry with nothing to split: the Dockerfile copies it.
   mkdirSync(join(dirname(opts.outFile), CHUNKS_DIR), { recursive: true });
@@ -125,9 +134,9 @@ function digestFiles(outFile: string, files: readonly string[]): { bytes: number
   return { bytes, sha256: hash.digest('hex') };
 }
 
-function copyPrebuilt(outFile: string): void {
-  copyFileSync(PREBUILT_SERVER_BUNDLE, outFile);
-  const from = join(dirname(PREBUILT_SERVER_BUNDLE), CHUNKS_DIR);
+function copyPrebuilt(prebuilt: string, outFile: string): void {
+  copyFileSync(prebuilt, outFile);
+  const from = join(dirname(prebuilt), CHUNKS_DIR);
   const to = join(dirname(outFile), CHUNKS_DIR);
   mkdirSync(to, { recursive: true });
   const names = existsSync(from) ? readdirSync(from) : [];
@@ -156,12 +165,15 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
   } catch (cause) {
     throw new AgentcrateError(
       'E_INTERNAL',
-      'esbuild is not installed, so the server cannot be bundled from source; install dev dependencies (`npm ci`) or use a release that ships dist/server-bundle/',
+      'esbuild is not installed, so the server cannot be bundled from source; install the dev dependencies (`npm ci`) or use the packed package (`npm pack`), which ships the bundle',
       { cause },
     );
   }
-  const cacheFile = join(dirname(outFile), `.${basename(outFile)}.inputs.json`);
-  const key = { entry, esbuild: esbuild.version, options: BUNDLE_OPTIONS_VERSION };
+  const cacheFile = join(
+    CACHE_DIR,
+    `server-bundle-${createHash('sha256').update(resolve(outFile)).digest('hex').slice(0, 16)}.json`,
+  );
+  const key = { entry, esbuild: esbuild.version, options: BUNDLE_OPTIONS_VERSION, version: VERSION };
   if (cacheIsFresh(cacheFile, outFile, key)) return;
   const ext = extname(outFile);
   if (ext === '') {
@@ -190,6 +202,7 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
       minifySyntax: true,
       legalComments: 'eof',
       sourcemap: false,
+      define: { __AGENTCRATE_VERSION__: JSON.stringify(VERSION) },
       logLevel: 'silent',
     });
     const written = Object.keys(result.metafile.outputs).map((f) => resolve(process.cwd(), f));
@@ -221,12 +234,13 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
  * Redeploys after a YAML edit should not pay for re-bundling an unchanged server (seconds,
  * most of a rebuild). The cache records every input esbuild read with its size and mtime, and
  * the output's digest; any change, a different esbuild or different options rebuild. It lives
- * beside the bundle as a dot file, which the allow-list .dockerignore keeps out of the image.
+ * in the checkout's node_modules/.cache, keyed by the output path, so the deploy folder holds
+ * only what the image needs.
  */
-const BUNDLE_OPTIONS_VERSION = 2;
+const BUNDLE_OPTIONS_VERSION = 3;
 
 interface BundleCache {
-  key: { entry: string; esbuild: string; options: number };
+  key: { entry: string; esbuild: string; options: number; version: string };
   outSha256: string;
   inputs: Array<[path: string, size: number, mtimeMs: number]>;
 }
@@ -255,6 +269,7 @@ function writeCache(cacheFile: string, outFile: string, key: BundleCache['key'],
         return [path, st.size, st.mtimeMs];
       }),
     };
+    mkdirSync(dirname(cacheFile), { recursive: true });
     writeFileSync(cacheFile, JSON.stringify(cache));
   } catch {
     // A cache that cannot be written only costs the next deploy a bundle.

@@ -14,6 +14,7 @@ import type { Store } from '../store/index.js';
 import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
+import { VERSION } from '../version.js';
 import { createKeyCheck, presentedToken } from './auth.js';
 import type { App, AppEnv, ServerContext } from './context.js';
 import { docsPage } from './docs-page.js';
@@ -27,7 +28,6 @@ import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoutes } from './routes/run.js';
 import { JobRunner } from './runner.js';
 import { registerTraceRoutes } from './traces/routes.js';
-import { AGENTCRATE_VERSION } from './version.js';
 import type { WebhookOptions } from './webhook.js';
 
 export const DEFAULTS = {
@@ -203,7 +203,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       docs: docsPage(workflow.flow.name),
       root: JSON.stringify({
         name: 'agentcrate',
-        version: AGENTCRATE_VERSION,
+        version: VERSION,
         workflow: {
           name: workflow.flow.name,
           description: workflow.flow.description ?? null,

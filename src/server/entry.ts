@@ -6,10 +6,11 @@
  *   node entry.js --healthcheck   GET /health on 127.0.0.1:$PORT, exit 0 when it answers 200
  *                                 (Docker HEALTHCHECK: images carry no curl)
  */
+
+import { VERSION } from '../version.js';
 import { parseApiKeys } from './auth.js';
 import { createLogger } from './logger.js';
 import { startServer } from './serve.js';
-import { AGENTCRATE_VERSION } from './version.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     {
       url: server.url,
       workflow: server.workflow.flow.name,
-      version: AGENTCRATE_VERSION,
+      version: VERSION,
       resumed: server.recovered.queued,
       auth: apiKeys.length > 0,
     },

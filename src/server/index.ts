@@ -9,7 +9,6 @@ export { Metrics } from './metrics.js';
 export { exampleInput, inputsSchema, openApiDocument, outputsSchema, schemaDocument } from './openapi.js';
 export { JobRunner, type JobStreamItem, type SubmitInput, type SubmitResult } from './runner.js';
 export { type RunningServer, type ServeOptions, startServer } from './serve.js';
-export { AGENTCRATE_VERSION } from './version.js';
 export {
   checkWebhookUrl,
   deliverWebhook,

@@ -6,7 +6,7 @@
 
 import { placeholderValue, typeToJsonSchema } from '../config/index.js';
 import type { StateField, Workflow } from '../config/types.js';
-import { AGENTCRATE_VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 function fieldSchema(field: StateField): Record<string, unknown> {
   const schema = typeToJsonSchema(field.type, field.description);
@@ -137,8 +137,8 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
     openapi: '3.1.0',
     info: {
       title: workflow.flow.name,
-      version: workflow.flow.version ?? AGENTCRATE_VERSION,
-      description: `${workflow.flow.description ?? 'A workflow'} — served by agentcrate ${AGENTCRATE_VERSION}.`,
+      version: workflow.flow.version ?? VERSION,
+      description: `${workflow.flow.description ?? 'A workflow'} — served by agentcrate ${VERSION}.`,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

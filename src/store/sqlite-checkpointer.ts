@@ -9,6 +9,7 @@
  * The worker is inline source (eval) so bundling the server into one file keeps it working.
  */
 import { Worker } from 'node:worker_threads';
+import { SQLITE_WORKER_EXEC_ARGV } from '../node-warnings.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -39,7 +40,11 @@ export interface Checkpointer {
 }
 
 export function startCheckpointer(file: string, intervalMs = 200): Checkpointer {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, intervalMs },
+    execArgv: [...SQLITE_WORKER_EXEC_ARGV],
+  });
   worker.unref(); // never keeps the process alive on its own
   worker.on('error', () => {
     // Nothing to recover: the store's own auto-checkpoint takes over.

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contentHash, generateArtifacts, renderArtifacts } from '../../src/deploy/artifacts.js';
 import { dockerfileQuote } from '../../src/deploy/dockerfile.js';
+import { announceSkip } from '../support/docker.js';
 import {
   echoOptions,
+  FIXTURES_DIR,
   FIXTURES_PRESENT,
   FIXTURES_SKIP,
   loadFixture,
@@ -144,7 +146,14 @@ describe.skipIf(!FIXTURES_PRESENT)(`generateArtifacts${FIXTURES_SKIP}`, () => {
 const composeBin = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
 
 describe.skipIf(composeBin === undefined || !FIXTURES_PRESENT)(
-  `docker-compose config (v1) accepts both compose files${composeBin ? '' : ' — skipped: docker-compose is not installed (apt-get install docker-compose)'}`,
+  `docker-compose config (v1) accepts both compose files${announceSkip(
+    'docker-compose config (v1)',
+    composeBin === undefined
+      ? 'docker-compose is not installed (apt-get install docker-compose)'
+      : FIXTURES_PRESENT
+        ? undefined
+        : `the shared fixtures are absent at ${FIXTURES_DIR}`,
+  )}`,
   () => {
     for (const [label, opts] of Object.entries(variants)) {
       it(`${label}: docker-compose.yml and docker-compose.prod.yml`, () => {

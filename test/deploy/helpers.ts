@@ -5,16 +5,20 @@ import { fileURLToPath } from 'node:url';
 import { loadWorkflowFromString } from '../../src/config/load.js';
 import type { Workflow } from '../../src/config/types.js';
 import type { ArtifactOptions, EnvVarSpec } from '../../src/deploy/types.js';
+import { announceSkip } from '../support/docker.js';
 
 /** The shared fixtures sit beside the clone (`../shared`); tests skip, saying so, without them. */
 export const FIXTURES_DIR = fileURLToPath(
   new URL('../../../shared/fixtures/configurable-agents', import.meta.url),
 );
 export const FIXTURES_PRESENT = existsSync(`${FIXTURES_DIR}/echo.yaml`);
-export const FIXTURES_SKIP = FIXTURES_PRESENT ? '' : ` — skipped: fixtures absent at ${FIXTURES_DIR}`;
+export const FIXTURES_SKIP = announceSkip(
+  'deploy tests on the shared fixtures',
+  FIXTURES_PRESENT ? undefined : `fixtures absent at ${FIXTURES_DIR}`,
+);
 export const FIXTURE_SERVER = fileURLToPath(new URL('./fixtures/server-entry.ts', import.meta.url));
 export const CRASH_SERVER = fileURLToPath(new URL('./fixtures/crash-entry.ts', import.meta.url));
-export const TEST_BASE_IMAGE = process.env.AGENTCRATE_TEST_BASE_IMAGE ?? 'agentcrate-test-base:24';
+export { TEST_BASE_IMAGE } from '../support/docker.js';
 
 export function loadFixture(name: string): Workflow {
   const file = `${FIXTURES_DIR}/${name}`;

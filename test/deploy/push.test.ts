@@ -4,7 +4,6 @@
  * 127.0.0.0/8 registries as plain http). Parsing and credential lookup are tested without
  * an engine. Skipped, saying why, when the engine, the base image or the built CLI is missing.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +15,7 @@ import { parsePlatforms, planPlatforms } from '../../src/deploy/platform.js';
 import { parsePushTarget, pushTags, redact, registryCredentials } from '../../src/deploy/push.js';
 import { AgentcrateError } from '../../src/errors.js';
 import { CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
+import { announceSkip, dockerSkipReason, tryDocker } from '../support/docker.js';
 import { FIXTURES_DIR, TEST_BASE_IMAGE } from './helpers.js';
 import { freePort } from './ports.js';
 
@@ -268,14 +268,6 @@ describe('--push and --platform parsing', () => {
 
 // ---------------------------------------------------------------- real engine
 
-function tryDocker(...args: string[]): string | undefined {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch {
-    return undefined;
-  }
-}
-
 const ECHO_FIXTURE = existsSync(join(FIXTURES_DIR, 'echo.yaml'))
   ? join(FIXTURES_DIR, 'echo.yaml')
   : join(ROOT, 'examples/research-brief.yaml');
@@ -283,14 +275,11 @@ const ECHO_FIXTURE = existsSync(join(FIXTURES_DIR, 'echo.yaml'))
 function whySkip(): string | undefined {
   if (!existsSync(ECHO_FIXTURE)) return `no workflow to deploy (${ECHO_FIXTURE})`;
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) return 'the CLI is not built (node scripts/build.mjs)';
-  if (tryDocker('version', '--format', '{{.Server.Version}}') === undefined)
-    return 'no Docker engine answers';
-  if (tryDocker('image', 'inspect', TEST_BASE_IMAGE) === undefined)
-    return `base image ${TEST_BASE_IMAGE} is missing`;
-  return undefined;
+  return dockerSkipReason();
 }
 
 const skip = whySkip();
+const skipNote = announceSkip('agentcrate deploy --push/--platform in a real Docker engine', skip);
 const hasBuildx = skip === undefined && tryDocker('buildx', 'version') !== undefined;
 const id = `${process.pid}-${Date.now().toString(36)}`;
 const PUSHED = `ac-push-${id}`;
@@ -301,7 +290,7 @@ const ALL_NAMES = [PUSHED, DENIED, PLATFORM, MULTI];
 const PASSWORD = 'registry-pass-Zq81x';
 
 describe.skipIf(skip !== undefined)(
-  `agentcrate deploy --push/--platform in a real Docker engine${skip ? ` — skipped: ${skip}` : ''}`,
+  `agentcrate deploy --push/--platform in a real Docker engine${skipNote}`,
   () => {
     let tmp = '';
     let envFile = '';

@@ -1,0 +1,114 @@
+// Makes what the packed package runs (npm's `prepack`; dist/ must be built first):
+//   lib/cli/     the CLI as one ESM entry (main.mjs) and chunks loaded when a command needs them
+//   lib/server/  the server bundle `deploy` copies into images (the same bundleServer as a checkout)
+//   lib/THIRD-PARTY-LICENSES.txt  the licences of the packages bundled into either
+// Everything in `dependencies` stays an import resolved at run time; everything else is inlined,
+// so an install fetches no package with install scripts and needs neither src/ nor esbuild.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const lib = join(root, 'lib');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { BUNDLE_BANNER, bundleServer, DEFAULT_SERVER_ENTRY } = await import(
+  new URL('../dist/deploy/bundle.js', import.meta.url).href
+);
+
+const started = performance.now();
+rmSync(lib, { recursive: true, force: true });
+
+// Every file of the CLI sits in lib/cli/ (no chunk subfolder), so paths the code makes from
+// import.meta.url mean the same in each of them.
+const cli = await build({
+  absWorkingDir: root,
+  entryPoints: { main: join(root, 'src/cli/main.ts') },
+  outdir: join(lib, 'cli'),
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  // ssh2 (through dockerode) carries emscripten code that reads __dirname and __filename.
+  banner: {
+    js: `${BUNDLE_BANNER} import { fileURLToPath as __agentcrateFileURLToPath } from 'node:url'; const __filename = __agentcrateFileURLToPath(import.meta.url); const __dirname = __agentcrateFileURLToPath(new URL('.', import.meta.url));`,
+  },
+  // esbuild is only reached when bundling a server from source, which a package never does;
+  // cpu-features is a native add-on that ssh2 (through dockerode) loads inside a try: absent, ssh2
+  // falls back to its defaults.
+  external: ['node:*', 'esbuild', 'cpu-features', ...Object.keys(pkg.dependencies ?? {})],
+  define: {
+    __AGENTCRATE_VERSION__: JSON.stringify(pkg.version),
+    __AGENTCRATE_SERVER_BUNDLE__: JSON.stringify('../server/server.mjs'),
+  },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const server = await bundleServer({ outFile: join(lib, 'server/server.mjs'), entry: DEFAULT_SERVER_ENTRY });
+
+// The server bundle is cached by its inputs; the CLI's metafile lists a superset of them.
+const packages = bundledPackages(Object.keys(cli.metafile.inputs));
+writeFileSync(join(lib, 'THIRD-PARTY-LICENSES.txt'), licenceText(packages));
+
+const cliBytes = Object.values(cli.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+console.log(
+  `build-package: lib/cli ${kb(cliBytes)} in ${readdirSync(join(lib, 'cli')).length} files, ` +
+    `lib/server ${kb(server.bytes)} in ${server.files.length} files, ${packages.length} bundled packages ` +
+    `(${Math.round(performance.now() - started)} ms)`,
+);
+
+function kb(bytes) {
+  return `${Math.round(bytes / 1024)} KB`;
+}
+
+/** The package directories (node_modules/<name> or node_modules/@scope/<name>) of bundled inputs. */
+function bundledPackages(inputs) {
+  const dirs = new Set();
+  for (const input of inputs) {
+    const parts = input.split(/[\\/]/);
+    const at = parts.lastIndexOf('node_modules');
+    if (at < 0) continue;
+    const depth = parts[at + 1]?.startsWith('@') ? 3 : 2;
+    dirs.add(parts.slice(0, at + depth).join(sep));
+  }
+  return [...dirs]
+    .map((dir) => {
+      const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+      return {
+        dir: join(root, dir),
+        name: manifest.name,
+        version: manifest.version,
+        license: manifest.license,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+}
+
+function licenceText(packages) {
+  const out = [
+    `agentcrate ${pkg.version} bundles the following packages into lib/cli and lib/server.`,
+    'Each is listed with its licence as its author published it.',
+    '',
+  ];
+  for (const p of packages) {
+    const file = readdirSync(p.dir).find((f) => /^(licen[cs]e|copying)(\..*)?$/i.test(f));
+    out.push('='.repeat(78), `${p.name}@${p.version} — ${p.license ?? 'see the package'}`, '');
+    out.push(
+      file ? readFileSync(join(p.dir, file), 'utf8').trim() : `(no licence file in ${relative(root, p.dir)})`,
+    );
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+if (!existsSync(join(lib, 'cli/main.mjs')) || !existsSync(dirname(server.outFile))) {
+  throw new Error('build-package: lib/ is incomplete');
+}
