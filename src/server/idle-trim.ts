@@ -2,10 +2,9 @@
  * Gives memory back to the system once the server goes quiet after work.
  *
  * A busy V8 heap grows (new-space semi-spaces, old-space pages), SQLite fills its page cache,
- * and neither shrinks on its own until V8's memory reducer notices the quiet ~8 s later. For a
- * container among many on a host (or under a memory limit) that is memory held for nothing:
- * after a burst of 10,000 runs the process kept ~190 MB resident, ~130 MB once trimmed (~97 MB
- * with the image's allocator settings, src/deploy/types.ts SERVER_ALLOCATOR_ENV).
+ * and neither shrinks on its own until V8's memory reducer notices the quiet seconds later. For
+ * a container among many on a host (or under a memory limit) that is memory held for nothing;
+ * what trimming gives back after a burst is measured in BENCHMARKS.md (Memory).
  *
  * So: when no request has been handled and no run has been active for `delayMs`, and resident
  * memory grew by at least `minGrowthBytes` since the last trim (or the server just started),
@@ -13,9 +12,8 @@
  * re-armed lazily, so a busy server pays nothing per request but a timestamp; a server that
  * only answers health probes never trims (its memory does not grow).
  *
- * The GC pauses the event loop (~40 ms on a fresh server, ~100 ms after a large burst on the
- * benchmark machine); a request arriving in that moment waits for it. `delayMs: 0` turns the
- * whole thing off.
+ * The GC pauses the event loop (for how long: BENCHMARKS.md, Memory); a request arriving in
+ * that moment waits for it. `delayMs: 0` turns the whole thing off.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -122,8 +120,8 @@ let gcFunction: GcFunction | null | undefined;
 /**
  * A full GC that also shrinks the heap (V8's "last resort" flavour, the one that returns
  * pages to the system), run twice: the first pass frees the burst's objects, the second gives
- * back pages the first left pooled (measured after 10,000 runs: ~3 MB less resident one second
- * later; the second pass costs a few ms, the heap then being small). `--expose-gc` is switched
+ * back pages the first left pooled (what that saves: BENCHMARKS.md, Memory; the second pass is
+ * cheap, the heap then being small). `--expose-gc` is switched
  * on for a private context only if the process was not started with it. False when this Node
  * cannot do it.
  */

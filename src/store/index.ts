@@ -12,7 +12,7 @@ export {
   type MemoryStore,
   memoryNamespace,
 } from './memory-types.js';
-export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
 export {
   type CompleteJobInput,
   CRASH_LOOP_CODE,

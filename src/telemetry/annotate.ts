@@ -1,6 +1,6 @@
 /**
  * What a host does to each engine event before keeping it (the server's job store, the CLI's
- * `run --trace`): the job's event log is the trace's only record (event-trace.ts rebuilds the
+ * `run --trace`): the job's event log is the trace's only record (trace-from-events.ts rebuilds the
  * spans from it), so it must hold what the trace needs and nothing it must not.
  *
  * - `redactEvent` masks secrets in what an event carries (inputs, prompts, responses, tool

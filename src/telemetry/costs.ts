@@ -1,8 +1,8 @@
 /** Cost report: model-call spans grouped by model, node or workflow. */
 import { AgentcrateError } from '../errors.js';
 import { ATTR } from './attributes.js';
+import { isModelSpan, isRunSpan } from './run-summary.js';
 import type { SpanRecord } from './span-record.js';
-import { isModelSpan, isRunSpan } from './summary.js';
 
 export type CostGrouping = 'model' | 'node' | 'workflow';
 

@@ -12,8 +12,11 @@ export {
   type CostRow,
   parseDuration,
 } from './costs.js';
-export { type EventTraceOptions, type JobState, spansFromEvents } from './event-trace.js';
-export { formatDuration, formatRunList, formatSpanTree, formatUsd, type TextColors } from './format.js';
+export {
+  createExportPipeline,
+  DEFAULT_BATCH,
+  type ExportPipelineOptions,
+} from './export-pipeline.js';
 export {
   createOtlpExporter,
   type ExportTargets,
@@ -27,12 +30,6 @@ export {
   parseOtlpHeaders,
 } from './otlp.js';
 export {
-  createTracePipeline,
-  DEFAULT_BATCH,
-  type TracePipeline,
-  type TracePipelineOptions,
-} from './pipeline.js';
-export {
   DEFAULT_PRICES,
   estimateCost,
   findPrice,
@@ -44,17 +41,7 @@ export {
   parsePriceTable,
   type TokenUsage,
 } from './prices.js';
-export {
-  getRunTrace,
-  listRuns,
-  type RunPage,
-  type RunTrace,
-  spansSince,
-  type TraceReadOptions,
-} from './read.js';
 export { createRecordPipeline, type RecordPipelineOptions } from './record-pipeline.js';
-export { createTelemetry, type Telemetry, type TelemetryOptions } from './setup.js';
-export type { SpanRecord, SpanStatus } from './span-record.js';
 export {
   buildSpanTree,
   isModelSpan,
@@ -63,11 +50,24 @@ export {
   type RunSummary,
   type SpanNode,
   summarizeRun,
-} from './summary.js';
-export { isTraceId, traceIdForJob } from './trace-id.js';
+} from './run-summary.js';
 export {
   createRunTracer,
   type RunTracer,
   type RunTracerOptions,
   type SettleOutcome,
-} from './tracer.js';
+} from './run-tracer.js';
+export { createTelemetry, type Telemetry, type TelemetryOptions } from './setup.js';
+export type { SpanRecord, SpanStatus } from './span-record.js';
+export { type EventTraceOptions, type JobState, spansFromEvents } from './trace-from-events.js';
+export { isTraceId, traceIdForJob } from './trace-id.js';
+export type { TracePipeline } from './trace-pipeline.js';
+export {
+  getRunTrace,
+  listRuns,
+  type RunPage,
+  type RunTrace,
+  spansSince,
+  type TraceReadOptions,
+} from './trace-reader.js';
+export { formatDuration, formatRunList, formatSpanTree, formatUsd, type TextColors } from './trace-text.js';

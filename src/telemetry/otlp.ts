@@ -20,7 +20,8 @@ export interface OtlpTarget {
 }
 
 /**
- * The OTLP exporter packages take ~150 ms to load; most processes export to the store only.
+ * The OTLP exporter packages are slow to load (a cost on start-up, BENCHMARKS.md Cold start);
+ * most processes export to the store only.
  * So an OTLP exporter is a small proxy that imports the real one on its first export.
  */
 export function createOtlpExporter(target: OtlpTarget): SpanExporter {

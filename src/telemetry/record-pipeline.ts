@@ -3,7 +3,7 @@
  * callback as each span ends: the tracer drives the OpenTelemetry `Tracer` API, but none of
  * the SDK's per-span machinery (processors, limits, resource merging, ReadableSpan
  * conversion) runs. Stored traces are rebuilt through it from a job's events
- * (event-trace.ts); spans exported over OTLP go through the SDK pipeline (pipeline.ts).
+ * (trace-from-events.ts); spans exported over OTLP go through the SDK pipeline (export-pipeline.ts).
  *
  * Span ids are a fixed 8-hex prefix and a counter, so the same events always give the same
  * ids (a trace reads the same every time) and a run resumed by another process (another
@@ -26,8 +26,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTR } from './attributes.js';
-import type { TracePipeline } from './pipeline.js';
 import type { SpanRecord } from './span-record.js';
+import type { TracePipeline } from './trace-pipeline.js';
 
 function toMs(time: TimeInput | undefined): number {
   if (time === undefined) return Date.now();

@@ -8,7 +8,7 @@
  * priced and the prompt-capture mark (traces on), then the run's live tracer when spans are
  * exported (OTLP, MLflow, a test exporter), whose spans go out through the OpenTelemetry SDK
  * in batches. The trace shown by `/traces`, `/ui` and the CLI is rebuilt from the kept events
- * (event-trace.ts).
+ * (trace-from-events.ts).
  *
  * In the server, do NOT flush per run: the shared pipeline batches spans across runs and
  * `shutdown()` at close exports the rest; a per-run flush would put an export on the run's path.
@@ -21,9 +21,9 @@ import type { AgentcrateError } from '../errors.js';
 import { createRedactor, type Redactor } from '../secrets/index.js';
 import { createEventAnnotator, redactEvent } from './annotate.js';
 import { otlpExporters } from './otlp.js';
-import type { TracePipeline } from './pipeline.js';
 import { loadPriceTable, type ModelPrice, type PriceTable } from './prices.js';
-import { createRunTracer, type RunTracer } from './tracer.js';
+import { createRunTracer, type RunTracer } from './run-tracer.js';
+import type { TracePipeline } from './trace-pipeline.js';
 
 export interface TelemetryOptions {
   workflow: Workflow;
@@ -68,7 +68,7 @@ export interface Telemetry {
 }
 
 /**
- * Async because the OpenTelemetry SDK (about 100 ms and 7 MB to load) is imported only when
+ * Async because the OpenTelemetry SDK (slow to load and sizeable in memory) is imported only when
  * spans are exported; a server that keeps traces in its store alone starts without it.
  */
 export async function createTelemetry(options: TelemetryOptions): Promise<Telemetry> {
@@ -87,8 +87,8 @@ export async function createTelemetry(options: TelemetryOptions): Promise<Teleme
   if (traces && options.storesEvents) destinations.unshift('job store');
   let pipeline: TracePipeline | undefined;
   if (exporters.length > 0) {
-    const { createTracePipeline } = await import('./pipeline.js');
-    pipeline = createTracePipeline({
+    const { createExportPipeline } = await import('./export-pipeline.js');
+    pipeline = createExportPipeline({
       exporters,
       resourceAttributes: {
         ...otlp.resourceAttributes,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdleTrim, memoryReducingGc, type TrimResult } from '../../src/server/idle-trim.js';
 import type { Logger } from '../../src/server/logger.js';
 import { makeApp } from './helpers.js';
@@ -32,25 +32,35 @@ afterEach(() => {
   for (const t of stops.splice(0)) t.stop();
 });
 
+/** Scripted timing on a fake clock: a loaded machine cannot stretch a "quiet" gap. */
+const wait = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
 describe('IdleTrim', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('trims once after the quiet period, then only after memory grew again', async () => {
     const { trim, state } = scripted();
     stops.push(trim);
     trim.touch();
-    await sleep(80);
+    await wait(80);
     expect(state.gcs).toBe(1);
     expect(state.releases).toBe(1);
     expect(state.trims[0]).toMatchObject({ rssBefore: 100 * MB, rssAfter: 80 * MB, gc: true });
     // Health probes: activity without growth never trims.
     for (let i = 0; i < 3; i++) {
       trim.touch();
-      await sleep(50);
+      await wait(50);
     }
     expect(state.gcs).toBe(1);
     // Work that grew memory by more than the threshold: trimmed once more.
     state.rss += 30 * MB;
     trim.touch();
-    await sleep(80);
+    await wait(80);
     expect(state.gcs).toBe(2);
   });
 
@@ -59,10 +69,10 @@ describe('IdleTrim', () => {
     stops.push(trim);
     for (let i = 0; i < 5; i++) {
       trim.touch();
-      await sleep(25); // never 60 ms quiet
+      await wait(25); // never 60 ms quiet
     }
     expect(state.gcs).toBe(0);
-    await sleep(120);
+    await wait(120);
     expect(state.gcs).toBe(1);
   });
 
@@ -71,26 +81,26 @@ describe('IdleTrim', () => {
     const { trim, state } = scripted({ busy: () => busy });
     stops.push(trim);
     trim.touch();
-    await sleep(100);
+    await wait(100);
     expect(state.gcs).toBe(0);
     busy = false;
     trim.enter(); // a request in flight
-    await sleep(100);
+    await wait(100);
     expect(state.gcs).toBe(0);
     trim.leave();
-    await sleep(100);
+    await wait(100);
     expect(state.gcs).toBe(1);
   });
 
   it('is off with delayMs 0, and stop() cancels a pending trim', async () => {
     const off = scripted({ delayMs: 0 });
     off.trim.touch();
-    await sleep(50);
+    await wait(50);
     expect(off.state.gcs).toBe(0);
     const stopped = scripted();
     stopped.trim.touch();
     stopped.trim.stop();
-    await sleep(80);
+    await wait(80);
     expect(stopped.state.gcs).toBe(0);
   });
 });

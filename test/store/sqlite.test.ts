@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentcrateError } from '../../src/errors.js';
 import { createSqliteStore } from '../../src/store/index.js';
-import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/index.js';
 import { runStoreContract } from './contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'agentcrate-store-'));

@@ -8,8 +8,9 @@ import type { ModelClient } from '../../src/models/types.js';
 import { createRedactor } from '../../src/secrets/index.js';
 import { type AppOptions, type CreatedApp, createApp } from '../../src/server/index.js';
 import type { Job, Store } from '../../src/store/index.js';
-import { createTracePipeline, type TracePipeline } from '../../src/telemetry/pipeline.js';
-import { createRunTracer, type RunTracer } from '../../src/telemetry/tracer.js';
+import { createExportPipeline } from '../../src/telemetry/export-pipeline.js';
+import { createRunTracer, type RunTracer } from '../../src/telemetry/run-tracer.js';
+import type { TracePipeline } from '../../src/telemetry/trace-pipeline.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { workflowFrom } from '../support/workflows.js';
@@ -135,7 +136,7 @@ export async function runTraced(options: {
   const tracer = createRunTracer({
     workflow: workflow.flow.name,
     ...(options.jobId ? { jobId: options.jobId } : {}),
-    pipeline: options.pipeline ?? createTracePipeline({ exporters: options.exporters ?? [] }),
+    pipeline: options.pipeline ?? createExportPipeline({ exporters: options.exporters ?? [] }),
     capturePrompts: options.capturePrompts ?? options.logPrompts ?? false,
     redact: createRedactor({ env }),
   });

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createExportPipeline } from '../../src/telemetry/export-pipeline.js';
 import { mlflowTarget, otlpExporters, otlpTargetFromEnv } from '../../src/telemetry/otlp.js';
-import { createTracePipeline } from '../../src/telemetry/pipeline.js';
 import { traceIdForJob } from '../../src/telemetry/trace-id.js';
 import { runTraced } from './helpers.js';
 
@@ -141,7 +141,7 @@ describe('OTLP export to a loopback receiver', () => {
       },
     });
     expect(targets.resourceAttributes).toEqual({ 'mlflow.experimentName': 'agent runs' });
-    const pipeline = createTracePipeline({
+    const pipeline = createExportPipeline({
       exporters: targets.exporters,
       resourceAttributes: targets.resourceAttributes,
     });

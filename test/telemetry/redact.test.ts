@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REDACTED } from '../../src/secrets/index.js';
 import { createSqliteStore } from '../../src/store/index.js';
-import { getRunTrace } from '../../src/telemetry/read.js';
+import { getRunTrace } from '../../src/telemetry/trace-reader.js';
 import { runJobs, workdir } from './helpers.js';
 
 const servers: Server[] = [];

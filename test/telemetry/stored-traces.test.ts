@@ -18,14 +18,14 @@ import { type Checkpoint, compile, type EngineEvent, execute } from '../../src/e
 import { createRedactor } from '../../src/secrets/index.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
 import { createEventAnnotator, redactEvent } from '../../src/telemetry/annotate.js';
-import { spansFromEvents } from '../../src/telemetry/event-trace.js';
-import { createTracePipeline } from '../../src/telemetry/pipeline.js';
+import { createExportPipeline } from '../../src/telemetry/export-pipeline.js';
 import { DEFAULT_PRICES } from '../../src/telemetry/prices.js';
-import { getRunTrace } from '../../src/telemetry/read.js';
+import { summarizeRun } from '../../src/telemetry/run-summary.js';
+import { createRunTracer } from '../../src/telemetry/run-tracer.js';
 import type { SpanRecord } from '../../src/telemetry/span-record.js';
-import { summarizeRun } from '../../src/telemetry/summary.js';
+import { spansFromEvents } from '../../src/telemetry/trace-from-events.js';
 import { traceIdForJob } from '../../src/telemetry/trace-id.js';
-import { createRunTracer } from '../../src/telemetry/tracer.js';
+import { getRunTrace } from '../../src/telemetry/trace-reader.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { THREE_STEPS_YAML } from '../server/helpers.js';
 import { scriptedModel } from '../support/scripted-model.js';
@@ -326,7 +326,7 @@ describe('rebuilt traces equal the live ones', () => {
     const live = createRunTracer({
       workflow: 'traced',
       jobId: 'job-diff',
-      pipeline: createTracePipeline({ exporters: [memory] }),
+      pipeline: createExportPipeline({ exporters: [memory] }),
       capturePrompts: true,
       redact,
     });

@@ -3,9 +3,9 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { describe, expect, it } from 'vitest';
 import { compile, execute } from '../../src/engine/index.js';
 import { createRedactor } from '../../src/secrets/index.js';
-import { createTracePipeline } from '../../src/telemetry/pipeline.js';
+import { createExportPipeline } from '../../src/telemetry/export-pipeline.js';
+import { createRunTracer } from '../../src/telemetry/run-tracer.js';
 import { traceIdForJob } from '../../src/telemetry/trace-id.js';
-import { createRunTracer } from '../../src/telemetry/tracer.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { strFields, strNode, workflowFrom } from '../support/workflows.js';
@@ -28,7 +28,7 @@ describe('run tracer: span tree of a workflow with a tool, a fan-out, a route lo
     const memory = new InMemorySpanExporter();
     // A shared pipeline: an owned one shuts down at flush, and shutting down empties this exporter.
     const { result } = await runTraced({
-      pipeline: createTracePipeline({ exporters: [memory] }),
+      pipeline: createExportPipeline({ exporters: [memory] }),
       jobId: 'job-tree-1',
     });
     expect(result.status).toBe('success');
@@ -153,7 +153,7 @@ config:
     const memory = new InMemorySpanExporter();
     const tracer = createRunTracer({
       workflow: 'broken',
-      pipeline: createTracePipeline({ exporters: [memory] }),
+      pipeline: createExportPipeline({ exporters: [memory] }),
       capturePrompts: false,
       redact: createRedactor(),
     });

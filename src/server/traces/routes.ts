@@ -8,7 +8,7 @@
 import type { Env, Hono } from 'hono';
 import { AgentcrateError } from '../../errors.js';
 import { MAX_PAGE_SIZE, type Store } from '../../store/index.js';
-import { getRunTrace, listRuns, type TraceReadOptions } from '../../telemetry/read.js';
+import { getRunTrace, listRuns, type TraceReadOptions } from '../../telemetry/trace-reader.js';
 import { createKeyCheck, presentedToken } from '../auth.js';
 import { errorResponse } from '../errors.js';
 import { tracesPage } from './ui-page.js';
@@ -20,7 +20,7 @@ export interface TraceRouteDeps {
   apiKeys?: readonly string[];
   /** Page title (the workflow's name). */
   title?: string;
-  /** Prices, redaction and the runner's live events for rebuilding traces (telemetry/read.ts). */
+  /** Prices, redaction and the runner's live events for rebuilding traces (telemetry/trace-reader.ts). */
   read?: TraceReadOptions;
 }
 

@@ -1,6 +1,7 @@
 /** The public JSON views of traces (snake_case, like the job views). */
+
+import type { RunSummary } from '../../telemetry/run-summary.js';
 import type { SpanRecord } from '../../telemetry/span-record.js';
-import type { RunSummary } from '../../telemetry/summary.js';
 
 export interface RunView {
   job_id: string | null;

@@ -2,7 +2,7 @@
  * The OpenTelemetry SDK side, for spans exported live (OTLP, MLflow, test exporters): one
  * tracer provider whose span processors batch spans to each exporter. A pipeline can serve one
  * run or, in the server, every run, so batches span runs and exporting stays off the request
- * path. The traces the server shows itself are rebuilt from job events (event-trace.ts).
+ * path. The traces the server shows itself are rebuilt from job events (trace-from-events.ts).
  */
 import type { Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -17,23 +17,14 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { TRACER_NAME } from './attributes.js';
+import type { TracePipeline } from './trace-pipeline.js';
 
-export interface TracePipelineOptions {
+export interface ExportPipelineOptions {
   exporters: readonly SpanExporter[];
   /** Resource attributes (service.name defaults to `agentcrate`). */
   resourceAttributes?: Record<string, string | number | boolean>;
   /** Batching; by default spans are exported at most 1 s after they end, or at flush. */
   batch?: BufferConfig;
-}
-
-export interface TracePipeline {
-  readonly tracer: Tracer;
-  /** Runs `start` so the root span it starts gets `traceId` (synchronously). */
-  withTraceId<T>(traceId: string, start: () => T): T;
-  /** Exports everything ended so far. */
-  forceFlush(): Promise<void>;
-  /** Flushes, then releases exporters; the pipeline records nothing afterwards. */
-  shutdown(): Promise<void>;
 }
 
 /** Random ids, except for the root span of a run, whose trace id derives from its job id. */
@@ -54,7 +45,7 @@ export const DEFAULT_BATCH: BufferConfig = {
   maxQueueSize: 8192,
 };
 
-export function createTracePipeline(options: TracePipelineOptions): TracePipeline {
+export function createExportPipeline(options: ExportPipelineOptions): TracePipeline {
   const ids = new RunIdGenerator();
   const spanProcessors: SpanProcessor[] = options.exporters.map(
     (exporter) => new BatchSpanProcessor(exporter, { ...DEFAULT_BATCH, ...options.batch }),

@@ -6,7 +6,7 @@
  * are keyed by node id + parallel index, so concurrent branches and items nest correctly.
  *
  * The same tracer serves two hosts: live, fed by the engine as a run goes (spans exported over
- * OTLP), and after the fact, fed a job's stored events (event-trace.ts: the trace that
+ * OTLP), and after the fact, fed a job's stored events (trace-from-events.ts: the trace that
  * `/traces`, `/ui` and the CLI show). Both see the same events, so both build the same tree.
  */
 import {
@@ -21,9 +21,9 @@ import {
 import type { EngineEvent, RunError, RunStatus } from '../engine/types.js';
 import { type Redactor, redactValue } from '../secrets/index.js';
 import { ATTR, type SpanKindName } from './attributes.js';
-import type { TracePipeline } from './pipeline.js';
 import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
 import { traceIdForJob } from './trace-id.js';
+import type { TracePipeline } from './trace-pipeline.js';
 
 export interface RunTracerOptions {
   /** The workflow's name (flow.name). */
@@ -32,7 +32,7 @@ export interface RunTracerOptions {
   jobId?: string;
   /**
    * Where spans go: the host's shared pipeline (telemetry/setup.ts), or one made for this run
-   * with `createTracePipeline` (tests). Taken, not made, so the OpenTelemetry SDK is loaded
+   * with `createExportPipeline` (tests). Taken, not made, so the OpenTelemetry SDK is loaded
    * only by hosts that export spans.
    */
   pipeline: TracePipeline;

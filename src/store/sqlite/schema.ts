@@ -4,7 +4,7 @@
  * leaves the previous version intact. Append new migrations; never edit a shipped one.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { AgentcrateError } from '../errors.js';
+import { AgentcrateError } from '../../errors.js';
 
 const MIGRATIONS: readonly string[] = [
   // v1
@@ -89,7 +89,7 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS spans_by_job;
   `,
-  // v3: traces are rebuilt from each job's events (telemetry/event-trace.ts); span rows were a
+  // v3: traces are rebuilt from each job's events (telemetry/trace-from-events.ts); span rows were a
   // second copy of the same facts, written on every run.
   `
   DROP TABLE IF EXISTS spans;
@@ -124,9 +124,9 @@ export function applyPragmas(db: DatabaseSync, busyTimeoutMs: number): void {
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA temp_store = MEMORY');
   // SQLite's default 2 MB page cache. The hot pages are the right edges of append-ordered
-  // indexes (UUIDv7 job ids, event seqs), which fit; a 16 MB cache measured no faster, and each
-  // of its ~4 KB pages is a separate malloc that, freed after a burst, fragments the process
-  // heap: 10,000 runs left ~15 MB more resident with it.
+  // indexes (UUIDv7 job ids, event seqs), which fit; a larger cache was no faster, and each of
+  // its pages is a separate malloc that, freed after a burst, fragments the process heap
+  // (both measured in BENCHMARKS.md, Server throughput and Memory).
   db.exec('PRAGMA cache_size = -2048');
   // Checkpoints normally run in a background worker (sqlite-checkpointer.ts); this inline
   // one is only the backstop, and the size limit trims the WAL file after a burst.

@@ -1,15 +1,15 @@
 /**
  * Reading traces back from the job store, shared by the server's `/traces` routes, the `/ui`
  * page's data and the CLI, so they always agree. A run's spans are rebuilt from its job's
- * events (event-trace.ts); nothing else is stored for them.
+ * events (trace-from-events.ts); nothing else is stored for them.
  */
 
 import type { Redactor } from '../secrets/index.js';
 import type { Job, Store, StoredEvent } from '../store/types.js';
-import { spansFromEvents } from './event-trace.js';
 import type { PriceTable } from './prices.js';
+import { type RunSummary, summarizeRun } from './run-summary.js';
 import type { SpanRecord } from './span-record.js';
-import { type RunSummary, summarizeRun } from './summary.js';
+import { spansFromEvents } from './trace-from-events.js';
 import { isTraceId, traceIdForJob } from './trace-id.js';
 
 export interface TraceReadOptions {

@@ -1,8 +1,8 @@
 /** Plain-text rendering of traces for the CLI (`agentcrate traces`, `run --trace`). */
 
 import { ATTR } from './attributes.js';
+import { buildSpanTree, type RunSummary, type SpanNode } from './run-summary.js';
 import type { SpanRecord } from './span-record.js';
-import { buildSpanTree, type RunSummary, type SpanNode } from './summary.js';
 
 export interface TextColors {
   red(s: string): string;

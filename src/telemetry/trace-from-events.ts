@@ -2,9 +2,8 @@
  * A run's spans, rebuilt from its job's event log. The job store keeps every event a run
  * emits (for SSE replay and progress) and those events hold everything a span needs (times,
  * latencies, tokens, models, errors, prices from annotate.ts), so the store keeps no second
- * copy as span rows: tracing adds no write to a run (span rows beside the events cost 28% of
- * a one-core server's throughput against an instant model, BENCHMARKS.md), and the trace of a
- * running job is as fresh as its events.
+ * copy as span rows: tracing adds no write to a run (what span rows beside the events cost:
+ * BENCHMARKS.md, Tracing on vs off), and the trace of a running job is as fresh as its events.
  *
  * The spans come from the same run tracer that exports live over OTLP, fed the stored events
  * through the record pipeline, so both show the same tree. A job resumed after a crash has
@@ -17,8 +16,8 @@ import type { Redactor } from '../secrets/index.js';
 import type { EventAnnotations } from './annotate.js';
 import { DEFAULT_PRICES, type PriceTable } from './prices.js';
 import { createRecordPipeline } from './record-pipeline.js';
+import { createRunTracer, type SettleOutcome } from './run-tracer.js';
 import type { SpanRecord } from './span-record.js';
-import { createRunTracer, type SettleOutcome } from './tracer.js';
 
 /** The parts of a job the settling of an unfinished run needs. */
 export interface JobState {

@@ -2,7 +2,7 @@
  * Row ↔ object mapping for the SQLite store: the only place that knows column names and
  * which columns hold JSON text, so no SQLite shape leaks through the Store interface.
  */
-import type { Job, JobError, JobStatus, StoredEvent } from './types.js';
+import type { Job, JobError, JobStatus, StoredEvent } from '../types.js';
 
 export type Row = Record<string, unknown>;
 

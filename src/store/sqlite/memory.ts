@@ -1,7 +1,7 @@
 /** The memory part of the SQLite store (table `memory`, schema v4). */
-import type { SQLInputValue, StatementSync } from 'node:sqlite';
-import { AgentcrateError } from '../errors.js';
-import { checkLimit, decodeCursor, encodeCursor } from './cursor.js';
+import type { SQLInputValue } from 'node:sqlite';
+import { AgentcrateError } from '../../errors.js';
+import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import {
   MAX_MEMORY_VALUE_BYTES,
   type MemoryAddress,
@@ -12,16 +12,9 @@ import {
   type MemoryQuery,
   type MemoryStore,
   memoryNamespace,
-} from './memory-types.js';
-import { MAX_PAGE_SIZE } from './types.js';
-
-/** What the store's connection lends this part: cached statements, reads, group-committed writes. */
-export interface SqliteAccess {
-  q(sql: string): StatementSync;
-  read<T>(what: string, fn: () => T): T;
-  write<T>(what: string, fn: () => T, atomic?: boolean): Promise<T>;
-  now(): number;
-}
+} from '../memory-types.js';
+import { MAX_PAGE_SIZE } from '../types.js';
+import type { SqliteAccess } from './connection.js';
 
 interface MemoryRow {
   namespace: string;

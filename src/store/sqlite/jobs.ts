@@ -1,0 +1,360 @@
+/**
+ * Jobs in the SQLite store: creation (with idempotency keys), listing, the lifecycle moves,
+ * crash recovery and retention. State moves (claim, complete, fail, cancel) are single guarded
+ * `UPDATE … WHERE status … RETURNING *` statements, so they stay atomic even if a second
+ * connection writes the same file.
+ */
+import type { SQLInputValue } from 'node:sqlite';
+import { AgentcrateError } from '../../errors.js';
+import { checkId, invalid, isPlainObject } from '../checks.js';
+import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
+import {
+  type CompleteJobInput,
+  CRASH_LOOP_CODE,
+  type CreateJobInput,
+  type CreateJobResult,
+  DEFAULT_MAX_ATTEMPTS,
+  type FailJobOptions,
+  FINISHED_STATUSES,
+  JOB_STATUSES,
+  type Job,
+  type JobError,
+  type JobPatch,
+  type JobStatus,
+  type ListJobsOptions,
+  type ListJobsResult,
+  MAX_PAGE_SIZE,
+} from '../types.js';
+import type { SqliteAccess } from './connection.js';
+import { type Row, rowToJob } from './rows.js';
+
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+
+const DELETE_CHUNK = 500;
+
+const ACTIVE = `status IN ('pending','running')`;
+const FINISHED = `status IN ('completed','failed','cancelled')`;
+
+export function sqliteCode(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Patch field → the columns it sets and how its value is stored. */
+const PATCH_COLUMNS: ReadonlyArray<readonly [keyof JobPatch, string[], (value: never) => SQLInputValue[]]> = [
+  ['status', ['status'], (s: JobStatus) => [s]],
+  ['outputs', ['outputs'], (o: Record<string, unknown> | null) => [o === null ? null : JSON.stringify(o)]],
+  ['error', ['error'], (e: JobError | null) => [e === null ? null : JSON.stringify(e)]],
+  ['startedAt', ['started_at'], (v: number | null) => [v]],
+  ['completedAt', ['completed_at'], (v: number | null) => [v]],
+  ['executionTimeMs', ['execution_time_ms'], (v: number | null) => [v]],
+  ['webhookUrl', ['webhook_url'], (v: string | null) => [v]],
+  ['maxAttempts', ['max_attempts'], (v: number) => [v]],
+  [
+    'progress',
+    ['progress_step', 'progress_nodes'],
+    (p: Job['progress']) => [p.step, JSON.stringify(p.nodesDone)],
+  ],
+  ['usage', ['input_tokens', 'output_tokens'], (u: Job['usage']) => [u.inputTokens, u.outputTokens]],
+];
+
+export class SqliteJobs {
+  readonly #db: SqliteAccess;
+
+  constructor(access: SqliteAccess) {
+    this.#db = access;
+  }
+
+  #jobRow(id: string): Row | undefined {
+    return this.#db.q('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+  }
+
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    const id = checkId(input?.id, 'Job id');
+    checkId(input.workflow, 'Job workflow name');
+    if (!isPlainObject(input.inputs)) throw invalid(`Job ${id}: inputs must be a JSON object.`);
+    const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw invalid(`Job ${id}: maxAttempts must be a whole number ≥ 1 (got ${String(input.maxAttempts)}).`);
+    }
+    const key = input.idempotencyKey ?? null;
+    if (key !== null && (typeof key !== 'string' || key === '')) {
+      throw invalid(`Job ${id}: idempotencyKey must be a non-empty string when given.`);
+    }
+    const claim = input.claim === true;
+    return this.#db.write('create a job', () => {
+      const now = this.#db.now();
+      const values: SQLInputValue[] = [
+        id,
+        claim ? 'running' : 'pending',
+        input.workflow,
+        JSON.stringify(input.inputs),
+        now,
+        maxAttempts,
+        key,
+        input.webhookUrl ?? null,
+        claim ? now : null,
+        claim ? 1 : 0,
+      ];
+      const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_attempts, idempotency_key, webhook_url, started_at, attempts)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+      try {
+        if (key === null) {
+          return { job: rowToJob(this.#db.q(`${insert} RETURNING *`).get(...values) as Row), created: true };
+        }
+        const row = this.#db
+          .q(`${insert} ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
+          .get(...values);
+        if (row !== undefined) return { job: rowToJob(row as Row), created: true };
+        const existing = this.#db.q('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as
+          | Row
+          | undefined;
+        if (existing === undefined)
+          throw new Error(`idempotency key "${key}" conflicted but no job holds it`);
+        return { job: rowToJob(existing), created: false };
+      } catch (error) {
+        if (sqliteCode(error) === SQLITE_CONSTRAINT_PRIMARYKEY) {
+          throw new AgentcrateError('E_CONFLICT', `A job with id "${id}" already exists; use a new id.`, {
+            cause: error,
+            details: { jobId: id },
+          });
+        }
+        throw error;
+      }
+    });
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    return this.#db.read('read a job', () => {
+      const row = this.#jobRow(id);
+      return row === undefined ? undefined : rowToJob(row);
+    });
+  }
+
+  async listJobs(options: ListJobsOptions): Promise<ListJobsResult> {
+    const limit = checkLimit(options.limit, MAX_PAGE_SIZE, 'job list');
+    const status = options.status;
+    if (status !== undefined && !JOB_STATUSES.includes(status)) {
+      throw invalid(`Unknown job status "${String(status)}": use one of ${JOB_STATUSES.join(', ')}.`);
+    }
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 'job list');
+    return this.#db.read('list jobs', () => {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (status !== undefined) {
+        where.push('status = ?');
+        params.push(status);
+      }
+      if (after !== undefined) {
+        where.push('(created_at, id) < (?, ?)');
+        params.push(after.t, after.id);
+      }
+      const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ?`;
+      const rows = this.#db.q(sql).all(...params, limit + 1) as Row[];
+      const jobs = rows.slice(0, limit).map(rowToJob);
+      const last = jobs[jobs.length - 1];
+      return rows.length > limit && last !== undefined
+        ? { jobs, nextCursor: encodeCursor({ t: last.createdAt, id: last.id }) }
+        : { jobs };
+    });
+  }
+
+  async claimJob(id: string): Promise<Job | undefined> {
+    return this.#db.write('claim a job', () => {
+      const row = this.#db
+        .q(
+          `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1
+         WHERE id = ? AND status = 'pending' RETURNING *`,
+        )
+        .get(this.#db.now(), id);
+      return row === undefined ? undefined : rowToJob(row as Row);
+    });
+  }
+
+  async claimNextPending(): Promise<Job | undefined> {
+    return this.#db.write('claim the next pending job', () => {
+      const row = this.#db
+        .q(
+          `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1
+         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)
+           AND status = 'pending'
+         RETURNING *`,
+        )
+        .get(this.#db.now());
+      return row === undefined ? undefined : rowToJob(row as Row);
+    });
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<Job | undefined> {
+    if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
+      throw invalid(`Unknown job status "${String(patch.status)}": use one of ${JOB_STATUSES.join(', ')}.`);
+    }
+    if (patch.maxAttempts !== undefined && (!Number.isInteger(patch.maxAttempts) || patch.maxAttempts < 1)) {
+      throw invalid(`Job ${id}: maxAttempts must be a whole number ≥ 1.`);
+    }
+    return this.#db.write('update a job', () => {
+      const sets: string[] = [];
+      const params: SQLInputValue[] = [];
+      for (const [field, columns, encode] of PATCH_COLUMNS) {
+        const value = patch[field];
+        if (value === undefined) continue;
+        for (const column of columns) sets.push(`${column} = ?`);
+        params.push(...encode(value as never));
+      }
+      // A finished job always has completed_at, so retention can find it.
+      if (
+        patch.status !== undefined &&
+        FINISHED_STATUSES.includes(patch.status) &&
+        patch.completedAt === undefined
+      ) {
+        sets.push('completed_at = COALESCE(completed_at, ?)');
+        params.push(this.#db.now());
+      }
+      if (sets.length === 0) {
+        const row = this.#jobRow(id);
+        return row === undefined ? undefined : rowToJob(row);
+      }
+      const row = this.#db
+        .q(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
+        .get(...params, id);
+      return row === undefined ? undefined : rowToJob(row as Row);
+    });
+  }
+
+  async completeJob(id: string, result: CompleteJobInput): Promise<Job | undefined> {
+    if (!isPlainObject(result?.outputs)) throw invalid(`Job ${id}: outputs must be a JSON object.`);
+    return this.#db.write('complete a job', () => {
+      const row = this.#db
+        .q(
+          `UPDATE jobs SET status = 'completed', outputs = ?, error = NULL, execution_time_ms = ?,
+           input_tokens = ?, output_tokens = ?, completed_at = ?
+         WHERE id = ? AND ${ACTIVE} RETURNING *`,
+        )
+        .get(
+          JSON.stringify(result.outputs),
+          result.executionTimeMs,
+          result.usage.inputTokens,
+          result.usage.outputTokens,
+          this.#db.now(),
+          id,
+        );
+      return row === undefined ? undefined : rowToJob(row as Row);
+    });
+  }
+
+  async failJob(id: string, error: JobError, options: FailJobOptions = {}): Promise<Job | undefined> {
+    if (typeof error?.code !== 'string' || typeof error.message !== 'string') {
+      throw invalid(`Job ${id}: a failure needs an error with a string code and message.`);
+    }
+    return this.#db.write('fail a job', () => {
+      const row = this.#db
+        .q(
+          `UPDATE jobs SET status = 'failed', error = ?, completed_at = ?,
+           execution_time_ms = COALESCE(?, execution_time_ms),
+           input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens)
+         WHERE id = ? AND ${ACTIVE} RETURNING *`,
+        )
+        .get(
+          JSON.stringify(error),
+          this.#db.now(),
+          options.executionTimeMs ?? null,
+          options.usage?.inputTokens ?? null,
+          options.usage?.outputTokens ?? null,
+          id,
+        );
+      return row === undefined ? undefined : rowToJob(row as Row);
+    });
+  }
+
+  async cancelJob(id: string): Promise<boolean> {
+    return this.#db.write('cancel a job', () => {
+      const result = this.#db
+        .q(`UPDATE jobs SET status = 'cancelled', completed_at = ? WHERE id = ? AND ${ACTIVE}`)
+        .run(this.#db.now(), id);
+      return Number(result.changes) > 0;
+    });
+  }
+
+  async recoverInterrupted(): Promise<Job[]> {
+    return this.#db.write(
+      'recover interrupted jobs',
+      () => {
+        const now = this.#db.now();
+        const crashLoopers = this.#db
+          .q(
+            `SELECT id, attempts, max_attempts FROM jobs WHERE status = 'running' AND attempts >= max_attempts`,
+          )
+          .all() as Array<{ id: string; attempts: number; max_attempts: number }>;
+        for (const { id, attempts, max_attempts: maxAttempts } of crashLoopers) {
+          const error: JobError = {
+            code: CRASH_LOOP_CODE,
+            message: `Job ${id} crashed the process ${attempts} times (limit ${maxAttempts}), so it is not resumed again; check the server logs around its last runs for the cause.`,
+            details: { attempts, maxAttempts },
+          };
+          this.#db
+            .q(`UPDATE jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ?`)
+            .run(JSON.stringify(error), now, id);
+        }
+        const resumed = this.#db
+          .q(
+            `UPDATE jobs SET status = 'pending' WHERE status = 'running' AND attempts < max_attempts RETURNING *`,
+          )
+          .all() as Row[];
+        // Oldest first, so the runner resumes them in submission order.
+        return resumed.map(rowToJob).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      },
+      true,
+      // Usually changes nothing; resumed jobs start the worker with their own first writes.
+      true,
+    );
+  }
+
+  async deleteFinishedBefore(epochMs: number): Promise<number> {
+    if (typeof epochMs !== 'number' || Number.isNaN(epochMs)) {
+      throw invalid('deleteFinishedBefore needs a time in epoch ms.');
+    }
+    // In chunks, each its own commit, so a large sweep never holds the write lock (and the
+    // event loop) for long. Checkpoints and events go with their job (ON DELETE CASCADE).
+    let total = 0;
+    for (;;) {
+      const deleted = await this.#db.write(
+        'delete finished jobs',
+        () =>
+          Number(
+            this.#db
+              .q(
+                `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished_by_completed
+               WHERE ${FINISHED} AND completed_at < ? LIMIT ${DELETE_CHUNK})`,
+              )
+              .run(epochMs).changes,
+          ),
+        false,
+        // A periodic sweep (usually deleting nothing) must not start the checkpoint worker of
+        // an idle server; the connection's auto-checkpoint trims the WAL after a large one.
+        true,
+      );
+      total += deleted;
+      if (deleted < DELETE_CHUNK) break;
+    }
+    return total;
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    return this.#db.read('count jobs', () => {
+      const counts: Record<JobStatus, number> = {
+        pending: 0,
+        running: 0,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      const rows = this.#db.q('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status').all() as Array<{
+        status: JobStatus;
+        n: number;
+      }>;
+      for (const { status, n } of rows) counts[status] = Number(n);
+      return counts;
+    });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The embedded Store: one SQLite file through the built-in `node:sqlite`, one synchronous
+ * connection per process (connection.ts) plus a checkpoint-only worker (checkpointer.ts). The
+ * store is assembled from its parts, each owning its tables: jobs (jobs.ts), checkpoints and
+ * events (events.ts), memory (memory.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { AgentcrateError } from '../../errors.js';
+import type { MemoryStore } from '../memory-types.js';
+import type {
+  CompleteJobInput,
+  CreateJobInput,
+  CreateJobResult,
+  FailJobOptions,
+  Job,
+  JobError,
+  JobPatch,
+  JobStatus,
+  ListJobsOptions,
+  ListJobsResult,
+  Store,
+  StoredCheckpoint,
+  StoredEvent,
+  StoreEvent,
+  StoreHealth,
+} from '../types.js';
+import { startCheckpointer } from './checkpointer.js';
+import { SqliteConnection } from './connection.js';
+import { SqliteEvents } from './events.js';
+import { SqliteJobs } from './jobs.js';
+import { SqliteMemory } from './memory.js';
+import { applyPragmas, migrate } from './schema.js';
+
+export interface SqliteStoreOptions {
+  /** Clock for createdAt/startedAt/completedAt (tests pin it). */
+  now?: () => number;
+  /** How long a write waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+  /** Checkpoint the WAL from a worker thread (default true; ignored for `:memory:`). */
+  backgroundCheckpoint?: boolean;
+}
+
+/** Opens (creating if needed) the store file at `path`; `:memory:` gives a throwaway store. */
+export async function createSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new AgentcrateError(
+      'E_STORE',
+      'The job store path is empty: pass a file path such as ./agentcrate.db.',
+    );
+  }
+  const memory = path === ':memory:';
+  const file = memory ? path : resolve(path);
+  if (!memory) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (error) {
+      throw new AgentcrateError(
+        'E_STORE',
+        `Cannot create the directory for the job store ${file}: ${(error as Error).message}. Choose a --store path in a writable directory.`,
+        { cause: error, details: { path: file } },
+      );
+    }
+  }
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(file);
+    applyPragmas(db, options.busyTimeoutMs ?? 5000);
+    migrate(db, file);
+  } catch (error) {
+    try {
+      db?.close();
+    } catch {
+      // already failing; the open error is the one worth reporting
+    }
+    throw openError(file, error);
+  }
+  const checkpointer =
+    memory || options.backgroundCheckpoint === false ? undefined : () => startCheckpointer(file);
+  return new SqliteStore(new SqliteConnection(db, file, options.now ?? Date.now, checkpointer));
+}
+
+function openError(file: string, error: unknown): AgentcrateError {
+  if (error instanceof AgentcrateError) return error;
+  const raw = (error as Error).message ?? String(error);
+  let why = `it cannot be opened (${raw})`;
+  if (/not a database|malformed|corrupt/i.test(raw)) {
+    why = `it is not a SQLite database or is corrupt (${raw}); move it aside or point --store at another file`;
+  } else if (/readonly|read-only/i.test(raw)) {
+    why = `it is read-only (${raw}); make the file and its directory writable`;
+  } else if (/unable to open/i.test(raw)) {
+    why = `it cannot be opened (${raw}); check that the path is a file in a writable directory`;
+  }
+  return new AgentcrateError('E_STORE', `Cannot use the job store ${file}: ${why}.`, {
+    cause: error,
+    details: { path: file },
+  });
+}
+
+class SqliteStore implements Store {
+  readonly #c: SqliteConnection;
+  readonly #jobs: SqliteJobs;
+  readonly #events: SqliteEvents;
+  readonly memory: MemoryStore;
+
+  constructor(connection: SqliteConnection) {
+    this.#c = connection;
+    this.#jobs = new SqliteJobs(connection);
+    this.#events = new SqliteEvents(connection);
+    this.memory = new SqliteMemory(connection);
+  }
+
+  createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    return this.#jobs.createJob(input);
+  }
+  getJob(id: string): Promise<Job | undefined> {
+    return this.#jobs.getJob(id);
+  }
+  listJobs(options: ListJobsOptions): Promise<ListJobsResult> {
+    return this.#jobs.listJobs(options);
+  }
+  claimJob(id: string): Promise<Job | undefined> {
+    return this.#jobs.claimJob(id);
+  }
+  claimNextPending(): Promise<Job | undefined> {
+    return this.#jobs.claimNextPending();
+  }
+  updateJob(id: string, patch: JobPatch): Promise<Job | undefined> {
+    return this.#jobs.updateJob(id, patch);
+  }
+  completeJob(id: string, result: CompleteJobInput): Promise<Job | undefined> {
+    return this.#jobs.completeJob(id, result);
+  }
+  failJob(id: string, error: JobError, options?: FailJobOptions): Promise<Job | undefined> {
+    return this.#jobs.failJob(id, error, options);
+  }
+  cancelJob(id: string): Promise<boolean> {
+    return this.#jobs.cancelJob(id);
+  }
+  recoverInterrupted(): Promise<Job[]> {
+    return this.#jobs.recoverInterrupted();
+  }
+  deleteFinishedBefore(epochMs: number): Promise<number> {
+    return this.#jobs.deleteFinishedBefore(epochMs);
+  }
+  countByStatus(): Promise<Record<JobStatus, number>> {
+    return this.#jobs.countByStatus();
+  }
+  saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
+    return this.#events.saveCheckpoint(jobId, checkpoint);
+  }
+  getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {
+    return this.#events.getCheckpoint(jobId);
+  }
+  appendEvent(jobId: string, event: StoreEvent): Promise<StoredEvent> {
+    return this.#events.appendEvent(jobId, event);
+  }
+  appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]> {
+    return this.#events.appendEvents(jobId, events);
+  }
+  listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<StoredEvent[]> {
+    return this.#events.listEvents(jobId, afterSeq, limit);
+  }
+
+  async health(): Promise<StoreHealth> {
+    const c = this.#c;
+    if (c.closed) return { ok: false, reason: `the job store ${c.file} is closed` };
+    try {
+      await c.write(
+        'write a health check',
+        () => {
+          c.q(
+            `INSERT INTO meta (key, value) VALUES ('health_checked_at', ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          ).run(String(c.now()));
+        },
+        false,
+        true,
+      );
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: `cannot write to the job store ${c.file}: ${(error as Error).message}` };
+    }
+  }
+
+  releaseMemory(): Promise<void> {
+    return this.#c.releaseMemory();
+  }
+
+  close(): Promise<void> {
+    return this.#c.close();
+  }
+}
