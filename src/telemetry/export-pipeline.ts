@@ -4,7 +4,6 @@
  * run or, in the server, every run, so batches span runs and exporting stays off the request
  * path. The traces the server shows itself are rebuilt from job events (trace-from-events.ts).
  */
-import type { Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
