@@ -9,7 +9,7 @@
  * The worker is inline source (eval) so bundling the server into one file keeps it working.
  */
 import { Worker } from 'node:worker_threads';
-import { SQLITE_WORKER_EXEC_ARGV } from '../node-warnings.js';
+import { SQLITE_WORKER_EXEC_ARGV } from '../../node-warnings.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
