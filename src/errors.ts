@@ -40,6 +40,10 @@ export type ErrorCode =
   | 'E_CONFLICT'
   | 'E_QUEUE_FULL'
   | 'E_UNAUTHORIZED'
+  /** Refused whoever asks: a Host the server does not serve, a cross-origin request (HTTP 403). */
+  | 'E_FORBIDDEN'
+  /** A request body that is not JSON where JSON is required (HTTP 415). */
+  | 'E_UNSUPPORTED_MEDIA_TYPE'
   | 'E_PAYLOAD_TOO_LARGE'
   /** The server is shutting down or cannot take work right now (HTTP 503). */
   | 'E_UNAVAILABLE'

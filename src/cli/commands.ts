@@ -125,6 +125,11 @@ export const COMMANDS: CommandSpec[] = [
         description:
           'let tools and webhooks reach loopback, private and link-local addresses (cloud metadata stays blocked)',
       },
+      {
+        flags: '--allowed-hosts <hosts>',
+        description:
+          'comma-separated Host values served without an API key besides loopback (names, IPs, CIDRs; * for any)',
+      },
       ...provider,
     ],
     load: () => import('./commands/serve.js'),

@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import type { Workflow } from '../config/types.js';
 import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
+import { requestGuard } from '../http/request-guard.js';
 import type { ModelClient } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
 import type { Store } from '../store/index.js';
@@ -59,6 +60,13 @@ export interface AppOptions {
   cleanupIntervalMs?: number;
   /** When non-empty, every route but /health, /ready and /docs needs one of these keys. */
   apiKeys?: readonly string[];
+  /**
+   * Host values served without an API key besides loopback (`--allowed-hosts`): names, IPs or
+   * CIDR ranges, `*` for any (src/http/request-guard.ts).
+   */
+  allowedHosts?: readonly string[];
+  /** The address the server listens on: a specific IP is served as a Host value too. */
+  host?: string;
   bodyLimitBytes?: number;
   /** Secret defaults to AGENTCRATE_WEBHOOK_SECRET. */
   webhook?: WebhookOptions;
@@ -270,6 +278,14 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   });
 
   const keys = (options.apiKeys ?? []).filter((k) => k.trim() !== '');
+  app.use(
+    '*',
+    requestGuard({
+      authenticated: keys.length > 0,
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+      ...(options.host ? { boundHost: options.host } : {}),
+    }),
+  );
   if (keys.length > 0) {
     const check = createKeyCheck(keys);
     app.use('*', async (c, next) => {

@@ -96,7 +96,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   let created: CreatedApp;
   try {
-    created = await createApp({ ...options, workflow, plan, store, models, env });
+    created = await createApp({ ...options, host, workflow, plan, store, models, env });
   } catch (error) {
     await store.close();
     throw error;

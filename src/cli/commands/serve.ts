@@ -34,6 +34,7 @@ export default async function serveCommand(ctx: CommandContext): Promise<number>
     logPrompts: o.logPrompts === true,
     dryRun: o.dryRun === true,
     network: { allowPrivateNetwork: o.allowPrivateNetwork === true },
+    ...(o.allowedHosts ? { allowedHosts: String(o.allowedHosts).split(',') } : {}),
     env: ctx.env,
     cwd: ctx.cwd,
     override: {

@@ -1,0 +1,139 @@
+/**
+ * The request guard every HTTP server agentcrate starts puts in front of its routes (the
+ * workflow server now; the gateway and the studio import it too). It closes what a web page
+ * in the user's browser could otherwise do to a server on 127.0.0.1:
+ *
+ * - **Host** — without an API key, only loopback names and addresses (`localhost`,
+ *   `*.localhost`, `127.0.0.0/8`, `::1`), the specific address the server is bound to and the
+ *   operator's `allowedHosts` are served. A DNS-rebinding page reaches the server under the
+ *   attacker's name (`Host: attacker.example`), so it is refused. With a key, every client
+ *   authenticates and Host is not restricted. `/health` and `/ready` answer any Host (probes
+ *   use the pod's address; they disclose nothing).
+ * - **Origin** — a request carrying an `Origin` must come from the server's own origin
+ *   (`Origin: null` included in the refusal). Browsers send `Origin` on every cross-site
+ *   request that can change state, whatever its content type; other clients send none.
+ * - **Content type** — a request with a body on a method other than GET/HEAD/OPTIONS must say
+ *   `application/json` (or `+json`), so no "simple" cross-origin request (text/plain, a form)
+ *   reaches a handler even from a client that strips `Origin`.
+ *
+ * Refusals are thrown as `AgentcrateError`s (`E_FORBIDDEN` 403, `E_UNSUPPORTED_MEDIA_TYPE`
+ * 415), so each server answers them in its own error format through its `onError`.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { AgentcrateError } from '../errors.js';
+import { classifyAddress, ipLiteral, normaliseHostName } from '../net/address.js';
+import { type AllowList, AllowListError, inRanges, parseAllowList } from '../net/allow-list.js';
+
+export interface RequestGuardOptions {
+  /** API keys are configured: every client authenticates, so Host is not restricted. */
+  authenticated: boolean;
+  /**
+   * More Host values to serve without a key (`--allowed-hosts` / `AGENTCRATE_ALLOWED_HOSTS`):
+   * names, IP addresses or CIDR ranges; `*` serves any Host.
+   */
+  allowedHosts?: readonly string[];
+  /** The address the server listens on; a specific IP is served as a Host value too. */
+  boundHost?: string;
+  /** Paths answered whatever the Host (liveness and readiness probes). */
+  anyHostPaths?: ReadonlySet<string>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const DEFAULT_ANY_HOST_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+
+/** Validates `--allowed-hosts` entries up front, so a typo stops the server from starting. */
+export function parseAllowedHosts(entries: readonly string[] = []): { any: boolean; list: AllowList } {
+  const any = entries.some((e) => e.trim() === '*');
+  try {
+    return { any, list: parseAllowList(entries.filter((e) => e.trim() !== '*')) };
+  } catch (error) {
+    if (!(error instanceof AllowListError)) throw error;
+    throw new AgentcrateError('E_USAGE', `--allowed-hosts: ${error.message}`, {
+      details: { entry: error.entry },
+    });
+  }
+}
+
+/** host[:port] of a Host header or an origin, split; undefined when it is not one. */
+function splitAuthority(authority: string): { hostname: string; port: string } | undefined {
+  const parsed = URL.parse(`http://${authority}`);
+  if (parsed === null || parsed.username !== '' || parsed.pathname !== '/' || authority.includes('/')) {
+    return undefined;
+  }
+  return { hostname: normaliseHostName(parsed.hostname), port: parsed.port };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
+  const literal = ipLiteral(hostname);
+  return literal !== undefined && classifyAddress(literal).class === 'loopback';
+}
+
+function forbidden(message: string, details: Record<string, unknown>): AgentcrateError {
+  return new AgentcrateError('E_FORBIDDEN', message, { details });
+}
+
+export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
+  const allowed = parseAllowedHosts(options.allowedHosts);
+  const anyHostPaths = options.anyHostPaths ?? DEFAULT_ANY_HOST_PATHS;
+  const bound = options.boundHost === undefined ? undefined : ipLiteral(options.boundHost);
+  const boundAddress =
+    bound !== undefined && classifyAddress(bound).class !== 'unspecified' ? classifyAddress(bound).address : undefined;
+  const restrictHost = !options.authenticated && !allowed.any;
+
+  const hostServed = (hostname: string): boolean => {
+    if (isLoopbackHost(hostname)) return true;
+    if (allowed.list.names.has(hostname)) return true;
+    const literal = ipLiteral(hostname);
+    if (literal === undefined) return false;
+    const address = classifyAddress(literal).address;
+    return address === boundAddress || allowed.list.addresses.has(address) || inRanges(allowed.list, address);
+  };
+
+  return async (c, next) => {
+    // Without a Host header (an in-process `app.request`), the URL's host is what was asked for.
+    const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
+    const host = splitAuthority(hostHeader);
+    if (restrictHost && !anyHostPaths.has(c.req.path) && (host === undefined || !hostServed(host.hostname))) {
+      throw forbidden(
+        `Host '${hostHeader.slice(0, 100)}' is not served: without an API key only loopback names are (a page in a browser could otherwise reach this server through DNS rebinding); ` +
+          'add it with --allowed-hosts (AGENTCRATE_ALLOWED_HOSTS), or set AGENTCRATE_API_KEYS',
+        { host: hostHeader.slice(0, 100) },
+      );
+    }
+
+    const origin = c.req.header('origin');
+    if (origin !== undefined) {
+      const from = URL.parse(origin);
+      const fromAuthority =
+        from !== null && (from.protocol === 'http:' || from.protocol === 'https:') ? splitAuthority(from.host) : undefined;
+      const defaultPort = from?.protocol === 'https:' ? '443' : '80';
+      const same =
+        fromAuthority !== undefined &&
+        host !== undefined &&
+        fromAuthority.hostname === host.hostname &&
+        (fromAuthority.port || defaultPort) === (host.port || defaultPort);
+      if (!same) {
+        throw forbidden(
+          `cross-origin request from '${origin.slice(0, 100)}' refused: this server answers only its own pages (no CORS)`,
+          { origin: origin.slice(0, 100) },
+        );
+      }
+    }
+
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const type = c.req.header('content-type');
+      const length = c.req.header('content-length');
+      const hasBody = (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
+      if ((type !== undefined || hasBody) && !JSON_TYPE.test(type ?? '')) {
+        throw new AgentcrateError(
+          'E_UNSUPPORTED_MEDIA_TYPE',
+          `${c.req.method} bodies must be JSON: send 'Content-Type: application/json' (got ${type === undefined ? 'none' : `'${type.slice(0, 100)}'`})`,
+          { details: { contentType: type ?? null } },
+        );
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * The request guard over real sockets: what a page in the user's browser could send to a
+ * server on 127.0.0.1 (cross-site "simple" requests, DNS rebinding) is refused, what the
+ * server's own pages and API clients send is served. Requests are written with node:http so
+ * Host and Origin are exactly what a browser would put there.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, type ServeOptions, startServer } from '../../src/server/index.js';
+import { GREETER } from '../server/helpers.js';
+import { BIN, CLEAN_ENV, ROOT } from '../support/cli.js';
+import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+
+let dir: string;
+let mock: MockLlm;
+const servers: RunningServer[] = [];
+let counter = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'agentcrate-http-guard-'));
+  mock = await startMockLlm();
+});
+afterAll(async () => {
+  await mock.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close(0);
+  mock.reset();
+});
+
+async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
+  const server = await startServer({
+    workflow: GREETER,
+    port: 0,
+    host: '127.0.0.1',
+    storePath: join(dir, `store-${++counter}.db`),
+    env: { OPENAI_API_KEY: 'test' },
+    override: { provider: 'openai', baseURL: mock.url, model: 'mock-1' },
+    ...options,
+  });
+  servers.push(server);
+  return server;
+}
+
+interface Raw {
+  status: number;
+  body: string;
+}
+
+/** One request over a socket to `port` on 127.0.0.1 with exactly these headers. */
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers, setHost: false, agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const BODY = JSON.stringify({ name: 'Ada' });
+const code = (r: Raw) => (JSON.parse(r.body) as { error?: { code: string } }).error?.code;
+
+async function jobCount(server: RunningServer): Promise<number> {
+  const r = await raw(server.port, 'GET', '/jobs', { host: `127.0.0.1:${server.port}` });
+  return (JSON.parse(r.body) as { jobs: unknown[] }).jobs.length;
+}
+
+describe('the request guard on a server without an API key', () => {
+  it('refuses the attack: text/plain POST /run with a foreign Origin and Host: attacker.example', async () => {
+    const server = await serve();
+    const attack = await raw(
+      server.port,
+      'POST',
+      '/run',
+      {
+        host: `attacker.example:${server.port}`,
+        origin: `http://attacker.example:${server.port}`,
+        'content-type': 'text/plain',
+        'content-length': String(Buffer.byteLength(BODY)),
+      },
+      BODY,
+    );
+    expect(attack.status).toBe(403);
+    expect(code(attack)).toBe('E_FORBIDDEN');
+    expect(JSON.parse(attack.body).error.message).toMatch(/Host 'attacker\.example:\d+' is not served/);
+    expect(await jobCount(server)).toBe(0);
+    expect(mock.chatRequests()).toHaveLength(0);
+  });
+
+  it('refuses each part of it alone: the Host (DNS rebinding), the foreign Origin, the simple content type', async () => {
+    const server = await serve();
+    const port = server.port;
+    const local = `127.0.0.1:${port}`;
+    const len = String(Buffer.byteLength(BODY));
+    const json = { 'content-type': 'application/json', 'content-length': len };
+    // A rebinding page reads under its own name: refused for reads too.
+    const rebound = await raw(port, 'GET', '/jobs', { host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    const foreign = await raw(
+      port,
+      'POST',
+      '/run',
+      { host: local, origin: 'http://attacker.example', ...json },
+      BODY,
+    );
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.message).toMatch(
+      /cross-origin request from 'http:\/\/attacker\.example' refused/,
+    );
+    const opaque = await raw(port, 'POST', '/run', { host: local, origin: 'null', ...json }, BODY);
+    expect(opaque.status).toBe(403);
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const simple = await raw(
+        port,
+        'POST',
+        '/run',
+        { host: local, 'content-type': type, 'content-length': len },
+        BODY,
+      );
+      expect(simple.status, type).toBe(415);
+      expect(code(simple)).toBe('E_UNSUPPORTED_MEDIA_TYPE');
+    }
+    const untyped = await raw(port, 'POST', '/run', { host: local, 'content-length': len }, BODY);
+    expect(untyped.status).toBe(415);
+    expect(await jobCount(server)).toBe(0);
+  });
+
+  it('serves loopback Hosts, its own pages (same Origin), JSON, and answers probes under any Host', async () => {
+    const server = await serve();
+    const port = server.port;
+    const len = String(Buffer.byteLength(BODY));
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `LOCALHOST.:${port}`,
+      `app.localhost:${port}`,
+      `[::1]:${port}`,
+      '127.0.0.2',
+    ]) {
+      const ok = await raw(port, 'GET', '/schema', { host });
+      expect(ok.status, host).toBe(200);
+    }
+    const fromDocs = await raw(
+      port,
+      'POST',
+      '/run',
+      {
+        host: `localhost:${port}`,
+        origin: `http://localhost:${port}`,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': len,
+      },
+      BODY,
+    );
+    expect(fromDocs.status).toBe(200);
+    expect(JSON.parse(fromDocs.body).status).toBe('success');
+    expect((await raw(port, 'GET', '/health', { host: '10.1.2.3:8000' })).status).toBe(200);
+    expect((await raw(port, 'GET', '/ready', { host: 'agentcrate-svc' })).status).toBe(200);
+    // A bodyless POST (cancel) needs no content type; browsers would still send an Origin.
+    const { job_id } = JSON.parse(fromDocs.body);
+    const cancel = await raw(port, 'POST', `/jobs/${job_id}/cancel`, { host: `127.0.0.1:${port}` });
+    expect(cancel.status).not.toBe(415);
+    expect(cancel.status).not.toBe(403);
+  });
+
+  it('serves the Hosts listed in allowedHosts (names, addresses, ranges) and no others', async () => {
+    const server = await serve({ allowedHosts: ['agentcrate-svc', '10.0.0.0/8', 'Api.Example.COM.'] });
+    const port = server.port;
+    for (const host of ['agentcrate-svc:8000', '10.9.8.7', 'api.example.com', `127.0.0.1:${port}`]) {
+      expect((await raw(port, 'GET', '/schema', { host })).status, host).toBe(200);
+    }
+    for (const host of ['attacker.example', '11.0.0.1', 'agentcrate-svc.attacker.example']) {
+      expect((await raw(port, 'GET', '/schema', { host })).status, host).toBe(403);
+    }
+    await expect(serve({ allowedHosts: ['http://x/'] })).rejects.toThrow(
+      /--allowed-hosts: 'http:\/\/x\/' is not a host name/,
+    );
+  });
+});
+
+describe('the request guard on a server with an API key', () => {
+  it('serves any Host to a client with the key, but still refuses foreign Origins and simple content types', async () => {
+    const server = await serve({ apiKeys: ['k-123'] });
+    const port = server.port;
+    const auth = { authorization: 'Bearer k-123' };
+    const len = String(Buffer.byteLength(BODY));
+    expect((await raw(port, 'GET', '/schema', { host: 'agentcrate.example.com', ...auth })).status).toBe(200);
+    const ok = await raw(
+      port,
+      'POST',
+      '/run',
+      { host: 'agentcrate.example.com', 'content-type': 'application/json', 'content-length': len, ...auth },
+      BODY,
+    );
+    expect(ok.status).toBe(200);
+    const foreign = await raw(
+      port,
+      'POST',
+      '/run',
+      {
+        host: 'agentcrate.example.com',
+        origin: 'https://evil.example',
+        'content-type': 'application/json',
+        'content-length': len,
+        ...auth,
+      },
+      BODY,
+    );
+    expect(foreign.status).toBe(403);
+    const simple = await raw(
+      port,
+      'POST',
+      '/run',
+      { host: 'x', 'content-type': 'text/plain', 'content-length': len, ...auth },
+      BODY,
+    );
+    expect(simple.status).toBe(415);
+  });
+});
+
+describe('agentcrate serve --allowed-hosts (a real serve process)', () => {
+  it('serves a listed Host and refuses attacker.example', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const child = spawn(
+      process.execPath,
+      [
+        '--',
+        BIN,
+        'serve',
+        join(ROOT, 'examples/research-brief.yaml'),
+        '--dry-run',
+        '--port',
+        '0',
+        '--store',
+        ':memory:',
+        '--allowed-hosts',
+        'agentcrate-svc,10.0.0.0/8',
+      ],
+      { cwd: ROOT, env: env as NodeJS.ProcessEnv },
+    );
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (c) => reject(new Error(`serve exited ${c}: ${stderr}`)));
+      });
+      const port = Number(new URL(url).port);
+      expect((await raw(port, 'GET', '/schema', { host: 'agentcrate-svc:8000' })).status).toBe(200);
+      expect((await raw(port, 'GET', '/schema', { host: '10.1.1.1' })).status).toBe(200);
+      const body = JSON.stringify({ topic: 'AI' });
+      const attack = await raw(
+        port,
+        'POST',
+        '/run',
+        {
+          host: `attacker.example:${port}`,
+          origin: `http://attacker.example:${port}`,
+          'content-type': 'text/plain',
+          'content-length': String(body.length),
+        },
+        body,
+      );
+      expect(attack.status).toBe(403);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
