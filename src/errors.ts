@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'E_FILE_TYPE'
   | 'E_YAML'
   | 'E_INVALID_WORKFLOW'
+  /** A configuration file (e.g. the gateway's) has errors; its diagnostics are in `details`. */
+  | 'E_INVALID_CONFIG'
   | 'E_INVALID_INPUT'
   | 'E_MISSING_CREDENTIALS'
   | 'E_UNSUPPORTED_FEATURE'

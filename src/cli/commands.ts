@@ -3,6 +3,7 @@
  * its implementation; nothing heavy is imported until a command actually runs, which keeps
  * `agentcrate --version` and `--help` fast.
  */
+import { GATEWAY_SETTINGS } from '../gateway/settings.js';
 import type { Output } from './output.js';
 
 export interface OptionSpec {
@@ -41,6 +42,11 @@ const provider: OptionSpec[] = [
   { flags: '--model <name>', description: 'override the model of every node (AGENTCRATE_LLM_MODEL)' },
   { flags: '--base-url <url>', description: 'override the base URL of every node (AGENTCRATE_LLM_BASE_URL)' },
 ];
+
+const gatewayFlags: OptionSpec[] = GATEWAY_SETTINGS.filter((s) => s.flag !== undefined).map((s) => ({
+  flags: `${s.flag} <${s.kind === 'list' ? 'list' : s.kind === 'port' || s.kind === 'int' ? 'n' : 'value'}>`,
+  description: `${s.description} (${s.env}${s.default !== '' ? `, default ${s.default}` : ''})`,
+}));
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -203,6 +209,30 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'remove a deployed container (its job store volume stays unless --volumes)',
     options: [{ flags: '--volumes', description: 'also remove the job store volume' }],
     load: () => import('./commands/rm.js'),
+  },
+  {
+    name: 'gateway',
+    args: '[action] [args...]',
+    summary:
+      'run the model gateway (OpenAI-compatible routing, retries, fallback, mid-stream failover, virtual keys); ' +
+      'actions: keys create|list|revoke <id>, check, schema',
+    options: [
+      ...gatewayFlags,
+      { flags: '--name <name>', description: 'keys create: a name to recognise the key by' },
+      { flags: '--rpm <n>', description: 'keys create: requests per minute' },
+      { flags: '--tpm <n>', description: 'keys create: tokens per minute' },
+      { flags: '--budget-usd <usd>', description: 'keys create: spending budget in US dollars' },
+      {
+        flags: '--budget-period <duration>',
+        description: 'keys create: the budget resets every 30d, 7d, 24h, …',
+      },
+      {
+        flags: '--models <list>',
+        description: 'keys create: the only aliases/models the key may use, comma-separated',
+      },
+      { flags: '--json', description: 'keys and check: print JSON' },
+    ],
+    load: () => import('./commands/gateway.js'),
   },
   {
     name: 'schema',

@@ -11,6 +11,7 @@ export function exitCodeFor(error: unknown): number {
     case 'E_FILE_TYPE':
     case 'E_YAML':
     case 'E_INVALID_WORKFLOW':
+    case 'E_INVALID_CONFIG':
     case 'E_INVALID_INPUT':
       return 2;
     default:

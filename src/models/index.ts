@@ -11,6 +11,15 @@ export {
   providerSpec,
 } from './providers.js';
 export { readOverride, resolveLlm, splitModelPrefix } from './resolve.js';
-export { isRetryableError, ModelCallTimeoutError, retryAfterMs, retryDelayMs, withRetry } from './retry.js';
+export {
+  abortableSleep,
+  backoffDelayMs,
+  isRetryableError,
+  ModelCallTimeoutError,
+  retryAfterFromHeaders,
+  retryAfterMs,
+  retryDelayMs,
+  withRetry,
+} from './retry.js';
 export { placeholderFor } from './schema-sample.js';
 export type * from './types.js';

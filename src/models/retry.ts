@@ -68,6 +68,14 @@ export function retryDelayMs(
 ): number {
   const asked = retryAfterMs(error, options.now());
   if (asked !== undefined) return Math.min(asked, options.maxRetryAfterMs);
+  return backoffDelayMs(attempt, options);
+}
+
+/** Exponential backoff with full jitter before retry number `attempt` (1-based). */
+export function backoffDelayMs(
+  attempt: number,
+  options: { random: () => number; baseDelayMs: number; maxDelayMs: number },
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   // Full jitter: spreads synchronized clients (parallel nodes hitting one rate limit) apart.
   return Math.floor(options.random() * ceiling);
@@ -76,7 +84,14 @@ export function retryDelayMs(
 /** What the server asked for through `retry-after-ms` or `retry-after` (seconds or HTTP date). */
 export function retryAfterMs(error: unknown, now: number = Date.now()): number | undefined {
   const headers = responseHeaders(error);
-  if (headers === undefined) return undefined;
+  return headers === undefined ? undefined : retryAfterFromHeaders(headers, now);
+}
+
+/** The wait asked for by response headers (names lower-case): `retry-after-ms`, else `retry-after`. */
+export function retryAfterFromHeaders(
+  headers: Readonly<Record<string, string | undefined>>,
+  now: number = Date.now(),
+): number | undefined {
   const ms = headers['retry-after-ms'];
   if (ms !== undefined && ms.trim() !== '') {
     const value = Number(ms);

@@ -31,10 +31,29 @@ export interface MockStep {
   delayMs?: number;
   /** 200 with a body that is not valid JSON (or an invalid SSE chunk when streaming). */
   malformed?: boolean;
+  /** A plain 200 answer with exactly this body (object → JSON), e.g. `{choices: []}`. */
+  rawBody?: unknown;
   /** The body ends mid-chunk and the connection is destroyed, without `[DONE]`. */
   truncateStream?: boolean;
   /** Never answer (timeout tests); the socket stays open until the client gives up. */
   hang?: boolean;
+  /** Streaming: the text comes in this many pieces (default 4). */
+  pieces?: number;
+  /**
+   * Streaming: after this many chunks following the role chunk (text pieces, tool calls) the
+   * connection is destroyed: no finish reason, no `[DONE]`.
+   */
+  cutAfterChunks?: number;
+  /** Streaming: after this many chunks nothing more is written; the socket stays open. */
+  stallAfterChunks?: number;
+  /** Streaming: after this many chunks a chunk that is not JSON is sent, then the stream ends. */
+  malformedAfterChunks?: number;
+  /**
+   * By default a request whose last message is an assistant message that the answer's text
+   * starts with is answered with the rest of the text only (a server continuing a prefill,
+   * as llama.cpp does); this answers the whole text instead (a model that starts over).
+   */
+  ignorePrefill?: boolean;
   /** Destroy the socket without answering. */
   reset?: boolean;
   /**
@@ -167,7 +186,11 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 
     const answer = step.json !== undefined || step.text !== undefined || step.toolCalls !== undefined;
     const chosen: MockAnswer = answer ? step : (options.defaultAnswer ?? defaultAnswer)(request);
-    const completion = buildCompletion(body, chosen, () => `call_${++toolCallCounter}`);
+    const completion = buildCompletion(
+      body,
+      step.ignorePrefill ? chosen : continuePrefill(body, chosen),
+      () => `call_${++toolCallCounter}`,
+    );
 
     if (body.stream === true) {
       await stream(res, body, completion, step, options.chunkDelayMs ?? 0);
@@ -176,6 +199,11 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     if (step.malformed) {
       res.writeHead(200, { 'content-type': 'application/json', ...step.headers });
       res.end('{"id": "chatcmpl-mock", "choices": [ {"message": oops');
+      return;
+    }
+    if (step.rawBody !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json', ...step.headers });
+      res.end(typeof step.rawBody === 'string' ? step.rawBody : JSON.stringify(step.rawBody));
       return;
     }
     const text = JSON.stringify(completion.response);
@@ -241,6 +269,14 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 }
 
 // ---------------------------------------------------------------- answers
+
+/** The rest of the answer when the request ends with an assistant message the text starts with. */
+function continuePrefill(body: ChatRequestBody, answer: MockAnswer): MockAnswer {
+  const last = body.messages?.at(-1);
+  if (last?.role !== 'assistant' || typeof last.content !== 'string' || last.content === '') return answer;
+  if (answer.text === undefined || !answer.text.startsWith(last.content)) return answer;
+  return { ...answer, text: answer.text.slice(last.content.length) };
+}
 
 interface Completion {
   response: Record<string, unknown>;
@@ -319,7 +355,7 @@ async function stream(
   ];
   const content = completion.content ?? '';
   // A few pieces per answer so clients really assemble deltas.
-  const pieceSize = Math.max(1, Math.ceil(content.length / 4));
+  const pieceSize = Math.max(1, Math.ceil(content.length / (step.pieces ?? 4)));
   for (let i = 0; i < content.length; i += pieceSize) {
     chunks.push({
       ...base,
@@ -352,6 +388,18 @@ async function stream(
     chunks.push({ ...base, choices: [], usage: completion.usage });
 
   const lines = chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
+  const breakAt = step.cutAfterChunks ?? step.stallAfterChunks ?? step.malformedAfterChunks;
+  if (breakAt !== undefined) {
+    for (const line of lines.slice(0, 1 + breakAt)) {
+      if (res.destroyed) return;
+      res.write(line);
+      if (chunkDelayMs > 0) await sleep(chunkDelayMs);
+    }
+    if (step.cutAfterChunks !== undefined) setTimeout(() => res.destroy(), 5);
+    else if (step.malformedAfterChunks !== undefined) res.end('data: {"choices": [ {"delta": oops\n\n');
+    // stallAfterChunks: nothing more; the client's idle timeout or close() ends it.
+    return;
+  }
   if (step.truncateStream) {
     const keep = Math.max(1, Math.floor(lines.length / 2));
     for (const line of lines.slice(0, keep)) res.write(line);

@@ -1,0 +1,153 @@
+/**
+ * `createGatewayApp`: the gateway as a Hono app with no socket (tests use `app.request()`,
+ * `serve.ts` puts it on @hono/node-server). Request ids, the chat route, models, operations.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { abortableSleep } from '../../models/retry.js';
+import { createRedactor } from '../../telemetry/redact.js';
+import type { GatewayConfig } from '../config/types.js';
+import { KeyGate } from '../keys/gate.js';
+import type { KeyStore } from '../keys/store.js';
+import { type GatewayLogger, silentGatewayLogger } from '../ops/log.js';
+import { GatewayMetrics } from '../ops/metrics.js';
+import { type UpstreamFactory, UpstreamPool } from '../routing/pool.js';
+import type { DispatchDeps } from '../routing/record.js';
+import { Router } from '../routing/router.js';
+import { chatCompletions, presentedToken } from './chat.js';
+import type { GatewayContext } from './context.js';
+import { errorResponse } from './errors.js';
+import { registerOpsRoutes } from './ops.js';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayAppOptions {
+  config: GatewayConfig;
+  /** Opened key store; without one no key is ever required. */
+  keyStore?: KeyStore;
+  env?: Record<string, string | undefined>;
+  logger?: GatewayLogger;
+  bodyLimitBytes?: number;
+  /** Builds upstream clients (tests swap transports). */
+  upstreamFactory?: UpstreamFactory;
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  version?: string;
+}
+
+export interface GatewayApp {
+  app: Hono;
+  context: GatewayContext;
+  close(): Promise<void>;
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
+  const config = options.config;
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => performance.now());
+  const pool = new UpstreamPool(config, options.upstreamFactory);
+  const upstreamKeys = pool.all().flatMap((u) => (u.config.apiKey !== undefined ? [u.config.apiKey] : []));
+  const redact = createRedactor({ env, secrets: upstreamKeys });
+  const deps: DispatchDeps = {
+    pool,
+    prices: config.prices,
+    redact,
+    midStreamFailover: config.midStreamFailover,
+    now,
+    random: options.random ?? Math.random,
+    sleep: options.sleep ?? abortableSleep,
+  };
+  const gate = new KeyGate(
+    config.keys.require === 'never' ? undefined : options.keyStore,
+    config.keys.require,
+  );
+  const context: GatewayContext = {
+    config,
+    router: new Router(config, deps.random),
+    pool,
+    gate,
+    keyStore: options.keyStore,
+    metrics: new GatewayMetrics(),
+    logger: options.logger ?? silentGatewayLogger,
+    deps,
+    bodyLimitBytes: options.bodyLimitBytes ?? config.server.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    version: options.version ?? process.env.AGENTCRATE_VERSION ?? '0.1.0',
+  };
+
+  const app = new Hono();
+  app.post('/v1/chat/completions', (c) =>
+    chatCompletions(c, context, requestIdOf(c.req.header('x-request-id'))),
+  );
+  app.post('/chat/completions', (c) =>
+    chatCompletions(c, context, requestIdOf(c.req.header('x-request-id'))),
+  );
+  const models = (c: { req: { header(name: string): string | undefined } }): Response => {
+    const requestId = requestIdOf(c.req.header('x-request-id'));
+    let allowed: string[] | undefined;
+    if (gate.required) {
+      const found = gate.authenticate(
+        presentedToken(c.req.header('authorization'), c.req.header('x-api-key')),
+      );
+      if ('status' in found) {
+        return errorResponse(
+          { status: found.status, type: 'authentication_error', code: found.code, message: found.message },
+          requestId,
+        );
+      }
+      allowed = found.record.models;
+    }
+    const data = context.router
+      .modelNames()
+      .filter((m) => allowed === undefined || allowed.includes(m.id))
+      .map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.ownedBy }));
+    return Response.json({ object: 'list', data }, { headers: { 'x-request-id': requestId } });
+  };
+  app.get('/v1/models', (c) => models(c));
+  app.get('/models', (c) => models(c));
+  registerOpsRoutes(app, context);
+  app.notFound((c) =>
+    errorResponse(
+      {
+        status: 404,
+        type: 'invalid_request_error',
+        code: 'not_found',
+        message: `no route ${c.req.method} ${c.req.path}`,
+      },
+      requestIdOf(c.req.header('x-request-id')),
+    ),
+  );
+  app.onError((error, c) => {
+    const requestId = requestIdOf(c.req.header('x-request-id'));
+    context.logger.error({ reqId: requestId, err: redact(String(error)) }, 'gateway error');
+    return errorResponse(
+      {
+        status: 500,
+        type: 'api_error',
+        code: 'internal_error',
+        message: 'internal gateway error; see the gateway log',
+      },
+      requestId,
+    );
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    context,
+    close() {
+      closing ??= (async () => {
+        gate.close();
+        await pool.close();
+        options.keyStore?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function requestIdOf(incoming: string | undefined): string {
+  return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}

@@ -1,0 +1,112 @@
+/** The gateway on a real socket in front of the scripted OpenAI-compatible mock: plain and streaming answers, models, passthrough. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../src/gateway/serve.js';
+import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { chat, startTestGateway, streamChat } from './helpers.js';
+
+let mock: MockLlm;
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  mock = await startMockLlm({ models: ['mock-model'] });
+  gateway = await startTestGateway(`
+upstreams:
+  local:
+    provider: openai-compatible
+    base_url: ${mock.url}
+    models: [mock-model]
+routes:
+  fast:
+    targets: [local/mock-model]
+`);
+});
+afterAll(async () => {
+  await gateway?.close();
+  await mock?.close();
+});
+afterEach(() => mock.reset());
+
+describe('gateway: OpenAI-compatible front door over a proxied upstream', () => {
+  it('answers a plain request through an alias, with the upstream model and the usage', async () => {
+    mock.enqueue({ text: 'hello there' });
+    const r = await chat(gateway.url, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    expect(r.status).toBe(200);
+    expect((r.json.choices as Array<{ message: { content: string } }>)[0]?.message.content).toBe(
+      'hello there',
+    );
+    expect(r.json.usage).toMatchObject({ completion_tokens: expect.any(Number) });
+    expect(r.headers.get('x-request-id')).toMatch(/.+/);
+    expect(r.headers.get('x-gateway-upstream')).toBe('local');
+    const sent = mock.chatRequests()[0]!;
+    expect(sent.body.model).toBe('mock-model');
+    // The client's key never goes upstream.
+    expect(sent.headers.authorization).toBeUndefined();
+  });
+
+  it('streams with the upstream chunks as sent and one usage chunk when asked', async () => {
+    mock.enqueue({ text: 'one two three four' });
+    const r = await streamChat(gateway.url, {
+      model: 'fast',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream_options: { include_usage: true },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/event-stream');
+    expect(r.text).toBe('one two three four');
+    expect(r.events.at(-1)).toBe('[DONE]');
+    const usage = r.events.filter((e) => e !== '[DONE]' && e.usage);
+    expect(usage).toHaveLength(1);
+    // Usage is always asked of the upstream (for limits), whatever the client asked.
+    expect(mock.chatRequests()[0]!.body.stream_options).toEqual({ include_usage: true });
+  });
+
+  it('leaves the usage chunk out when the client did not ask for it', async () => {
+    mock.enqueue({ text: 'abc' });
+    const r = await streamChat(gateway.url, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    expect(r.text).toBe('abc');
+    expect(r.events.filter((e) => e !== '[DONE]' && e.usage)).toHaveLength(0);
+  });
+
+  it('reaches an upstream as upstream/model and a listed model by its name', async () => {
+    mock.script([{ text: 'a' }, { text: 'b' }]);
+    expect(
+      (await chat(gateway.url, { model: 'local/other', messages: [{ role: 'user', content: 'x' }] })).status,
+    ).toBe(200);
+    expect(
+      (await chat(gateway.url, { model: 'mock-model', messages: [{ role: 'user', content: 'x' }] })).status,
+    ).toBe(200);
+    expect(mock.chatRequests().map((r) => r.body.model)).toEqual(['other', 'mock-model']);
+  });
+
+  it('lists aliases and models at /v1/models', async () => {
+    const response = await fetch(`${gateway.url}/v1/models`);
+    const body = (await response.json()) as { data: Array<{ id: string }> };
+    expect(body.data.map((m) => m.id)).toEqual(['fast', 'mock-model']);
+  });
+
+  it('answers an unknown model with 404 naming the known ones', async () => {
+    const r = await chat(gateway.url, { model: 'nope', messages: [{ role: 'user', content: 'x' }] });
+    expect(r.status).toBe(404);
+    expect(r.json.error).toMatchObject({ code: 'model_not_found' });
+    expect(String((r.json.error as { message: string }).message)).toContain('fast');
+  });
+
+  it('passes an upstream 400 back as it was, without retrying or falling back', async () => {
+    mock.enqueue({
+      status: 400,
+      body: { error: { message: 'bad temperature', type: 'invalid_request_error' } },
+    });
+    const r = await chat(gateway.url, { model: 'fast', messages: [{ role: 'user', content: 'x' }] });
+    expect(r.status).toBe(400);
+    expect(r.json).toEqual({ error: { message: 'bad temperature', type: 'invalid_request_error' } });
+    expect(mock.chatRequests()).toHaveLength(1);
+  });
+
+  it('refuses bodies that are not chat requests with 400 and what is wrong', async () => {
+    const r = await chat(gateway.url, { model: 'fast' });
+    expect(r.status).toBe(400);
+    expect((r.json.error as { message: string }).message).toContain('messages');
+    const bad = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: '{nope' });
+    expect(bad.status).toBe(400);
+  });
+});
