@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { Reporter } from '../../config/diagnostics.js';
 import type { Diagnostic } from '../../config/types.js';
-import { parseSource } from '../../config/yaml.js';
+import { parseSource } from '../../config/yaml/parse.js';
 import { AgentcrateError } from '../../errors.js';
 import { reportIssues } from './issues.js';
 import { type Env, resolveConfig } from './resolve.js';

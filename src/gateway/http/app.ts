@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { abortableSleep } from '../../models/retry.js';
-import { createRedactor } from '../../telemetry/redact.js';
+import { createRedactor } from '../../secrets/index.js';
 import type { GatewayConfig } from '../config/types.js';
 import { KeyGate } from '../keys/gate.js';
 import type { KeyStore } from '../keys/store.js';

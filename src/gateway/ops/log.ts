@@ -4,7 +4,7 @@
  * cost, key id), and the upstream keys and virtual keys scrubbed from every line.
  */
 import { pino } from 'pino';
-import { createRedactor } from '../../telemetry/redact.js';
+import { createRedactor } from '../../secrets/index.js';
 import type { RequestRecord } from '../routing/record.js';
 
 export interface GatewayLogger {
