@@ -68,6 +68,22 @@ describe('POST /run', () => {
     expect((await t.store.listJobs({ limit: 10 })).jobs).toHaveLength(0);
   });
 
+  it('answers 422 naming the field for an int outside the exact range (1e308, 2^63)', async () => {
+    const t = await app();
+    for (const raw of ['1e308', '9223372036854775808']) {
+      const res = await t.app.request('/run', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"name": "Ada", "count": ${raw}}`,
+      });
+      expect(res.status, raw).toBe(422);
+      const issues = (await body(res)).error.details.issues as Array<{ path: string; message: string }>;
+      expect(issues.map((i) => i.path)).toEqual(['count']);
+      expect(issues[0]!.message).toMatch(/^count: expected int between .* not kept exactly/);
+    }
+    expect(t.model.calls).toHaveLength(0);
+  });
+
   it('answers 422 when the body is not an object', async () => {
     const t = await app();
     const res = await t.app.request('/run', json(['Ada']));

@@ -19,6 +19,8 @@ export interface ValueIssue {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Number.MAX_SAFE_INTEGER (2^53 - 1), written for people. */
+const MAX_INT_TEXT = '9,007,199,254,740,991';
 /** How an `int` dict key looks in JSON (keys are always strings there). */
 const INT_KEY = /^-?(0|[1-9][0-9]*)$/;
 
@@ -99,6 +101,17 @@ function check(type: TypeNode, value: unknown, path: string, issues: ValueIssue[
             ? `expected int (a whole number), got ${describeValue(value)}`
             : undefined;
         issues.push(mismatch(type, value, path, why));
+      } else if (!Number.isSafeInteger(value)) {
+        // JSON numbers are doubles: past 2^53 a whole number is rounded (2^63 reads back as
+        // 9223372036854775808, 1e308 as an integer with 308 digits nobody wrote).
+        issues.push(
+          mismatch(
+            type,
+            value,
+            path,
+            `expected int between -${MAX_INT_TEXT} and ${MAX_INT_TEXT}, got ${describeValue(value)}: larger whole numbers are not kept exactly (send it as a str, or as a float if an approximation will do)`,
+          ),
+        );
       }
       return;
     case 'float':
@@ -225,7 +238,11 @@ export function coerceCliValue(type: TypeNode, raw: string): CoerceResult {
       const n = typeof parsed === 'string' ? numberFromText(parsed) : parsed;
       if (typeof n !== 'number') return fail(`${JSON.stringify(raw)} is not a number`);
       if (!Number.isInteger(n)) return fail(`${JSON.stringify(raw)} is not a whole number`);
-      if (!Number.isSafeInteger(n)) return fail(`${JSON.stringify(raw)} is too large to be exact`);
+      if (!Number.isSafeInteger(n)) {
+        return fail(
+          `${JSON.stringify(raw)} is outside -${MAX_INT_TEXT}..${MAX_INT_TEXT}, so it would not be kept exactly`,
+        );
+      }
       return { ok: true, value: n };
     }
     case 'float': {
