@@ -1,7 +1,7 @@
 /**
  * Seeded mutations of workflow text: each keeps most of a real file and breaks or bends a
- * little of it. The loader fuzz test passes tokens aimed at the validator; the fast YAML
- * front end's differential test uses the default tokens, aimed at the parser.
+ * little of it. The default tokens are aimed at the YAML parsers; the loader fuzz test also
+ * passes tokens aimed at the validator.
  */
 
 /** mulberry32: tiny, fast, good enough for picking mutations. */

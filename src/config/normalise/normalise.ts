@@ -12,7 +12,7 @@
 import type { Reporter } from '../diagnostics.js';
 import { KEYS } from '../known-keys.js';
 import type { Workflow } from '../types.js';
-import type { SourceMap } from '../yaml/parse.js';
+import type { SourceMap } from '../yaml/source-map.js';
 import { DEFAULT_EXECUTION, normaliseConfig } from './config.js';
 import { normaliseEdges } from './edges.js';
 import { normaliseNodes } from './nodes.js';

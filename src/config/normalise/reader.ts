@@ -10,7 +10,7 @@ import { ConditionSyntaxError, parseCondition } from '../languages/condition.js'
 import { parseTemplate } from '../languages/template.js';
 import { didYouMean, suggest } from '../suggest.js';
 import type { Condition, Template } from '../types.js';
-import type { SourceMap } from '../yaml/parse.js';
+import type { SourceMap } from '../yaml/source-map.js';
 
 export type Obj = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import { formatType } from '../languages/type-grammar.js';
 import type { NormaliseMeta } from '../normalise/reader.js';
 import { didYouMean, suggest } from '../suggest.js';
 import { END, type NodeDef, START, type StateField, type TypeNode, type Workflow } from '../types.js';
-import type { SourceMap } from '../yaml/parse.js';
+import type { SourceMap } from '../yaml/source-map.js';
 
 export class Checker {
   readonly wf: Workflow;

@@ -8,7 +8,7 @@
 import type { Reporter } from '../diagnostics.js';
 import type { NormaliseMeta } from '../normalise/reader.js';
 import type { Workflow } from '../types.js';
-import type { SourceMap } from '../yaml/parse.js';
+import type { SourceMap } from '../yaml/source-map.js';
 import { Checker } from './checker.js';
 import { checkConflictingEdges, checkEdge } from './edges.js';
 import { checkGraph } from './graph.js';
