@@ -30,6 +30,11 @@ export interface ToolDefinition {
   inputSchema: z.ZodType;
   /** Env var sets this tool needs; each inner array is "any one of". */
   requiredEnv(config: Record<string, unknown>): string[][];
+  /**
+   * Problems with this tool's settings (`tool_config` merged with its `config`) that would make
+   * every call fail, each saying which setting and how to fix it; checked before the run starts.
+   */
+  configProblems?(config: Record<string, unknown>): string[];
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
 }
 

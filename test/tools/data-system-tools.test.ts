@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentcrateError } from '../../src/errors.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import type { ToolContext } from '../../src/tools/types.js';
-import { makeCtx, tempDir } from './helpers.js';
+import { makeCtx } from './helpers.js';
 
 const tools = createToolRegistry();
 const run = (name: string, args: unknown, ctx: ToolContext = makeCtx()) => tools.get(name)!.run(args, ctx);
@@ -114,100 +112,5 @@ describe('env_vars', () => {
     });
     expect(result.hidden).toBe(1);
     expect(JSON.stringify(result)).not.toMatch(/hunter2|correct-horse/);
-  });
-});
-
-describe('shell', () => {
-  let root: string;
-  let cleanup: () => Promise<void>;
-  const basePath = process.env.PATH;
-  beforeAll(async () => {
-    ({ dir: root, cleanup } = await tempDir());
-    await writeFile(path.join(root, 'a.txt'), 'A');
-  });
-  afterAll(async () => cleanup());
-  const ctx = (config: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}) =>
-    makeCtx({ cwd: root, allowedPaths: [root], config, env: { PATH: basePath, ...env } });
-
-  it('is refused without an allow-list', async () => {
-    const error = await failure(run('shell', { command: 'echo hi' }, ctx()));
-    expect(error.code).toBe('E_TOOL_DENIED');
-    expect(error.message).toContain('ALLOWED_COMMANDS');
-  });
-
-  it('runs an allowed command (config list or ALLOWED_COMMANDS) in the working directory', async () => {
-    expect(
-      await run('shell', { command: 'echo', args: ['hello', 'world'] }, ctx({ allowed_commands: ['echo'] })),
-    ).toMatchObject({
-      exit_code: 0,
-      stdout: 'hello world\n',
-    });
-    expect(await run('shell', { command: 'ls' }, ctx({}, { ALLOWED_COMMANDS: 'echo, ls' }))).toMatchObject({
-      stdout: 'a.txt\n',
-    });
-  });
-
-  it('refuses a command not in the list, and a path that only shares the basename', async () => {
-    const error = await failure(
-      run('shell', { command: 'rm', args: ['a.txt'] }, ctx({ allowed_commands: 'echo,ls' })),
-    );
-    expect(error.code).toBe('E_TOOL_DENIED');
-    expect(error.message).toContain("'rm'");
-    const fake = await failure(
-      run('shell', { command: '/tmp/somewhere/echo' }, ctx({ allowed_commands: ['echo'] })),
-    );
-    expect(fake.code).toBe('E_TOOL_DENIED');
-  });
-
-  it('does not interpret shell metacharacters', async () => {
-    const result = (await run(
-      'shell',
-      { command: 'echo hi; rm a.txt && echo $(whoami) | cat > pwned *' },
-      ctx({ allowed_commands: ['echo'] }),
-    )) as { stdout: string };
-    expect(result.stdout).toBe('hi; rm a.txt && echo $(whoami) | cat > pwned *\n');
-    const listing = (await run('shell', { command: 'ls' }, ctx({ allowed_commands: ['ls'] }))) as {
-      stdout: string;
-    };
-    expect(listing.stdout).toBe('a.txt\n');
-  });
-
-  it('does not pass secrets in the environment to the command', async () => {
-    const result = (await run(
-      'shell',
-      { command: 'env' },
-      ctx({ allowed_commands: ['env'] }, { OPENAI_API_KEY: 'sk-x' }),
-    )) as {
-      stdout: string;
-    };
-    expect(result.stdout).toContain('PATH=');
-    expect(result.stdout).not.toContain('sk-x');
-  });
-
-  it('reports a non-zero exit, a timeout and a cwd outside the allowed paths', async () => {
-    expect(
-      await run('shell', { command: 'ls', args: ['no-such-file'] }, ctx({ allowed_commands: ['ls'] })),
-    ).toMatchObject({
-      exit_code: 2,
-    });
-    const slow = await failure(
-      run(
-        'shell',
-        { command: 'sleep', args: ['5'] },
-        ctx({ allowed_commands: ['sleep'], timeout_seconds: 0.3 }),
-      ),
-    );
-    expect(slow.message).toMatch(/longer than 0.3s/);
-    const away = await failure(run('shell', { command: 'ls', cwd: '/' }, ctx({ allowed_commands: ['ls'] })));
-    expect(away.code).toBe('E_TOOL_DENIED');
-  });
-
-  it('caps output', async () => {
-    const result = (await run(
-      'shell',
-      { command: 'seq', args: ['1', '100000'] },
-      ctx({ allowed_commands: ['seq'], max_output_chars: 1000 }),
-    )) as { stdout: string; truncated?: boolean };
-    expect(result.stdout.length).toBeLessThan(1100);
   });
 });
