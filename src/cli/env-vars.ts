@@ -6,7 +6,7 @@
 import type { Workflow } from '../config/types.js';
 import type { EnvVarSpec } from '../deploy/index.js';
 import { createModelClient, providerSpec } from '../models/index.js';
-import { missingToolCredentials } from '../tools/index.js';
+import { createToolRegistry } from '../tools/index.js';
 
 const SERVER_VARS: EnvVarSpec[] = [
   {
@@ -87,10 +87,7 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
       });
     }
   }
-  const tools = workflow.nodes.flatMap((n) =>
-    n.tools.map((t) => ({ nodeId: n.id, canonical: t.canonical, config: { ...n.toolConfig, ...t.config } })),
-  );
-  for (const need of missingToolCredentials(tools, {})) {
+  for (const need of createToolRegistry().missingCredentials(workflow, {})) {
     for (const name of need.variables) {
       add({
         name,

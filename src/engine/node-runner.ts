@@ -8,7 +8,6 @@ import type { ModelMessage } from 'ai';
 import type { NodeDef } from '../config/types.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { ModelResponse, Usage } from '../models/types.js';
-import { resolveAllowedPaths } from '../tools/confine.js';
 import { checkNodeOutput } from './output-schema.js';
 import { renderTemplate, scopeLookup } from './template-render.js';
 import { adaptTools } from './tool-adapter.js';
@@ -51,7 +50,7 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
     baseContext: {
       cwd: deps.cwd,
       // Resolving real paths touches the disk: only nodes with tools need it.
-      allowedPaths: node.tools.length > 0 ? resolveAllowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
+      allowedPaths: node.tools.length > 0 ? deps.tools.allowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
       env: deps.env,
       network: deps.network ?? {},
     },

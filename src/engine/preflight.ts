@@ -1,14 +1,14 @@
 /**
  * Checks made before the first model call, so a run never spends tokens and then stops
- * on something knowable up front: features this build cannot run, and every missing
- * credential (model providers and tools), reported together.
+ * on something knowable up front: features this build cannot run, tool settings that cannot
+ * work, and every missing credential (model providers and tools), reported together. What
+ * models and tools need is asked of their seams; the engine imports neither room's code.
  */
 import { AgentcrateError } from '../errors.js';
-import { missingToolCredentials } from '../tools/credentials.js';
 import type { EngineDeps, Plan } from './types.js';
 
 export interface PreflightProblem {
-  kind: 'unsupported' | 'credentials';
+  kind: 'unsupported' | 'config' | 'credentials';
   message: string;
   nodes: string[];
   variables?: string[];
@@ -17,7 +17,7 @@ export interface PreflightProblem {
 /** Problems that would stop a run; empty when it can start. The server's /ready uses it. */
 export function preflightProblems(
   plan: Plan,
-  deps: Pick<EngineDeps, 'models' | 'env'> & Partial<Pick<EngineDeps, 'tools'>>,
+  deps: Pick<EngineDeps, 'models' | 'tools' | 'env'>,
 ): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
   for (const node of plan.workflow.nodes) {
@@ -33,33 +33,38 @@ export function preflightProblems(
     problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
   }
   const toolCount = plan.workflow.nodes.reduce((n, node) => n + node.tools.length, 0);
-  if (!deps.models.dryRun && toolCount > 0) {
-    const tools = plan.workflow.nodes.flatMap((n) =>
-      n.tools.map((t) => ({
-        nodeId: n.id,
-        canonical: t.canonical,
-        config: { ...n.toolConfig, ...t.config },
-      })),
-    );
-    for (const c of missingToolCredentials(tools, deps.env, deps.tools)) {
+  if (toolCount === 0) return problems;
+  for (const c of deps.tools.configProblems(plan.workflow)) {
+    problems.push({
+      kind: 'config',
+      nodes: [c.node],
+      message: `node '${c.node}', tool '${c.tool}': ${c.message}`,
+    });
+  }
+  if (!deps.models.dryRun) {
+    for (const c of deps.tools.missingCredentials(plan.workflow, deps.env)) {
       problems.push({ kind: 'credentials', nodes: c.nodes, variables: c.variables, message: c.message });
     }
   }
   return problems;
 }
 
-export function preflight(
-  plan: Plan,
-  deps: Pick<EngineDeps, 'models' | 'env'> & Partial<Pick<EngineDeps, 'tools'>>,
-): void {
+export function preflight(plan: Plan, deps: Pick<EngineDeps, 'models' | 'tools' | 'env'>): void {
   const problems = preflightProblems(plan, deps);
   if (problems.length === 0) return;
   const unsupported = problems.filter((p) => p.kind === 'unsupported');
-  const code = unsupported.length > 0 ? 'E_UNSUPPORTED_FEATURE' : 'E_MISSING_CREDENTIALS';
+  const code =
+    unsupported.length > 0
+      ? 'E_UNSUPPORTED_FEATURE'
+      : problems.some((p) => p.kind === 'config')
+        ? 'E_INVALID_WORKFLOW'
+        : 'E_MISSING_CREDENTIALS';
   const head =
     code === 'E_UNSUPPORTED_FEATURE'
       ? 'this workflow cannot run here:'
-      : 'missing credentials (set these environment variables, or use --dry-run to try the workflow without keys):';
+      : code === 'E_INVALID_WORKFLOW'
+        ? 'the tool settings of this workflow cannot work:'
+        : 'missing credentials (set these environment variables, or use --dry-run to try the workflow without keys):';
   throw new AgentcrateError(code, `${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, {
     details: { problems, ...(unsupported.length === 1 ? { node: unsupported[0]!.nodes[0] } : {}) },
   });

@@ -197,6 +197,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     metrics,
     logger,
     models: options.models,
+    tools,
     env,
     network,
     timeoutSeconds,

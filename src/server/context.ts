@@ -5,6 +5,7 @@ import type { Plan } from '../engine/index.js';
 import type { ModelClient } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
 import type { Store } from '../store/index.js';
+import type { ToolRegistry } from '../tools/types.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { JobRunner } from './runner.js';
@@ -20,6 +21,7 @@ export interface ServerContext {
   metrics: Metrics;
   logger: Logger;
   models: ModelClient;
+  tools: ToolRegistry;
   env: Record<string, string | undefined>;
   /** What outbound requests (tools, webhooks) may reach beyond the public internet. */
   network: NetworkAccess;

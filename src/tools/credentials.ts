@@ -2,17 +2,25 @@
  * The pre-run credential check for tools: a workflow that uses `serper_search` without
  * SERPER_API_KEY must stop before any model call, naming the variable to set.
  */
-import { createToolRegistry } from './registry.js';
-import type { ToolRegistry } from './types.js';
+import type { Workflow } from '../config/types.js';
+import type { ToolCredentialProblem, ToolDefinition } from './types.js';
 
-export interface MissingToolCredential {
-  /** Node ids that use the tool with this unmet requirement. */
-  nodes: string[];
-  /** Canonical tool name. */
-  tool: string;
-  /** Any one of these variables would satisfy the requirement. */
-  variables: string[];
-  message: string;
+export interface ToolUse {
+  nodeId: string;
+  canonical: string;
+  /** The node's `tool_config` merged with the tool's own `config`. */
+  config: Record<string, unknown>;
+}
+
+/** Every tool use of a workflow, with its merged settings. */
+export function toolUses(workflow: Workflow): ToolUse[] {
+  return workflow.nodes.flatMap((node) =>
+    node.tools.map((tool) => ({
+      nodeId: node.id,
+      canonical: tool.canonical,
+      config: { ...node.toolConfig, ...tool.config },
+    })),
+  );
 }
 
 function isSet(env: Record<string, string | undefined>, name: string): boolean {
@@ -21,13 +29,13 @@ function isSet(env: Record<string, string | undefined>, name: string): boolean {
 }
 
 export function missingToolCredentials(
-  tools: Array<{ nodeId: string; canonical: string; config: Record<string, unknown> }>,
+  tools: ToolUse[],
   env: Record<string, string | undefined>,
-  registry: ToolRegistry = createToolRegistry(),
-): MissingToolCredential[] {
-  const found = new Map<string, MissingToolCredential>();
+  lookup: (canonical: string) => ToolDefinition | undefined,
+): ToolCredentialProblem[] {
+  const found = new Map<string, ToolCredentialProblem>();
   for (const use of tools) {
-    const definition = registry.get(use.canonical);
+    const definition = lookup(use.canonical);
     if (!definition) continue;
     for (const anyOf of definition.requiredEnv(use.config)) {
       if (anyOf.length === 0 || anyOf.some((name) => isSet(env, name))) continue;

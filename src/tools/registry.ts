@@ -4,7 +4,9 @@
  */
 import { AgentcrateError } from '../errors.js';
 import { BUILTIN_TOOLS } from './builtin/index.js';
-import type { ToolDefinition, ToolRegistry } from './types.js';
+import { resolveAllowedPaths } from './confine.js';
+import { missingToolCredentials, toolUses } from './credentials.js';
+import type { ToolConfigProblem, ToolDefinition, ToolRegistry } from './types.js';
 
 export function createToolRegistry(extra: ToolDefinition[] = []): ToolRegistry {
   const byName = new Map<string, ToolDefinition>();
@@ -23,12 +25,24 @@ export function createToolRegistry(extra: ToolDefinition[] = []): ToolRegistry {
       lookup.set(alias, tool.name);
     }
   }
+  const get = (name: string): ToolDefinition | undefined => {
+    const canonical = lookup.get(name.trim());
+    return canonical === undefined ? undefined : byName.get(canonical);
+  };
   return {
     canonical: (name) => lookup.get(name.trim()),
-    get(name) {
-      const canonical = lookup.get(name.trim());
-      return canonical === undefined ? undefined : byName.get(canonical);
-    },
+    get,
     names: () => [...byName.keys()].sort(),
+    missingCredentials: (workflow, env) => missingToolCredentials(toolUses(workflow), env, get),
+    configProblems(workflow) {
+      const problems: ToolConfigProblem[] = [];
+      for (const use of toolUses(workflow)) {
+        for (const message of get(use.canonical)?.configProblems?.(use.config) ?? []) {
+          problems.push({ node: use.nodeId, tool: use.canonical, message });
+        }
+      }
+      return problems;
+    },
+    allowedPaths: resolveAllowedPaths,
   };
 }

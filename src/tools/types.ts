@@ -3,6 +3,7 @@
  * an AI SDK tool (events, `on_error`), so tools themselves know nothing of models.
  */
 import type { z } from 'zod';
+import type { Workflow } from '../config/types.js';
 import type { NetworkAccess } from '../net/index.js';
 
 export interface ToolContext {
@@ -38,9 +39,39 @@ export interface ToolDefinition {
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
 }
 
+/**
+ * The engine's view of tools. Like `ModelClient`, everything the engine asks of tools before
+ * and around a run is a method here, so the engine imports only this room's types.
+ */
 export interface ToolRegistry {
   /** Canonical name for a name or alias, or undefined. */
   canonical(name: string): string | undefined;
   get(name: string): ToolDefinition | undefined;
   names(): string[];
+  /** Every credential the workflow's tools need that `env` lacks, as variable names. */
+  missingCredentials(workflow: Workflow, env: Record<string, string | undefined>): ToolCredentialProblem[];
+  /** Tool settings of the workflow that would make every call fail, naming node and setting. */
+  configProblems(workflow: Workflow): ToolConfigProblem[];
+  /** The real paths a node's tools are confined to (`allowed_paths`, `ALLOWED_PATHS`, else cwd). */
+  allowedPaths(
+    toolConfig: Record<string, unknown>,
+    cwd: string,
+    env: Record<string, string | undefined>,
+  ): string[];
+}
+
+export interface ToolCredentialProblem {
+  /** Node ids that use the tool with this unmet requirement. */
+  nodes: string[];
+  /** Canonical tool name. */
+  tool: string;
+  /** Any one of these variables would satisfy the requirement. */
+  variables: string[];
+  message: string;
+}
+
+export interface ToolConfigProblem {
+  node: string;
+  tool: string;
+  message: string;
 }

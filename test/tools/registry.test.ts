@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { KNOWN_TOOLS } from '../../src/config/known-tools.js';
+import type { Workflow } from '../../src/config/types.js';
 import { AgentcrateError } from '../../src/errors.js';
-import { createToolRegistry, missingToolCredentials, toolResultText } from '../../src/tools/index.js';
+import { createToolRegistry, toolResultText } from '../../src/tools/index.js';
 import type { ToolDefinition } from '../../src/tools/types.js';
+import { workflowFrom } from '../support/workflows.js';
 
 describe('tool registry', () => {
   const registry = createToolRegistry();
@@ -70,14 +72,43 @@ describe('tool registry', () => {
   });
 });
 
-describe('missingToolCredentials', () => {
+/** A workflow whose nodes use the given tools (`node: [tool, {tool config}]`). */
+function usingTools(uses: Array<[string, string, Record<string, unknown>?]>): Workflow {
+  const nodes = uses
+    .map(
+      ([node, tool, config], index) => `  - id: ${node}
+    prompt: "p"
+    outputs: [out${index}]
+    output_schema: {type: str}
+    tools: [{name: ${tool}, config: ${JSON.stringify(config ?? {})}}]`,
+    )
+    .join('\n');
+  const fields = uses.map((_, index) => `    out${index}: {type: str, default: ""}`).join('\n');
+  const edges = uses
+    .map(([node]) => `  - {from: START, to: ${node}}\n  - {from: ${node}, to: END}`)
+    .join('\n');
+  return workflowFrom(`schema_version: "1.0"
+flow: {name: t}
+state:
+  fields:
+${fields}
+nodes:
+${nodes}
+edges:
+${edges}
+`);
+}
+
+describe('registry.missingCredentials', () => {
+  const registry = createToolRegistry();
+
   it('names SERPER_API_KEY for serper_search and groups nodes', () => {
-    const missing = missingToolCredentials(
-      [
-        { nodeId: 'research', canonical: 'serper_search', config: {} },
-        { nodeId: 'more', canonical: 'serper_search', config: {} },
-        { nodeId: 'save', canonical: 'file_write', config: {} },
-      ],
+    const missing = registry.missingCredentials(
+      usingTools([
+        ['research', 'serper_search'],
+        ['more', 'serper_search'],
+        ['save', 'file_write'],
+      ]),
       {},
     );
     expect(missing).toHaveLength(1);
@@ -91,28 +122,43 @@ describe('missingToolCredentials', () => {
   });
 
   it('asks for either search key for web_search, and is satisfied by either', () => {
-    const uses = [{ nodeId: 'search_web', canonical: 'web_search', config: {} }];
-    const missing = missingToolCredentials(uses, { SERPER_API_KEY: '  ' });
+    const workflow = usingTools([['search_web', 'web_search']]);
+    const missing = registry.missingCredentials(workflow, { SERPER_API_KEY: '  ' });
     expect(missing[0]!.message).toContain('SERPER_API_KEY or TAVILY_API_KEY');
     expect(missing[0]!.variables).toEqual(['SERPER_API_KEY', 'TAVILY_API_KEY']);
-    expect(missingToolCredentials(uses, { TAVILY_API_KEY: 'tvly-x' })).toEqual([]);
-    expect(missingToolCredentials(uses, { SERPER_API_KEY: 'k' })).toEqual([]);
+    expect(registry.missingCredentials(workflow, { TAVILY_API_KEY: 'tvly-x' })).toEqual([]);
+    expect(registry.missingCredentials(workflow, { SERPER_API_KEY: 'k' })).toEqual([]);
   });
 
   it('follows web_search config.provider', () => {
-    const uses = [{ nodeId: 'n', canonical: 'web_search', config: { provider: 'tavily' } }];
-    const missing = missingToolCredentials(uses, { SERPER_API_KEY: 'k' });
-    expect(missing[0]!.variables).toEqual(['TAVILY_API_KEY']);
+    const workflow = usingTools([['n', 'web_search', { provider: 'tavily' }]]);
+    expect(registry.missingCredentials(workflow, { SERPER_API_KEY: 'k' })[0]!.variables).toEqual([
+      'TAVILY_API_KEY',
+    ]);
   });
 
   it('reports nothing for tools without credentials', () => {
     const names = ['web_scrape', 'http_client', 'file_read', 'sql_query', 'json_parse', 'env_vars', 'shell'];
-    expect(
-      missingToolCredentials(
-        names.map((canonical) => ({ nodeId: 'n', canonical, config: {} })),
-        {},
-      ),
-    ).toEqual([]);
+    expect(registry.missingCredentials(usingTools(names.map((tool, i) => [`n${i}`, tool])), {})).toEqual([]);
+  });
+});
+
+describe('registry.configProblems and allowedPaths', () => {
+  const registry = createToolRegistry();
+
+  it('names the node, the tool and the setting of a malformed tool config', () => {
+    const workflow = usingTools([
+      ['fine', 'shell', { allowed_commands: ['ls'] }],
+      ['broken', 'shell', { allowed_commands: [{ command: 'git', args: [] }] }],
+    ]);
+    expect(registry.configProblems(workflow)).toEqual([
+      { node: 'broken', tool: 'shell', message: expect.stringContaining('allowed_commands[0].args') },
+    ]);
+  });
+
+  it('resolves allowed_paths against the working directory', () => {
+    expect(registry.allowedPaths({ allowed_paths: ['/'] }, '/tmp', {})).toEqual(['/']);
+    expect(registry.allowedPaths({}, '/', { ALLOWED_PATHS: '/' })).toEqual(['/']);
   });
 });
 

@@ -8,6 +8,7 @@ import { compile, preflightProblems } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import { createModelClient } from '../../models/index.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
+import { createToolRegistry } from '../../tools/index.js';
 import type { CommandContext } from '../commands.js';
 import { workflowEnvVars } from '../env-vars.js';
 import { loadValidWorkflow } from '../workflow.js';
@@ -48,9 +49,11 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     verifyEnv: (env) => {
       // The container gets the env file only, so check credentials against exactly that.
       const dryRun = ['1', 'true', 'yes'].includes((env.AGENTCRATE_DRY_RUN ?? '').toLowerCase());
-      const problems = preflightProblems(plan, { models: createModelClient({ env, dryRun }), env }).filter(
-        (p) => p.kind === 'credentials',
-      );
+      const problems = preflightProblems(plan, {
+        models: createModelClient({ env, dryRun }),
+        tools: createToolRegistry(),
+        env,
+      }).filter((p) => p.kind === 'credentials');
       if (problems.length > 0) {
         throw new AgentcrateError(
           'E_MISSING_CREDENTIALS',

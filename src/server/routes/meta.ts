@@ -17,9 +17,10 @@ export function registerMetaRoutes(app: App, ctx: ServerContext): void {
     const health = await ctx.store.health();
     checks.store = health.ok;
     if (!health.ok) reasons.push(health.reason ?? 'the job store cannot be written');
-    const problems = preflightProblems(ctx.plan, { models: ctx.models, env: ctx.env });
+    const problems = preflightProblems(ctx.plan, { models: ctx.models, tools: ctx.tools, env: ctx.env });
     checks.credentials = !problems.some((p) => p.kind === 'credentials');
     checks.supported = !problems.some((p) => p.kind === 'unsupported');
+    checks.tool_config = !problems.some((p) => p.kind === 'config');
     for (const problem of problems) reasons.push(problem.message);
     if (reasons.length > 0) {
       throw new AgentcrateError('E_UNAVAILABLE', `not ready: ${reasons.join('; ')}`, {
