@@ -89,6 +89,11 @@ export function loadWorkflowFromString(source: string, opts: LoadStringOptions =
     ]);
   }
 
+  // The embedded languages report bad syntax by throwing, and a broken file can hold
+  // hundreds of such errors; their stack traces are never shown (nor is an internal error's,
+  // below), and capturing them was most of the cost of loading such a file.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const parsed = parseSource(source.replace(/^\uFEFF/, ''), format);
     const reporter = new Reporter(parsed.map.locate, file);
@@ -121,6 +126,8 @@ export function loadWorkflowFromString(source: string, opts: LoadStringOptions =
         file,
       ),
     ]);
+  } finally {
+    Error.stackTraceLimit = stackLimit;
   }
 }
 
