@@ -10,6 +10,7 @@ export const KNOWN_PROVIDERS: readonly string[] = [
   'ollama',
   'bedrock',
   'openai-compatible',
+  'gateway',
 ];
 
 /**
@@ -24,6 +25,7 @@ export const MODEL_PREFIXES: ReadonlyMap<string, string> = new Map([
   ['google', 'google'],
   ['anthropic', 'anthropic'],
   ['bedrock', 'bedrock'],
+  ['gateway', 'gateway'],
 ]);
 
 /** The provider a LiteLLM-prefixed model name selects, if it has a known prefix. */

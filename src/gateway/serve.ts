@@ -100,6 +100,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       config,
       env,
       bodyLimitBytes: settings.bodyLimitBytes,
+      boundHost: settings.host,
+      allowedHosts: settings.allowedHosts,
       ...(keyStore !== undefined ? { keyStore } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });

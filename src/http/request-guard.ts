@@ -25,8 +25,11 @@ import { classifyAddress, ipLiteral, normaliseHostName } from '../net/address.js
 import { type AllowList, AllowListError, inRanges, parseAllowList } from '../net/allow-list.js';
 
 export interface RequestGuardOptions {
-  /** API keys are configured: every client authenticates, so Host is not restricted. */
-  authenticated: boolean;
+  /**
+   * API keys are configured: every client authenticates, so Host is not restricted. A function
+   * for servers whose keys can appear while they run (the gateway's virtual keys).
+   */
+  authenticated: boolean | (() => boolean);
   /**
    * More Host values to serve without a key (`--allowed-hosts` / `AGENTCRATE_ALLOWED_HOSTS`):
    * names, IP addresses or CIDR ranges; `*` serves any Host.
@@ -80,7 +83,8 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
   const bound = options.boundHost === undefined ? undefined : ipLiteral(options.boundHost);
   const boundAddress =
     bound !== undefined && classifyAddress(bound).class !== 'unspecified' ? classifyAddress(bound).address : undefined;
-  const restrictHost = !options.authenticated && !allowed.any;
+  const authenticated =
+    typeof options.authenticated === 'function' ? options.authenticated : () => options.authenticated as boolean;
 
   const hostServed = (hostname: string): boolean => {
     if (isLoopbackHost(hostname)) return true;
@@ -95,6 +99,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     // Without a Host header (an in-process `app.request`), the URL's host is what was asked for.
     const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
     const host = splitAuthority(hostHeader);
+    const restrictHost = !allowed.any && !authenticated();
     if (restrictHost && !anyHostPaths.has(c.req.path) && (host === undefined || !hostServed(host.hostname))) {
       throw forbidden(
         `Host '${hostHeader.slice(0, 100)}' is not served: without an API key only loopback names are (a page in a browser could otherwise reach this server through DNS rebinding); ` +

@@ -4,8 +4,11 @@ export { missingCredentials } from './credentials.js';
 export { createDryRunModel, DRY_RUN_PROVIDER, dryRunText } from './dry-run-model.js';
 export { modelError } from './model-error.js';
 export {
+  DEFAULT_GATEWAY_URL,
   DEFAULT_OLLAMA_BASE_URL,
   DEFAULT_PROVIDER,
+  GATEWAY_PROVIDER,
+  gatewayApiBase,
   ollamaApiBase,
   PROVIDERS,
   providerSpec,

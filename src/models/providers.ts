@@ -39,6 +39,15 @@ export interface ProviderSpec {
 
 export const DEFAULT_PROVIDER = 'google';
 export const DEFAULT_OLLAMA_BASE_URL = 'http://localhost:11434';
+/** agentcrate's model gateway (`agentcrate gateway`): model names are its aliases. */
+export const GATEWAY_PROVIDER = 'gateway';
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8585';
+
+/** The gateway's OpenAI-compatible base: `GATEWAY_URL` (or api_base) with `/v1`, as users write either. */
+export function gatewayApiBase(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+}
 
 const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
@@ -188,6 +197,28 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
           baseURL: llm.baseURL,
           apiKey: firstSet(env, ['OPENAI_COMPATIBLE_API_KEY']),
           // Gateways (LiteLLM, vLLM, Ollama /v1, LM Studio) accept json_schema response formats.
+          supportsStructuredOutputs: true,
+          includeUsage: true,
+          fetch,
+        }).chatModel(llm.model);
+      },
+    },
+  ],
+  [
+    GATEWAY_PROVIDER,
+    {
+      name: GATEWAY_PROVIDER,
+      envBaseURL: (env) => gatewayApiBase(firstSet(env, ['GATEWAY_URL']) ?? DEFAULT_GATEWAY_URL),
+      // The gateway holds the provider keys; a virtual key is needed only when it requires one.
+      missingCredential: () => undefined,
+      secrets: (env) => values(env, ['GATEWAY_API_KEY']),
+      create: async (llm, { env, fetch }) => {
+        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+        return createOpenAICompatible({
+          name: GATEWAY_PROVIDER,
+          baseURL: gatewayApiBase(llm.baseURL ?? firstSet(env, ['GATEWAY_URL']) ?? DEFAULT_GATEWAY_URL),
+          apiKey: firstSet(env, ['GATEWAY_API_KEY']),
+          // The gateway passes json_schema on, or translates it for the provider behind the alias.
           supportsStructuredOutputs: true,
           includeUsage: true,
           fetch,

@@ -16,7 +16,7 @@
 import { providerFromModel } from '../config/known-providers.js';
 import type { LlmConfig, LlmSettings } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
-import { DEFAULT_PROVIDER, type Env, providerSpec } from './providers.js';
+import { DEFAULT_PROVIDER, type Env, GATEWAY_PROVIDER, PROVIDERS, providerSpec } from './providers.js';
 import type { LlmOverride, ResolvedLlm } from './types.js';
 
 /** The whole-run override from `AGENTCRATE_LLM_*`, with the CLI's flags winning key by key. */
@@ -62,11 +62,19 @@ export function resolveLlm(
   let model = node.model ?? config.model;
   let baseURL = node.api_base ?? config.api_base;
 
+  // Routed through the gateway by the override, a node keeps its own provider in the model
+  // name (`google/gemini-2.5-flash`): the gateway routes by it.
+  let throughGateway: string | undefined;
   if (override.provider !== undefined) {
     const workflowProvider = (model !== undefined ? providerFromModel(model) : undefined) ?? provider;
     if ((workflowProvider ?? DEFAULT_PROVIDER) !== override.provider) baseURL = undefined;
     provider = override.provider;
     if (model !== undefined) model = splitModelPrefix(model).model;
+    const own = (workflowProvider ?? DEFAULT_PROVIDER).trim();
+    if (override.provider === GATEWAY_PROVIDER && override.model === undefined && own !== GATEWAY_PROVIDER) {
+      throughGateway = own;
+      model ??= providers?.[own]?.model ?? PROVIDERS.get(own)?.defaultModel;
+    }
   }
   if (override.model !== undefined) model = override.model;
   if (override.baseURL !== undefined) baseURL = override.baseURL;
@@ -77,6 +85,8 @@ export function resolveLlm(
     model = split.model;
   }
   provider = (provider ?? DEFAULT_PROVIDER).trim();
+  if (throughGateway !== undefined && model !== undefined)
+    model = `${throughGateway}/${splitModelPrefix(model).model}`;
   const spec = providerSpec(provider);
   const defaults = providers?.[provider] ?? {};
 

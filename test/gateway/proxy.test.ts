@@ -1,4 +1,5 @@
 /** The gateway on a real socket in front of the scripted OpenAI-compatible mock: plain and streaming answers, models, passthrough. */
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/gateway/serve.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
@@ -106,7 +107,40 @@ describe('gateway: OpenAI-compatible front door over a proxied upstream', () => 
     const r = await chat(gateway.url, { model: 'fast' });
     expect(r.status).toBe(400);
     expect((r.json.error as { message: string }).message).toContain('messages');
-    const bad = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', body: '{nope' });
+    const bad = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+  });
+
+  it('guards Host, Origin and content type like every agentcrate server', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'x' }] }),
+      });
+    const text = await post({ 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
+    expect((await post({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(
+      403,
+    );
+    // fetch will not send another Host: node:http does (a DNS-rebinding page's request).
+    const withHost = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${gateway.url}${path}`, { method: 'GET', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await withHost('/v1/models', 'attacker.example')).toBe(403);
+    // Probes answer whatever the Host.
+    expect(await withHost('/health', 'model-gateway:8585')).toBe(200);
   });
 });

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { MinuteWindow } from '../../src/gateway/keys/window.js';
 import { CircuitBreaker } from '../../src/gateway/routing/breaker.js';
-import { orderTargets } from '../../src/gateway/routing/router.js';
+import { orderTargets, Router } from '../../src/gateway/routing/router.js';
 import { ContinuationTrimmer, continuationRequest } from '../../src/gateway/stream/continuation.js';
+import { configFrom } from './helpers.js';
 
 describe('circuit breaker', () => {
   it('opens after N consecutive failures, lets one probe through after the cooldown, closes on its success', () => {
@@ -135,5 +136,32 @@ describe('continuation', () => {
     expect(run('The answer is', ' ', [' 42'])).toBe('42');
     expect(run('The answer is', '\n\n', ['\nNext'])).toBe('Next');
     expect(run('The answer is', ' ', ['42'])).toBe('42');
+  });
+});
+
+describe('router', () => {
+  const config = configFrom(`upstreams:
+  oai: {provider: openai, models: [gpt-4o]}
+  claude-eu: {provider: anthropic}
+  claude-us: {provider: anthropic}
+routes:
+  fast: {targets: [oai/gpt-4o-mini]}
+  gemini-2.5-flash: {targets: [oai/gpt-4o-mini]}
+`);
+  const router = new Router(config, () => 0.5);
+  const targets = (model: string) => router.plan(model)?.targets.map((t) => `${t.upstream}/${t.model}`);
+
+  it('routes aliases, upstream/model, listed models, and provider/model from workflows routed here', () => {
+    expect(targets('fast')).toEqual(['oai/gpt-4o-mini']);
+    expect(targets('claude-eu/claude-x')).toEqual(['claude-eu/claude-x']);
+    expect(targets('gpt-4o')).toEqual(['oai/gpt-4o']);
+    expect(targets('openai/gpt-4o')).toEqual(['oai/gpt-4o']);
+    expect(targets('google/gemini-2.5-flash')).toEqual(['oai/gpt-4o-mini']);
+    expect(targets('anthropic/claude-sonnet-4-5')).toEqual([
+      'claude-eu/claude-sonnet-4-5',
+      'claude-us/claude-sonnet-4-5',
+    ]);
+    expect(router.plan('google/gemini-2.0-pro')).toBeUndefined();
+    expect(router.plan('nothing')).toBeUndefined();
   });
 });

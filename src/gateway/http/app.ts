@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { isAgentcrateError } from '../../errors.js';
+import { requestGuard } from '../../http/request-guard.js';
 import { abortableSleep } from '../../models/retry.js';
 import { createRedactor } from '../../secrets/index.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -34,6 +36,9 @@ export interface GatewayAppOptions {
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   version?: string;
+  /** The address the server is bound to (served as a Host value) and more Host values to serve without keys. */
+  boundHost?: string;
+  allowedHosts?: readonly string[];
 }
 
 export interface GatewayApp {
@@ -78,6 +83,15 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   };
 
   const app = new Hono();
+  // Host, Origin and content type, as every agentcrate server checks them (src/http/).
+  app.use(
+    '*',
+    requestGuard({
+      authenticated: () => gate.required,
+      allowedHosts: [...config.server.allowedHosts, ...(options.allowedHosts ?? [])],
+      ...(options.boundHost !== undefined ? { boundHost: options.boundHost } : {}),
+    }),
+  );
   app.post('/v1/chat/completions', (c) =>
     chatCompletions(c, context, requestIdOf(c.req.header('x-request-id'))),
   );
@@ -121,6 +135,25 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   );
   app.onError((error, c) => {
     const requestId = requestIdOf(c.req.header('x-request-id'));
+    if (
+      isAgentcrateError(error) &&
+      (error.code === 'E_FORBIDDEN' || error.code === 'E_UNSUPPORTED_MEDIA_TYPE')
+    ) {
+      const status = error.code === 'E_FORBIDDEN' ? 403 : 415;
+      context.metrics.refused(error.code === 'E_FORBIDDEN' ? 'forbidden' : 'unsupported_media_type', status);
+      return errorResponse(
+        {
+          status,
+          type: status === 403 ? 'permission_error' : 'invalid_request_error',
+          code: status === 403 ? 'forbidden' : 'unsupported_media_type',
+          message: error.message.replace(
+            '(AGENTCRATE_ALLOWED_HOSTS), or set AGENTCRATE_API_KEYS',
+            '(GATEWAY_ALLOWED_HOSTS, server.allowed_hosts), or create a key',
+          ),
+        },
+        requestId,
+      );
+    }
     context.logger.error({ reqId: requestId, err: redact(String(error)) }, 'gateway error');
     return errorResponse(
       {

@@ -5,7 +5,10 @@
  *    by weight (weighted order without replacement) and weight-0 targets come last, in list
  *    order; without weights the list order is the fallback order;
  * 2. `upstream/model` naming a configured upstream: that upstream alone;
- * 3. a model name upstreams list under `models`: those upstreams, in configuration order.
+ * 3. a model name upstreams list under `models`: those upstreams, in configuration order;
+ * 4. `provider/model` (how a workflow routed here by AGENTCRATE_LLM_PROVIDER=gateway names its
+ *    own provider): a route or listed model named `model`, else every upstream of that
+ *    provider, in configuration order.
  */
 import type { GatewayConfig, Retries, TargetConfig, Timeouts } from '../config/types.js';
 
@@ -48,29 +51,34 @@ export class Router {
       };
     }
     const slash = model.indexOf('/');
-    if (slash > 0) {
-      const upstream = this.#config.upstreams.get(model.slice(0, slash));
-      if (upstream !== undefined) {
-        return {
-          alias: model,
-          targets: [{ upstream: upstream.name, model: model.slice(slash + 1) }],
-          retries: this.#config.retries,
-          timeouts: {},
-          totalMs: this.#config.timeouts.totalMs,
-        };
-      }
+    const prefix = slash > 0 ? model.slice(0, slash) : undefined;
+    const rest = model.slice(slash + 1);
+    if (prefix !== undefined) {
+      const upstream = this.#config.upstreams.get(prefix);
+      if (upstream !== undefined) return this.#direct(model, [{ upstream: upstream.name, model: rest }]);
     }
     const served = this.#byModel.get(model);
-    if (served !== undefined) {
-      return {
-        alias: model,
-        targets: served,
-        retries: this.#config.retries,
-        timeouts: {},
-        totalMs: this.#config.timeouts.totalMs,
-      };
+    if (served !== undefined) return this.#direct(model, served);
+    if (prefix !== undefined && rest !== '') {
+      if (this.#config.routes.has(rest) || this.#byModel.has(rest)) return this.plan(rest);
+      const ofProvider = [...this.#config.upstreams.values()].filter((u) => u.provider === prefix);
+      if (ofProvider.length > 0)
+        return this.#direct(
+          model,
+          ofProvider.map((u) => ({ upstream: u.name, model: rest })),
+        );
     }
     return undefined;
+  }
+
+  #direct(alias: string, targets: TargetConfig[]): Plan {
+    return {
+      alias,
+      targets,
+      retries: this.#config.retries,
+      timeouts: {},
+      totalMs: this.#config.timeouts.totalMs,
+    };
   }
 
   /** Every name a client may ask for: aliases first, then the models upstreams list. */
