@@ -40,8 +40,11 @@ export const KEYS = {
       'tool_config',
       'llm',
       'log_prompts',
+      'code',
+      'sandbox',
+      'memory',
     ],
-    ['memory', 'sandbox', 'code', 'optimize', 'log_artifacts', 'mlflow', 'name'],
+    ['optimize', 'log_artifacts', 'mlflow', 'name'],
   ),
   outputSchema: level('output_schema', ['type', 'fields', 'description', 'schema']),
   outputField: level('output_schema field', ['name', 'type', 'description', 'schema', 'required']),
@@ -55,8 +58,8 @@ export const KEYS = {
   parallel: level('parallel', ['items_field', 'target_node', 'collect_field']),
   config: level(
     'config',
-    ['llm', 'execution', 'observability'],
-    ['storage', 'memory', 'mlflow', 'ab_test', 'gates'],
+    ['llm', 'execution', 'observability', 'memory'],
+    ['storage', 'mlflow', 'ab_test', 'gates'],
   ),
   execution: level('config.execution', [
     'timeout',
@@ -67,6 +70,9 @@ export const KEYS = {
     'max_tool_steps',
   ]),
   observability: level('config.observability', ['log_prompts', 'mlflow', 'prices']),
+  sandbox: level('sandbox', ['mode', 'enabled', 'network', 'preset', 'timeout', 'resources']),
+  resources: level('sandbox.resources', ['cpu', 'memory', 'timeout']),
+  memory: level('memory', ['enabled', 'default_scope']),
   mlflow: level('config.observability.mlflow', ['enabled', 'tracking_uri', 'experiment_name']),
 } as const satisfies Record<string, KeyLevel>;
 

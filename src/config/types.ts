@@ -118,6 +118,35 @@ export interface NodeTool {
   config: Record<string, unknown>;
 }
 
+export type MemoryScope = 'agent' | 'workflow' | 'node';
+
+/** `memory:` of a node over `config.memory`: whether the node has memory, and in which scope. */
+export interface MemorySettings {
+  enabled: boolean;
+  scope: MemoryScope;
+}
+
+/** A node's `sandbox:` block with its defaults filled in. */
+export interface CodeSandboxConfig {
+  mode: 'python' | 'docker';
+  /** `false` is accepted for compatibility; code always runs sandboxed (a warning says so). */
+  enabled: boolean;
+  /** Docker mode only: `--network none` unless true. */
+  network: boolean;
+  preset: 'low' | 'medium' | 'high' | 'max';
+  /** Seconds; overrides the preset's and `resources.timeout`. */
+  timeout?: number;
+  /** `resources:` overrides; memory in bytes. */
+  resources?: { cpu?: number; memory?: number; timeout?: number };
+}
+
+/** A code node's Python: its `result` variable becomes the node's output. */
+export interface CodeSpec {
+  source: string;
+  sandbox: CodeSandboxConfig;
+  pos?: Position;
+}
+
 export interface NodeDef {
   id: string;
   index: number;
@@ -132,11 +161,15 @@ export interface NodeDef {
   /** Per-node override of `config.llm`, as written (merged later, key by key). */
   llm: LlmSettings;
   /**
-   * Features the format accepts but agentcrate does not run yet (`code`, `sandbox`, ...).
-   * A node that uses a feature which changes what it computes (code/sandbox) cannot run:
-   * the engine stops before the run naming the node and the feature.
+   * Features the format accepts but agentcrate cannot run. A node that uses a feature which
+   * changes what it computes cannot run: the engine stops before the run naming the node and
+   * the feature. (Empty today: `code` and `sandbox` run.)
    */
   unsupported: string[];
+  /** Present on a code node: its Python runs in the sandbox instead of a model call. */
+  code?: CodeSpec;
+  /** Resolved from the node's `memory:` over `config.memory`; absent means no memory. */
+  memory?: MemorySettings;
   logPrompts: boolean;
   pos?: Position;
 }
@@ -211,7 +244,9 @@ export interface Workflow {
     llm: LlmConfig;
     execution: ExecutionConfig;
     observability: ObservabilityConfig;
-    /** Anything else under `config` (storage, memory, ...) kept as written. */
+    /** `config.memory`: the default of every node's `memory:`. */
+    memory?: MemorySettings;
+    /** Anything else under `config` (storage, ...) kept as written. */
     extra: Record<string, unknown>;
   };
   /** Absolute path of the file, when loaded from disk. */

@@ -45,15 +45,16 @@ describe.skipIf(!present)(title, () => {
     });
   }
 
-  it('sandbox_example marks its code nodes unsupported', async () => {
+  it('sandbox_example reads its code nodes, sandbox blocks and the warnings they earn', async () => {
     const r = await loadWorkflowFile(`${dir}sandbox_example.yaml`);
-    const unsupported = r.workflow?.nodes
-      .filter((n) => n.unsupported.length > 0)
-      .map((n) => [n.id, n.unsupported]);
-    expect(unsupported).toEqual([
-      ['sum_numbers', ['code', 'sandbox']],
-      ['double_sum', ['code', 'sandbox']],
-      ['filter_format', ['code', 'sandbox']],
+    const code = r.workflow?.nodes.filter((n) => n.code !== undefined).map((n) => [n.id, n.code?.sandbox]);
+    expect(code).toEqual([
+      ['sum_numbers', { mode: 'python', enabled: true, network: false, preset: 'low', timeout: 10 }],
+      ['double_sum', { mode: 'python', enabled: true, network: false, preset: 'medium' }],
+      ['filter_format', { mode: 'python', enabled: true, network: true, preset: 'medium' }],
+    ]);
+    expect(r.diagnostics.filter((d) => d.code === 'sandbox-no-network').map((d) => d.path)).toEqual([
+      'nodes[2].sandbox.network',
     ]);
     expect(r.workflow?.config.execution.timeoutSeconds).toBe(300);
     expect(r.workflow?.config.observability.mlflow).toEqual({ enabled: false });

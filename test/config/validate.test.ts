@@ -312,12 +312,16 @@ describe('nodes', () => {
     );
   });
 
-  it('marks code/sandbox nodes unsupported and keeps log_prompts', () => {
+  it('reads a code node with sandbox defaults and keeps log_prompts', () => {
     const r = load(
       BASE.replace('    outputs:', '    code: "result = 1"\n    log_prompts: true\n    outputs:'),
     );
-    expect(only(r, 'inert-feature')).toMatchObject({ severity: 'warning', path: 'nodes[0].code' });
-    expect(r.workflow?.nodes[0]?.unsupported).toEqual(['code']);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.workflow?.nodes[0]?.unsupported).toEqual([]);
+    expect(r.workflow?.nodes[0]?.code).toMatchObject({
+      source: 'result = 1',
+      sandbox: { mode: 'python', enabled: true, network: false, preset: 'medium' },
+    });
     expect(r.workflow?.nodes[0]?.logPrompts).toBe(true);
   });
 });

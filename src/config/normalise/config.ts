@@ -4,6 +4,7 @@ import { joinPath } from '../diagnostics.js';
 import { KEYS } from '../known-keys.js';
 import { KNOWN_PROVIDERS } from '../known-providers.js';
 import type { ExecutionConfig, LlmConfig, ObservabilityConfig, Workflow } from '../types.js';
+import { memorySettings, readMemoryBlock } from './code.js';
 import { readLlm, unknownProvider } from './llm.js';
 import { isObj, type Obj, type Reader } from './reader.js';
 
@@ -28,8 +29,11 @@ export function normaliseConfig(rd: Reader, raw: unknown): Workflow['config'] {
   }
   rd.checkKeys(raw, 'config', KEYS.config);
   for (const [key, value] of Object.entries(raw)) {
-    if (key !== 'llm' && key !== 'execution' && key !== 'observability') config.extra[key] = value;
+    if (key !== 'llm' && key !== 'execution' && key !== 'observability' && key !== 'memory')
+      config.extra[key] = value;
   }
+  const memory = memorySettings(readMemoryBlock(rd, raw.memory, 'config.memory'));
+  if (memory !== undefined) config.memory = memory;
   const llm = rd.optMap(raw, 'llm', 'config');
   if (llm !== undefined) config.llm = readConfigLlm(rd, llm);
   const execution = rd.optMap(raw, 'execution', 'config');

@@ -5,6 +5,7 @@ import { KEYS } from '../known-keys.js';
 import { KNOWN_TOOLS } from '../known-tools.js';
 import { didYouMean, suggest } from '../suggest.js';
 import type { NodeDef, NodeTool, OutputSchema, TypeNode } from '../types.js';
+import { readCode, readNodeMemory } from './code.js';
 import { readLlm } from './llm.js';
 import { IDENTIFIER, isObj, kindOf, type Obj, type Reader } from './reader.js';
 import { readType } from './type-schema.js';
@@ -50,13 +51,14 @@ function readNode(rd: Reader, raw: unknown, index: number): NodeDef {
   else rd.wrongKind(joinPath(path, 'id'), 'an identifier', rawId);
   const label = node.id === '' ? `node #${index + 1}` : `node '${node.id}'`;
 
-  rd.checkKeys(raw, path, KEYS.node, (key) => {
-    if (key === 'code' || key === 'sandbox') {
-      node.unsupported.push(key);
-      return `${label} uses '${key}', which agentcrate does not run yet: the workflow validates, but a run stops at this node`;
-    }
-    return `'${key}' on ${label} is accepted but not implemented yet; it has no effect`;
-  });
+  rd.checkKeys(
+    raw,
+    path,
+    KEYS.node,
+    (key) => `'${key}' on ${label} is accepted but not implemented yet; it has no effect`,
+  );
+  readCode(rd, raw, node, path, label);
+  readNodeMemory(rd, raw, node, path);
 
   const description = rd.optText(raw, 'description', path);
   if (description !== undefined) node.description = description;
@@ -65,11 +67,13 @@ function readNode(rd: Reader, raw: unknown, index: number): NodeDef {
   if (typeof raw.prompt === 'string' && raw.prompt.trim() !== '') {
     node.prompt = rd.template(raw.prompt, promptPath);
   } else if (raw.prompt === undefined || raw.prompt === null || raw.prompt === '') {
-    rd.r.error(
-      'missing-prompt',
-      promptPath,
-      `${label} has no prompt: add prompt: "..." (a template, e.g. "Summarise {state.text}")`,
-    );
+    // A code node computes its output itself; configurable-agents files still carry a prompt.
+    if (node.code === undefined)
+      rd.r.error(
+        'missing-prompt',
+        promptPath,
+        `${label} has no prompt: add prompt: "..." (a template, e.g. "Summarise {state.text}")`,
+      );
   } else {
     rd.wrongKind(promptPath, 'a text template', raw.prompt);
   }
@@ -140,6 +144,8 @@ function readOutputSchema(rd: Reader, raw: Obj, node: NodeDef, path: string, lab
   };
   if (v === undefined || v === null) {
     bad();
+    // A code node's result is checked against the state types of its outputs directly.
+    if (node.code !== undefined) return;
     rd.r.error(
       'missing-output-schema',
       osPath,

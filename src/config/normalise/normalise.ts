@@ -13,6 +13,7 @@ import type { Reporter } from '../diagnostics.js';
 import { KEYS } from '../known-keys.js';
 import type { Workflow } from '../types.js';
 import type { SourceMap } from '../yaml/source-map.js';
+import { resolveMemory } from './code.js';
 import { DEFAULT_EXECUTION, normaliseConfig } from './config.js';
 import { normaliseEdges } from './edges.js';
 import { normaliseNodes } from './nodes.js';
@@ -57,6 +58,7 @@ export function normalise(
   workflow.nodes = normaliseNodes(rd, raw.nodes);
   workflow.edges = normaliseEdges(rd, raw.edges);
   if (raw.config !== undefined && raw.config !== null) workflow.config = normaliseConfig(rd, raw.config);
+  resolveMemory(workflow);
   return { workflow, meta: rd.meta };
 }
 

@@ -200,6 +200,10 @@ function checkTemplate(ck: Checker, t: Template, node: NodeDef, label: string, i
       }
       continue;
     }
+    if (!viaState && name === MEMORY_ROOT) {
+      checkMemoryPlaceholder(ck, node, ref.raw, rest, path, pos, where, label);
+      continue;
+    }
     const candidates = [...inputNames, ...ck.state.keys()];
     const suggestion = suggest(name, candidates);
     const what = viaState ? `no state field '${name}'` : `no input or state field '${name}'`;
@@ -209,6 +213,38 @@ function checkTemplate(ck: Checker, t: Template, node: NodeDef, label: string, i
       `placeholder ${ref.raw} in the ${where} names nothing: ${what}${didYouMean(suggestion)}`,
       {
         suggestion,
+        pos,
+      },
+    );
+  }
+}
+
+/** `{memory.key}` reads the node's memory (a state field or input named memory comes first). */
+const MEMORY_ROOT = 'memory';
+
+function checkMemoryPlaceholder(
+  ck: Checker,
+  node: NodeDef,
+  raw: string,
+  rest: string[],
+  path: string,
+  pos: ReturnType<Checker['map']['locate']>,
+  where: string,
+  label: string,
+): void {
+  if (node.memory?.enabled !== true) {
+    ck.r.error(
+      'memory-not-enabled',
+      path,
+      `placeholder ${raw} in the ${where} reads memory, which ${label} does not have: add memory: {enabled: true} to the node (or config.memory)`,
+      { pos },
+    );
+  } else if (rest.length === 0) {
+    ck.r.error(
+      'invalid-placeholder',
+      path,
+      `placeholder ${raw} in the ${where} needs a key: {memory.<key>}`,
+      {
         pos,
       },
     );
