@@ -133,7 +133,8 @@ export function formatSchemaJson(): Record<string, unknown> {
       },
       node: {
         type: 'object',
-        required: ['id', 'prompt', 'outputs', 'output_schema'],
+        required: ['id', 'outputs'],
+        description: 'An LLM node (prompt and output_schema) or a code node (code).',
         properties: {
           id: {
             type: 'string',
@@ -149,13 +150,51 @@ export function formatSchemaJson(): Record<string, unknown> {
           tool_config: { type: 'object' },
           llm: ref('llm'),
           log_prompts: { type: 'boolean' },
-          memory: inert('Node memory.'),
-          sandbox: inert('Sandbox settings for code nodes; a run stops at such a node.'),
-          code: inert('Python code; a run stops at such a node.'),
+          memory: ref('memory'),
+          sandbox: ref('sandbox'),
+          code: text(
+            "Python run in the sandbox instead of a model call: it reads the `inputs` dict and `memory`, and assigns `result`, which becomes the node's output.",
+          ),
           optimize: inert('Prompt optimisation.'),
           log_artifacts: inert('MLflow artifacts.'),
           mlflow: inert('MLflow settings.'),
           name: inert('Display name.'),
+        },
+      },
+      memory: {
+        type: 'object',
+        description: 'Persistent memory across runs, namespaced {agent}:{workflow}:{node}:{key}.',
+        properties: {
+          enabled: { type: 'boolean' },
+          default_scope: { enum: ['agent', 'workflow', 'node'] },
+        },
+      },
+      sandbox: {
+        type: 'object',
+        description: 'Where and under which limits a code node runs.',
+        properties: {
+          mode: {
+            enum: ['python', 'docker'],
+            description: 'python: WebAssembly in-process (default); docker: a container.',
+          },
+          enabled: {
+            type: 'boolean',
+            description: 'Code always runs sandboxed; false is accepted with a warning.',
+          },
+          network: {
+            type: ['boolean', 'object'],
+            description: 'docker mode: true gives the container a network (default: none).',
+          },
+          preset: { enum: ['low', 'medium', 'high', 'max'] },
+          timeout: { type: 'integer', minimum: 1, maximum: 3600 },
+          resources: {
+            type: 'object',
+            properties: {
+              cpu: { type: 'number', exclusiveMinimum: 0 },
+              memory: { type: ['string', 'number'], description: 'e.g. "256m", "1g".' },
+              timeout: { type: 'integer', minimum: 1, maximum: 3600 },
+            },
+          },
         },
       },
       target: { type: 'string', minLength: 1, description: 'A node id or END.' },
@@ -259,7 +298,7 @@ export function formatSchemaJson(): Record<string, unknown> {
             },
           },
           storage: inert('Storage settings (the server has its own).'),
-          memory: inert('Memory settings.'),
+          memory: ref('memory'),
           mlflow: inert('MLflow settings (use observability.mlflow).'),
           ab_test: inert('A/B testing.'),
           gates: inert('Quality gates.'),
