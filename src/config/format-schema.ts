@@ -135,6 +135,7 @@ export function formatSchemaJson(): Record<string, unknown> {
         type: 'object',
         required: ['id', 'outputs'],
         description: 'An LLM node (prompt and output_schema) or a code node (code).',
+        anyOf: [{ required: ['prompt', 'output_schema'] }, { required: ['code'] }],
         properties: {
           id: {
             type: 'string',

@@ -146,9 +146,11 @@ describe('formatSchemaJson', () => {
       'anyOf',
     );
     const { output_schema: _, ...withoutSchema } = nodes[0]!;
+    // an LLM node needs prompt and output_schema; a code node needs code
     expect(bad((d) => ((d.nodes as unknown[])[0] = withoutSchema))).toContain(
-      '$.nodes[0]: missing output_schema',
+      '$.nodes[0]: matches none of anyOf',
     );
+    expect(bad((d) => ((d.nodes as unknown[])[0] = { ...withoutSchema, code: 'result = 1' }))).toEqual([]);
     expect(bad((d) => ((d.config as Record<string, unknown>).llm = { provider: 'x' })).join()).toContain(
       'not one of',
     );
