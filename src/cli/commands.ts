@@ -83,6 +83,11 @@ export const COMMANDS: CommandSpec[] = [
         description:
           'let tools reach loopback, private and link-local addresses (cloud metadata stays blocked)',
       },
+      {
+        flags: '--store <path>',
+        description:
+          'where memory is kept, for workflows with memory (default AGENTCRATE_STORE or ./agentcrate.db)',
+      },
       ...provider,
     ],
     load: () => import('./commands/run.js'),

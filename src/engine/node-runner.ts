@@ -8,6 +8,8 @@ import type { ModelMessage } from 'ai';
 import type { NodeDef } from '../config/types.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { ModelResponse, Usage } from '../models/types.js';
+import { runCodeNode } from './code-node.js';
+import { loadMemory, withMemory } from './memory.js';
 import { checkNodeOutput } from './output-schema.js';
 import { renderTemplate, scopeLookup } from './template-render.js';
 import { adaptTools } from './tool-adapter.js';
@@ -35,12 +37,14 @@ export interface NodeRunResult {
 
 export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
   const { node, plan, deps } = ctx;
+  if (node.code !== undefined) return runCodeNode(ctx);
   const workflow = plan.workflow;
 
+  const memory = node.memory?.enabled === true ? await loadMemory(ctx) : undefined;
   const localInputs: Record<string, unknown> = {};
-  const stateLookup = scopeLookup({}, ctx.scope);
+  const stateLookup = withMemory(scopeLookup({}, ctx.scope), memory);
   for (const input of node.inputs) localInputs[input.name] = renderTemplate(input.template, stateLookup);
-  const prompt = renderTemplate(node.prompt, scopeLookup(localInputs, ctx.scope));
+  const prompt = renderTemplate(node.prompt, withMemory(scopeLookup(localInputs, ctx.scope), memory));
 
   const llm = deps.models.resolve(workflow.config.llm, node.llm);
   const logPrompts = ctx.logPrompts === true || node.logPrompts || workflow.config.observability.logPrompts;

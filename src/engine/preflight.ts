@@ -25,7 +25,7 @@ export function preflightProblems(
       problems.push({
         kind: 'unsupported',
         nodes: [node.id],
-        message: `node '${node.id}' uses ${node.unsupported.map((f) => `'${f}'`).join(' and ')} (sandboxed code execution), which agentcrate does not run yet; remove it to let the node's prompt run on the model`,
+        message: `node '${node.id}' uses ${node.unsupported.map((f) => `'${f}'`).join(' and ')}, which agentcrate cannot run; remove it`,
       });
     }
   }
@@ -49,8 +49,11 @@ export function preflightProblems(
   return problems;
 }
 
-export function preflight(plan: Plan, deps: Pick<EngineDeps, 'models' | 'tools' | 'env'>): void {
-  const problems = preflightProblems(plan, deps);
+export function preflight(
+  plan: Plan,
+  deps: Pick<EngineDeps, 'models' | 'tools' | 'env'> & Partial<Pick<EngineDeps, 'sandbox' | 'memory'>>,
+): void {
+  const problems = [...preflightProblems(plan, deps), ...missingHostParts(plan, deps)];
   if (problems.length === 0) return;
   const unsupported = problems.filter((p) => p.kind === 'unsupported');
   const code =
@@ -68,4 +71,32 @@ export function preflight(plan: Plan, deps: Pick<EngineDeps, 'models' | 'tools' 
   throw new AgentcrateError(code, `${head}\n${problems.map((p) => `  - ${p.message}`).join('\n')}`, {
     details: { problems, ...(unsupported.length === 1 ? { node: unsupported[0]!.nodes[0] } : {}) },
   });
+}
+
+/**
+ * The run's own host must give a sandbox to a workflow with code nodes and a memory store to
+ * one with memory (run and serve always do); an embedder that leaves one out learns it here.
+ */
+function missingHostParts(
+  plan: Plan,
+  deps: Partial<Pick<EngineDeps, 'sandbox' | 'memory'>>,
+): PreflightProblem[] {
+  const problems: PreflightProblem[] = [];
+  const codeNodes = plan.workflow.nodes.filter((n) => n.code !== undefined).map((n) => n.id);
+  if (codeNodes.length > 0 && deps.sandbox === undefined) {
+    problems.push({
+      kind: 'unsupported',
+      nodes: codeNodes,
+      message: `node${codeNodes.length > 1 ? 's' : ''} ${codeNodes.join(', ')} run${codeNodes.length > 1 ? '' : 's'} code, but the engine was given no code sandbox`,
+    });
+  }
+  const memoryNodes = plan.workflow.nodes.filter((n) => n.memory?.enabled).map((n) => n.id);
+  if (memoryNodes.length > 0 && deps.memory === undefined) {
+    problems.push({
+      kind: 'unsupported',
+      nodes: memoryNodes,
+      message: `node${memoryNodes.length > 1 ? 's' : ''} ${memoryNodes.join(', ')} ha${memoryNodes.length > 1 ? 've' : 's'} memory, but the engine was given no memory store`,
+    });
+  }
+  return problems;
 }

@@ -7,6 +7,7 @@ import type { Reachability } from '../config/graph.js';
 import type { Edge, NodeDef, StateField, Workflow } from '../config/types.js';
 import type { ModelClient, Usage } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
+import type { CodeFailure, CodeSandbox, SandboxMode } from '../sandbox/types.js';
 import type { ToolRegistry } from '../tools/types.js';
 
 export interface Clock {
@@ -29,6 +30,31 @@ export interface EngineDeps {
    * resume an interrupted run from the last completed node.
    */
   checkpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
+  /** Runs code nodes; a workflow with code nodes cannot run without one. */
+  sandbox?: CodeSandbox;
+  /** Keeps memory across runs; a workflow whose nodes have memory cannot run without one. */
+  memory?: MemoryBackend;
+}
+
+/** A memory part: agent, workflow (or `*`), node (or `*`). See engine/memory.ts. */
+export interface MemoryScopeAddress {
+  agent: string;
+  workflow: string;
+  node: string;
+}
+
+/** What the engine needs of a memory store (the job store's `memory` fits it). */
+export interface MemoryBackend {
+  list(options: MemoryScopeAddress & { limit: number; cursor?: string }): Promise<{
+    entries: Array<{ key: string; value: unknown }>;
+    nextCursor: string | null;
+  }>;
+  apply(
+    changes: ReadonlyArray<
+      | (MemoryScopeAddress & { op: 'set'; key: string; value: unknown; jobId?: string })
+      | (MemoryScopeAddress & { op: 'delete'; key: string; jobId?: string })
+    >,
+  ): Promise<void>;
 }
 
 /** Everything needed to resume a run after the last completed node. */
@@ -133,6 +159,30 @@ export type EngineEvent =
       latencyMs: number;
       result?: unknown;
       error?: string;
+      parallelIndex?: number;
+    })
+  | (EventBase & {
+      type: 'code-call';
+      nodeId: string;
+      mode: SandboxMode;
+      ok: boolean;
+      /** Time the code ran (the interpreter's own measure when it answered). */
+      durationMs: number;
+      stdout: string;
+      stderr: string;
+      limits: { timeoutMs: number; memoryBytes: number; cpus: number };
+      error?: CodeFailure;
+      parallelIndex?: number;
+    })
+  | (EventBase & {
+      type: 'memory-write';
+      nodeId: string;
+      op: 'set' | 'delete';
+      key: string;
+      /** `{agent}:{workflow}:{node}:{key}`. */
+      namespace: string;
+      scope: 'agent' | 'workflow' | 'node';
+      value?: unknown;
       parallelIndex?: number;
     })
   | (EventBase & {

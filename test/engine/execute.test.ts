@@ -451,7 +451,7 @@ edges:
     expect(model.calls).toHaveLength(0);
   });
 
-  it('refuses code/sandbox nodes naming the node and the feature', async () => {
+  it('refuses code nodes before any model call when the host gives no sandbox', async () => {
     const wf = workflowFrom(`${head('code')}${strFields(['a'])}
 nodes:
   - id: calc
@@ -466,7 +466,7 @@ edges:
     const model = scriptedModel(() => ({ a: 'x' }));
     const result = await execute(compile(wf), {}, deps(model));
     expect(result.error?.code).toBe('E_UNSUPPORTED_FEATURE');
-    expect(result.error?.message).toMatch(/'calc'.*'code'/);
+    expect(result.error?.message).toMatch(/calc runs code, but the engine was given no code sandbox/);
     expect(model.calls).toHaveLength(0);
   });
 });

@@ -127,13 +127,35 @@ describe.skipIf(!present)('configurable-agents fixtures run against the mock mod
     expect(mock.chatRequests().length).toBe(before);
   });
 
-  it('sandbox_example stops naming the node and the unsupported feature', async () => {
-    const r = await runCli(['run', `${DIR}sandbox_example.yaml`, '-i', 'input_numbers=[1,2,5]'], {
-      env: env(),
+  it('sandbox_example runs its code nodes in the python sandbox and the LLM node on the model', async () => {
+    const before = mock.chatRequests().length;
+    const r = await runCli(
+      ['run', `${DIR}sandbox_example.yaml`, '--json', '--events', '-i', 'input_numbers=[1,2,5]'],
+      { env: env() },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.status).toBe('success');
+    expect(out.outputs).toMatchObject({
+      sum_result: 8,
+      doubled_result: 16,
+      filtered_result: 'Filtered 1 items > 3: [5]',
     });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/sum_numbers.*'code'/);
-  });
+    expect(typeof out.outputs.analysis).toBe('string');
+    // one model call (the analysis); the three code nodes ran in the sandbox, each traced
+    expect(mock.chatRequests().length - before).toBe(1);
+    const events = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const calls = events.filter((e) => e.type === 'code-call');
+    expect(calls.map((e) => [e.nodeId, e.mode, e.ok])).toEqual([
+      ['sum_numbers', 'python', true],
+      ['double_sum', 'python', true],
+      ['filter_format', 'python', true],
+    ]);
+    expect(calls[0].limits).toMatchObject({ timeoutMs: 10_000, memoryBytes: 256 * 1024 * 1024 });
+  }, 120_000);
 
   it('echo.yaml runs in dry-run mode with no key and no network', async () => {
     const before = mock.chatRequests().length;

@@ -12,6 +12,7 @@ import { createToolRegistry } from '../../tools/index.js';
 import type { CommandContext } from '../commands.js';
 import { readInputs } from '../inputs.js';
 import type { Output } from '../output.js';
+import { openRunHost } from '../run-host.js';
 import { loadValidWorkflow } from '../workflow.js';
 
 export default async function run(ctx: CommandContext): Promise<number> {
@@ -52,6 +53,7 @@ export default async function run(ctx: CommandContext): Promise<number> {
       ctx.output.color.yellow('dry run: placeholder model answers, no network, tools not called'),
     );
 
+  const host = await openRunHost(workflow, ctx);
   const result = await execute(
     plan,
     inputs,
@@ -61,6 +63,7 @@ export default async function run(ctx: CommandContext): Promise<number> {
       env: ctx.env,
       cwd: ctx.cwd,
       network: { allowPrivateNetwork: o.allowPrivateNetwork === true },
+      ...host.deps,
     },
     {
       signal: ctx.signal,
@@ -71,7 +74,7 @@ export default async function run(ctx: CommandContext): Promise<number> {
         else progress?.(event);
       },
     },
-  );
+  ).finally(() => host.close());
 
   if (tracing) {
     await tracing.telemetry.shutdown();
@@ -122,6 +125,16 @@ function humanProgress(output: Output): (event: EngineEvent) => void {
         output.err(
           c.dim(`  · tool ${event.tool} ${event.ok ? 'ok' : `failed: ${event.error}`} ${event.latencyMs} ms`),
         );
+        break;
+      case 'code-call':
+        output.err(
+          c.dim(
+            `  · code (${event.mode}) ${event.ok ? 'ok' : `failed: ${event.error?.message}`} ${Math.round(event.durationMs)} ms`,
+          ),
+        );
+        break;
+      case 'memory-write':
+        output.err(c.dim(`  · memory ${event.op} ${event.namespace}`));
         break;
       case 'node-end':
         if (event.ok) output.err(`${c.green('✓')} ${event.nodeId} ${c.dim(`${event.durationMs} ms`)}`);
