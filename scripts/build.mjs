@@ -7,6 +7,7 @@ import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStudio } from './build-studio.mjs';
 
 const require = createRequire(import.meta.url);
 let tsc;
@@ -46,3 +47,9 @@ try {
   process.exit(1);
 }
 if (result.status !== 0) console.error('build: emitted with type errors (run npm run typecheck)');
+try {
+  await buildStudio(root, { quiet: true });
+} catch (error) {
+  console.error(`build: the studio page did not bundle: ${error.message}`);
+  process.exit(1);
+}

@@ -4,6 +4,7 @@
  * `agentcrate --version` and `--help` fast.
  */
 import { GATEWAY_SETTINGS } from '../gateway/settings.js';
+import { STUDIO_SETTINGS } from '../studio/settings.js';
 import type { Output } from './output.js';
 
 export interface OptionSpec {
@@ -238,6 +239,18 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--json', description: 'keys and check: print JSON' },
     ],
     load: () => import('./commands/gateway.js'),
+  },
+  {
+    name: 'studio',
+    args: '[dir]',
+    summary:
+      'a local web page to write, run, replay and deploy the workflows in a folder (loopback, token in the URL)',
+    options: STUDIO_SETTINGS.map((row) => ({
+      flags: row.flag,
+      description: `${row.description} (${row.env})`,
+      ...(typeof row.default === 'string' ? { default: row.default } : {}),
+    })),
+    load: () => import('./commands/studio.js'),
   },
   {
     name: 'schema',

@@ -5,6 +5,8 @@
  */
 import type { Workflow } from '../config/types.js';
 import type { EnvVarSpec } from '../deploy/index.js';
+import { type Plan, preflightProblems } from '../engine/index.js';
+import { AgentcrateError } from '../errors.js';
 import { createModelClient, providerSpec } from '../models/index.js';
 import { createToolRegistry } from '../tools/index.js';
 
@@ -99,4 +101,25 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
   }
   for (const v of SERVER_VARS) add(v);
   return out;
+}
+
+/**
+ * Refuses a container environment (the env file's variables, nothing else) that lacks the
+ * credentials the workflow needs; `AGENTCRATE_DRY_RUN` there means none are needed. Used by
+ * `agentcrate deploy` and by the studio's Deploy.
+ */
+export function verifyContainerEnv(plan: Plan, env: Record<string, string>): void {
+  const dryRun = ['1', 'true', 'yes'].includes((env.AGENTCRATE_DRY_RUN ?? '').toLowerCase());
+  const problems = preflightProblems(plan, {
+    models: createModelClient({ env, dryRun }),
+    tools: createToolRegistry(),
+    env,
+  }).filter((p) => p.kind === 'credentials');
+  if (problems.length > 0) {
+    throw new AgentcrateError(
+      'E_MISSING_CREDENTIALS',
+      `the container would start without credentials it needs; add to the env file (see .env.example):\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
+      { details: { problems } },
+    );
+  }
 }

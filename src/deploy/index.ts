@@ -18,7 +18,16 @@ export {
 } from './deploy.js';
 export { type EnvEntry, envFileToRecord, parseEnvFile, readEnvFile } from './env-file.js';
 export * from './labels.js';
-export { listManaged, logs, type ManagedContainer, type ManageOptions, remove, stop } from './manage.js';
+export {
+  listManaged,
+  logs,
+  type ManagedContainer,
+  type ManageOptions,
+  remove,
+  restart,
+  start,
+  stop,
+} from './manage.js';
 export { assertValidName, type DeployNames, deployNames, sanitizeName } from './names.js';
 export * from './runtime/index.js';
 export { assertNoSecretsInContext } from './secret-guard.js';

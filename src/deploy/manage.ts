@@ -60,6 +60,21 @@ export async function stop(
   await runtime.stop(name, opts.timeoutSeconds);
 }
 
+export async function start(name: string, opts: ManageOptions = {}): Promise<void> {
+  const runtime = opts.runtime ?? new DockerRuntime();
+  await requireManaged(runtime, name);
+  await runtime.start(name);
+}
+
+export async function restart(
+  name: string,
+  opts: ManageOptions & { timeoutSeconds?: number } = {},
+): Promise<void> {
+  const runtime = opts.runtime ?? new DockerRuntime();
+  await requireManaged(runtime, name);
+  await runtime.restart(name, opts.timeoutSeconds);
+}
+
 /**
  * Removes the container (forcefully, so a running one is stopped first). The job-store volume
  * is kept unless `volumes` is set: it holds the run history and survives redeploys.

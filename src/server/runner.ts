@@ -67,6 +67,13 @@ export interface SubmitInput {
   inputs: Record<string, unknown>;
   idempotencyKey?: string;
   webhookUrl?: string;
+  /**
+   * Start from this checkpoint instead of from `inputs` (a replay from a node). It is saved
+   * as the job's checkpoint before the job starts, so a crash resumes the replay, not a fresh run.
+   */
+  resume?: Checkpoint;
+  /** Kept on the job's `run-start` event as `origin` (e.g. the job a replay came from). */
+  origin?: Record<string, unknown>;
 }
 
 export interface SubmitResult {
@@ -96,6 +103,9 @@ interface ActiveJob {
   end?: { outputs: Record<string, unknown>; error?: RunError };
   /** State field → [value as the engine has it, value as stored], so each is redacted once. */
   stored?: Map<string, [unknown, unknown]>;
+  /** The job starts from its stored checkpoint on its first attempt too (a replay). */
+  fromCheckpoint?: boolean;
+  origin?: Record<string, unknown>;
 }
 
 class ShutdownSignal extends AgentcrateError {
@@ -215,12 +225,26 @@ export class JobRunner {
       throw error;
     }
     const { job, created } = stored;
+    if (created && input.resume !== undefined) {
+      try {
+        await this.#o.store.saveCheckpoint(job.id, { ...input.resume, runId: job.id });
+      } catch (error) {
+        if (startNow) this.#releaseSlot();
+        await this.#o.store.failJob(job.id, {
+          code: 'E_STORE',
+          message: 'the replay checkpoint could not be saved',
+        });
+        throw error;
+      }
+    }
     if (!created) {
       if (startNow) this.#releaseSlot();
       const active = this.#active.get(job.id);
       return { job, created: false, done: active ? active.done : Promise.resolve(job) };
     }
     const active = this.#newActive(job);
+    if (input.resume !== undefined) active.fromCheckpoint = true;
+    if (input.origin !== undefined) active.origin = input.origin;
     if (!startNow) {
       this.#queue.push(active);
       this.#pump();
@@ -392,7 +416,7 @@ export class JobRunner {
     }
     active.job = claimed;
     let resume: Checkpoint | undefined;
-    if (claimed.attempts > 1) {
+    if (claimed.attempts > 1 || active.fromCheckpoint) {
       // A previous process ran this job: continue after its last completed node, and number
       // new events after the ones it stored.
       resume = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
@@ -428,6 +452,9 @@ export class JobRunner {
     // Checkpoints are stored on their own; repeating the whole state in the event log would
     // multiply its size for nothing.
     if (event.type === 'checkpoint') return;
+    if (event.type === 'run-start' && active.origin !== undefined) {
+      (event as EngineEvent & { origin?: Record<string, unknown> }).origin = active.origin;
+    }
     if (event.type === 'model-call') this.#o.metrics.recordTokens(event.inputTokens, event.outputTokens);
     if (event.type === 'run-end') {
       if (active.interruptedByShutdown) return;

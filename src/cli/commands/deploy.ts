@@ -4,13 +4,11 @@
  * prints progress as NDJSON on stderr and one result object on stdout.
  */
 import { resolve } from 'node:path';
-import { compile, preflightProblems } from '../../engine/index.js';
+import { compile } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
-import { createModelClient } from '../../models/index.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
-import { createToolRegistry } from '../../tools/index.js';
 import type { CommandContext } from '../commands.js';
-import { workflowEnvVars } from '../env-vars.js';
+import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
 import { loadValidWorkflow } from '../workflow.js';
 
 export default async function deployCommand(ctx: CommandContext): Promise<number> {
@@ -46,22 +44,8 @@ export default async function deployCommand(ctx: CommandContext): Promise<number
     inputSchema: inputsSchema(workflow),
     outputSchema: outputsSchema(workflow),
     cwd: ctx.cwd,
-    verifyEnv: (env) => {
-      // The container gets the env file only, so check credentials against exactly that.
-      const dryRun = ['1', 'true', 'yes'].includes((env.AGENTCRATE_DRY_RUN ?? '').toLowerCase());
-      const problems = preflightProblems(plan, {
-        models: createModelClient({ env, dryRun }),
-        tools: createToolRegistry(),
-        env,
-      }).filter((p) => p.kind === 'credentials');
-      if (problems.length > 0) {
-        throw new AgentcrateError(
-          'E_MISSING_CREDENTIALS',
-          `the container would start without credentials it needs; add to the env file (see .env.example):\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
-          { details: { problems } },
-        );
-      }
-    },
+    // The container gets the env file only, so check credentials against exactly that.
+    verifyEnv: (env) => verifyContainerEnv(plan, env),
     onProgress: (event) => {
       if (json) process.stderr.write(`${JSON.stringify(event)}\n`);
       else {

@@ -351,6 +351,27 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async start(name: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(name).start();
+    } catch (cause) {
+      if (statusOf(cause) === 304) return; // already running
+      if (statusOf(cause) === 404) throw notFound(name);
+      throw engineError(`starting ${name} failed`, cause);
+    }
+  }
+
+  async restart(name: string, timeoutSeconds = 10): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(name).restart({ t: timeoutSeconds });
+    } catch (cause) {
+      if (statusOf(cause) === 404) throw notFound(name);
+      throw engineError(`restarting ${name} failed`, cause);
+    }
+  }
+
   async rm(name: string, opts: { force?: boolean } = {}): Promise<void> {
     const docker = await this.docker();
     try {

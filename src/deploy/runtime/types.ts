@@ -155,6 +155,9 @@ export interface ContainerRuntime {
   ps(opts?: { all?: boolean; labels?: Record<string, string> }): Promise<ContainerSummary[]>;
   logs(name: string, opts?: LogOptions): AsyncIterable<LogLine>;
   stop(name: string, timeoutSeconds?: number): Promise<void>;
+  /** Starts a stopped container (a no-op when it runs). */
+  start(name: string): Promise<void>;
+  restart(name: string, timeoutSeconds?: number): Promise<void>;
   rm(name: string, opts?: { force?: boolean }): Promise<void>;
   /** `undefined` when no such container exists. */
   inspect(name: string): Promise<ContainerDetails | undefined>;

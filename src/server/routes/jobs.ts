@@ -1,13 +1,11 @@
 /** Job resources: status, list, cancel, and the server-sent event stream. */
-import { streamSSE } from 'hono/streaming';
 import { AgentcrateError, isAgentcrateError } from '../../errors.js';
 import { JOB_STATUSES, type JobStatus, MAX_PAGE_SIZE } from '../../store/index.js';
 import type { App, ServerContext } from '../context.js';
 import { jobStatusView } from '../job-view.js';
-import type { JobStreamItem } from '../runner.js';
+import { streamJobEvents } from './job-stream.js';
 
 const DEFAULT_PAGE_SIZE = 20;
-const SSE_PING_MS = 15_000;
 
 function notFound(id: string): AgentcrateError {
   return new AgentcrateError('E_NOT_FOUND', `no job with id '${id}'; list jobs with GET /jobs`, {
@@ -73,48 +71,6 @@ export function registerJobRoutes(app: App, ctx: ServerContext): void {
     const lastEventId = c.req.header('last-event-id') ?? c.req.query('after');
     const after = Number(lastEventId ?? 0);
     const afterSeq = Number.isInteger(after) && after > 0 ? after : 0;
-    return streamSSE(c, async (stream) => {
-      const queue: JobStreamItem[] = [];
-      let wake: (() => void) | undefined;
-      let closed = false;
-      const unsubscribe = await ctx.runner.watch(id, afterSeq, (item) => {
-        queue.push(item);
-        wake?.();
-      });
-      if (unsubscribe === undefined) return;
-      stream.onAbort(() => {
-        closed = true;
-        wake?.();
-      });
-      const ping = setInterval(() => {
-        void stream.write(': ping\n\n').catch(() => undefined);
-      }, SSE_PING_MS);
-      ping.unref();
-      try {
-        while (!closed) {
-          const item = queue.shift();
-          if (item === undefined) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-            wake = undefined;
-            continue;
-          }
-          if (item.kind === 'event') {
-            await stream.writeSSE({
-              id: String(item.event.seq),
-              event: item.event.event.type,
-              data: JSON.stringify(item.event.event),
-            });
-          } else {
-            await stream.writeSSE({ event: 'end', data: JSON.stringify(jobStatusView(item.job)) });
-            break;
-          }
-        }
-      } finally {
-        clearInterval(ping);
-        unsubscribe();
-      }
-    });
+    return streamJobEvents(c, (listener) => ctx.runner.watch(id, afterSeq, listener));
   });
 }

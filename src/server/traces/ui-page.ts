@@ -1,11 +1,12 @@
 /**
  * `GET /ui`: the trace page. Containers may have no internet, so no CDN and no asset files:
- * HTML, CSS and JS are this module string. It lists recent runs (GET /traces) and draws a
- * run's spans (GET /traces/{job_id}) as a waterfall: one row per span, nested by parent,
- * bars on a shared timeline, errors in red; clicking a span shows its attributes. Every
- * value from the server is inserted as text (never as HTML), since span names and
+ * HTML, CSS and JS are module strings. It lists recent runs (GET /traces) and draws a run's
+ * spans (GET /traces/{job_id}) with the shared waterfall (waterfall.ts, also the studio's).
+ * Every value from the server is inserted as text (never as HTML), since span names and
  * attributes come from workflows and model answers.
  */
+
+import { WATERFALL_LEGEND, WATERFALL_SCRIPT, WATERFALL_STYLE } from './waterfall.js';
 
 const STYLE = `
 :root { color-scheme: light dark; --fg:#1b1f24; --muted:#57606a; --bg:#fff; --panel:#f6f8fa; --line:#d0d7de;
@@ -33,22 +34,6 @@ tr.run:hover, tr.run.selected { background:var(--panel); }
 .mono { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
 #error { color:var(--err); margin:8px 0; white-space:pre-wrap; }
 #detail { display:grid; grid-template-columns: minmax(0, 3fr) minmax(260px, 1fr); gap:16px; }
-#waterfall { border:1px solid var(--line); border-radius:8px; overflow:hidden; }
-.wf-row { display:grid; grid-template-columns: 300px 1fr 80px; align-items:center; min-height:26px; border-bottom:1px solid var(--line); cursor:pointer; }
-.wf-row:last-child { border-bottom:0; }
-.wf-row:hover, .wf-row.selected { background:var(--panel); }
-.wf-name { overflow:hidden; text-overflow:ellipsis; white-space:nowrap; padding:0 8px; }
-.wf-track { position:relative; height:26px; border-left:1px solid var(--line); }
-.wf-bar { position:absolute; top:6px; height:14px; border-radius:3px; min-width:2px; background:var(--node); }
-.wf-bar.run { background:var(--run); } .wf-bar.item { background:var(--item); } .wf-bar.model { background:var(--model); } .wf-bar.tool { background:var(--tool); }
-.wf-row.error .wf-bar { background:var(--err); }
-.wf-row.error .wf-name { color:var(--err); font-weight:600; }
-.wf-dur { text-align:right; padding-right:8px; color:var(--muted); font-variant-numeric:tabular-nums; font-size:12px; }
-#attrs { border:1px solid var(--line); border-radius:8px; padding:8px 10px; background:var(--panel); align-self:start; overflow:auto; max-height:80vh; }
-#attrs table td { white-space:pre-wrap; word-break:break-word; vertical-align:top; }
-#attrs td:first-child { color:var(--muted); }
-.legend span { display:inline-flex; align-items:center; gap:4px; margin-right:12px; color:var(--muted); font-size:12px; }
-.legend i { display:inline-block; width:10px; height:10px; border-radius:2px; }
 `;
 
 const SCRIPT = `
@@ -58,29 +43,7 @@ const SCRIPT = `
   var $ = function (id) { return document.getElementById(id); };
   var selectedRun = null;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'class') node.className = attrs[k];
-      else if (k === 'style') node.setAttribute('style', attrs[k]);
-      else node.setAttribute(k, attrs[k]);
-    }
-    (children || []).forEach(function (c) { node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return node;
-  }
-  function fmtMs(ms) {
-    if (ms <= 0) return '0 ms';
-    if (ms < 1) return ms.toFixed(2) + ' ms';
-    if (ms < 1000) return Math.round(ms) + ' ms';
-    if (ms < 60000) return (ms / 1000).toFixed(2) + ' s';
-    return Math.floor(ms / 60000) + ' m ' + Math.round((ms % 60000) / 1000) + ' s';
-  }
-  function fmtCost(usd, unknown) {
-    if (usd === null || usd === undefined) return 'unknown';
-    var t = usd === 0 ? '$0' : usd < 0.01 ? '$' + usd.toPrecision(2) : '$' + usd.toFixed(4);
-    return unknown ? '\\u2265' + t + ' *' : t;
-  }
+  var T = window.agentcrateTraces, el = T.el, fmtMs = T.fmtMs, fmtCost = T.fmtCost;
   function showError(text) { $('error').textContent = text || ''; }
 
   function api(path) {
@@ -125,12 +88,6 @@ const SCRIPT = `
     }).catch(function (e) { showError(e.message); });
   }
 
-  function kindOf(span) { return span.attributes['agentcrate.span.kind'] || 'node'; }
-  function label(span) {
-    var it = span.attributes['agentcrate.node.iteration'];
-    return kindOf(span) === 'node' && it > 1 ? span.name + ' #' + it : span.name;
-  }
-
   function openRun(id) {
     selectedRun = id;
     Array.prototype.forEach.call(document.querySelectorAll('tr.run'), function (tr) {
@@ -143,56 +100,9 @@ const SCRIPT = `
   }
 
   function drawWaterfall(body) {
-    var spans = body.spans;
     $('detail-section').hidden = false;
-    $('detail-title').textContent = 'Run ' + (body.run.job_id || body.trace_id) + ' \\u2014 ' + body.run.workflow +
-      ' \\u2014 ' + body.run.status + ', ' + fmtMs(body.run.duration_ms) + ', ' + body.run.input_tokens + '/' +
-      body.run.output_tokens + ' tokens, ' + fmtCost(body.run.cost_usd, body.run.cost_unknown);
-    var byId = {}, roots = [];
-    spans.forEach(function (s) { byId[s.span_id] = { span: s, children: [] }; });
-    spans.forEach(function (s) {
-      var parent = s.parent_span_id && byId[s.parent_span_id];
-      if (parent) parent.children.push(byId[s.span_id]); else roots.push(byId[s.span_id]);
-    });
-    var order = function (a, b) { return a.span.start_ms - b.span.start_ms; };
-    var t0 = Math.min.apply(null, spans.map(function (s) { return s.start_ms; }));
-    var t1 = Math.max.apply(null, spans.map(function (s) { return s.end_ms; }));
-    var total = Math.max(t1 - t0, 0.001);
-    var wf = $('waterfall');
-    wf.textContent = '';
-    var walk = function (node, depth) {
-      var s = node.span;
-      var left = ((s.start_ms - t0) / total) * 100;
-      var width = Math.max(((s.end_ms - s.start_ms) / total) * 100, 0.2);
-      var row = el('div', { class: 'wf-row' + (s.status === 'error' ? ' error' : ''), 'data-span': s.span_id, title: s.name }, [
-        el('div', { class: 'wf-name', style: 'padding-left:' + (8 + depth * 16) + 'px', text: (s.status === 'error' ? '\\u2716 ' : '') + label(s) }),
-        el('div', { class: 'wf-track' }, [el('div', { class: 'wf-bar ' + kindOf(s), style: 'left:' + left.toFixed(3) + '%;width:' + Math.min(width, 100 - left).toFixed(3) + '%' })]),
-        el('div', { class: 'wf-dur', text: fmtMs(s.end_ms - s.start_ms) })
-      ]);
-      row.addEventListener('click', function () { showSpan(s); });
-      wf.appendChild(row);
-      node.children.sort(order).forEach(function (c) { walk(c, depth + 1); });
-    };
-    roots.sort(order).forEach(function (r) { walk(r, 0); });
-    var first = spans.filter(function (s) { return s.status === 'error'; })[0] || spans.filter(function (s) { return !s.parent_span_id; })[0];
-    if (first) showSpan(first);
-  }
-
-  function showSpan(span) {
-    Array.prototype.forEach.call(document.querySelectorAll('.wf-row'), function (r) {
-      r.classList.toggle('selected', r.getAttribute('data-span') === span.span_id);
-    });
-    var box = $('attrs');
-    box.textContent = '';
-    box.appendChild(el('h2', { text: span.name }));
-    var rows = [['status', span.status], ['duration', fmtMs(span.end_ms - span.start_ms)], ['start', new Date(span.start_ms).toISOString()], ['span id', span.span_id]];
-    Object.keys(span.attributes).sort().forEach(function (k) {
-      var v = span.attributes[k];
-      rows.push([k, typeof v === 'string' ? v : JSON.stringify(v, null, 1)]);
-    });
-    box.appendChild(el('table', null, rows.map(function (r) {
-      return el('tr', null, [el('td', { class: 'mono', text: r[0] }), el('td', { class: 'mono', text: r[1] })]);
-    })));
+    $('detail-title').textContent = T.runTitle(body);
+    T.draw($('waterfall'), $('attrs'), body);
   }
 
   $('key-form').addEventListener('submit', function (e) {
@@ -217,7 +127,7 @@ export function tracesPage(title: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${safe} — traces</title>
-<style>${STYLE}</style>
+<style>${STYLE}${WATERFALL_STYLE}</style>
 </head>
 <body>
 <header>
@@ -237,14 +147,14 @@ export function tracesPage(title: string): string {
   </table>
   <section id="detail-section" hidden>
     <h2 id="detail-title"></h2>
-    <div class="legend"><span><i style="background:var(--run)"></i>run</span><span><i style="background:var(--node)"></i>node</span><span><i style="background:var(--item)"></i>parallel item</span><span><i style="background:var(--model)"></i>model call</span><span><i style="background:var(--tool)"></i>tool call</span><span><i style="background:var(--err)"></i>error</span></div>
+    ${WATERFALL_LEGEND}
     <div id="detail">
       <div id="waterfall"></div>
       <div id="attrs"></div>
     </div>
   </section>
 </main>
-<script>${SCRIPT}</script>
+<script>${WATERFALL_SCRIPT}${SCRIPT}</script>
 </body>
 </html>`;
 }

@@ -1,0 +1,78 @@
+/** The studio page: a sidebar of sections and the page of the current route. */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { api } from './api.js';
+import { CostsPage } from './pages/costs.js';
+import { DeployPage } from './pages/deploy.js';
+import { EditorPage } from './pages/editor.js';
+import { HistoryPage } from './pages/history.js';
+import { JobPage } from './pages/job.js';
+import { WorkflowsPage } from './pages/workflows.js';
+import { type Route, useRoute } from './router.js';
+
+const NAV: Array<{ label: string; href: string; match: (r: Route) => boolean }> = [
+  { label: 'Workflows', href: '#/workflows', match: (r) => r.page === 'workflows' || r.page === 'edit' },
+  { label: 'History', href: '#/history', match: (r) => r.page === 'history' || r.page === 'job' },
+  { label: 'Deploy', href: '#/deploy', match: (r) => r.page === 'deploy' },
+  { label: 'Costs', href: '#/costs', match: (r) => r.page === 'costs' },
+];
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'edit':
+      return <EditorPage name={route.name} />;
+    case 'job':
+      return <JobPage id={route.id} />;
+    case 'history':
+      return <HistoryPage />;
+    case 'deploy':
+      return <DeployPage name={route.name} />;
+    case 'costs':
+      return <CostsPage />;
+    default:
+      return <WorkflowsPage />;
+  }
+}
+
+function App() {
+  const route = useRoute();
+  const [info, setInfo] = useState<{ dir: string; store: string | null; version: string } | null>(null);
+  useEffect(() => {
+    void api<{ dir: string; store: string | null; version: string }>('/info').then(setInfo);
+  }, []);
+  return (
+    <div class="shell">
+      <nav class="sidebar" aria-label="Sections">
+        <a class="brand" href="#/workflows">
+          <span class="logo" aria-hidden="true">
+            ◆
+          </span>{' '}
+          agentcrate <span>studio</span>
+        </a>
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.href}>
+              <a href={n.href} aria-current={n.match(route) ? 'page' : undefined}>
+                {n.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+        {info && (
+          <div class="sidebar-foot">
+            <div class="muted small" title={info.dir}>
+              {info.dir.split('/').slice(-2).join('/')}
+            </div>
+            <div class="muted small">v{info.version}</div>
+          </div>
+        )}
+      </nav>
+      <main id="main">
+        <Page route={route} />
+      </main>
+    </div>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
