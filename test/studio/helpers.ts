@@ -73,7 +73,7 @@ export async function studioFixture(
     dir,
     store,
     studio,
-    request(path, init = {}) {
+    async request(path, init = {}) {
       const { json, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (!headers.has('host')) headers.set('host', `127.0.0.1:${PORT}`);
