@@ -5,8 +5,9 @@
  * them this builds the `Checkpoint` a run would have had just before node N started, which
  * `execute(plan, {}, deps, { resume })` continues from — the same mechanism as crash recovery.
  */
-import { AgentcrateError } from '../errors.js';
+
 import { LOOP_PREFIX } from '../config/graph.js';
+import { AgentcrateError } from '../errors.js';
 import { buildInitialState } from './state.js';
 import type { Checkpoint, EngineEvent, Plan } from './types.js';
 

@@ -13,7 +13,7 @@ import { type EnvEntry, parseEnvFile } from '../deploy/env-file.js';
 import { deployNames } from '../deploy/names.js';
 import { compile } from '../engine/index.js';
 import { isAgentcrateError } from '../errors.js';
-import { createRedactor, type Redactor } from '../telemetry/redact.js';
+import { createRedactor, type Redactor } from '../secrets/redact.js';
 import type { StudioContext } from './context.js';
 
 export interface EnvVarStatus {

@@ -4,8 +4,9 @@
  * itself is an ordinary job submitted with that checkpoint, so it is stored, traced and
  * resumable like any other.
  */
+
+import { checkValue } from '../config/index.js';
 import type { Workflow } from '../config/types.js';
-import { checkValue } from '../config/values.js';
 import {
   checkpointBefore,
   compile,

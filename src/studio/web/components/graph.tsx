@@ -154,7 +154,6 @@ export function WorkflowGraph({ graph, stale, status, onJump }: Props) {
                 transform={`translate(${e.lx},${e.ly})`}
                 role="button"
                 tabIndex={0}
-                aria-label={`${EDGE_TITLE[e.kind]} ${e.label}; open its YAML`}
                 onClick={() => jump(e.line)}
                 onKeyDown={(ev) => {
                   if (ev.key === 'Enter' || ev.key === ' ') {
@@ -193,7 +192,6 @@ export function WorkflowGraph({ graph, stale, status, onJump }: Props) {
               data-node={n.id}
               tabIndex={n.line !== null ? 0 : -1}
               role={n.line !== null ? 'button' : undefined}
-              aria-label={n.kind === 'node' ? `Node ${n.id}${s ? `, ${s}` : ''}; open its YAML` : n.id}
               onClick={() => jump(n.line)}
               onKeyDown={(ev) => {
                 if (ev.key === 'Enter' || ev.key === ' ') {

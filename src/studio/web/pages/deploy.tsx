@@ -82,7 +82,6 @@ function EnvSection({ name, onReport }: { name: string; onReport: (r: EnvReport)
       <button
         type="button"
         class="paste-zone"
-        aria-label="Paste a .env file here: focus this box and press Ctrl+V, or drop a .env file"
         onPaste={(e) => {
           e.preventDefault();
           const text = e.clipboardData?.getData('text/plain') ?? '';
@@ -288,7 +287,8 @@ function DeploySection({ name, ready }: { name: string; ready: boolean }) {
       </form>
       {!ready && <p class="muted">Set the missing variables first.</p>}
       {lines.length > 0 && (
-        <ol class="build-log mono" ref={log} aria-live="polite" aria-label="Deploy log">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must be reachable by keyboard
+        <ol tabIndex={0} class="build-log mono" ref={log} aria-live="polite" aria-label="Deploy log">
           {lines.map((l, i) => (
             <li key={i} class={l.warning ? 'warn' : ''}>
               <span class="t">{(l.elapsedMs / 1000).toFixed(1)}s</span>

@@ -197,7 +197,8 @@ export function EditorPage({ name }: { name: string }) {
                 {analysis && !analysis.valid && (
                   <p class="banner warn">The YAML has errors: showing the last valid version.</p>
                 )}
-                <div class="graph-scroll">
+                {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling graph must be reachable by keyboard */}
+                <div tabIndex={0} class="graph-scroll">
                   <WorkflowGraph
                     graph={graph}
                     stale={analysis?.valid === false}

@@ -139,7 +139,8 @@ export function JobPage({ id }: { id: string }) {
         <section aria-label="Progress" class="card">
           <h2>Progress</h2>
           {graph && (
-            <div class="graph-scroll small">
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling graph must be reachable by keyboard
+            <div tabIndex={0} class="graph-scroll small">
               <WorkflowGraph graph={graph} status={status} />
             </div>
           )}
