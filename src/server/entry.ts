@@ -77,7 +77,9 @@ async function main(): Promise<void> {
       traces: !/^(0|false|no|off)$/i.test(env.AGENTCRATE_TRACES?.trim() ?? ''),
       logPrompts: flag(env, 'AGENTCRATE_LOG_PROMPTS'),
       network: { allowPrivateNetwork: flag(env, 'AGENTCRATE_ALLOW_PRIVATE_NETWORK') },
-      ...(env.AGENTCRATE_ALLOWED_HOSTS?.trim() ? { allowedHosts: env.AGENTCRATE_ALLOWED_HOSTS.split(',') } : {}),
+      ...(env.AGENTCRATE_ALLOWED_HOSTS?.trim()
+        ? { allowedHosts: env.AGENTCRATE_ALLOWED_HOSTS.split(',') }
+        : {}),
     });
   } catch (error) {
     const err = error as { code?: string; message?: string };

@@ -14,9 +14,9 @@ import { createRedactor } from '../secrets/redact.js';
 import { errorResponse, toHttpError } from '../server/errors.js';
 import { type Logger, silentLogger } from '../server/logger.js';
 import { registerTraceRoutes } from '../server/traces/routes.js';
-import { AGENTCRATE_VERSION } from '../server/version.js';
 import type { Store } from '../store/index.js';
 import { loadPriceTable } from '../telemetry/prices.js';
+import { VERSION } from '../version.js';
 import { registerAssets } from './assets.js';
 import type { DeployHooks, StudioContext } from './context.js';
 import { RunHosts } from './hosts.js';
@@ -24,7 +24,7 @@ import { registerCostRoutes } from './routes/costs.js';
 import { registerDeployRoutes } from './routes/deploy.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerWorkflowRoutes } from './routes/workflows.js';
-import { accessGuard } from './security.js';
+import { accessGuards } from './security.js';
 import { Workspace } from './workspace.js';
 
 export interface StudioOptions {
@@ -39,6 +39,8 @@ export interface StudioOptions {
   port: number;
   /** Host names served besides loopback. */
   allowedHosts?: readonly string[];
+  /** The address the studio listens on (a specific one is served as a Host too). */
+  boundHost?: string;
   /** Default `<dir>/deploy`. */
   deployDir?: string;
   deploy: DeployHooks;
@@ -88,7 +90,7 @@ export function createStudioApp(options: StudioOptions): StudioApp {
     traceRead: {
       prices: loadPriceTable({ env }),
       redact: createRedactor({ env }),
-      live: (id) => hosts.liveEvents(id),
+      live: (id: string) => hosts.liveEvents(id),
     },
     bodyLimitBytes: options.bodyLimitBytes ?? 6 * 1024 * 1024,
   };
@@ -96,16 +98,18 @@ export function createStudioApp(options: StudioOptions): StudioApp {
   const app = new Hono();
   app.use(
     '*',
-    accessGuard({
+    ...accessGuards({
       token: options.token,
       allowedHosts: options.allowedHosts ?? [],
+      ...(options.boundHost !== undefined ? { boundHost: options.boundHost } : {}),
       cookieName: `agentcrate_studio_${options.port}`,
     }),
   );
+  app.onError((error) => errorResponse(toHttpError(error)));
 
   const api = new Hono();
   api.get('/info', (c) =>
-    c.json({ dir, deploy_dir: deployDir, store: options.storeLabel ?? null, version: AGENTCRATE_VERSION }),
+    c.json({ dir, deploy_dir: deployDir, store: options.storeLabel ?? null, version: VERSION }),
   );
   registerWorkflowRoutes(api, ctx);
   registerJobRoutes(api, ctx);

@@ -8,7 +8,7 @@ import { AgentcrateError } from '../errors.js';
 import { readBodyText } from '../server/body.js';
 import type { Logger } from '../server/logger.js';
 import type { Store } from '../store/index.js';
-import type { TraceReadOptions } from '../telemetry/read.js';
+import type { TraceReadOptions } from '../telemetry/trace-reader.js';
 import type { RunHosts } from './hosts.js';
 import { validateText, type Workspace } from './workspace.js';
 

@@ -46,9 +46,6 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     settings.store === ':memory:' ? ':memory:' : resolve(options.cwd ?? process.cwd(), settings.store);
   const store = await createSqliteStore(storePath);
   const token = options.token ?? newAccessToken();
-  // A specific bound address is a name the page may be opened under; a wildcard is not.
-  const allowedHosts = [...settings.allowedHosts];
-  if (!WILDCARD.has(settings.host)) allowedHosts.push(settings.host.toLowerCase());
 
   // The port is only known once bound; the app is built after (the cookie name needs it).
   let fetchImpl: ((req: Request, env: unknown) => Response | Promise<Response>) | undefined;
@@ -84,7 +81,8 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     storeLabel: storePath,
     token,
     port: address.port,
-    allowedHosts,
+    allowedHosts: settings.allowedHosts,
+    boundHost: settings.host,
     ...(settings.deployDir !== undefined
       ? { deployDir: resolve(options.cwd ?? process.cwd(), settings.deployDir) }
       : {}),

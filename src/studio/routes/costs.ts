@@ -4,8 +4,8 @@
  */
 import { AgentcrateError } from '../../errors.js';
 import { aggregateCosts, type CostGrouping, parseDuration, spansSince } from '../../telemetry/index.js';
-import type { SpanRecord } from '../../telemetry/span-record.js';
 import { isRunSpan } from '../../telemetry/run-summary.js';
+import type { SpanRecord } from '../../telemetry/span-record.js';
 import type { StudioApp, StudioContext } from '../context.js';
 
 const BUCKETS = [60_000, 300_000, 900_000, 3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000];
