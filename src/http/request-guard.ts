@@ -82,9 +82,13 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
   const anyHostPaths = options.anyHostPaths ?? DEFAULT_ANY_HOST_PATHS;
   const bound = options.boundHost === undefined ? undefined : ipLiteral(options.boundHost);
   const boundAddress =
-    bound !== undefined && classifyAddress(bound).class !== 'unspecified' ? classifyAddress(bound).address : undefined;
+    bound !== undefined && classifyAddress(bound).class !== 'unspecified'
+      ? classifyAddress(bound).address
+      : undefined;
   const authenticated =
-    typeof options.authenticated === 'function' ? options.authenticated : () => options.authenticated as boolean;
+    typeof options.authenticated === 'function'
+      ? options.authenticated
+      : () => options.authenticated as boolean;
 
   const hostServed = (hostname: string): boolean => {
     if (isLoopbackHost(hostname)) return true;
@@ -112,7 +116,9 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     if (origin !== undefined) {
       const from = URL.parse(origin);
       const fromAuthority =
-        from !== null && (from.protocol === 'http:' || from.protocol === 'https:') ? splitAuthority(from.host) : undefined;
+        from !== null && (from.protocol === 'http:' || from.protocol === 'https:')
+          ? splitAuthority(from.host)
+          : undefined;
       const defaultPort = from?.protocol === 'https:' ? '443' : '80';
       const same =
         fromAuthority !== undefined &&
@@ -130,7 +136,8 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     if (!SAFE_METHODS.has(c.req.method)) {
       const type = c.req.header('content-type');
       const length = c.req.header('content-length');
-      const hasBody = (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
+      const hasBody =
+        (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
       if ((type !== undefined || hasBody) && !JSON_TYPE.test(type ?? '')) {
         throw new AgentcrateError(
           'E_UNSUPPORTED_MEDIA_TYPE',
