@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildStudio } from './build-studio.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lib = join(root, 'lib');
@@ -53,9 +54,11 @@ const cli = await build({
 });
 
 const server = await bundleServer({ outFile: join(lib, 'server/server.mjs'), entry: DEFAULT_SERVER_ENTRY });
+// The studio's page, beside the CLI chunks that serve it (they look for ./web/ next to themselves).
+const studio = await buildStudio(root, { quiet: true, outDir: join(lib, 'cli', 'web') });
 
 // The server bundle is cached by its inputs; the CLI's metafile lists a superset of them.
-const packages = bundledPackages(Object.keys(cli.metafile.inputs));
+const packages = bundledPackages([...Object.keys(cli.metafile.inputs), ...studio.inputs]);
 writeFileSync(join(lib, 'THIRD-PARTY-LICENSES.txt'), licenceText(packages));
 
 const cliBytes = Object.values(cli.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
@@ -94,7 +97,7 @@ function bundledPackages(inputs) {
 
 function licenceText(packages) {
   const out = [
-    `agentcrate ${pkg.version} bundles the following packages into lib/cli and lib/server.`,
+    `agentcrate ${pkg.version} bundles the following packages into lib/cli (the studio page included) and lib/server.`,
     'Each is listed with its licence as its author published it.',
     '',
   ];

@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-export async function buildStudio(rootPath, { quiet = false } = {}) {
+/** `outDir`: where app.js and app.css go (default dist/studio/web/). Returns their sizes and the bundled inputs. */
+export async function buildStudio(rootPath, { quiet = false, outDir } = {}) {
   const root = pathToFileURL(rootPath.endsWith('/') ? rootPath : `${rootPath}/`);
   let esbuild;
   try {
@@ -12,9 +13,12 @@ export async function buildStudio(rootPath, { quiet = false } = {}) {
   } catch {
     return undefined; // installed without devDependencies: dist/ ships prebuilt
   }
-  const out = new URL('dist/studio/web/', root);
+  const out = outDir
+    ? pathToFileURL(outDir.endsWith('/') ? outDir : `${outDir}/`)
+    : new URL('dist/studio/web/', root);
   mkdirSync(out, { recursive: true });
-  await esbuild.build({
+  const result = await esbuild.build({
+    metafile: true,
     entryPoints: [new URL('src/studio/web/main.tsx', root).pathname],
     outfile: new URL('app.js', out).pathname,
     bundle: true,
@@ -38,5 +42,5 @@ export async function buildStudio(rootPath, { quiet = false } = {}) {
       `studio: app.js ${kb(sizes['app.js'].bytes)} (${kb(sizes['app.js'].gzip)} gzipped), app.css ${kb(sizes['app.css'].bytes)}`,
     );
   }
-  return sizes;
+  return { sizes, inputs: Object.keys(result.metafile.inputs) };
 }

@@ -4,7 +4,7 @@
  * it) on the lowest Node that `engines` claims: validate, run --dry-run, deploy --generate, and a
  * real deploy to Docker from the package's own prebuilt server bundle.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -136,6 +136,8 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
       'lib/cli/main.mjs',
       'lib/server/server.mjs',
       'lib/THIRD-PARTY-LICENSES.txt',
+      'lib/cli/web/app.js',
+      'lib/cli/web/app.css',
       'examples/research-brief.yaml',
       'scripts/docker/build-base-image.sh',
       'schema/workflow.schema.json',
@@ -156,6 +158,56 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
     });
     expect(which.stdout.trim()).toBe(`v${node.version}`);
   });
+
+  it('serves the studio page from the package (its bundle beside the CLI chunks)', async () => {
+    const bin = join(app, 'node_modules/.bin/agentcrate');
+    const args = [
+      'studio',
+      'node_modules/agentcrate/examples',
+      '--port',
+      '0',
+      '--store',
+      join(tmp, 'studio.db'),
+    ];
+    const command = hidden
+      ? [...HIDE, 'mount -t tmpfs hidden "$1" && shift && exec "$@"', 'sh', ROOT, bin, ...args]
+      : [bin, ...args];
+    const child = spawn(command[0]!, command.slice(1), {
+      cwd: app,
+      env: { PATH: `${join(tmp, 'node/bin')}:/usr/local/bin:/usr/bin:/bin`, HOME: tmp, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no studio URL in time:\n${stderr}`)), 60_000);
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)/.exec(stderr);
+          if (m) {
+            clearTimeout(timer);
+            resolve(`${m[1]}|${m[2]}`);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`studio exited with ${code}:\n${stderr}`)));
+      });
+      const [base, token] = url.split('|') as [string, string];
+      const auth = { authorization: `Bearer ${token}` };
+      const js = await fetch(`${base}/assets/app.js`, { headers: auth });
+      expect(js.status).toBe(200);
+      expect((await js.text()).length).toBeGreaterThan(100_000);
+      const list = (await (await fetch(`${base}/api/workflows`, { headers: auth })).json()) as {
+        workflows: Array<{ name: string; valid: boolean }>;
+      };
+      expect(list.workflows).toContainEqual(
+        expect.objectContaining({ name: 'research-brief.yaml', valid: true }),
+      );
+      expect((await fetch(`${base}/api/workflows`)).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 90_000);
 
   it('validate and run --dry-run the example it ships', () => {
     const example = 'node_modules/agentcrate/examples/research-brief.yaml';
