@@ -13,10 +13,12 @@ const CANONICAL = [
   'file_glob',
   'file_move',
   'sql_query',
+  'dataframe_to_csv',
   'json_parse',
   'yaml_parse',
   'env_vars',
   'shell',
+  'process',
 ] as const;
 
 export type CanonicalToolName = (typeof CANONICAL)[number];

@@ -52,6 +52,7 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
     node,
     registry: deps.tools,
     baseContext: {
+      runId: ctx.runId,
       cwd: deps.cwd,
       // Resolving real paths touches the disk: only nodes with tools need it.
       allowedPaths: node.tools.length > 0 ? deps.tools.allowedPaths(node.toolConfig, deps.cwd, deps.env) : [],

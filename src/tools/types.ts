@@ -7,6 +7,8 @@ import type { Workflow } from '../config/types.js';
 import type { NetworkAccess } from '../net/index.js';
 
 export interface ToolContext {
+  /** The run this call belongs to (`process` lets a run see only the programs it started). */
+  runId: string;
   /** Working directory file tools resolve relative paths against. */
   cwd: string;
   /** Resolved real paths file tools are confined to (default: [cwd]). */

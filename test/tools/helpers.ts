@@ -8,6 +8,7 @@ import type { ToolContext } from '../../src/tools/types.js';
 export function makeCtx(overrides: Partial<ToolContext> = {}): ToolContext {
   const cwd = overrides.cwd ?? process.cwd();
   return {
+    runId: 'test-run',
     cwd,
     allowedPaths: [cwd],
     env: {},

@@ -15,12 +15,12 @@ const DEFAULT_READ_CHARS = 50_000;
 const DEFAULT_GLOB_RESULTS = 200;
 
 /** Shows a path relative to the working directory when it is inside it, so it can be fed back. */
-function shown(ctx: ToolContext, absolute: string): string {
+export function shown(ctx: ToolContext, absolute: string): string {
   const relative = path.relative(ctx.cwd, absolute);
   return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
 }
 
-function ioError(tool: string, target: string, error: unknown): AgentcrateError {
+export function ioError(tool: string, target: string, error: unknown): AgentcrateError {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
     code === 'ENOENT'
