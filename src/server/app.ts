@@ -20,7 +20,7 @@ import { createKeyCheck, presentedToken } from './auth.js';
 import type { App, AppEnv, ServerContext } from './context.js';
 import { docsPage } from './docs-page.js';
 import { errorResponse, toHttpError } from './errors.js';
-import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from './idle-trim.js';
+import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../http/idle-trim.js';
 import { type Logger, silentLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument, schemaDocument } from './openapi.js';
