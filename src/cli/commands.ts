@@ -260,6 +260,23 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/schema.js'),
   },
   {
+    name: 'memory',
+    args: '<action> [namespace]',
+    summary: 'show and edit the memory workflows keep across runs: list, get <namespace>, rm [namespace]',
+    options: [
+      {
+        flags: '--store <path>',
+        description: 'job store file (default AGENTCRATE_STORE or ./agentcrate.db)',
+      },
+      { flags: '--agent <name>', description: 'only this agent (the flow name)' },
+      { flags: '--workflow <name>', description: 'only this workflow (* for agent-scoped entries)' },
+      { flags: '--node <id>', description: 'only this node (* for agent- and workflow-scoped entries)' },
+      { flags: '--prefix <text>', description: 'only keys that start with this' },
+      { flags: '--json', description: 'print JSON' },
+    ],
+    load: () => import('./commands/memory.js'),
+  },
+  {
     name: 'traces',
     args: '[job_id]',
     summary: "print a run's span tree (durations, tokens, cost); with no id, list recent traced runs",

@@ -11,6 +11,7 @@ import { AgentcrateError } from '../errors.js';
 import { requestGuard } from '../http/request-guard.js';
 import type { ModelClient } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
+import type { CodeSandbox } from '../sandbox/types.js';
 import type { Store } from '../store/index.js';
 import { createTelemetry } from '../telemetry/setup.js';
 import { createToolRegistry } from '../tools/index.js';
@@ -25,6 +26,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument, schemaDocument } from './openapi.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import { registerMemoryRoutes } from './routes/memory.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoutes } from './routes/run.js';
 import { JobRunner } from './runner.js';
@@ -48,6 +50,11 @@ export interface AppOptions {
   store: Store;
   models: ModelClient;
   tools?: ToolRegistry;
+  /**
+   * Runs code nodes; made here (and loaded on the first call) when the workflow has any.
+   * Its Python image for docker mode: AGENTCRATE_SANDBOX_IMAGE.
+   */
+  sandbox?: CodeSandbox;
   /** Environment for tools and credential checks (default process.env). */
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -165,6 +172,16 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'trace export failed'),
   });
   const redact = telemetry.redact;
+  // Only a workflow with code nodes loads the sandbox room (and, on the first call, Pyodide).
+  let sandbox = options.sandbox;
+  const ownSandbox = sandbox === undefined && workflow.nodes.some((n) => n.code !== undefined);
+  if (ownSandbox) {
+    const { createCodeSandbox } = await import('../sandbox/index.js');
+    sandbox = createCodeSandbox({
+      ...(env.AGENTCRATE_SANDBOX_IMAGE ? { dockerImage: env.AGENTCRATE_SANDBOX_IMAGE } : {}),
+      ...(env.AGENTCRATE_PYODIDE_DIR ? { pyodideDir: env.AGENTCRATE_PYODIDE_DIR } : {}),
+    });
+  }
   const runner = new JobRunner({
     events: (jobId) => telemetry.eventsOf(jobId),
     redact,
@@ -177,6 +194,9 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       env,
       cwd: options.cwd ?? process.cwd(),
       network,
+      ...(sandbox ? { sandbox } : {}),
+      // Memory lives in the job store, so a container keeps it on its volume.
+      ...(workflow.nodes.some((n) => n.memory?.enabled) ? { memory: options.store.memory } : {}),
     },
     metrics,
     logger,
@@ -223,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
           status: '/status/{job_id}',
           jobs: '/jobs',
           events: '/jobs/{job_id}/events',
+          memory: '/memory',
           schema: '/schema',
           openapi: '/openapi.json',
           docs: '/docs',
@@ -307,6 +328,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   registerMetaRoutes(app, context);
   registerRunRoutes(app, context);
   registerJobRoutes(app, context);
+  registerMemoryRoutes(app, context);
   if (options.traces !== false) {
     registerTraceRoutes(app, {
       store: options.store,
@@ -376,6 +398,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
         await runner.shutdown(graceMs);
         // Spans still batched for export go out before the process ends.
         await telemetry.shutdown().catch(() => undefined);
+        if (ownSandbox) await sandbox?.close();
         if (options.closeStore !== false) await options.store.close();
       })();
       return closing;

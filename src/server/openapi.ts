@@ -127,6 +127,22 @@ function errorResponse(description: string): Record<string, unknown> {
   };
 }
 
+const MEMORY_ENTRY_SCHEMA = {
+  type: 'object',
+  properties: {
+    namespace: { type: 'string' },
+    agent: { type: 'string' },
+    workflow: { type: 'string', description: 'A workflow name, or * (agent scope)' },
+    node: { type: 'string', description: 'A node id, or * (agent and workflow scope)' },
+    key: { type: 'string' },
+    value: {},
+    updated_at: { type: 'string', format: 'date-time' },
+    job_id: { type: ['string', 'null'] },
+  },
+};
+const DELETED_SCHEMA = { type: 'object', properties: { deleted: { type: 'integer' } } };
+const NAMESPACE_PARAM = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
+
 export function openApiDocument(workflow: Workflow): Record<string, unknown> {
   const jobIdParam = { name: 'job_id', in: 'path', required: true, schema: { type: 'string' } };
   const jobResponse = {
@@ -249,6 +265,81 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
           operationId: 'getJob',
           parameters: [jobIdParam],
           responses: { '200': jobResponse, '404': errorResponse('Unknown job') },
+        },
+      },
+      '/memory': {
+        get: {
+          summary:
+            'List memory entries (namespace order); every filter matches exactly, prefix the start of the key',
+          operationId: 'listMemory',
+          parameters: [
+            ...['agent', 'workflow', 'node', 'prefix', 'cursor'].map((name) => ({
+              name,
+              in: 'query',
+              schema: { type: 'string' },
+            })),
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of entries',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      entries: { type: 'array', items: MEMORY_ENTRY_SCHEMA },
+                      next_cursor: { type: ['string', 'null'] },
+                    },
+                  },
+                },
+              },
+            },
+            '400': errorResponse('Bad limit or cursor'),
+          },
+        },
+        delete: {
+          summary: 'Delete every entry the filters match (at least one filter)',
+          operationId: 'deleteMemory',
+          parameters: ['agent', 'workflow', 'node', 'prefix'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: {
+            '200': {
+              description: 'How many were deleted',
+              content: { 'application/json': { schema: DELETED_SCHEMA } },
+            },
+            '400': errorResponse('No filter'),
+          },
+        },
+      },
+      '/memory/{namespace}': {
+        get: {
+          summary: 'One memory entry ({agent}:{workflow}:{node}:{key}, percent-encoded)',
+          operationId: 'getMemory',
+          parameters: [NAMESPACE_PARAM],
+          responses: {
+            '200': {
+              description: 'The entry',
+              content: { 'application/json': { schema: MEMORY_ENTRY_SCHEMA } },
+            },
+            '404': errorResponse('No such entry'),
+          },
+        },
+        delete: {
+          summary: 'Delete one memory entry',
+          operationId: 'deleteMemoryEntry',
+          parameters: [NAMESPACE_PARAM],
+          responses: {
+            '200': { description: 'Deleted', content: { 'application/json': { schema: DELETED_SCHEMA } } },
+            '404': errorResponse('No such entry'),
+          },
         },
       },
       '/jobs': {
