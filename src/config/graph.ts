@@ -76,7 +76,7 @@ interface Labels {
 export class Reachability {
   /** Vertices and edges visited so far, building and answering (tests check it stays linear). */
   work = 0;
-  private readonly vertex = new Map<string, number>();
+  private readonly vertex: Map<string, number>;
   /** Vertex → component. */
   private readonly comp: Int32Array;
   /** Per component: 1 when it has a cycle (more than one node, or an edge to itself). */
@@ -89,24 +89,9 @@ export class Reachability {
   private readonly answers = new Map<number, Uint8Array>();
 
   constructor(successors: ReadonlyMap<string, Iterable<string>>) {
-    for (const [from, tos] of successors) {
-      this.addVertex(from);
-      for (const to of tos) this.addVertex(to);
-    }
-    const n = this.vertex.size;
-    // Vertex adjacency in compressed rows.
-    const vStart = new Int32Array(n + 1);
-    const edges: number[] = [];
-    const rows: number[][] = Array.from({ length: n }, () => []);
-    for (const [from, tos] of successors) {
-      const row = rows[this.vertex.get(from)!]!;
-      for (const to of tos) row.push(this.vertex.get(to)!);
-    }
-    for (let v = 0; v < n; v++) {
-      vStart[v] = edges.length;
-      for (const w of rows[v]!) edges.push(w);
-    }
-    vStart[n] = edges.length;
+    const { vertex, start: vStart, edges } = indexGraph(successors);
+    this.vertex = vertex;
+    const n = vertex.size;
     this.work += n + edges.length;
 
     const { comp, count, selfLoop } = components(n, vStart, edges, this);
@@ -158,10 +143,6 @@ export class Reachability {
     }
     if (memo[ca] === 0) this.walk(ca, cb, memo);
     return memo[ca] === 1;
-  }
-
-  private addVertex(id: string): void {
-    if (!this.vertex.has(id)) this.vertex.set(id, this.vertex.size);
   }
 
   /** False when the labels prove `c` cannot reach `target`. */
@@ -253,6 +234,48 @@ export class Reachability {
       cursor.pop();
     }
   }
+}
+
+/** Vertex numbers and adjacency in compressed rows (successors of v: edges[start[v]..start[v+1])). */
+function indexGraph(successors: ReadonlyMap<string, Iterable<string>>): {
+  vertex: Map<string, number>;
+  start: Int32Array;
+  edges: number[];
+} {
+  const vertex = new Map<string, number>();
+  const add = (id: string): void => {
+    if (!vertex.has(id)) vertex.set(id, vertex.size);
+  };
+  for (const [from, tos] of successors) {
+    add(from);
+    for (const to of tos) add(to);
+  }
+  const n = vertex.size;
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  for (const [from, tos] of successors) {
+    const row = rows[vertex.get(from)!]!;
+    for (const to of tos) row.push(vertex.get(to)!);
+  }
+  const start = new Int32Array(n + 1);
+  const edges: number[] = [];
+  for (let v = 0; v < n; v++) {
+    start[v] = edges.length;
+    for (const w of rows[v]!) edges.push(w);
+  }
+  start[n] = edges.length;
+  return { vertex, start, edges };
+}
+
+/**
+ * The strongly connected components of a graph: a component number per vertex, numbered so
+ * that an edge between two components goes from a higher number to a lower one.
+ */
+export function componentsOf(successors: ReadonlyMap<string, Iterable<string>>): Map<string, number> {
+  const { vertex, start, edges } = indexGraph(successors);
+  const { comp } = components(vertex.size, start, edges, { work: 0 });
+  const out = new Map<string, number>();
+  for (const [id, v] of vertex) out.set(id, comp[v]!);
+  return out;
 }
 
 /**

@@ -136,11 +136,23 @@ function withFile(d: Diagnostic, file: string | undefined): Diagnostic {
   return d;
 }
 
-/** `--strict`: every warning counts as an error. Diagnostics are ordered by position. */
+/**
+ * Problems of the graph as a whole: they follow from how the nodes are wired, so the wiring
+ * mistakes that cause them (an unknown node, a missing edge) are read first.
+ */
+const CONSEQUENCES: ReadonlySet<string> = new Set(['unreachable-node', 'no-path-to-end']);
+
+/**
+ * `--strict`: every warning counts as an error. Diagnostics are ordered by position, causes
+ * before the graph problems that follow from them.
+ */
 function finish(result: LoadResult, strict: boolean | undefined): LoadResult {
   if (strict === true) {
     for (const d of result.diagnostics) if (d.severity === 'warning') d.severity = 'error';
   }
-  result.diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const rank = (d: Diagnostic): number => (CONSEQUENCES.has(d.code) ? 1 : 0);
+  result.diagnostics.sort(
+    (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
   return result;
 }

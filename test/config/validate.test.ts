@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflowFromString } from '../../src/config/index.js';
 import type { Diagnostic, LoadResult } from '../../src/config/types.js';
@@ -466,9 +467,10 @@ describe('graph', () => {
     const r = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: END}\n'));
     expect(only(r, 'unreachable-node')).toMatchObject({ path: 'nodes[1].id', line: 12 });
     const r2 = load(twoNodes('  - {from: START, to: a}\n  - {from: a, to: b}\n'));
-    const stuck = r2.diagnostics.filter((d) => d.code === 'no-path-to-end');
-    expect(stuck.map((d) => d.path)).toEqual(['nodes[0].id', 'nodes[1].id']);
-    expect(stuck[1]?.message).toContain("node 'b' has no outgoing edge");
+    // Only the dead end is reported: 'a' cannot reach END only because 'b' cannot.
+    const stuck = only(r2, 'no-path-to-end');
+    expect(stuck.path).toBe('nodes[1].id');
+    expect(stuck.message).toContain("node 'b' has no outgoing edge");
   });
 
   it('counts loop exits and routes as paths to END', () => {
@@ -511,5 +513,80 @@ describe('collecting everything at once', () => {
       .replace('{from: summarize, to: END}', '{from: summarize, to: ENDD}');
     const codes = errorsOf(load(src)).map((d) => d.code);
     expect(codes).toEqual(expect.arrayContaining(['unknown-field', 'unknown-placeholder', 'unknown-node']));
+  });
+});
+
+describe('causes first, consequences suppressed', () => {
+  const EXAMPLE = readFileSync(new URL('../../examples/research-brief.yaml', import.meta.url), 'utf8');
+
+  it('one misspelt node id in an edge gives one error, the cause, with its did-you-mean', () => {
+    // Before: 6 errors, the cause last, and "node 'plan' cannot reach END: every path from it
+    // cycles" although plan only led to the edge with the typo.
+    const r = load(EXAMPLE.replace('{from: write, to: review}', '{from: wrtie, to: review}'));
+    expect(r.workflow).toBeUndefined();
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({
+      code: 'unknown-node',
+      path: 'edges[5].from',
+      suggestion: 'write',
+      message: "unknown node 'wrtie' — did you mean 'write'?",
+    });
+  });
+
+  it('a misspelt id in nodes: one error per edge naming the right id, saying the typo may be in the node', () => {
+    const r = load(EXAMPLE.replace('- id: write', '- id: wrtie'));
+    expect(r.diagnostics.map((d) => d.code)).toEqual([
+      'unknown-node',
+      'unknown-node',
+      'unknown-node',
+      'unknown-node',
+    ]);
+    for (const d of r.diagnostics) {
+      expect(d.message).toBe(
+        "unknown node 'write' — did you mean 'wrtie'? (or, if 'write' is right, the id of node 'wrtie' is misspelt: no edge names it)",
+      );
+    }
+  });
+
+  it('an unknown name with no likely meaning suppresses every graph error it could explain', () => {
+    const r = load(EXAMPLE.replace('{from: write, to: review}', '{from: qqqqqq, to: review}'));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-node']);
+    expect(r.diagnostics[0]?.message).toContain('known nodes: plan, research, outline, write, review');
+  });
+
+  it('graph errors that stand on their own are still reported, after the causes', () => {
+    const src = EXAMPLE.replace('{from: write, to: review}', '{from: wrtie, to: END}').replace(
+      'outputs: [questions]',
+      'outputs: [questons]',
+    );
+    const r = load(src);
+    // review is unreachable even once 'wrtie' is read as 'write'; the typos come first.
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-field', 'unknown-node', 'unreachable-node']);
+    expect(r.diagnostics[2]).toMatchObject({ path: 'nodes[4].id' });
+  });
+
+  it('reports a dead end once, not every node leading to it', () => {
+    const r = load(EXAMPLE.replace('  - {from: write, to: review}\n', ''));
+    // write has no outgoing edge; plan, research and outline only lead to it; review is unreachable.
+    expect(r.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['no-path-to-end', 'nodes[3].id'],
+      ['unreachable-node', 'nodes[4].id'],
+    ]);
+    expect(r.diagnostics[0]?.message).toContain("node 'write' has no outgoing edge");
+  });
+
+  it('names the nodes of a loop with no exit instead of claiming every path cycles', () => {
+    const r = load(EXAMPLE.replace(/ {8}to: END\n/, '        to: write\n'));
+    const d = only(r, 'no-path-to-end');
+    expect(d.path).toBe('nodes[3].id');
+    expect(d.message).toMatch(
+      /^nodes 'write', 'review' only lead to each other, so the run can never reach END/,
+    );
+  });
+
+  it('reports an unreachable group once, at its first node', () => {
+    const r = load(twoNodes('  - {from: START, to: END}\n  - {from: a, to: b}\n  - {from: b, to: a}\n'));
+    const d = only(r, 'unreachable-node');
+    expect(d.message).toMatch(/^nodes 'a', 'b' are never reached from START \(only from each other\)/);
   });
 });

@@ -6,7 +6,7 @@
  */
 
 import type { Reporter } from '../diagnostics.js';
-import { LOOP_PREFIX } from '../graph.js';
+import { edgeTargets, LOOP_PREFIX } from '../graph.js';
 import { formatType } from '../languages/type-grammar.js';
 import type { NormaliseMeta } from '../normalise/reader.js';
 import { didYouMean, suggest } from '../suggest.js';
@@ -22,6 +22,8 @@ export class Checker {
   /** Valid, unique node ids → node (filled by checkNodeIds). */
   readonly nodes = new Map<string, NodeDef>();
   readonly parallelTargets = new Set<string>();
+  private readonly suggestions = new Map<string, string | undefined>();
+  private namedByEdges: Set<string> | undefined;
 
   constructor(workflow: Workflow, meta: NormaliseMeta, reporter: Reporter, map: SourceMap) {
     this.wf = workflow;
@@ -99,12 +101,39 @@ export class Checker {
   // ------------------------------------------------------------------ edges
 
   unknownNode(path: string, name: string, role: string, isFrom: boolean): void {
-    const candidates = [...this.nodes.keys(), isFrom ? START : END];
-    const suggestion = suggest(name, candidates);
-    const hint =
+    const suggestion = this.nodeSuggestion(name, isFrom);
+    let hint =
       suggestion === undefined
         ? ` in ${role}; known nodes: ${[...this.nodes.keys()].slice(0, 10).join(', ') || 'none'}`
         : didYouMean(suggestion);
+    // No edge names the suggested node: the typo may be in that node's id instead.
+    if (suggestion !== undefined && this.nodes.has(suggestion) && !this.edgeNames().has(suggestion)) {
+      hint += ` (or, if '${name}' is right, the id of node '${suggestion}' is misspelt: no edge names it)`;
+    }
     this.r.error('unknown-node', path, `unknown node '${name}'${hint}`, { suggestion });
+  }
+
+  /** Every name an edge uses as a source or target. */
+  private edgeNames(): Set<string> {
+    if (this.namedByEdges === undefined) {
+      this.namedByEdges = new Set();
+      for (const e of this.wf.edges) {
+        this.namedByEdges.add(e.from);
+        for (const t of edgeTargets(e)) this.namedByEdges.add(t);
+      }
+    }
+    return this.namedByEdges;
+  }
+
+  /**
+   * The node (or START as a source, END as a target) an unknown name most likely means; the
+   * graph checks assume it, so a typo is reported once, not again as a broken graph.
+   */
+  nodeSuggestion(name: string, isFrom: boolean): string | undefined {
+    const key = `${isFrom ? 'from' : 'to'}:${name}`;
+    if (this.suggestions.has(key)) return this.suggestions.get(key);
+    const suggestion = suggest(name, [...this.nodes.keys(), isFrom ? START : END]);
+    this.suggestions.set(key, suggestion);
+    return suggestion;
   }
 }
