@@ -17,7 +17,6 @@ import { createRedactor } from '../secrets/index.js';
 import { missingCredentials } from './credentials.js';
 import { directCall, toV3Prompt } from './direct-call.js';
 import { createDryRunModel, DRY_RUN_PROVIDER, type LanguageModelV3 } from './dry-run-model.js';
-import { httpFetch } from './http-fetch.js';
 import { modelError } from './model-error.js';
 import { PROVIDERS, providerSpec } from './providers.js';
 import { readOverride, resolveLlm } from './resolve.js';
@@ -46,8 +45,13 @@ export interface CreateModelClientOptions {
   /** CLI flags; each one wins over the matching AGENTCRATE_LLM_* variable. */
   override?: LlmOverride;
   dryRun?: boolean;
-  /** Transport for provider calls; defaults to `httpFetch` (keep-alive node:http, cheaper than global fetch). */
+  /** Transport for provider calls; defaults to `transport.ts` (undici's request API, loaded on the first call). */
   fetch?: typeof fetch;
+  /**
+   * Largest model answer accepted, in bytes after decompression (default 8 MiB, or
+   * `AGENTCRATE_MAX_MODEL_ANSWER_BYTES`); applies to the default transport.
+   */
+  maxAnswerBytes?: number;
   /** Replaces the provider registry when building models (tests, custom transports). */
   modelFactory?: LanguageModelFactory;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -68,7 +72,14 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     env,
     secrets: [...PROVIDERS.values()].flatMap((spec) => spec.secrets(env)),
   });
-  const transport = options.fetch ?? httpFetch;
+  const maxAnswerBytes = options.maxAnswerBytes ?? readAnswerCap(env);
+  let transport: Promise<typeof fetch> | undefined;
+  const loadTransport = (): Promise<typeof fetch> => {
+    transport ??= options.fetch
+      ? Promise.resolve(options.fetch)
+      : import('./transport.js').then((m) => m.createModelTransport({ maxAnswerBytes }));
+    return transport;
+  };
 
   const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
     resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun });
@@ -80,7 +91,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     if (model === undefined) {
       model = options.modelFactory
         ? Promise.resolve(options.modelFactory(llm))
-        : providerSpec(llm.provider).create(llm, { env, fetch: transport });
+        : loadTransport().then((fetch) => providerSpec(llm.provider).create(llm, { env, fetch }));
       // A failed creation (bad settings) is not cached, so a corrected retry can succeed.
       model.catch(() => models.delete(key));
       models.set(key, model);
@@ -217,6 +228,20 @@ let aiSdk: Promise<typeof import('ai')> | undefined;
 export function loadAiSdk(): Promise<typeof import('ai')> {
   aiSdk ??= import('ai');
   return aiSdk;
+}
+
+/** `AGENTCRATE_MAX_MODEL_ANSWER_BYTES`, when set: a whole number of bytes. */
+function readAnswerCap(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.AGENTCRATE_MAX_MODEL_ANSWER_BYTES?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new AgentcrateError(
+      'E_USAGE',
+      `AGENTCRATE_MAX_MODEL_ANSWER_BYTES must be a whole number of bytes ≥ 1, got '${raw}'`,
+    );
+  }
+  return value;
 }
 
 function isV3(model: LanguageModel): model is LanguageModelV3 {

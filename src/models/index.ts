@@ -25,4 +25,11 @@ export {
   withRetry,
 } from './retry.js';
 export { placeholderFor } from './schema-sample.js';
+export type { ModelTransportOptions } from './transport.js';
+
+/**
+ * The model transport (undici's request API, with the answer cap), loaded on demand so that
+ * importing this room does not load undici: `(await loadModelTransport()).createModelTransport()`.
+ */
+export const loadModelTransport = () => import('./transport.js');
 export type * from './types.js';

@@ -4,7 +4,7 @@
  * how long to wait (exponential backoff with full jitter, or the server's Retry-After), and
  * when to give up. Kept free of provider knowledge so it is testable on plain errors.
  */
-import { APICallError, EmptyResponseBodyError } from '@ai-sdk/provider';
+import { APICallError, EmptyResponseBodyError, InvalidResponseDataError } from '@ai-sdk/provider';
 import { AgentcrateError } from '../errors.js';
 
 export interface RetryOptions {
@@ -143,6 +143,8 @@ export function isRetryableError(error: unknown): boolean {
     if (error.isRetryable) return true;
   }
   if (EmptyResponseBodyError.isInstance(error)) return true;
+  // A well-formed answer with nothing usable in it (`choices: []`): as malformed as bad JSON.
+  if (InvalidResponseDataError.isInstance(error)) return true;
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;

@@ -25,7 +25,10 @@ export interface MockStep {
   text?: string;
   toolCalls?: MockToolCall[];
   status?: number;
-  /** Response body for `status` (object → JSON; default: an OpenAI-style error object). */
+  /**
+   * Response body for `status` (object → JSON; default: an OpenAI-style error object). With a
+   * 2xx `status` (or none) it replaces the completion: a well-formed but odd answer.
+   */
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
@@ -184,6 +187,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       return;
     }
 
+    if (step.body !== undefined) {
+      const text = typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
+      res.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
+      res.end(text);
+      return;
+    }
     const answer = step.json !== undefined || step.text !== undefined || step.toolCalls !== undefined;
     const chosen: MockAnswer = answer ? step : (options.defaultAnswer ?? defaultAnswer)(request);
     const completion = buildCompletion(

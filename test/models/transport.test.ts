@@ -1,12 +1,17 @@
+/**
+ * The model transport (src/models/transport.ts) over real loopback sockets: what it owes the
+ * AI SDK providers (fetch's shape, errors and aborts), and what it owes a server (a cap on an
+ * answer's bytes, the caller's deadline honoured while the body arrives).
+ */
 import { spawn } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { httpFetch } from '../../src/models/http-fetch.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentcrateError } from '../../src/errors.js';
 import { isRetryableError } from '../../src/models/retry.js';
+import { createModelTransport } from '../../src/models/transport.js';
 
 interface TestServer {
   url: string;
@@ -18,7 +23,6 @@ interface TestServer {
 const servers: TestServer[] = [];
 
 afterEach(async () => {
-  vi.restoreAllMocks();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -67,14 +71,15 @@ async function closedPort(): Promise<string> {
 }
 
 const TEXT = 'agentcrate says hello '.repeat(50);
+const send = createModelTransport();
 
-describe('httpFetch requests', () => {
+describe('requests', () => {
   it('round-trips a JSON POST with its headers, status, statusText and response headers', async () => {
     const s = await serve(echo);
     const payload = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'héllo' }] });
-    const res = await httpFetch(`${s.url}/v1/chat?x=1`, {
+    const res = await send(`${s.url}/v1/chat?x=1`, {
       method: 'post',
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer k', 'X-Pad': '  padded\t' },
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer k' },
       body: payload,
     });
     expect(res.status).toBe(201);
@@ -87,27 +92,12 @@ describe('httpFetch requests', () => {
     expect(got.body).toBe(payload);
     expect(got.headers['content-type']).toBe('application/json');
     expect(got.headers.authorization).toBe('Bearer k');
-    expect(got.headers['x-pad']).toBe('padded');
     expect(got.headers['content-length']).toBe(String(Buffer.byteLength(payload)));
-  });
-
-  it('sends the same default headers as the global fetch', async () => {
-    const s = await serve(echo);
-    const ours = (await (await httpFetch(s.url, { method: 'POST', body: 'hi' })).json()) as Echoed;
-    const theirs = (await (await fetch(s.url, { method: 'POST', body: 'hi' })).json()) as Echoed;
-    const names = [
-      'content-type',
-      'accept',
-      'accept-language',
-      'sec-fetch-mode',
-      'user-agent',
-      'accept-encoding',
-    ];
-    for (const name of names) expect([name, ours.headers[name]]).toEqual([name, theirs.headers[name]]);
-    expect(ours.headers['content-length']).toBe('2');
-    // A caller's own accept-encoding wins.
+    // fetch's defaults where the caller said nothing; the caller's own win.
+    expect(got.headers.accept).toBe('*/*');
+    expect(got.headers['accept-encoding']).toMatch(/gzip/);
     const identity = (await (
-      await httpFetch(s.url, { headers: { 'accept-encoding': 'identity' } })
+      await send(s.url, { headers: { 'accept-encoding': 'identity' } })
     ).json()) as Echoed;
     expect(identity.headers['accept-encoding']).toBe('identity');
   });
@@ -128,7 +118,7 @@ describe('httpFetch requests', () => {
       { 'X-A': '1, 2', 'X-B': 'b' },
     ];
     for (const headers of forms) {
-      const got = (await (await httpFetch(s.url, { headers })).json()) as Echoed;
+      const got = (await (await send(s.url, { headers })).json()) as Echoed;
       expect([got.headers['x-a'], got.headers['x-b']]).toEqual(['1, 2', 'b']);
     }
   });
@@ -138,65 +128,76 @@ describe('httpFetch requests', () => {
     const bytes = new TextEncoder().encode('xxbytes!xx');
     const bodies = [Buffer.from('bytes!'), bytes.subarray(2, 8), bytes.buffer.slice(2, 8)];
     for (const body of bodies) {
-      const got = (await (await httpFetch(s.url, { method: 'PUT', body })).json()) as Echoed;
+      const got = (await (await send(s.url, { method: 'PUT', body })).json()) as Echoed;
       expect([got.method, got.body, got.headers['content-length']]).toEqual(['PUT', 'bytes!', '6']);
-      expect(got.headers['content-type']).toBeUndefined();
     }
-    const bare = (await (await httpFetch(s.url, { method: 'POST' })).json()) as Echoed;
+    const bare = (await (await send(s.url, { method: 'POST' })).json()) as Echoed;
     expect(bare.headers['content-length']).toBe('0');
   });
 
-  it('reuses one keep-alive connection for sequential requests', async () => {
+  it('reuses keep-alive connections for sequential requests', async () => {
     const s = await serve(echo);
-    for (let i = 0; i < 20; i++) await (await httpFetch(s.url, { method: 'POST', body: `${i}` })).text();
-    expect(s.connections()).toBe(1);
+    for (let i = 0; i < 20; i++) await (await send(s.url, { method: 'POST', body: `${i}` })).text();
+    // undici may open a second socket when the next request is sent within the same tick.
+    expect(s.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it("passes what the providers never send (a Request input) to Node's fetch", async () => {
+    const s = await serve(echo);
+    const res = await send(new Request(`${s.url}/req`, { method: 'POST', body: 'from a Request' }));
+    const got = (await res.json()) as Echoed;
+    expect([got.method, got.path, got.body]).toEqual(['POST', '/req', 'from a Request']);
+  });
+
+  it('rejects a header fetch would refuse, sending nothing', async () => {
+    const s = await serve(echo);
+    const bad = await send(s.url, { headers: { 'x-bad': 'a\nb' } }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(TypeError);
+    expect(s.connections()).toBe(0);
   });
 });
 
-describe('httpFetch responses', () => {
+describe('responses', () => {
   const encoded: Record<string, [string, Buffer]> = {
     gzip: ['gzip', zlib.gzipSync(TEXT)],
     'x-gzip': ['x-gzip', zlib.gzipSync(TEXT)],
     br: ['br', zlib.brotliCompressSync(TEXT)],
     deflate: ['deflate', zlib.deflateSync(TEXT)],
-    'raw deflate': ['deflate', zlib.deflateRawSync(TEXT)],
     'gzip then br': ['gzip, br', zlib.brotliCompressSync(zlib.gzipSync(TEXT))],
-    'an unknown coding (left as sent)': ['gzip, snappy', Buffer.from(TEXT)],
   };
   for (const [label, [coding, bytes]] of Object.entries(encoded)) {
-    it(`decodes ${label} like fetch`, async () => {
+    it(`decodes ${label}`, async () => {
       const s = await serve((_req, res) => {
         res.writeHead(200, { 'content-encoding': coding, 'content-type': 'text/plain' });
         res.end(bytes);
       });
-      const res = await httpFetch(s.url);
-      expect(await res.text()).toBe(TEXT);
-      expect(res.headers.get('content-encoding')).toBe(coding);
+      expect(await (await send(s.url)).text()).toBe(TEXT);
     });
   }
 
-  it('decodes a large gzip body (off the event loop) to the same bytes', async () => {
-    const big = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${i * 7919}`).join(','));
-    const gz = zlib.gzipSync(big, { level: 0 });
-    expect(gz.length).toBeGreaterThan(64 * 1024);
+  it('decodes error answers too (the provider says why in them)', async () => {
     const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-encoding': 'gzip' });
-      res.end(gz);
+      res.writeHead(429, {
+        'content-encoding': 'gzip',
+        'content-type': 'application/json',
+        'retry-after': '3',
+      });
+      res.end(zlib.gzipSync(JSON.stringify({ error: { message: 'slow down' } })));
     });
-    expect(Buffer.from(await (await httpFetch(s.url)).arrayBuffer()).equals(big)).toBe(true);
+    const res = await send(s.url, { method: 'POST', body: '{}' });
+    expect([res.status, res.headers.get('retry-after')]).toEqual([429, '3']);
+    expect(await res.json()).toEqual({ error: { message: 'slow down' } });
   });
 
-  it('makes reading a body that fails to decode reject like fetch (TypeError terminated)', async () => {
+  it('fails a body that does not decode like a cut-off body (TypeError terminated, retryable)', async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { 'content-encoding': 'gzip' });
       res.end('this is not gzip');
     });
-    const res = await httpFetch(s.url);
-    expect(res.status).toBe(200);
-    const error = (await res.text().catch((e: unknown) => e)) as TypeError;
+    const error = (await send(s.url).catch((e: unknown) => e)) as TypeError;
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('terminated');
-    expect((error.cause as NodeJS.ErrnoException).code).toBe('Z_DATA_ERROR');
+    expect(isRetryableError(error)).toBe(true);
   });
 
   it('keeps every set-cookie value', async () => {
@@ -204,8 +205,7 @@ describe('httpFetch responses', () => {
       res.setHeader('set-cookie', ['a=1; Path=/', 'b=2']);
       res.end('ok');
     });
-    const res = await httpFetch(s.url);
-    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
+    expect((await send(s.url)).headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
   });
 
   it('gives a null body for 204 and for HEAD, and the connection stays reusable', async () => {
@@ -213,23 +213,20 @@ describe('httpFetch responses', () => {
       if (req.url === '/none') res.writeHead(204).end();
       else res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' }).end('hello');
     });
-    const none = await httpFetch(`${s.url}/none`, { method: 'DELETE' });
+    const none = await send(`${s.url}/none`, { method: 'DELETE' });
     expect([none.status, none.body]).toEqual([204, null]);
-    const head = await httpFetch(`${s.url}/x`, { method: 'HEAD' });
+    const head = await send(`${s.url}/x`, { method: 'HEAD' });
     expect([head.status, head.body, head.headers.get('content-length')]).toEqual([200, null, '5']);
-    expect(await (await httpFetch(`${s.url}/x`)).text()).toBe('hello');
-    expect(s.connections()).toBe(1);
+    expect(await (await send(`${s.url}/x`)).text()).toBe('hello');
+    expect(s.connections()).toBeLessThanOrEqual(2);
   });
 
-  it('follows a redirect through the global fetch, which reports it truthfully', async () => {
+  it('follows a redirect, keeping the method and body of a 307', async () => {
     const s = await serve((req, res, body) => {
       if (req.url === '/old') res.writeHead(307, { location: '/new' }).end();
       else echo(req, res, body);
     });
-    const res = await httpFetch(`${s.url}/old`, { method: 'POST', body: 'again' });
-    expect(res.redirected).toBe(true);
-    expect(res.url).toBe(`${s.url}/new`);
-    const got = (await res.json()) as Echoed;
+    const got = (await (await send(`${s.url}/old`, { method: 'POST', body: 'again' })).json()) as Echoed;
     expect([got.method, got.path, got.body]).toEqual(['POST', '/new', 'again']);
   });
 
@@ -244,9 +241,8 @@ describe('httpFetch responses', () => {
       res.write('data: one\n\n');
       void secondAsked.then(() => res.end('data: two\n\n'));
     });
-    const res = await httpFetch(s.url, { method: 'POST', body: '{}' });
+    const res = await send(s.url, { method: 'POST', body: '{}' });
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    // The second event is only written once the first has been read: a buffering client would hang.
     expect((await reader.read()).value).toBe('data: one\n\n');
     sendSecond();
     let rest = '';
@@ -259,17 +255,80 @@ describe('httpFetch responses', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
       res.end(zlib.gzipSync('data: zipped\n\n'));
     });
-    expect(await (await httpFetch(s.url)).text()).toBe('data: zipped\n\n');
+    expect(await (await send(s.url)).text()).toBe('data: zipped\n\n');
   });
 });
 
-describe('httpFetch aborts', () => {
+describe('the answer cap', () => {
+  const capped = createModelTransport({ maxAnswerBytes: 64 * 1024 });
+  const tooLarge = (error: unknown) => {
+    expect(error).toBeInstanceOf(AgentcrateError);
+    expect((error as AgentcrateError).code).toBe('E_MODEL');
+    expect((error as AgentcrateError).message).toMatch(/larger than 65536 bytes/);
+    expect(isRetryableError(error)).toBe(false);
+  };
+
+  it('refuses a declared length over the cap before reading the body', async () => {
+    let written = 0;
+    let closed!: Promise<void>;
+    const s = await serve((req, res) => {
+      closed = new Promise((resolve) => req.socket.on('close', () => resolve()));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
+      res.write('{"a":"');
+      written += 6;
+    });
+    tooLarge(await capped(s.url, { method: 'POST', body: '{}' }).catch((e: unknown) => e));
+    await closed;
+    expect(written).toBe(6);
+  });
+
+  it('stops reading a chunked answer as soon as it passes the cap', async () => {
+    let chunks = 0;
+    const s = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pump = (): void => {
+        if (req.socket.destroyed || chunks >= 3200) {
+          res.end();
+          return;
+        }
+        chunks++;
+        if (res.write(chunk)) setImmediate(pump);
+        else res.once('drain', pump);
+      };
+      pump();
+    });
+    tooLarge(await capped(s.url).catch((e: unknown) => e));
+    // 50 MB were on offer; the client stopped after the cap (plus what was in flight).
+    expect(chunks).toBeLessThan(200);
+  });
+
+  it('counts decoded bytes: a small gzip that inflates past the cap is refused', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(20 * 1024 * 1024, 0));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'application/json' });
+      res.end(bomb);
+    });
+    tooLarge(await capped(s.url).catch((e: unknown) => e));
+  });
+
+  it('errors a streaming answer that passes the cap', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${'y'.repeat(100 * 1024)}\n\n`);
+    });
+    const res = await capped(s.url);
+    tooLarge(await res.text().catch((e: unknown) => e));
+  });
+});
+
+describe('aborts', () => {
   it('rejects at once with the reason of an already aborted signal, sending nothing', async () => {
     const s = await serve(echo);
     const reason = new Error('stop now');
-    const error = await httpFetch(s.url, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
-    expect(error).toBe(reason);
-    const plain = await httpFetch(s.url, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(await send(s.url, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e)).toBe(reason);
+    const plain = await send(s.url, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect((plain as DOMException).name).toBe('AbortError');
     expect(s.connections()).toBe(0);
   });
@@ -285,7 +344,7 @@ describe('httpFetch aborts', () => {
       arrived();
     });
     const controller = new AbortController();
-    const pending = httpFetch(s.url, { method: 'POST', body: 'x', signal: controller.signal });
+    const pending = send(s.url, { method: 'POST', body: 'x', signal: controller.signal });
     await requestArrived;
     const reason = new Error('run cancelled');
     controller.abort(reason);
@@ -293,23 +352,17 @@ describe('httpFetch aborts', () => {
     await closed;
   });
 
-  it('rejects with the reason while the body is still arriving', async () => {
-    let headersSent!: () => void;
-    const sent = new Promise<void>((resolve) => {
-      headersSent = resolve;
+  it('honours the deadline while a slow answer is still arriving (the body is read under the signal)', async () => {
+    const s = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // One byte every 20 ms: a 50 MB answer at this pace would take weeks.
+      const drip = setInterval(() => res.write(' '), 20);
+      req.socket.on('close', () => clearInterval(drip));
     });
-    const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
-      res.write('{"partial":');
-      headersSent();
-    });
-    const controller = new AbortController();
-    const pending = httpFetch(s.url, { signal: controller.signal });
-    await sent;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const reason = new Error('deadline');
-    controller.abort(reason);
-    expect(await pending.catch((e: unknown) => e)).toBe(reason);
+    const started = performance.now();
+    const error = await send(s.url, { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+    expect((error as DOMException).name).toBe('TimeoutError');
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('errors a streaming body with the reason', { timeout: 5000 }, async () => {
@@ -318,7 +371,7 @@ describe('httpFetch aborts', () => {
       res.write('data: first\n\n');
     });
     const controller = new AbortController();
-    const res = await httpFetch(s.url, { signal: controller.signal });
+    const res = await send(s.url, { signal: controller.signal });
     const reader = res.body!.getReader();
     expect((await reader.read()).done).toBe(false);
     const reason = new Error('user left');
@@ -336,7 +389,7 @@ describe('httpFetch aborts', () => {
       for (let batch = 0; batch < 10; batch++) {
         await Promise.all(
           Array.from({ length: 20 }, async (_, i) => {
-            const res = await httpFetch(s.url, {
+            const res = await send(s.url, {
               method: 'POST',
               body: `${batch}-${i}`,
               signal: controller.signal,
@@ -345,14 +398,13 @@ describe('httpFetch aborts', () => {
           }),
         );
       }
-      // The streaming path keeps its listener until the body ends, then lets it go too.
       const stream = await serve((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end('data: x\n\n');
       });
-      await (await httpFetch(stream.url, { signal: controller.signal })).text();
-      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await (await send(stream.url, { signal: controller.signal })).text();
       await new Promise((resolve) => setImmediate(resolve));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
     } finally {
       process.off('warning', onWarning);
@@ -360,12 +412,10 @@ describe('httpFetch aborts', () => {
   });
 });
 
-describe('httpFetch failures are shaped like fetch', () => {
+describe('failures are shaped like fetch', () => {
   it('rejects a refused connection with TypeError fetch failed, retryable', async () => {
     const url = await closedPort();
-    const error = (await httpFetch(url, { method: 'POST', body: '{}' }).catch(
-      (e: unknown) => e,
-    )) as TypeError;
+    const error = (await send(url, { method: 'POST', body: '{}' }).catch((e: unknown) => e)) as TypeError;
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('fetch failed');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
@@ -374,60 +424,32 @@ describe('httpFetch failures are shaped like fetch', () => {
 
   it('rejects a socket reset before any answer with TypeError fetch failed, retryable', async () => {
     const s = await serve((req) => req.socket.destroy());
-    const error = (await httpFetch(s.url, { method: 'POST', body: '{}' }).catch(
-      (e: unknown) => e,
-    )) as TypeError;
+    const error = (await send(s.url, { method: 'POST', body: '{}' }).catch((e: unknown) => e)) as TypeError;
     expect(error.message).toBe('fetch failed');
-    expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNRESET');
     expect(isRetryableError(error)).toBe(true);
   });
 
-  it('resolves a truncated body whose reading rejects with TypeError terminated, retryable', async () => {
+  it('rejects a truncated body with TypeError terminated, retryable', async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"cut":');
       setTimeout(() => res.destroy(), 5);
     });
-    const res = await httpFetch(s.url);
-    expect(res.status).toBe(200);
-    const error = (await res.text().catch((e: unknown) => e)) as TypeError;
+    const error = (await send(s.url).catch((e: unknown) => e)) as TypeError;
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('terminated');
     expect(isRetryableError(error)).toBe(true);
   });
 });
 
-describe('httpFetch delegation', () => {
-  it('passes a Request input to the global fetch, and serves plain URLs itself', async () => {
-    const s = await serve(echo);
-    const spy = vi.spyOn(globalThis, 'fetch');
-    await (await httpFetch(new URL(`${s.url}/fast`), { method: 'POST', body: 'a' })).text();
-    expect(spy).not.toHaveBeenCalled();
-    const request = new Request(`${s.url}/req`, { method: 'POST', body: 'from a Request' });
-    const res = await httpFetch(request);
-    expect(spy).toHaveBeenCalledTimes(1);
-    expect(spy.mock.calls[0]?.[0]).toBe(request);
-    const got = (await res.json()) as Echoed;
-    expect([got.method, got.path, got.body]).toEqual(['POST', '/req', 'from a Request']);
-  });
-
-  it('lets the global fetch reject what fetch rejects (a GET with a body, a bad header value)', async () => {
-    const s = await serve(echo);
-    const getBody = await httpFetch(s.url, { method: 'GET', body: 'x' }).catch((e: unknown) => e);
-    expect(getBody).toBeInstanceOf(TypeError);
-    const badHeader = await httpFetch(s.url, { headers: { 'x-bad': 'a\nb' } }).catch((e: unknown) => e);
-    expect(badHeader).toBeInstanceOf(TypeError);
-    expect(s.connections()).toBe(0);
-  });
-});
-
-describe('httpFetch and process exit', () => {
+describe('process exit', () => {
   it('does not keep a process alive once its requests are done', async () => {
     const s = await serve(echo);
-    const module = fileURLToPath(new URL('../../src/models/http-fetch.ts', import.meta.url));
+    const module = new URL('../../dist/models/transport.js', import.meta.url).pathname;
     const script = `
-      const { httpFetch } = await import(${JSON.stringify(module)});
-      for (let i = 0; i < 3; i++) await (await httpFetch(${JSON.stringify(s.url)}, { method: 'POST', body: 'x' })).text();
+      const { createModelTransport } = await import(${JSON.stringify(module)});
+      const send = createModelTransport();
+      for (let i = 0; i < 3; i++) await (await send(${JSON.stringify(s.url)}, { method: 'POST', body: 'x' })).text();
       const done = performance.now();
       process.on('exit', () => console.log(JSON.stringify({ lingerMs: performance.now() - done })));
     `;
@@ -443,6 +465,6 @@ describe('httpFetch and process exit', () => {
     expect(code).toBe(0);
     // A referenced keep-alive socket would hold it until the 4 s idle timeout.
     expect((JSON.parse(out) as { lingerMs: number }).lingerMs).toBeLessThan(1000);
-    expect(s.connections()).toBe(1);
+    expect(s.connections()).toBeLessThanOrEqual(2);
   });
 });

@@ -1,0 +1,231 @@
+/**
+ * The transport of model calls: the `fetch` the AI SDK providers are given, built on undici's
+ * `request` API over one keep-alive `Agent` with undici's decompression and redirect
+ * interceptors. Model calls are the server's hot path (one per node of every run), and
+ * `request` costs about half the client CPU per call that undici's `fetch` does (the numbers
+ * are in BENCHMARKS.md), because it skips the fetch standard's request and response
+ * machinery the providers do not use.
+ *
+ * What it adds is what fetch promises the providers and what a server needs:
+ * - fetch's shape: a `Response` (null body for HEAD, 204, 205 and 304), a network failure
+ *   rejected as `TypeError('fetch failed', { cause })`, a body cut off as
+ *   `TypeError('terminated', { cause })`, an abort as the signal's reason — the AI SDK and
+ *   `retry.ts` classify on those;
+ * - a cap on the bytes of an answer (`maxAnswerBytes`, counted after decompression): past it
+ *   the call fails with `E_MODEL` instead of buffering whatever a provider sends;
+ * - the caller's signal honoured while the body is read, so a slow or endless answer ends at
+ *   the run's timeout;
+ * - streaming answers (event streams, NDJSON) handed over as they arrive, under the same cap.
+ *
+ * A `Request` input, a stream or form body, or a redirect mode other than 'follow' goes to
+ * Node's own `fetch` unchanged (the providers send none of them). Proxy variables are
+ * honoured as Node's fetch honours them: with `NODE_USE_ENV_PROXY=1`.
+ */
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici';
+import { AgentcrateError } from '../errors.js';
+
+export const DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+export interface ModelTransportOptions {
+  /** Largest answer body accepted, after decompression (default 8 MiB). */
+  maxAnswerBytes?: number;
+}
+
+/** Content types whose body a caller reads as it arrives. */
+const STREAMING_TYPE = /event-?stream|ndjson|jsonl|json-seq/i;
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+/** What fetch sends when the caller says nothing (providers set content-type themselves). */
+const DEFAULT_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['accept', '*/*'],
+  ['accept-encoding', 'gzip, deflate, br'],
+];
+
+let shared: Dispatcher | undefined;
+
+/**
+ * One pool for every model client of the process. Idle sockets close after 4 s (undici's
+ * default) or sooner when the server's `Keep-Alive` hint asks, and never keep the process up.
+ */
+function dispatcher(): Dispatcher {
+  if (shared === undefined) {
+    const options = { keepAliveTimeout: 4000, connections: 256 };
+    const base = process.env.NODE_USE_ENV_PROXY === '1' ? new EnvHttpProxyAgent(options) : new Agent(options);
+    shared = base.compose(
+      interceptors.redirect({ maxRedirections: 5 }),
+      // Error answers decoded too: providers put the reason in them.
+      interceptors.decompress({ skipErrorResponses: false }),
+    );
+  }
+  return shared;
+}
+
+export class ModelAnswerTooLargeError extends AgentcrateError {
+  constructor(limit: number, url: string) {
+    super(
+      'E_MODEL',
+      `the model's answer from ${new URL(url).origin} is larger than ${limit} bytes; refused (raise AGENTCRATE_MAX_MODEL_ANSWER_BYTES if such answers are expected)`,
+      { details: { maxAnswerBytes: limit } },
+    );
+  }
+}
+
+function networkError(cause: unknown): TypeError {
+  return new TypeError('fetch failed', { cause });
+}
+
+function terminated(cause: unknown): TypeError {
+  return new TypeError('terminated', { cause });
+}
+
+/** Request headers as one lower-cased record, repeats joined as `Headers` joins them. */
+function flatHeaders(init: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const add = (name: string, value: unknown): void => {
+    if (value === undefined) return;
+    const key = name.toLowerCase();
+    const seen = out[key];
+    out[key] = seen === undefined ? String(value) : `${seen}, ${String(value)}`;
+  };
+  if (init instanceof Headers) {
+    init.forEach((value, name) => {
+      add(name, value);
+    });
+  } else if (Array.isArray(init)) for (const [name, value] of init as [string, string][]) add(name, value);
+  else if (init) for (const [name, value] of Object.entries(init)) add(name, value);
+  for (const [name, value] of DEFAULT_HEADERS) out[name] ??= value;
+  return out;
+}
+
+function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+/** Reads the whole body, failing past `limit` bytes or when `signal` aborts. */
+function readCapped(
+  body: Readable,
+  limit: number,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy();
+        reject(new ModelAnswerTooLargeError(limit, url));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('error', (error) => reject(signal?.aborted ? signal.reason : terminated(error)));
+    body.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+  });
+}
+
+/** A web stream over the body, pulled on demand, with fetch's errors and the byte cap. */
+function streamingBody(body: Readable, limit: number, url: string, signal: AbortSignal | undefined) {
+  let size = 0;
+  let done = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const fail = (error: unknown): void => {
+    if (done) return;
+    done = true;
+    controller.error(error);
+    body.destroy();
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+    },
+    pull() {
+      body.resume();
+    },
+    cancel() {
+      done = true;
+      body.destroy();
+    },
+  });
+  body.pause();
+  body.on('data', (chunk: Buffer) => {
+    if (done) return;
+    size += chunk.length;
+    if (size > limit) return fail(new ModelAnswerTooLargeError(limit, url));
+    controller.enqueue(chunk);
+    if ((controller.desiredSize ?? 0) <= 0) body.pause();
+  });
+  body.on('end', () => {
+    if (done) return;
+    done = true;
+    controller.close();
+  });
+  body.on('error', (error) => fail(signal?.aborted ? signal.reason : terminated(error)));
+  return stream;
+}
+
+function plainBody(body: RequestInit['body']): string | Uint8Array | undefined | false {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  // Copied, as fetch copies: the caller may reuse its buffer once fetch has returned.
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body))
+    return new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  return false;
+}
+
+export function createModelTransport(options: ModelTransportOptions = {}): typeof fetch {
+  const limit = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  return async (input, init = {}) => {
+    const body = plainBody(init.body);
+    const url = typeof input === 'string' ? URL.parse(input) : input instanceof URL ? input : null;
+    if (url === null || body === false || (init.redirect !== undefined && init.redirect !== 'follow')) {
+      // What the providers never send (a Request, a stream or form body, manual redirects).
+      return globalThis.fetch(input, init);
+    }
+    const signal = init.signal ?? undefined;
+    const method = (init.method ?? 'GET').toUpperCase();
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await dispatcher().request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers: flatHeaders(init.headers),
+        body: body ?? (method === 'POST' || method === 'PUT' ? '' : null),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : networkError(error);
+    }
+    const { statusCode, statusText } = answer;
+    const headers = responseHeaders(answer.headers);
+    const declared = Number(headers.get('content-length') ?? 0);
+    if (declared > limit) {
+      answer.body.destroy();
+      throw new ModelAnswerTooLargeError(limit, url.href);
+    }
+    let content: BodyInit | null;
+    if (method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode)) {
+      answer.body.resume();
+      content = null;
+    } else if (STREAMING_TYPE.test(headers.get('content-type') ?? '')) {
+      content = streamingBody(answer.body, limit, url.href, signal);
+    } else {
+      content = new Uint8Array(await readCapped(answer.body, limit, url.href, signal));
+    }
+    try {
+      return new Response(content, { status: statusCode, statusText, headers });
+    } catch (error) {
+      // A status outside 200–599 or a header fetch would not accept: a network error, as in fetch.
+      answer.body.destroy();
+      throw networkError(error);
+    }
+  };
+}
