@@ -47,6 +47,19 @@ export function redactEvent(event: EngineEvent, redact: Redactor): void {
       if (event.result !== undefined) e.result = redactValue(event.result, redact, { secretFields: true });
       if (event.error !== undefined) e.error = redact(event.error);
       return;
+    case 'code-call':
+      e.stdout = redact(event.stdout);
+      e.stderr = redact(event.stderr);
+      if (event.error !== undefined)
+        e.error = {
+          ...event.error,
+          message: redact(event.error.message),
+          ...(event.error.traceback ? { traceback: redact(event.error.traceback) } : {}),
+        };
+      return;
+    case 'memory-write':
+      if (event.value !== undefined) e.value = redactValue(event.value, redact);
+      return;
     case 'node-end':
       if (event.writes !== undefined) e.writes = redactValue(event.writes, redact);
       if (event.error !== undefined) e.error = redactRunError(event.error, redact);

@@ -42,11 +42,21 @@ export const ATTR = {
   totalOutputTokens: 'agentcrate.usage.output_tokens',
   /** On spans of a run still going: they end "now" and will change. */
   inProgress: 'agentcrate.span.in_progress',
+  /** Code nodes: the sandbox mode, what the code printed, its limits. */
+  codeMode: 'agentcrate.code.mode',
+  codeStdout: 'agentcrate.code.stdout',
+  codeStderr: 'agentcrate.code.stderr',
+  codeTimeoutMs: 'agentcrate.code.limit.timeout_ms',
+  codeMemoryBytes: 'agentcrate.code.limit.memory_bytes',
+  /** Memory writes: the entry's namespace, set or delete, and (with prompt capture) the value. */
+  memoryNamespace: 'agentcrate.memory.namespace',
+  memoryOp: 'agentcrate.memory.op',
+  memoryValue: 'agentcrate.memory.value',
   errorCode: 'agentcrate.error.code',
   errorMessage: 'agentcrate.error.message',
 } as const;
 
 /** What a span stands for; stored as `agentcrate.span.kind` so readers need not parse names. */
-export type SpanKindName = 'run' | 'node' | 'item' | 'model' | 'tool';
+export type SpanKindName = 'run' | 'node' | 'item' | 'model' | 'tool' | 'code' | 'memory';
 
 export const TRACER_NAME = 'agentcrate';

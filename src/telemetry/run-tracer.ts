@@ -71,7 +71,10 @@ export interface RunTracer {
 /** Longest text kept in one attribute; the rest is cut with a marker. */
 const MAX_TEXT = 32 * 1024;
 
-type ChildEvent = Extract<EngineEvent, { type: 'model-call' } | { type: 'tool-call' }>;
+type ChildEvent = Extract<
+  EngineEvent,
+  { type: 'model-call' } | { type: 'tool-call' } | { type: 'code-call' } | { type: 'memory-write' }
+>;
 
 /** What the server's event annotation (annotate.ts) adds to a stored model-call event. */
 interface PricedCall {
@@ -259,10 +262,39 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
     span.end(e.at);
   }
 
+  /** A code node's sandbox call; what it printed is kept (redacted), as a tool's result is not. */
+  function codeSpan(e: Extract<EngineEvent, { type: 'code-call' }>, parent: Context): void {
+    const attributes: Attributes = {
+      [ATTR.nodeId]: e.nodeId,
+      [ATTR.codeMode]: e.mode,
+      [ATTR.codeTimeoutMs]: e.limits.timeoutMs,
+      [ATTR.codeMemoryBytes]: e.limits.memoryBytes,
+    };
+    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
+    if (e.stdout !== '') attributes[ATTR.codeStdout] = clip(redact(e.stdout));
+    if (e.stderr !== '') attributes[ATTR.codeStderr] = clip(redact(e.stderr));
+    const span = startSpan(`code ${e.nodeId}`, 'code', e.at - Math.max(0, e.durationMs), parent, attributes);
+    if (!e.ok) fail(span, e.error?.code ?? 'E_CODE', e.error?.message ?? 'code failed', e.at);
+    span.end(e.at);
+  }
+
+  function memorySpan(e: Extract<EngineEvent, { type: 'memory-write' }>, parent: Context): void {
+    const attributes: Attributes = {
+      [ATTR.nodeId]: e.nodeId,
+      [ATTR.memoryNamespace]: e.namespace,
+      [ATTR.memoryOp]: e.op,
+    };
+    if (options.capturePrompts && e.value !== undefined)
+      attributes[ATTR.memoryValue] = clip(safeJson(redactValue(e.value, redact)));
+    startSpan(`memory.${e.op} ${e.key}`, 'memory', e.at, parent, attributes).end(e.at);
+  }
+
   function childSpans(children: readonly ChildEvent[], parent: Context): void {
     for (const child of children) {
       if (child.type === 'model-call') modelSpan(child, parent);
-      else toolSpan(child, parent);
+      else if (child.type === 'tool-call') toolSpan(child, parent);
+      else if (child.type === 'code-call') codeSpan(child, parent);
+      else memorySpan(child, parent);
     }
   }
 
@@ -307,7 +339,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       }
     }
     for (const [index, calls] of [...items.entries()].sort((a, b) => a[0] - b[0])) {
-      const startMs = Math.min(...calls.map((c) => c.at - Math.max(0, c.latencyMs)));
+      const startMs = Math.min(...calls.map((c) => c.at - Math.max(0, spent(c))));
       const itemEndMs = Math.max(...calls.map((c) => c.at));
       const item = startSpan(`item ${node.nodeId}[${index}]`, 'item', startMs, ctx, {
         [ATTR.nodeId]: node.nodeId,
@@ -331,6 +363,11 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   }
 
   /** The open span a call belongs to: its own item/node, else the parallel-map node. */
+  /** How long a child call took (memory writes take none of their own). */
+  function spent(c: ChildEvent): number {
+    return c.type === 'code-call' ? c.durationMs : c.type === 'memory-write' ? 0 : c.latencyMs;
+  }
+
   function ownerOf(e: ChildEvent): OpenNode | undefined {
     const exact = open.get(keyOf(e.nodeId, e.parallelIndex));
     if (exact?.[0]) return exact[0];
@@ -359,7 +396,9 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
         return;
       }
       case 'model-call':
-      case 'tool-call': {
+      case 'tool-call':
+      case 'code-call':
+      case 'memory-write': {
         ensureRoot(e.runId, e.at);
         const owner = ownerOf(e);
         if (owner) owner.children.push(e);

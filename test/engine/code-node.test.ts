@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type EngineEvent, execute } from '../../src/engine/index.js';
 import { PythonSandbox } from '../../src/sandbox/pyodide/python-sandbox.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
+import { spansFromEvents } from '../../src/telemetry/index.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { workflowFrom } from '../support/workflows.js';
@@ -167,6 +168,7 @@ describe('memory', () => {
       `  - id: bump
     code: |
       n = (memory['runs'] or 0) + 1
+      print('run', n)
       memory.write('runs', n)
       result = n
     outputs: [count]
@@ -190,6 +192,21 @@ describe('memory', () => {
       'Runs so far: 1; missing: []',
       'Runs so far: 2; missing: []',
     ]);
+    // the trace: the code call (with what it printed) and the write, under the node
+    const spans = spansFromEvents(first.events as never, { workflow: 'counter' });
+    const node = spans.find(
+      (sp) => sp.name.startsWith('node bump') || sp.attributes['agentcrate.node.id'] === 'bump',
+    );
+    const code = spans.find((sp) => sp.name === 'code bump');
+    const write = spans.find((sp) => sp.name === 'memory.set runs');
+    expect(code?.attributes).toMatchObject({
+      'agentcrate.span.kind': 'code',
+      'agentcrate.code.mode': 'python',
+      'agentcrate.code.stdout': 'run 1\n',
+    });
+    expect(write?.attributes).toMatchObject({ 'agentcrate.memory.namespace': 'counter:counter:*:runs' });
+    expect(code?.parentSpanId).toBe(node?.spanId);
+    expect(write?.parentSpanId).toBe(node?.spanId);
     expect(first.events.filter((e) => e.type === 'memory-write')).toEqual([
       expect.objectContaining({
         nodeId: 'bump',
