@@ -39,11 +39,15 @@ export interface RequestGuardOptions {
   boundHost?: string;
   /** Paths answered whatever the Host (liveness and readiness probes). */
   anyHostPaths?: ReadonlySet<string>;
+  /** How a refused Host is told to get in: this server's own settings (default: the workflow server's). */
+  hostHint?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const DEFAULT_ANY_HOST_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+const DEFAULT_HOST_HINT =
+  'add it with --allowed-hosts (AGENTCRATE_ALLOWED_HOSTS), or set AGENTCRATE_API_KEYS';
 
 /** Validates `--allowed-hosts` entries up front, so a typo stops the server from starting. */
 export function parseAllowedHosts(entries: readonly string[] = []): { any: boolean; list: AllowList } {
@@ -80,6 +84,7 @@ function forbidden(message: string, details: Record<string, unknown>): Agentcrat
 export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
   const allowed = parseAllowedHosts(options.allowedHosts);
   const anyHostPaths = options.anyHostPaths ?? DEFAULT_ANY_HOST_PATHS;
+  const hostHint = options.hostHint ?? DEFAULT_HOST_HINT;
   const bound = options.boundHost === undefined ? undefined : ipLiteral(options.boundHost);
   const boundAddress =
     bound !== undefined && classifyAddress(bound).class !== 'unspecified'
@@ -107,7 +112,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     if (restrictHost && !anyHostPaths.has(c.req.path) && (host === undefined || !hostServed(host.hostname))) {
       throw forbidden(
         `Host '${hostHeader.slice(0, 100)}' is not served: without an API key only loopback names are (a page in a browser could otherwise reach this server through DNS rebinding); ` +
-          'add it with --allowed-hosts (AGENTCRATE_ALLOWED_HOSTS), or set AGENTCRATE_API_KEYS',
+          hostHint,
         { host: hostHeader.slice(0, 100) },
       );
     }

@@ -295,3 +295,21 @@ describe('agentcrate serve --allowed-hosts (a real serve process)', () => {
     }
   });
 });
+
+describe('the request guard in another server', () => {
+  it('names that server’s own settings when it refuses a Host', async () => {
+    const { Hono } = await import('hono');
+    const { requestGuard } = await import('../../src/http/request-guard.js');
+    const app = new Hono();
+    app.use('*', requestGuard({ authenticated: false, hostHint: 'list it in GATEWAY_ALLOWED_HOSTS' }));
+    app.get('/x', (c) => c.text('ok'));
+    let message = '';
+    app.onError((error, c) => {
+      message = error.message;
+      return c.text('refused', 403);
+    });
+    expect((await app.request('http://localhost/x')).status).toBe(200);
+    expect((await app.request('http://attacker.example/x')).status).toBe(403);
+    expect(message).toMatch(/Host 'attacker\.example' is not served.*list it in GATEWAY_ALLOWED_HOSTS$/);
+  });
+});
