@@ -46,7 +46,8 @@ export async function execute(
   const completed: string[] = options.resume ? [...options.resume.completed] : [];
   let step = options.resume?.step ?? 0;
   const pending = new Map<string, number>(options.resume?.pending.map((p) => [p.nodeId, p.arrivals]) ?? []);
-  const pendingBatches: Array<{ nodeId: string; batch: ParallelBatch }> = [];
+  const pendingBatches: Array<{ nodeId: string; batch: ParallelBatch }> =
+    options.resume?.pendingMaps?.map((batch) => ({ nodeId: batch.targetNode, batch: { ...batch } })) ?? [];
   // Every node's `_loop_iteration_<id>` exists from the start (0 until it completes), so
   // templates and conditions can use it on a node's first run.
   const zeroCounters = Object.fromEntries(workflow.nodes.map((n) => [loopCounterKey(n.id), 0]));
@@ -150,6 +151,12 @@ export async function execute(
   }
 
   const running = new Map<string, Promise<void>>();
+  /**
+   * Tasks started and not yet completed. A task leaves it in the same synchronous step in which
+   * it is marked completed and routed, so a checkpoint never holds a node both as done and as
+   * still to run, nor a finished node whose arrivals are missing.
+   */
+  const inFlight = new Map<string, Task>();
   let failure: AgentcrateError | undefined;
 
   /** A waiting node is ready when nothing active can still reach it (the join rule). */
@@ -184,15 +191,23 @@ export async function execute(
   }
 
   async function checkpoint(): Promise<void> {
+    const unfinished = [...inFlight.values()];
     const cp: Checkpoint = {
       runId,
-      step,
+      step: completed.length,
       state,
       completed: [...completed],
       pending: [
         ...[...pending].map(([nodeId, arrivals]) => ({ nodeId, arrivals })),
         // Nodes still running when this one finished must run again after a resume.
-        ...[...running.keys()].filter((id) => !pending.has(id)).map((nodeId) => ({ nodeId, arrivals: 1 })),
+        ...unfinished
+          .filter((task) => task.kind === 'node' && !pending.has(task.nodeId))
+          .map((task) => ({ nodeId: task.nodeId, arrivals: 1 })),
+      ],
+      // Parallel maps queued or running: a running one starts over on resume.
+      pendingMaps: [
+        ...unfinished.flatMap((task) => (task.kind === 'batch' ? [task.batch] : [])),
+        ...pendingBatches.map((b) => b.batch),
       ],
       usage: { ...usage },
       elapsedMs: elapsedBefore + (now() - startedAt),
@@ -216,6 +231,7 @@ export async function execute(
     }
     const node = plan.nodes.get(task.nodeId)!;
     const iteration = countFor(node.id) + 1;
+    inFlight.set(task.nodeId, task);
     currentNodes.add(node.id);
     const started = now();
     emit({ type: 'node-start', runId, at: started, nodeId: node.id, step, iteration });
@@ -241,6 +257,7 @@ export async function execute(
       }
       state = { ...state, ...writes, [loopCounterKey(node.id)]: iteration };
       completed.push(node.id);
+      inFlight.delete(task.nodeId);
       emit({
         type: 'node-end',
         runId,
@@ -253,6 +270,7 @@ export async function execute(
         writes,
       });
     } catch (error) {
+      inFlight.delete(task.nodeId);
       const err = controller.signal.aborted && stopReason ? stopReason : toAgentcrateError(error);
       emit({
         type: 'node-end',
@@ -269,6 +287,8 @@ export async function execute(
     } finally {
       currentNodes.delete(node.id);
     }
+    // In the same synchronous step as `completed.push`: a checkpoint sees both or neither.
+    routeFrom(node.id);
   }
 
   async function runBatch(batch: ParallelBatch): Promise<Record<string, unknown>> {
@@ -305,7 +325,7 @@ export async function execute(
     return { [batch.collectField]: results };
   }
 
-  // The walk: start what is ready, wait for any task to settle, route, checkpoint, repeat.
+  // The walk: start what is ready, wait for any task to settle (it routes itself), checkpoint, repeat.
   try {
     while (!failure) {
       if (controller.signal.aborted) break;
@@ -317,7 +337,6 @@ export async function execute(
             running.delete(key);
             if (failure || controller.signal.aborted) return;
             try {
-              routeFrom(task.nodeId);
               await checkpoint();
             } catch (error) {
               failure ??= toAgentcrateError(error);

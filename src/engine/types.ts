@@ -60,13 +60,15 @@ export interface MemoryBackend {
 /** Everything needed to resume a run after the last completed node. */
 export interface Checkpoint {
   runId: string;
-  /** How many node executions have completed (the step counter). */
+  /** How many node executions (a parallel map counts once) have completed. */
   step: number;
   state: Record<string, unknown>;
   /** Node ids that completed, in completion order (with repeats for loops). */
   completed: string[];
   /** Nodes that must (re)run on resume: queued or running when this was taken. */
   pending: Array<{ nodeId: string; arrivals: number }>;
+  /** Parallel maps queued or running when this was taken (a running one starts over). */
+  pendingMaps?: Array<{ edgeIndex: number; targetNode: string; itemsField: string; collectField: string }>;
   usage: Usage;
   /** Wall-clock ms spent before this checkpoint (so the run timeout survives a resume). */
   elapsedMs: number;
