@@ -38,6 +38,10 @@ export type ErrorCode =
   | 'E_TIMEOUT'
   | 'E_CANCELLED'
   | 'E_STORE'
+  /** The job store is owned by another live process (its lease), or this process lost it. */
+  | 'E_STORE_LOCKED'
+  /** The job store cannot write right now (disk full, I/O error, locked): retry later (HTTP 503). */
+  | 'E_STORE_UNAVAILABLE'
   | 'E_NOT_FOUND'
   | 'E_CONFLICT'
   | 'E_QUEUE_FULL'

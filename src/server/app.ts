@@ -29,7 +29,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerMemoryRoutes } from './routes/memory.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoutes } from './routes/run.js';
-import { JobRunner } from './runner.js';
+import { JobRunner } from './runner/index.js';
 import { registerTraceRoutes } from './traces/routes.js';
 import type { WebhookOptions } from './webhook.js';
 
@@ -92,6 +92,8 @@ export interface AppOptions {
   idleTrimMs?: number;
   /** How long `close()` lets running jobs finish before parking them. */
   shutdownGraceMs?: number;
+  /** The store's lease lasts this long without a heartbeat (default 10 s; see Store.acquireLease). */
+  leaseTtlMs?: number;
   /** Close the store in `close()` (default true). */
   closeStore?: boolean;
   /**
@@ -206,6 +208,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     ...(options.cleanupIntervalMs !== undefined ? { cleanupIntervalMs: options.cleanupIntervalMs } : {}),
     webhook: { network, ...options.webhook, ...(webhookSecret ? { secret: webhookSecret } : {}) },
     ...(options.newId ? { newId: options.newId } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
   });
 
   const timeoutSeconds = positive(options.timeoutSeconds, DEFAULTS.timeoutSeconds, 'timeout');
@@ -378,6 +381,12 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       headers['Retry-After'] = String(err.details?.retryAfterSeconds ?? 1);
     }
     if (err.code === 'E_UNAVAILABLE') headers['Retry-After'] = '5';
+    if (err.code === 'E_STORE_UNAVAILABLE' || err.code === 'E_STORE_LOCKED') {
+      // Not the request's fault, and passing: the store cannot write now (a full disk) or this
+      // server lost it to another; the message says which.
+      logger.warn({ reqId: c.get('requestId'), code: err.code, err: err.message }, 'request refused: store');
+      headers['Retry-After'] = String(err.details?.retryAfterSeconds ?? 5);
+    }
     return errorResponse(err, headers);
   });
 

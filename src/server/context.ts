@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import type { ToolRegistry } from '../tools/types.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { JobRunner } from './runner.js';
+import type { JobRunner } from './runner/index.js';
 
 export type AppEnv = { Variables: { requestId: string } };
 export type App = Hono<AppEnv>;

@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> & Record<string, number
   E_MISSING_CREDENTIALS: 503,
   E_SANDBOX_UNAVAILABLE: 503,
   E_UNAVAILABLE: 503,
+  E_STORE_UNAVAILABLE: 503,
+  E_STORE_LOCKED: 503,
   E_TIMEOUT: 504,
 };
 

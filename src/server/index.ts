@@ -7,7 +7,7 @@ export { type JobStatusView, jobStatusView, statusPath } from './job-view.js';
 export { createLogger, type Logger, silentLogger } from './logger.js';
 export { Metrics } from './metrics.js';
 export { exampleInput, inputsSchema, openApiDocument, outputsSchema, schemaDocument } from './openapi.js';
-export { JobRunner, type JobStreamItem, type SubmitInput, type SubmitResult } from './runner.js';
+export { JobRunner, type JobStreamItem, type SubmitInput, type SubmitResult } from './runner/index.js';
 export { type RunningServer, type ServeOptions, startServer } from './serve.js';
 export {
   checkWebhookUrl,

@@ -101,7 +101,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await store.close();
     throw error;
   }
-  const recovered = await created.start();
+  let recovered: Awaited<ReturnType<CreatedApp['start']>>;
+  try {
+    recovered = await created.start();
+  } catch (error) {
+    // Refused (another live process owns the store) or recovery failed: nothing runs here.
+    await created.close(0);
+    throw error;
+  }
 
   let server: ServerType;
   let address: AddressInfo;

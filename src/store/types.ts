@@ -15,11 +15,23 @@ export const FINISHED_STATUSES: readonly JobStatus[] = ['completed', 'failed', '
 
 export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
-/** Crash-loop guard default: a job may be claimed this many times before a crash fails it. */
-export const DEFAULT_MAX_ATTEMPTS = 3;
+/**
+ * Crash-loop guard default: a job fails after this many crashes of the process were blamed on
+ * it (it was the only suspect), with no checkpoint saved in between.
+ */
+export const DEFAULT_MAX_CRASHES = 3;
+
+/**
+ * A job in flight at this many crashes since its last checkpoint is resumed isolated: it runs
+ * while no other isolated job does, so the next crash has at most one suspect to blame.
+ */
+export const ISOLATE_AFTER_CRASHES = 2;
 
 /** The error code `recoverInterrupted` gives jobs that keep crashing the process. */
 export const CRASH_LOOP_CODE = 'E_CRASH_LOOP';
+
+/** How long a lease lasts without a heartbeat (see `Store.acquireLease`). */
+export const DEFAULT_LEASE_TTL_MS = 10_000;
 
 export interface JobError {
   code: string;
@@ -54,9 +66,14 @@ export interface Job {
   /** When it reached a finished status. */
   completedAt: number | null;
   executionTimeMs: number | null;
-  /** How many times the job was claimed (a resume after a crash claims it again). */
+  /** How many times the job was claimed (a resume after a crash or a shutdown claims it again). */
   attempts: number;
-  maxAttempts: number;
+  /** Crashes of the process this job was in flight at since its last checkpoint. */
+  crashes: number;
+  /** Of those, the crashes it was the only suspect of (see recoverInterrupted). */
+  blamedCrashes: number;
+  /** Blamed crashes after which the job fails with CRASH_LOOP_CODE. */
+  maxCrashes: number;
   idempotencyKey: string | null;
   webhookUrl: string | null;
   progress: JobProgress;
@@ -69,8 +86,8 @@ export interface CreateJobInput {
   inputs: Record<string, unknown>;
   idempotencyKey?: string;
   webhookUrl?: string;
-  /** Defaults to DEFAULT_MAX_ATTEMPTS. */
-  maxAttempts?: number;
+  /** Defaults to DEFAULT_MAX_CRASHES. */
+  maxCrashes?: number;
   /**
    * Store it already claimed (running, attempts 1, startedAt now) for a runner that has a
    * free slot: one write instead of a create and a claim. Ignored when an idempotency key
@@ -111,7 +128,7 @@ export interface JobPatch {
   completedAt?: number | null;
   executionTimeMs?: number | null;
   webhookUrl?: string | null;
-  maxAttempts?: number;
+  maxCrashes?: number;
   progress?: JobProgress;
   usage?: JobUsage;
 }
@@ -151,6 +168,53 @@ export interface StoredEvent {
   event: StoreEvent & Record<string, unknown>;
 }
 
+/** What crash recovery decided for one job a dead owner left running. */
+export interface RecoveredJob {
+  /** The job after the decision (pending to resume, or failed). */
+  job: Job;
+  /** resumed: with the others; isolated: resumed alone among suspects; failed: E_CRASH_LOOP. */
+  action: 'resumed' | 'isolated' | 'failed';
+  /** Why, in words, for the recovery log line. */
+  reason: string;
+  /** The crash was blamed on this job (it was the only suspect). */
+  blamed: boolean;
+  /** How many jobs were in flight at the crash. */
+  suspects: number;
+}
+
+/** Who holds a store's lease. */
+export interface LeaseHolder {
+  /** Unique per acquisition. */
+  id: string;
+  pid: number;
+  host: string;
+  /** Epoch ms the holder took the lease. */
+  since: number;
+}
+
+export interface LeaseOptions {
+  /** How long the lease lasts without a heartbeat (default DEFAULT_LEASE_TTL_MS). */
+  ttlMs?: number;
+}
+
+export interface StoreLease {
+  readonly holder: LeaseHolder;
+  readonly ttlMs: number;
+  /**
+   * The owner before this one when it had not released the store: it died (its lock was free)
+   * or its lease expired. Its running jobs are what `recoverInterrupted` recovers.
+   */
+  readonly tookOver?: { holder: LeaseHolder; reason: 'died' | 'expired' };
+  /**
+   * Settles if another process takes the store over (this one stalled beyond its lease): from
+   * then on every write of this store fails with E_STORE_LOCKED, so nothing it does can touch
+   * the new owner's jobs.
+   */
+  readonly lost: Promise<Error>;
+  /** Gives the store up (idempotent); `close()` does it too. */
+  release(): Promise<void>;
+}
+
 export interface StoreHealth {
   ok: boolean;
   reason?: string;
@@ -174,11 +238,21 @@ export interface Store {
   /** pending/running → cancelled; false when missing or already finished. */
   cancelJob(id: string): Promise<boolean>;
   /**
-   * Run once at start-up: jobs left `running` by a crash go back to `pending` (returned, to
-   * resume from their checkpoint), except those whose attempts reached maxAttempts, which
-   * fail with CRASH_LOOP_CODE.
+   * Makes this process an owner of the store, renewed by heartbeat until `release` or
+   * `close`: the embedded store has exactly one (a second live process is refused with
+   * E_STORE_LOCKED naming the owner's pid and host and when its lease expires; it takes over
+   * when the owner died or its lease expired); a distributed store may have several, each
+   * owning the jobs it claimed. Reading needs no lease.
    */
-  recoverInterrupted(): Promise<Job[]>;
+  acquireLease(options?: LeaseOptions): Promise<StoreLease>;
+  /**
+   * Needs the lease. Jobs a dead owner left `running` go back to `pending` to resume from their
+   * checkpoint, unless the crash-loop guard fails them: each such job was in flight at one more
+   * crash; the crash is blamed on a job only when it is the sole suspect (alone in flight, or
+   * the only isolated one in flight), and a job whose blamed crashes reach maxCrashes fails
+   * with CRASH_LOOP_CODE. A checkpoint saved clears both counts. Oldest first.
+   */
+  recoverInterrupted(): Promise<RecoveredJob[]>;
   /**
    * Deletes finished jobs completed before `epochMs`, with their checkpoints and events (and so
    * their traces, which are rebuilt from the events). Returns the number of jobs deleted.

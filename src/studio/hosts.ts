@@ -16,7 +16,7 @@ import type { ModelClient } from '../models/types.js';
 import type { CreatedApp } from '../server/app.js';
 import { createApp } from '../server/app.js';
 import type { Logger } from '../server/logger.js';
-import type { JobStreamListener } from '../server/runner.js';
+import type { JobStreamListener } from '../server/runner/index.js';
 import type { Store, StoredEvent } from '../store/index.js';
 import { FINISHED_STATUSES } from '../store/index.js';
 

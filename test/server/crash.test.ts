@@ -3,19 +3,15 @@
  * started again on the same store. Every job must complete, and no node that a job's
  * checkpoint recorded as done may be called again for that job.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/index.js';
 import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
 import { THREE_STEPS_YAML } from './helpers.js';
+import { startEntry } from './support/entry-process.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const REGISTER = join(ROOT, 'test/server/support/register-ts.mjs');
-const ENTRY = join(ROOT, 'src/server/entry.ts');
 const JOBS = 20;
 const NODES = ['one', 'two', 'three'];
 
@@ -34,42 +30,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startEntry(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(NODE, ['--import', REGISTER, ENTRY], {
+function start() {
+  return startEntry({
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      AGENTCRATE_WORKFLOW: join(dir, 'workflow.yaml'),
-      AGENTCRATE_STORE: join(dir, 'jobs.db'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AGENTCRATE_MAX_CONCURRENT_RUNS: String(JOBS),
-      OPENAI_API_KEY: 'test-key-not-secret',
-      AGENTCRATE_LLM_PROVIDER: 'openai',
-      AGENTCRATE_LLM_BASE_URL: mock.url,
-      AGENTCRATE_LLM_MODEL: 'mock-1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`entry did not start:\n${out}\n${err}`)), 20_000);
-    child.stderr!.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStart({ child, url: match[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`entry exited with ${code}:\n${out}\n${err}`));
-    });
+    workflow: join(dir, 'workflow.yaml'),
+    store: join(dir, 'jobs.db'),
+    mockUrl: mock.url,
+    env: { AGENTCRATE_MAX_CONCURRENT_RUNS: String(JOBS) },
   });
 }
 
@@ -88,7 +55,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms: number): Pro
 
 describe('crash recovery', () => {
   it('resumes 20 jobs after kill -9 without re-running a checkpointed node', async () => {
-    const first = await startEntry();
+    const first = await start();
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i++) {
       const res = await fetch(`${first.url}/run`, {
@@ -111,8 +78,9 @@ describe('crash recovery', () => {
     const doneAtCrash = new Map<string, string[]>();
     for (const [i, id] of ids.entries()) {
       const job = await store.getJob(id);
-      // Claimed and mid-run, or (under load) accepted but not yet claimed: never finished.
-      expect(['running', 'pending'], `job ${i}`).toContain(job?.status);
+      // Claimed and mid-run, or (under load) accepted but not yet claimed, or (a slow machine
+      // submitting the last jobs while the first ran) already finished.
+      expect(['running', 'pending', 'completed'], `job ${i}`).toContain(job?.status);
       doneAtCrash.set(String(i), job!.progress.nodesDone);
     }
     await store.close();
@@ -121,7 +89,7 @@ describe('crash recovery', () => {
     expect(totalDone).toBeGreaterThan(0);
     expect(totalDone).toBeLessThan(JOBS * NODES.length);
 
-    const second = await startEntry();
+    const second = await start();
     try {
       await waitFor(async () => {
         const res = await fetch(`${second.url}/jobs?status=completed&limit=100`);

@@ -73,7 +73,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           completedAt: null,
           executionTimeMs: null,
           attempts: 0,
-          maxAttempts: 3,
+          crashes: 0,
+          blamedCrashes: 0,
+          maxCrashes: 3,
           idempotencyKey: null,
           webhookUrl: 'http://127.0.0.1:9/hook',
           progress: { step: 0, nodesDone: [] },
@@ -138,7 +140,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         });
         expect(again).toMatchObject({ created: false, job: { id: 'c1', status: 'running', attempts: 1 } });
         // A crash now: it goes back to pending like any claimed job, one attempt spent.
-        expect((await store.recoverInterrupted()).map((j) => [j.id, j.attempts])).toEqual([['c1', 1]]);
+        await store.acquireLease();
+        expect((await store.recoverInterrupted()).map((r) => [r.job.id, r.job.attempts])).toEqual([
+          ['c1', 1],
+        ]);
         const done = await store.completeJob('c1', {
           outputs: { r: 1 },
           executionTimeMs: 3,
@@ -194,15 +199,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.countByStatus()).pending).toBe(3);
       });
 
-      it('honours maxAttempts and rejects bad input clearly', async () => {
-        expect((await create({ maxAttempts: 5 })).maxAttempts).toBe(5);
+      it('honours maxCrashes and rejects bad input clearly', async () => {
+        expect((await create({ maxCrashes: 5 })).maxCrashes).toBe(5);
         await expectCode(
           store.createJob({ id: 'bad', workflow: 'wf', inputs: [] as never }),
           'E_INVALID_INPUT',
         );
         await expectCode(store.createJob({ id: '', workflow: 'wf', inputs: {} }), 'E_INVALID_INPUT');
         await expectCode(
-          store.createJob({ id: 'bad2', workflow: 'wf', inputs: {}, maxAttempts: 0 }),
+          store.createJob({ id: 'bad2', workflow: 'wf', inputs: {}, maxCrashes: 0 }),
           'E_INVALID_INPUT',
         );
         expect(await store.getJob('bad')).toBeUndefined();
@@ -342,7 +347,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           createdAt: job.createdAt,
         });
         expect(await store.updateJob(job.id, {})).toEqual(updated);
-        expect(await store.updateJob('missing', { maxAttempts: 2 })).toBeUndefined();
+        expect(await store.updateJob('missing', { maxCrashes: 2 })).toBeUndefined();
       });
 
       it('updateJob to a finished status stamps completedAt so retention can find it', async () => {
@@ -357,46 +362,96 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
     });
 
-    describe('recoverInterrupted', () => {
-      it('resumes jobs left running and fails those that keep crashing the process', async () => {
-        const resumable = await create();
-        const looper = await create({ maxAttempts: 3 });
-        const pending = await create();
-        const finished = await create();
-        await store.claimJob(finished.id);
-        await store.completeJob(finished.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
-        // The looper crashed the process on its first two runs...
-        for (let crash = 0; crash < 2; crash++) {
-          expect(await store.claimJob(looper.id)).toBeDefined();
-          const resumed = await store.recoverInterrupted();
-          expect(resumed.map((j) => j.id)).toEqual([looper.id]);
+    describe('recoverInterrupted (the crash-loop guard)', () => {
+      /** Claims the jobs (they are in flight), then "crashes": recovers as the next owner would. */
+      const crash = async (...jobs: Job[]) => {
+        for (const job of jobs) await store.claimJob(job.id);
+        return store.recoverInterrupted();
+      };
+      const decisions = (recovered: Awaited<ReturnType<Store['recoverInterrupted']>>) =>
+        Object.fromEntries(
+          recovered.map((r) => [r.job.id, [r.action, r.blamed, r.job.crashes, r.job.blamedCrashes]]),
+        );
+
+      beforeEach(async () => {
+        await store.acquireLease();
+      });
+
+      it("needs the lease: without it the running jobs may be a live owner's", async (ctx) => {
+        if (fixture.reopen === undefined) return ctx.skip();
+        const other = await fixture.reopen();
+        try {
+          await expectCode(other.recoverInterrupted(), 'E_STORE');
+        } finally {
+          await other.close();
         }
-        // ...and now a third time, together with a first-time crash of another job.
-        const firstStart = (await store.claimJob(resumable.id))!.startedAt;
-        expect((await store.claimJob(looper.id))?.attempts).toBe(3);
+      });
 
-        const resumed = await store.recoverInterrupted();
-        expect(resumed.map((j) => j.id)).toEqual([resumable.id]);
-        expect(resumed[0]).toMatchObject({ status: 'pending', attempts: 1 });
-
-        const failed = await store.getJob(looper.id);
-        expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'E_CRASH_LOOP' } });
-        expect(failed?.error?.message).toMatch(/crashed the process 3 times/);
-        expect(failed?.completedAt).toEqual(expect.any(Number));
+      it('a crash with several jobs in flight blames none; healthy jobs survive repeated kills', async () => {
+        const jobs = [await create(), await create(), await create(), await create(), await create()];
+        const pending = await create();
+        // Three external kills while the same five slow jobs are in flight.
+        const first = await crash(...jobs);
+        expect(first.map((r) => r.job.id)).toEqual(jobs.map((j) => j.id)); // oldest first
+        expect(first.every((r) => r.action === 'resumed' && !r.blamed && r.suspects === 5)).toBe(true);
+        const second = await crash(...jobs);
+        // In flight at two crashes in a row: resumed isolated, still not blamed.
+        expect(second.every((r) => r.action === 'isolated' && !r.blamed && r.job.crashes === 2)).toBe(true);
+        // The runner runs one isolated job at a time: the third kill finds one of them (and
+        // nothing else) in flight, and it alone is blamed, once.
+        const third = await crash(jobs[0]!);
+        expect(decisions(third)).toEqual({ [jobs[0]!.id]: ['isolated', true, 3, 1] });
+        for (const job of jobs) expect((await store.getJob(job.id))?.status).toBe('pending');
         expect((await store.getJob(pending.id))?.status).toBe('pending');
-        expect((await store.getJob(finished.id))?.status).toBe('completed');
+      });
 
-        // A resumed job is claimable again; attempts count on, the first start is kept.
-        const again = await store.claimJob(resumable.id);
-        expect(again).toMatchObject({ status: 'running', attempts: 2, startedAt: firstStart });
-        expect(await store.recoverInterrupted()).toHaveLength(1);
+      it('the only isolated job in flight is blamed; non-isolated jobs beside it are not', async () => {
+        const [poison, healthy] = [await create({ maxCrashes: 2 }), await create()];
+        await crash(poison, healthy);
+        await crash(poison, healthy); // both isolated now
+        const fresh = await create(); // a new job runs beside the isolated poison
+        const third = await crash(poison, fresh);
+        expect(decisions(third)).toEqual({
+          [poison.id]: ['isolated', true, 3, 1],
+          [fresh.id]: ['resumed', false, 1, 0],
+        });
+        const fourth = await crash(poison, fresh);
+        expect(fourth.find((r) => r.job.id === poison.id)).toMatchObject({
+          action: 'failed',
+          blamed: true,
+          job: { status: 'failed', crashes: 4, blamedCrashes: 2, error: { code: 'E_CRASH_LOOP' } },
+        });
+        const failed = await store.getJob(poison.id);
+        expect(failed?.error?.message).toMatch(/only suspect of 2 crashes/);
+        expect(failed?.completedAt).toEqual(expect.any(Number));
+        // Two isolated jobs in flight together: neither is the sole suspect.
+        expect(decisions(await crash(healthy, fresh))[healthy.id]).toEqual(['isolated', false, 3, 0]);
+      });
+
+      it('a job alone in flight is the sole suspect: maxCrashes such crashes fail it', async () => {
+        const looper = await create({ maxCrashes: 3 });
+        expect(decisions(await crash(looper))).toEqual({ [looper.id]: ['resumed', true, 1, 1] });
+        expect(decisions(await crash(looper))).toEqual({ [looper.id]: ['isolated', true, 2, 2] });
+        const last = await crash(looper);
+        expect(last[0]).toMatchObject({
+          action: 'failed',
+          job: { status: 'failed', error: { code: 'E_CRASH_LOOP' } },
+        });
         expect(await store.recoverInterrupted()).toEqual([]);
       });
 
-      it('with maxAttempts 1 a single crash fails the job', async () => {
-        const job = await create({ maxAttempts: 1 });
+      it('a saved checkpoint clears the suspicion: a job that moves on is not looping', async () => {
+        const job = await create({ maxCrashes: 2 });
+        await crash(job);
         await store.claimJob(job.id);
-        expect(await store.recoverInterrupted()).toEqual([]);
+        await store.saveCheckpoint(job.id, { step: 1, completed: ['a'], state: {} });
+        expect(await store.getJob(job.id)).toMatchObject({ crashes: 0, blamedCrashes: 0 });
+        expect(decisions(await store.recoverInterrupted())).toEqual({ [job.id]: ['resumed', true, 1, 1] });
+      });
+
+      it('with maxCrashes 1 a single sole-suspect crash fails the job', async () => {
+        const job = await create({ maxCrashes: 1 });
+        expect((await crash(job))[0]?.action).toBe('failed');
         expect(await store.getJob(job.id)).toMatchObject({
           status: 'failed',
           error: { code: 'E_CRASH_LOOP' },
@@ -663,7 +718,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
             (await reopened.createJob({ id: 'new', workflow: 'wf', inputs: {}, idempotencyKey: 'durable' }))
               .job.id,
           ).toBe(job.id);
-          expect((await reopened.recoverInterrupted()).map((j) => j.id)).toEqual([job.id]);
+          await reopened.acquireLease();
+          expect((await reopened.recoverInterrupted()).map((r) => r.job.id)).toEqual([job.id]);
         } finally {
           await reopened.close();
         }

@@ -67,7 +67,9 @@ describe('createSqliteStore (SQLite specifics)', () => {
     // Put the file back the way version 1 left it: its span tables (with a row) and index,
     // and none of the tables later versions add.
     const old = new DatabaseSync(path);
-    old.exec(`DROP TABLE memory;
+    old.exec(`DROP TABLE memory; DROP TABLE lease;
+      ALTER TABLE jobs DROP COLUMN crashes; ALTER TABLE jobs DROP COLUMN blamed_crashes;
+      ALTER TABLE jobs RENAME COLUMN max_crashes TO max_attempts; UPDATE jobs SET max_attempts = 5;
       CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
         name TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, status TEXT NOT NULL,
         attributes TEXT NOT NULL, job_id TEXT, PRIMARY KEY (trace_id, span_id));
@@ -80,7 +82,13 @@ describe('createSqliteStore (SQLite specifics)', () => {
 
     const store = await createSqliteStore(path);
     try {
-      expect((await store.getJob('j1'))?.inputs).toEqual({ topic: 'x' });
+      // The old claim limit carries over as the crash limit; crash counts start at zero.
+      expect(await store.getJob('j1')).toMatchObject({
+        inputs: { topic: 'x' },
+        maxCrashes: 5,
+        crashes: 0,
+        blamedCrashes: 0,
+      });
       expect((await store.listEvents('j1')).map((e) => e.event.type)).toEqual(['run-start']);
       const peek = new DatabaseSync(path);
       try {

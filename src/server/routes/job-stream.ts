@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { jobStatusView } from '../job-view.js';
-import type { JobStreamItem, JobStreamListener } from '../runner.js';
+import type { JobStreamItem, JobStreamListener } from '../runner/index.js';
 
 const SSE_PING_MS = 15_000;
 

@@ -7,6 +7,8 @@
  * Every method runs its statements to completion before it yields, so operations never
  * interleave inside the process.
  */
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -24,6 +26,18 @@ export interface SqliteAccess {
   now(): number;
 }
 
+/**
+ * SQLite result codes (primary, the low byte) that mean the store cannot write *now* — a full
+ * disk, an I/O error, a lock held too long, a read-only remount — rather than a bad request
+ * or a broken file: callers get E_STORE_UNAVAILABLE (HTTP 503 + Retry-After) and retry.
+ */
+const SQLITE_BUSY = 5;
+const UNAVAILABLE_CODES = new Set([SQLITE_BUSY, 6, 8, 10, 13, 14, 15]); // LOCKED READONLY IOERR FULL CANTOPEN PROTOCOL
+const SPACE_CHECK_EVERY_MS = 1000;
+
+/** Seconds a client should wait before retrying a write the store could not make. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 interface Batch {
   committed: Promise<void>;
   resolve: () => void;
@@ -40,6 +54,11 @@ export class SqliteConnection implements SqliteAccess {
   /** Runs in each write transaction before its first write (the lease's fencing check). */
   #beforeWrites: (() => void) | undefined;
 
+  /** A write failed because the store could not write, and none has been committed since. */
+  #writeFailing = false;
+  readonly #minFreeBytes: number;
+  #space: { at: number; free: number | undefined } | undefined;
+
   #checkpointer: Checkpointer | undefined;
   /**
    * The checkpoint worker starts with the first write, not at open: a worker thread is a
@@ -49,16 +68,61 @@ export class SqliteConnection implements SqliteAccess {
   #startCheckpointer: (() => Checkpointer) | undefined;
   readonly #checkpointerFactory: (() => Checkpointer) | undefined;
 
-  constructor(db: DatabaseSync, file: string, now: () => number, startCheckpointer?: () => Checkpointer) {
+  constructor(
+    db: DatabaseSync,
+    file: string,
+    now: () => number,
+    startCheckpointer?: () => Checkpointer,
+    minFreeBytes = 0,
+  ) {
     this.db = db;
     this.file = file;
     this.now = now;
+    this.#minFreeBytes = minFreeBytes;
     this.#startCheckpointer = startCheckpointer;
     this.#checkpointerFactory = startCheckpointer;
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True from a write the store could not make until the next commit that succeeds. */
+  get writeFailing(): boolean {
+    return this.#writeFailing;
+  }
+
+  /** Bytes free for this process on the store's volume; undefined for `:memory:` or when unknown. */
+  freeBytes(): number | undefined {
+    if (this.file === ':memory:') return undefined;
+    try {
+      const stats = statfsSync(dirname(this.file));
+      return Number(stats.bavail) * Number(stats.bsize);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Why new work should be refused for lack of space (free bytes below the floor), or
+   * undefined. Measured at most once a second, so it costs nothing per request.
+   */
+  spaceProblem(fresh = false): string | undefined {
+    if (this.#minFreeBytes <= 0) return undefined;
+    const now = Date.now();
+    if (fresh || this.#space === undefined || now - this.#space.at >= SPACE_CHECK_EVERY_MS) {
+      this.#space = { at: now, free: this.freeBytes() };
+    }
+    const free = this.#space.free;
+    if (free === undefined || free >= this.#minFreeBytes) return undefined;
+    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+    return `only ${mb(free)} free on the volume of the job store ${this.file} (new runs need ${mb(this.#minFreeBytes)}, so the jobs already running can still checkpoint); free some space`;
+  }
+
+  /** Refuses new work while the volume is nearly full (E_STORE_UNAVAILABLE). */
+  checkSpace(): void {
+    const problem = this.spaceProblem();
+    if (problem !== undefined) throw unavailable(this.file, `cannot take new work: ${problem}`);
   }
 
   /** Runs `check` at the start of every write transaction; a throw fails that transaction's writes. */
@@ -83,12 +147,18 @@ export class SqliteConnection implements SqliteAccess {
     try {
       return fn();
     } catch (error) {
-      throw this.storeError(what, error);
+      const failure = this.storeError(what, error);
+      if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
+      throw failure;
     }
   }
 
   storeError(what: string, error: unknown): AgentcrateError {
     if (error instanceof AgentcrateError) return error;
+    const code = (error as { errcode?: unknown } | null)?.errcode;
+    if (typeof code === 'number' && UNAVAILABLE_CODES.has(code & 0xff)) {
+      return unavailable(this.file, `could not ${what}: ${(error as Error).message ?? String(error)}`, error);
+    }
     return new AgentcrateError(
       'E_STORE',
       `Job store ${this.file}: could not ${what}: ${(error as Error).message ?? String(error)}`,
@@ -166,7 +236,9 @@ export class SqliteConnection implements SqliteAccess {
     } catch (error) {
       if (!this.db.isTransaction && this.#batch === batch) {
         this.#batch = undefined;
-        batch.reject(this.storeError('commit (the transaction was rolled back)', error));
+        const failure = this.storeError('commit (the transaction was rolled back)', error);
+        if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
+        batch.reject(failure);
       }
       throw error;
     }
@@ -177,14 +249,17 @@ export class SqliteConnection implements SqliteAccess {
     this.#batch = undefined;
     try {
       this.q('COMMIT').run();
+      this.#writeFailing = false;
       batch.resolve();
     } catch (error) {
+      const failure = this.storeError('commit', error);
+      if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
       try {
         if (this.db.isTransaction) this.q('ROLLBACK').run();
       } catch {
         // the commit error is the one to report
       }
-      batch.reject(this.storeError('commit', error));
+      batch.reject(failure);
     }
   }
 
@@ -225,4 +300,15 @@ export class SqliteConnection implements SqliteAccess {
     }
     this.db.close();
   }
+}
+
+function unavailable(file: string, why: string, cause?: unknown): AgentcrateError {
+  return new AgentcrateError(
+    'E_STORE_UNAVAILABLE',
+    `The job store ${file} cannot write right now: ${why}. Retry in a few seconds; running jobs are parked until it can.`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+      details: { path: file, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+    },
+  );
 }

@@ -30,7 +30,9 @@ export class SqliteEvents {
       'save a checkpoint',
       () => {
         const updated = this.#db
-          .q('UPDATE jobs SET progress_step = ?, progress_nodes = ? WHERE id = ?')
+          .q(
+            'UPDATE jobs SET progress_step = ?, progress_nodes = ?, crashes = 0, blamed_crashes = 0 WHERE id = ?',
+          )
           .run(step, JSON.stringify(nodesDone), jobId);
         if (Number(updated.changes) === 0) throw notFound(jobId);
         this.#db

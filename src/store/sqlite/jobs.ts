@@ -7,13 +7,13 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
 import { checkId, invalid, isPlainObject } from '../checks.js';
+import { decideRecovery } from '../crash-guard.js';
 import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import {
   type CompleteJobInput,
-  CRASH_LOOP_CODE,
   type CreateJobInput,
   type CreateJobResult,
-  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_CRASHES,
   type FailJobOptions,
   FINISHED_STATUSES,
   JOB_STATUSES,
@@ -24,6 +24,7 @@ import {
   type ListJobsOptions,
   type ListJobsResult,
   MAX_PAGE_SIZE,
+  type RecoveredJob,
 } from '../types.js';
 import type { SqliteAccess } from './connection.js';
 import { type Row, rowToJob } from './rows.js';
@@ -49,7 +50,7 @@ const PATCH_COLUMNS: ReadonlyArray<readonly [keyof JobPatch, string[], (value: n
   ['completedAt', ['completed_at'], (v: number | null) => [v]],
   ['executionTimeMs', ['execution_time_ms'], (v: number | null) => [v]],
   ['webhookUrl', ['webhook_url'], (v: string | null) => [v]],
-  ['maxAttempts', ['max_attempts'], (v: number) => [v]],
+  ['maxCrashes', ['max_crashes'], (v: number) => [v]],
   [
     'progress',
     ['progress_step', 'progress_nodes'],
@@ -73,9 +74,9 @@ export class SqliteJobs {
     const id = checkId(input?.id, 'Job id');
     checkId(input.workflow, 'Job workflow name');
     if (!isPlainObject(input.inputs)) throw invalid(`Job ${id}: inputs must be a JSON object.`);
-    const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw invalid(`Job ${id}: maxAttempts must be a whole number ≥ 1 (got ${String(input.maxAttempts)}).`);
+    const maxCrashes = input.maxCrashes ?? DEFAULT_MAX_CRASHES;
+    if (!Number.isInteger(maxCrashes) || maxCrashes < 1) {
+      throw invalid(`Job ${id}: maxCrashes must be a whole number ≥ 1 (got ${String(input.maxCrashes)}).`);
     }
     const key = input.idempotencyKey ?? null;
     if (key !== null && (typeof key !== 'string' || key === '')) {
@@ -90,13 +91,13 @@ export class SqliteJobs {
         input.workflow,
         JSON.stringify(input.inputs),
         now,
-        maxAttempts,
+        maxCrashes,
         key,
         input.webhookUrl ?? null,
         claim ? now : null,
         claim ? 1 : 0,
       ];
-      const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_attempts, idempotency_key, webhook_url, started_at, attempts)
+      const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_crashes, idempotency_key, webhook_url, started_at, attempts)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
       try {
         if (key === null) {
@@ -190,8 +191,8 @@ export class SqliteJobs {
     if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
       throw invalid(`Unknown job status "${String(patch.status)}": use one of ${JOB_STATUSES.join(', ')}.`);
     }
-    if (patch.maxAttempts !== undefined && (!Number.isInteger(patch.maxAttempts) || patch.maxAttempts < 1)) {
-      throw invalid(`Job ${id}: maxAttempts must be a whole number ≥ 1.`);
+    if (patch.maxCrashes !== undefined && (!Number.isInteger(patch.maxCrashes) || patch.maxCrashes < 1)) {
+      throw invalid(`Job ${id}: maxCrashes must be a whole number ≥ 1.`);
     }
     return this.#db.write('update a job', () => {
       const sets: string[] = [];
@@ -276,33 +277,37 @@ export class SqliteJobs {
     });
   }
 
-  async recoverInterrupted(): Promise<Job[]> {
+  async recoverInterrupted(): Promise<RecoveredJob[]> {
     return this.#db.write(
       'recover interrupted jobs',
       () => {
         const now = this.#db.now();
-        const crashLoopers = this.#db
-          .q(
-            `SELECT id, attempts, max_attempts FROM jobs WHERE status = 'running' AND attempts >= max_attempts`,
-          )
-          .all() as Array<{ id: string; attempts: number; max_attempts: number }>;
-        for (const { id, attempts, max_attempts: maxAttempts } of crashLoopers) {
-          const error: JobError = {
-            code: CRASH_LOOP_CODE,
-            message: `Job ${id} crashed the process ${attempts} times (limit ${maxAttempts}), so it is not resumed again; check the server logs around its last runs for the cause.`,
-            details: { attempts, maxAttempts },
-          };
-          this.#db
-            .q(`UPDATE jobs SET status = 'failed', error = ?, completed_at = ? WHERE id = ?`)
-            .run(JSON.stringify(error), now, id);
-        }
-        const resumed = this.#db
-          .q(
-            `UPDATE jobs SET status = 'pending' WHERE status = 'running' AND attempts < max_attempts RETURNING *`,
-          )
-          .all() as Row[];
+        const interrupted = (
+          this.#db.q(`SELECT * FROM jobs WHERE status = 'running' ORDER BY created_at, id`).all() as Row[]
+        ).map(rowToJob);
+        if (interrupted.length === 0) return [];
+        const fail = this.#db.q(
+          `UPDATE jobs SET status = 'failed', error = ?, completed_at = ?, crashes = ?, blamed_crashes = ?
+           WHERE id = ? RETURNING *`,
+        );
+        const resume = this.#db.q(
+          `UPDATE jobs SET status = 'pending', crashes = ?, blamed_crashes = ? WHERE id = ? RETURNING *`,
+        );
         // Oldest first, so the runner resumes them in submission order.
-        return resumed.map(rowToJob).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        return decideRecovery(interrupted).map((d): RecoveredJob => {
+          const row = (
+            d.error !== undefined
+              ? fail.get(JSON.stringify(d.error), now, d.crashes, d.blamedCrashes, d.id)
+              : resume.get(d.crashes, d.blamedCrashes, d.id)
+          ) as Row;
+          return {
+            job: rowToJob(row),
+            action: d.action,
+            reason: d.reason,
+            blamed: d.blamed,
+            suspects: d.suspects,
+          };
+        });
       },
       true,
       // Usually changes nothing; resumed jobs start the worker with their own first writes.

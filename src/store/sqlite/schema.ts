@@ -110,6 +110,25 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX memory_by_scope ON memory (agent, workflow, node, key);
   `,
+  // v5: one owner per store (lease.ts), and the crash-loop guard counts crashes per job since
+  // its last checkpoint instead of claims (a job merely present at a crash is not its cause).
+  `
+  CREATE TABLE lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    -- 1 while the holder also holds the lock file: a free lock then proves it died
+    locked INTEGER NOT NULL,
+    released INTEGER NOT NULL DEFAULT 0
+  );
+  ALTER TABLE jobs RENAME COLUMN max_attempts TO max_crashes;
+  ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN blamed_crashes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,18 +18,22 @@ import type {
   JobError,
   JobPatch,
   JobStatus,
+  LeaseOptions,
   ListJobsOptions,
   ListJobsResult,
+  RecoveredJob,
   Store,
   StoredCheckpoint,
   StoredEvent,
   StoreEvent,
   StoreHealth,
+  StoreLease,
 } from '../types.js';
 import { startCheckpointer } from './checkpointer.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteEvents } from './events.js';
 import { SqliteJobs } from './jobs.js';
+import { SqliteLease } from './lease.js';
 import { SqliteMemory } from './memory.js';
 import { applyPragmas, migrate } from './schema.js';
 
@@ -40,6 +44,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Checkpoint the WAL from a worker thread (default true; ignored for `:memory:`). */
   backgroundCheckpoint?: boolean;
+  /**
+   * New jobs are refused (E_STORE_UNAVAILABLE) and the store reports itself unhealthy while
+   * fewer bytes than this are free on its volume, so running jobs keep room to checkpoint.
+   * Default DEFAULT_MIN_FREE_BYTES; 0 turns the check off.
+   */
+  minFreeBytes?: number;
 }
 
 /** Opens (creating if needed) the store file at `path`; `:memory:` gives a throwaway store. */
@@ -78,7 +88,15 @@ export async function createSqliteStore(path: string, options: SqliteStoreOption
   }
   const checkpointer =
     memory || options.backgroundCheckpoint === false ? undefined : () => startCheckpointer(file);
-  return new SqliteStore(new SqliteConnection(db, file, options.now ?? Date.now, checkpointer));
+  return new SqliteStore(
+    new SqliteConnection(
+      db,
+      file,
+      options.now ?? Date.now,
+      checkpointer,
+      options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+    ),
+  );
 }
 
 function openError(file: string, error: unknown): AgentcrateError {
@@ -98,11 +116,19 @@ function openError(file: string, error: unknown): AgentcrateError {
   });
 }
 
+/** The free-space floor below which new jobs are refused (see `minFreeBytes`). */
+export const DEFAULT_MIN_FREE_BYTES = 8 * 1024 * 1024;
+
+/** Bytes the health probe rewrites after a failed write, to prove real writes work again. */
+const PROBE_BYTES = 64 * 1024;
+
 class SqliteStore implements Store {
   readonly #c: SqliteConnection;
   readonly #jobs: SqliteJobs;
   readonly #events: SqliteEvents;
   readonly memory: MemoryStore;
+  #lease: SqliteLease | undefined;
+  #leaseReleased = false;
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
@@ -111,7 +137,8 @@ class SqliteStore implements Store {
     this.memory = new SqliteMemory(connection);
   }
 
-  createJob(input: CreateJobInput): Promise<CreateJobResult> {
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    this.#c.checkSpace();
     return this.#jobs.createJob(input);
   }
   getJob(id: string): Promise<Job | undefined> {
@@ -138,7 +165,26 @@ class SqliteStore implements Store {
   cancelJob(id: string): Promise<boolean> {
     return this.#jobs.cancelJob(id);
   }
-  recoverInterrupted(): Promise<Job[]> {
+  async acquireLease(options?: LeaseOptions): Promise<StoreLease> {
+    if (this.#lease !== undefined && this.#lease.lostError === undefined && !this.#leaseReleased) {
+      return this.#lease;
+    }
+    // Released through the lease or by close(): either way this store holds it no more.
+    const lease = await SqliteLease.acquire(this.#c, options, () => {
+      this.#leaseReleased = true;
+    });
+    this.#lease = lease;
+    this.#leaseReleased = false;
+    return lease;
+  }
+
+  async recoverInterrupted(): Promise<RecoveredJob[]> {
+    if (this.#lease === undefined || this.#leaseReleased) {
+      throw new AgentcrateError(
+        'E_STORE',
+        `Recovering interrupted jobs of ${this.#c.file} needs the store's lease (acquireLease): without it they may be another live process's running jobs.`,
+      );
+    }
     return this.#jobs.recoverInterrupted();
   }
   deleteFinishedBefore(epochMs: number): Promise<number> {
@@ -163,19 +209,30 @@ class SqliteStore implements Store {
     return this.#events.listEvents(jobId, afterSeq, limit);
   }
 
+  /**
+   * Ready to write: open, still the owner, room on the volume, and a probe write commits. The
+   * probe is one tiny row; after a write the store could not make, a larger one too, since a
+   * full disk can still take a tiny write in space the WAL already has.
+   */
   async health(): Promise<StoreHealth> {
     const c = this.#c;
     if (c.closed) return { ok: false, reason: `the job store ${c.file} is closed` };
+    const lost = this.#lease?.lostError;
+    if (lost !== undefined) return { ok: false, reason: lost.message };
+    const space = c.spaceProblem(true);
+    if (space !== undefined) return { ok: false, reason: space };
+    const large = c.writeFailing;
     try {
       await c.write(
         'write a health check',
         () => {
-          c.q(
-            `INSERT INTO meta (key, value) VALUES ('health_checked_at', ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-          ).run(String(c.now()));
+          const put = c.q(
+            `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          );
+          put.run('health_checked_at', String(c.now()));
+          if (large) put.run('health_probe', String(c.now()).padEnd(PROBE_BYTES, '.'));
         },
-        false,
+        large,
         true,
       );
       return { ok: true };
@@ -188,7 +245,8 @@ class SqliteStore implements Store {
     return this.#c.releaseMemory();
   }
 
-  close(): Promise<void> {
-    return this.#c.close();
+  async close(): Promise<void> {
+    if (this.#lease !== undefined && !this.#leaseReleased) await this.#lease.release();
+    await this.#c.close();
   }
 }

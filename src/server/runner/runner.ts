@@ -1,15 +1,16 @@
 /**
- * The job runner: every run is a durable job. It bounds how many runs execute at once and
- * how many wait behind them, persists the engine's checkpoint after each node, keeps each
- * running job's events in memory for live subscribers (SSE) while writing them to the store
- * in batches, resumes jobs a crash interrupted, and delivers webhooks.
+ * The job runner: every run is a durable job. It owns the store while it runs (its lease),
+ * bounds how many runs execute at once and how many wait behind them, persists the engine's
+ * checkpoint after each node, keeps each running job's events in memory for live subscribers
+ * (SSE) while writing them to the store in batches, resumes jobs a crash interrupted (the
+ * crash-loop guard: recovery.ts), parks jobs while the store cannot write (parking.ts), and
+ * delivers webhooks.
  *
  * A job is executed by exactly one `#run` call per process; HTTP callers only ever wait on
  * its `done` promise, which is why a sync request that times out can hand the same run over
  * to async polling without a second execution.
  */
-
-import type { Workflow } from '../config/types.js';
+import type { Workflow } from '../../config/types.js';
 import {
   buildInitialState,
   type Checkpoint,
@@ -17,17 +18,21 @@ import {
   type EngineEvent,
   execute,
   type Plan,
-  type RunError,
   type RunResult,
-} from '../engine/index.js';
-import { AgentcrateError, toAgentcrateError } from '../errors.js';
-import { type Redactor, redactValue } from '../secrets/index.js';
-import type { CreateJobResult, Job, Store, StoredEvent, StoreEvent } from '../store/index.js';
-import { uuidv7 } from './job-id.js';
-import { jobStatusView } from './job-view.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import { deliverWebhook, type WebhookOptions } from './webhook.js';
+} from '../../engine/index.js';
+import { AgentcrateError, toAgentcrateError } from '../../errors.js';
+import type { Redactor } from '../../secrets/index.js';
+import type { CreateJobResult, Job, Store, StoredEvent, StoreLease } from '../../store/index.js';
+import { uuidv7 } from '../job-id.js';
+import { jobStatusView } from '../job-view.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { deliverWebhook, type WebhookOptions } from '../webhook.js';
+import { type ActiveJob, type JobStreamListener, newActiveJob, type StopReason } from './active-job.js';
+import { flushEvents, saveProgress } from './job-writes.js';
+import { isStoreUnavailable, ParkingLot } from './parking.js';
+import { recoverStore } from './recovery.js';
+import { startRetention } from './retention.js';
 
 export interface RunnerOptions {
   store: Store;
@@ -45,6 +50,8 @@ export interface RunnerOptions {
   webhook?: WebhookOptions;
   newId?: () => string;
   now?: () => number;
+  /** The store's lease lasts this long without a heartbeat (default: the store's). */
+  leaseTtlMs?: number;
   /**
    * The chain each event of a job goes through, in place, before anything else sees it
    * (telemetry's `eventsOf`: redaction, trace annotations, live export). The stored events
@@ -60,8 +67,7 @@ export interface RunnerOptions {
   logPrompts?: boolean;
 }
 
-export type JobStreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'end'; job: Job };
-export type JobStreamListener = (item: JobStreamItem) => void;
+export type { JobStreamItem, JobStreamListener } from './active-job.js';
 
 export interface SubmitInput {
   inputs: Record<string, unknown>;
@@ -84,35 +90,16 @@ export interface SubmitResult {
   done: Promise<Job>;
 }
 
-interface ActiveJob {
-  id: string;
-  job: Job;
-  phase: 'queued' | 'running';
-  controller?: AbortController;
-  done: Promise<Job>;
-  resolve: (job: Job) => void;
-  /** Events emitted in this process, kept for SSE until the job ends. */
-  events: StoredEvent[];
-  /** Seq of the first event emitted in this process (earlier ones are only in the store). */
-  firstSeq: number;
-  nextSeq: number;
-  unflushed: StoreEvent[];
-  subscribers: Set<JobStreamListener>;
-  interruptedByShutdown: boolean;
-  /** The run-end event's outputs and error, as the event chain left them (redacted). */
-  end?: { outputs: Record<string, unknown>; error?: RunError };
-  /** State field → [value as the engine has it, value as stored], so each is redacted once. */
-  stored?: Map<string, [unknown, unknown]>;
-  /** The job starts from its stored checkpoint on its first attempt too (a replay). */
-  fromCheckpoint?: boolean;
-  origin?: Record<string, unknown>;
-}
-
-class ShutdownSignal extends AgentcrateError {
-  constructor() {
+/** The reason a run's controller is aborted with when the runner stops it (not the job's fault). */
+class StopSignal extends AgentcrateError {
+  constructor(reason: StopReason) {
     super(
       'E_CANCELLED',
-      'the server is shutting down; the run resumes from its last checkpoint on the next start',
+      reason === 'shutdown'
+        ? 'the server is shutting down; the run resumes from its last checkpoint on the next start'
+        : reason === 'store'
+          ? 'the job store cannot write; the run is parked and resumes when it can'
+          : 'another process took the job store over; this one stops running its jobs',
     );
   }
 }
@@ -121,9 +108,15 @@ export class JobRunner {
   readonly #o: RunnerOptions;
   readonly #active = new Map<string, ActiveJob>();
   readonly #queue: ActiveJob[] = [];
+  readonly #parking: ParkingLot;
   #running = 0;
+  /** Isolated jobs holding a slot (at most one: the crash-loop guard's bisection). */
+  #isolatedRunning = 0;
   #stopping = false;
-  #cleanupTimer: NodeJS.Timeout | undefined;
+  /** Why new runs are refused once #stopping. */
+  #stoppedBecause = 'the server is shutting down and accepts no new runs; retry shortly';
+  #stopRetention: (() => void) | undefined;
+  #lease: StoreLease | undefined;
   readonly #newId: () => string;
   readonly #workflowName: string;
   readonly #workflow: Workflow;
@@ -134,6 +127,7 @@ export class JobRunner {
     this.#newId = options.newId ?? (() => uuidv7());
     this.#workflow = options.plan.workflow;
     this.#workflowName = options.plan.workflow.flow.name;
+    this.#parking = new ParkingLot(options.logger);
   }
 
   get queueDepth(): number {
@@ -144,51 +138,43 @@ export class JobRunner {
     return this.#running;
   }
 
+  /** Jobs waiting for the store to write again. */
+  get parked(): number {
+    return this.#parking.size;
+  }
+
   get accepting(): boolean {
     return !this.#stopping;
   }
 
   /**
-   * Recovers what a previous process left: jobs it was running go back to pending (or fail
-   * after too many crashes), and every pending job is queued again, oldest first.
+   * Takes the store (its lease: E_STORE_LOCKED while another live process has it), recovers
+   * what a previous process left (recovery.ts) and queues every pending job.
    */
   async start(): Promise<{ recovered: number; queued: number }> {
-    const recovered = await this.#o.store.recoverInterrupted();
-    const pending: Job[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#o.store.listJobs({
-        status: 'pending',
-        limit: 1000,
-        ...(cursor ? { cursor } : {}),
-      });
-      pending.push(...page.jobs);
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    pending.reverse();
-    for (const job of pending) {
+    const recovered = await recoverStore(this.#o.store, this.#o.logger, {
+      ...(this.#o.leaseTtlMs !== undefined ? { ttlMs: this.#o.leaseTtlMs } : {}),
+    });
+    this.#lease = recovered.lease;
+    void recovered.lease.lost.then((error) => this.#leaseLost(error));
+    for (const { job, isolated } of recovered.queue) {
       if (this.#active.has(job.id)) continue;
-      const active = this.#newActive(job);
+      const active = newActiveJob(job, isolated);
+      this.#active.set(job.id, active);
       this.#queue.push(active);
     }
-    if (recovered.length > 0 || pending.length > 0) {
-      this.#o.logger.info(
-        { recovered: recovered.length, queued: pending.length },
-        'resuming jobs left by the previous process',
-      );
-    }
-    this.#startCleanup();
+    this.#stopRetention = startRetention(this.#o.store, this.#o.logger, this.#o.jobTtlSeconds, {
+      ...(this.#o.cleanupIntervalMs !== undefined ? { everyMs: this.#o.cleanupIntervalMs } : {}),
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
     this.#pump();
-    return { recovered: recovered.length, queued: pending.length };
+    return { recovered: recovered.recovered, queued: recovered.queued };
   }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
     if (this.#stopping) {
       this.#o.metrics.rejected.unavailable += 1;
-      throw new AgentcrateError(
-        'E_UNAVAILABLE',
-        'the server is shutting down and accepts no new runs; retry shortly',
-      );
+      throw new AgentcrateError('E_UNAVAILABLE', this.#stoppedBecause);
     }
     // Validate before anything is stored, so bad input never becomes a job.
     buildInitialState(this.#workflow, input.inputs);
@@ -222,6 +208,7 @@ export class JobRunner {
       });
     } catch (error) {
       if (startNow) this.#releaseSlot();
+      if (isStoreUnavailable(error)) this.#o.metrics.rejected.unavailable += 1;
       throw error;
     }
     const { job, created } = stored;
@@ -230,10 +217,9 @@ export class JobRunner {
         await this.#o.store.saveCheckpoint(job.id, { ...input.resume, runId: job.id });
       } catch (error) {
         if (startNow) this.#releaseSlot();
-        await this.#o.store.failJob(job.id, {
-          code: 'E_STORE',
-          message: 'the replay checkpoint could not be saved',
-        });
+        await this.#o.store
+          .failJob(job.id, { code: 'E_STORE', message: 'the replay checkpoint could not be saved' })
+          .catch(() => undefined);
         throw error;
       }
     }
@@ -242,20 +228,18 @@ export class JobRunner {
       const active = this.#active.get(job.id);
       return { job, created: false, done: active ? active.done : Promise.resolve(job) };
     }
-    const active = this.#newActive(job);
+    const active = newActiveJob(job);
     if (input.resume !== undefined) active.fromCheckpoint = true;
     if (input.origin !== undefined) active.origin = input.origin;
+    this.#active.set(job.id, active);
     if (!startNow) {
       this.#queue.push(active);
       this.#pump();
     } else if (this.#stopping) {
       // Shutdown began while the job was being stored: park it for the next start, as a
-      // running job interrupted by shutdown is, without spending its attempt.
+      // running job interrupted by shutdown is.
       this.#releaseSlot();
-      const parked = await this.#o.store.updateJob(job.id, {
-        status: 'pending',
-        maxAttempts: job.maxAttempts + 1,
-      });
+      const parked = await this.#o.store.updateJob(job.id, { status: 'pending' }).catch(() => undefined);
       this.#end(active, parked ?? job, false);
     } else {
       this.#start(active, job);
@@ -272,15 +256,14 @@ export class JobRunner {
       throw new AgentcrateError(
         'E_CONFLICT',
         `job ${id} is already ${job.status}; only pending or running jobs can be cancelled`,
-        {
-          details: { jobId: id, status: job.status },
-        },
+        { details: { jobId: id, status: job.status } },
       );
     }
     const active = this.#active.get(id);
-    if (active?.phase === 'queued') {
+    if (active?.phase === 'queued' || active?.phase === 'parked') {
       const index = this.#queue.indexOf(active);
       if (index >= 0) this.#queue.splice(index, 1);
+      this.#parking.remove(active);
       const job = (await this.#o.store.getJob(id))!;
       this.#o.metrics.recordRun('cancelled', 0);
       this.#end(active, job);
@@ -330,11 +313,12 @@ export class JobRunner {
 
   /**
    * Stops taking runs, lets running ones finish within `graceMs`, then interrupts the rest
-   * at their last checkpoint and parks them as pending, so the next start resumes them.
+   * at their last checkpoint and parks them as pending, so the next start resumes them;
+   * then gives the store up.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
-    if (this.#cleanupTimer) clearInterval(this.#cleanupTimer);
+    this.#stopRetention?.();
     // Queued jobs stay pending in the store; waiting HTTP callers get their job as it is (202).
     for (const active of this.#queue.splice(0)) this.#end(active, active.job);
     const running = [...this.#active.values()].filter((a) => a.phase === 'running');
@@ -348,47 +332,55 @@ export class JobRunner {
       ]);
       clearTimeout(timer);
       const left = [...this.#active.values()].filter((a) => a.phase === 'running');
-      for (const active of left) {
-        active.interruptedByShutdown = true;
-        active.controller?.abort(new ShutdownSignal());
-      }
+      for (const active of left) this.#interrupt(active, 'shutdown');
       await Promise.all(left.map((a) => a.done));
     }
+    // Parked jobs: a last try to write what they hold; those still parked stay `running` in
+    // the store and are recovered by the next start.
+    this.#parking.stop();
+    await this.#parking.drain();
+    for (const active of [...this.#active.values()]) this.#end(active, active.job, false);
     await Promise.race([
       Promise.allSettled([...this.#webhooks]),
       new Promise((r) => setTimeout(r, 1000).unref()),
     ]);
+    await this.#lease?.release();
   }
 
   // ------------------------------------------------------------------------ internals
 
-  #newActive(job: Job): ActiveJob {
-    let resolve!: (job: Job) => void;
-    const done = new Promise<Job>((r) => {
-      resolve = r;
-    });
-    const active: ActiveJob = {
-      id: job.id,
-      job,
-      phase: 'queued',
-      done,
-      resolve,
-      events: [],
-      firstSeq: 1,
-      nextSeq: 1,
-      unflushed: [],
-      subscribers: new Set(),
-      interruptedByShutdown: false,
-    };
-    this.#active.set(job.id, active);
-    return active;
+  #interrupt(active: ActiveJob, reason: StopReason): void {
+    active.stop ??= reason;
+    active.controller?.abort(new StopSignal(reason));
+  }
+
+  #leaseLost(error: Error): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stoppedBecause = `this server accepts no new runs: ${error.message}`;
+    this.#o.logger.error({ err: error.message }, 'store lease lost: this server stops running jobs');
+    this.#stopRetention?.();
+    this.#parking.stop();
+    for (const active of this.#queue.splice(0)) this.#end(active, active.job, false);
+    for (const active of [...this.#active.values()]) {
+      if (active.phase === 'running') this.#interrupt(active, 'lease');
+      else this.#end(active, active.job, false);
+    }
+  }
+
+  /** The next queued job that may start: any, but an isolated one only when no other is running. */
+  #nextIndex(): number {
+    if (this.#isolatedRunning === 0) return this.#queue.length > 0 ? 0 : -1;
+    return this.#queue.findIndex((a) => !a.isolated);
   }
 
   #pump(): void {
-    while (!this.#stopping && this.#running < this.#o.maxConcurrentRuns && this.#queue.length > 0) {
-      const active = this.#queue.shift()!;
+    while (!this.#stopping && this.#running < this.#o.maxConcurrentRuns) {
+      const index = this.#nextIndex();
+      if (index < 0) return;
+      const [active] = this.#queue.splice(index, 1);
       this.#running += 1;
-      this.#start(active);
+      this.#start(active!);
     }
   }
 
@@ -400,31 +392,56 @@ export class JobRunner {
   /** Runs a job in a slot already counted in #running; `claimed` when the store claimed it at creation. */
   #start(active: ActiveJob, claimed?: Job): void {
     active.phase = 'running';
+    if (active.isolated) this.#isolatedRunning += 1;
     void this.#run(active, claimed)
       .catch((error: unknown) => this.#crashed(active, error))
-      .finally(() => this.#releaseSlot());
+      .finally(() => {
+        if (active.isolated) {
+          active.isolated = false;
+          this.#isolatedRunning -= 1;
+        }
+        this.#releaseSlot();
+      });
+  }
+
+  /** A checkpoint was saved: the job moved on, so the crash-loop guard suspects it no more. */
+  #progressed(active: ActiveJob): void {
+    if (!active.isolated) return;
+    active.isolated = false;
+    this.#isolatedRunning -= 1;
+    this.#pump();
   }
 
   async #run(active: ActiveJob, preclaimed?: Job): Promise<void> {
     const { store } = this.#o;
-    const claimed = preclaimed ?? (await store.claimJob(active.id));
-    if (claimed === undefined) {
-      // Cancelled (or finished elsewhere) between queueing and now.
-      const job = await store.getJob(active.id);
-      this.#end(active, job ?? active.job);
-      return;
+    let resume: Checkpoint | undefined;
+    let claimed: Job | undefined;
+    if (active.resume !== undefined) {
+      // A parked job going on: from the checkpoint it held, or the one the store has.
+      claimed = active.resume.job;
+      resume = active.resume.checkpoint;
+      active.resume = undefined;
+    } else {
+      // Stored claimed at creation, or claimed now.
+      claimed = preclaimed ?? (await store.claimJob(active.id));
+      if (claimed === undefined) {
+        // Cancelled (or finished elsewhere) between queueing and now.
+        this.#end(active, (await store.getJob(active.id)) ?? active.job);
+        return;
+      }
+      if (claimed.attempts > 1 || active.fromCheckpoint) {
+        // A previous process ran this job (or it is a replay): continue after its last completed
+        // node, and number new events after the ones already stored.
+        resume = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
+        const previous = await store.listEvents(active.id);
+        const lastSeq = previous[previous.length - 1]?.seq ?? 0;
+        active.firstSeq = lastSeq + 1;
+        active.nextSeq = lastSeq + 1;
+      }
     }
     active.job = claimed;
-    let resume: Checkpoint | undefined;
-    if (claimed.attempts > 1 || active.fromCheckpoint) {
-      // A previous process ran this job: continue after its last completed node, and number
-      // new events after the ones it stored.
-      resume = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
-      const previous = await store.listEvents(active.id);
-      const lastSeq = previous[previous.length - 1]?.seq ?? 0;
-      active.firstSeq = lastSeq + 1;
-      active.nextSeq = lastSeq + 1;
-    }
+    active.stop = undefined;
+    active.end = undefined;
     const controller = new AbortController();
     active.controller = controller;
     const chain = this.#o.events?.(active.id);
@@ -457,7 +474,8 @@ export class JobRunner {
     }
     if (event.type === 'model-call') this.#o.metrics.recordTokens(event.inputTokens, event.outputTokens);
     if (event.type === 'run-end') {
-      if (active.interruptedByShutdown) return;
+      // A run the runner stopped did not end: it goes on later, here or in the next process.
+      if (active.stop !== undefined) return;
       active.end = { outputs: event.outputs, ...(event.error ? { error: event.error } : {}) };
     }
     const stored: StoredEvent = {
@@ -470,62 +488,60 @@ export class JobRunner {
     for (const listener of active.subscribers) listener({ kind: 'event', event: stored });
   }
 
-  async #flush(active: ActiveJob): Promise<void> {
-    if (active.unflushed.length === 0) return;
-    const batch = active.unflushed;
-    active.unflushed = [];
-    await this.#o.store.appendEvents(active.id, batch);
-  }
-
   async #checkpoint(active: ActiveJob, checkpoint: Checkpoint): Promise<void> {
-    // Both writes are issued before either is awaited, so they share one commit (the store
-    // groups writes made in the same turn), in order: events, then the checkpoint.
-    await Promise.all([
-      this.#flush(active),
-      this.#o.store.saveCheckpoint(active.id, this.#storedCheckpoint(active, checkpoint)),
-    ]);
-  }
-
-  /**
-   * The checkpoint as stored: secrets in its state hidden, as in the events. The engine goes on
-   * with its own state; a run resumed from the store sees `[REDACTED]` where a secret was. A
-   * checkpoint repeats the whole state, so each field is redacted only when its value changed.
-   */
-  #storedCheckpoint(active: ActiveJob, checkpoint: Checkpoint): Checkpoint {
-    const redact = this.#o.redact;
-    if (redact === undefined) return checkpoint;
-    active.stored ??= new Map();
-    const cache = active.stored;
-    let state: Record<string, unknown> | undefined;
-    for (const key of Object.keys(checkpoint.state)) {
-      const value = checkpoint.state[key];
-      const hit = cache.get(key);
-      let clean: unknown;
-      if (hit !== undefined && hit[0] === value) clean = hit[1];
-      else {
-        clean = redactValue(value, redact);
-        cache.set(key, [value, clean]);
+    try {
+      await saveProgress(this.#o.store, active, checkpoint, this.#o.redact);
+    } catch (error) {
+      if (isStoreUnavailable(error) && active.stop === undefined) {
+        // Stop the run here; it goes on from this very checkpoint once the store can write.
+        active.unsaved = checkpoint;
+        this.#interrupt(active, 'store');
       }
-      if (clean !== value) {
-        state ??= { ...checkpoint.state };
-        state[key] = clean;
-      }
+      throw error;
     }
-    return state === undefined ? checkpoint : { ...checkpoint, state };
+    this.#progressed(active);
   }
 
   async #finish(active: ActiveJob, result: RunResult): Promise<void> {
+    if (active.stop === 'lease') {
+      this.#end(active, active.job, false);
+      return;
+    }
+    if (active.stop === 'store' && active.unsaved !== undefined) {
+      const checkpoint = active.unsaved;
+      this.#parking.park(active, new Error('the store could not save a checkpoint'), async () => {
+        await saveProgress(this.#o.store, active, checkpoint, this.#o.redact);
+        active.unsaved = undefined;
+        active.resume = { job: active.job, checkpoint };
+        this.#requeue(active);
+      });
+      return;
+    }
+    try {
+      await this.#finishWrites(active, result);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      // The run is over but its end is not stored: keep it until the store can write.
+      this.#parking.park(active, error, () => this.#finishWrites(active, result));
+    }
+  }
+
+  #requeue(active: ActiveJob): void {
+    active.phase = 'queued';
+    this.#queue.unshift(active);
+    this.#pump();
+  }
+
+  /** The job's final writes (events, then its end); ends it once they are stored. */
+  async #finishWrites(active: ActiveJob, result: RunResult): Promise<void> {
     const { store, metrics } = this.#o;
     // Issued now and awaited with the job's final write below: one commit for both.
-    const flushed = this.#flush(active);
+    const flushed = flushEvents(store, active);
     flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     const executionTimeMs = Math.round(result.durationMs);
-    if (active.interruptedByShutdown) {
-      // Not a crash and not the job's fault: park it for the next start without spending an attempt.
-      const parked = await store.updateJob(active.id, {
-        status: 'pending',
-        maxAttempts: active.job.maxAttempts + 1,
-      });
+    if (active.stop === 'shutdown') {
+      // Not a crash and not the job's fault: park it as pending for the next start.
+      const parked = await store.updateJob(active.id, { status: 'pending' });
       await flushed;
       this.#end(active, parked ?? active.job, false);
       return;
@@ -571,6 +587,7 @@ export class JobRunner {
   #end(active: ActiveJob, job: Job, notify = true): void {
     active.job = job;
     this.#active.delete(active.id);
+    this.#parking.remove(active);
     active.resolve(job);
     for (const listener of active.subscribers) listener({ kind: 'end', job });
     active.subscribers.clear();
@@ -591,9 +608,20 @@ export class JobRunner {
     }
   }
 
-  /** A store failure (or a bug) around a run: fail the job with the reason if the store still works. */
+  /**
+   * A failure around a run (a store write, a bug): with the store unable to write, park the
+   * job and pick it up from what the store holds once it can; else fail it with the reason.
+   */
   async #crashed(active: ActiveJob, error: unknown): Promise<void> {
     const err = toAgentcrateError(error);
+    if (active.stop === 'lease') {
+      this.#end(active, active.job, false);
+      return;
+    }
+    if (isStoreUnavailable(err)) {
+      this.#parking.park(active, err, () => this.#resync(active));
+      return;
+    }
     this.#o.logger.error({ jobId: active.id, code: err.code, err: err.message }, 'job runner error');
     let job: Job | undefined;
     try {
@@ -608,27 +636,25 @@ export class JobRunner {
     this.#end(active, job ?? active.job);
   }
 
-  #startCleanup(): void {
-    const ttlMs = this.#o.jobTtlSeconds * 1000;
-    if (!(ttlMs > 0)) return;
-    const now = this.#o.now ?? Date.now;
-    const sweep = (): void => {
-      this.#o.store
-        .deleteFinishedBefore(now() - ttlMs)
-        .then((n) => {
-          if (n > 0) this.#o.logger.info({ deleted: n }, 'deleted expired jobs');
-        })
-        .catch((error: unknown) =>
-          this.#o.logger.warn({ err: (error as Error).message }, 'job retention cleanup failed'),
-        );
-    };
-    sweep();
-    const every = this.#o.cleanupIntervalMs ?? Math.min(ttlMs, 60_000);
-    this.#cleanupTimer = setInterval(sweep, every);
-    this.#cleanupTimer.unref();
+  /** A parked job whose in-memory state is unknown goes on from what the store holds. */
+  async #resync(active: ActiveJob): Promise<void> {
+    const { store } = this.#o;
+    const job = await store.getJob(active.id);
+    if (job === undefined || (job.status !== 'pending' && job.status !== 'running')) {
+      this.#end(active, job ?? active.job);
+      return;
+    }
+    await flushEvents(store, active);
+    if (job.status === 'running') {
+      const stored = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
+      active.resume = stored === undefined ? { job } : { job, checkpoint: stored };
+    }
+    this.#requeue(active);
   }
 }
 
 function notFound(id: string): AgentcrateError {
-  return new AgentcrateError('E_NOT_FOUND', `no job with id '${id}'`, { details: { jobId: id } });
+  return new AgentcrateError('E_NOT_FOUND', `no job with id '${id}'`, {
+    details: { jobId: id },
+  });
 }

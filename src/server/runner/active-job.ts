@@ -1,0 +1,77 @@
+/**
+ * One job while this process holds it: queued for a slot, running, or parked until the store
+ * can write again. Its events stay in memory for live subscribers (SSE) until the job leaves.
+ */
+import type { Checkpoint, RunError } from '../../engine/index.js';
+import type { Job, StoredEvent, StoreEvent } from '../../store/index.js';
+
+export type JobStreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'end'; job: Job };
+export type JobStreamListener = (item: JobStreamItem) => void;
+
+/** Why a run was stopped before it ended by itself. */
+export type StopReason =
+  /** The server is shutting down: parked as pending for the next start. */
+  | 'shutdown'
+  /** The store cannot write: parked in memory, resumed when it can. */
+  | 'store'
+  /** Another process took the store over: this one must not write another job's state. */
+  | 'lease';
+
+export interface ActiveJob {
+  id: string;
+  job: Job;
+  phase: 'queued' | 'running' | 'parked';
+  controller?: AbortController;
+  done: Promise<Job>;
+  resolve: (job: Job) => void;
+  /** Events emitted in this process, kept for SSE until the job ends. */
+  events: StoredEvent[];
+  /** Seq of the first event emitted in this process (earlier ones are only in the store). */
+  firstSeq: number;
+  nextSeq: number;
+  unflushed: StoreEvent[];
+  subscribers: Set<JobStreamListener>;
+  stop?: StopReason;
+  /** The run-end event's outputs and error, as the event chain left them (redacted). */
+  end?: { outputs: Record<string, unknown>; error?: RunError };
+  /** State field → [value as the engine has it, value as stored], so each is redacted once. */
+  stored?: Map<string, [unknown, unknown]>;
+  /**
+   * Runs only while no other isolated job runs (the crash-loop guard's bisection: see
+   * store/crash-guard.ts); cleared by the job's next checkpoint.
+   */
+  isolated: boolean;
+  /** A checkpoint the store could not save: written first, then the run resumes from it. */
+  unsaved?: Checkpoint;
+  /** Set on a parked job: what to write before it can go on, and then how it goes on. */
+  retry?: () => Promise<void>;
+  /**
+   * Set when the job is already claimed (running in the store) and goes on in this process:
+   * from this checkpoint, or from its inputs when it has none. `#run` then claims nothing.
+   */
+  resume?: { job: Job; checkpoint?: Checkpoint };
+  /** The job starts from its stored checkpoint on its first attempt too (a replay). */
+  fromCheckpoint?: boolean;
+  /** Kept on the job's `run-start` event (e.g. the job a replay came from). */
+  origin?: Record<string, unknown>;
+}
+
+export function newActiveJob(job: Job, isolated = false): ActiveJob {
+  let resolve!: (job: Job) => void;
+  const done = new Promise<Job>((r) => {
+    resolve = r;
+  });
+  return {
+    id: job.id,
+    job,
+    phase: 'queued',
+    done,
+    resolve,
+    events: [],
+    firstSeq: 1,
+    nextSeq: 1,
+    unflushed: [],
+    subscribers: new Set(),
+    isolated,
+  };
+}
