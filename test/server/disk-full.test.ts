@@ -40,7 +40,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'agentcrate-diskfull-work-'));
   writeFileSync(join(work, 'three.yaml'), THREE_STEPS_YAML);
   mock = await startMockLlm({
-    latencyMs: 200,
+    latencyMs: 100,
     defaultAnswer: (request) =>
       promptOf(request).startsWith('two ')
         ? { json: { b: 'x'.repeat(BIG) } }
@@ -85,6 +85,9 @@ describe.skipIf(skip !== undefined)(`a full disk${skip ? ` (skipped: ${skip})` :
   it('503 + Retry-After and /ready false while full; parked jobs complete once space returns', async () => {
     const data = join(volume, 'data');
     mkdirSync(data);
+    mock.script(
+      Array.from({ length: JOBS }, () => ({ match: 'two n=', delayMs: 5000, json: { b: 'x'.repeat(BIG) } })),
+    );
     entry = await startEntry({
       cwd: work,
       workflow: join(work, 'three.yaml'),
@@ -103,11 +106,13 @@ describe.skipIf(skip !== undefined)(`a full disk${skip ? ` (skipped: ${skip})` :
       ids.push(((await res.json()) as { job_id: string }).job_id);
     }
     const status = async (id: string) => (await (await fetch(`${base}/status/${id}`)).json()) as Status;
-    // Every job has finished its small first node; the big second one is on its way.
+    // Every job has stored its small first node and asked for the big second one, whose
+    // answers are held back until the disk is full.
     await waitUntil(
-      async () => (await Promise.all(ids.map(status))).every((s) => s.progress.nodes.length === 1),
-      15_000,
+      () => mock.chatRequests().filter((r) => promptOf(r).startsWith('two ')).length === JOBS,
+      20_000,
     );
+    for (const id of ids) expect((await status(id)).progress.nodes).toEqual(['one']);
     const filler = join(volume, 'filler');
     fill(filler);
 
