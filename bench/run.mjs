@@ -12,6 +12,7 @@ import { ALL_SYSTEMS, EXTRA_SYSTEMS } from './lib/systems.mjs';
 import { artifacts, cliStart, deploy, engine, validate } from './suites/agentcrate-only.mjs';
 import { coldStart } from './suites/cold-start.mjs';
 import { durability } from './suites/durability.mjs';
+import { gateway } from './suites/gateway.mjs';
 import { rss } from './suites/rss.mjs';
 import { renderThroughput, throughput } from './suites/throughput.mjs';
 import { tracing } from './suites/tracing.mjs';
@@ -27,6 +28,7 @@ const SUITES = {
   'cli-start': { run: cliStart, peers: false },
   deploy: { run: deploy, peers: false },
   tracing: { run: tracing, peers: false },
+  gateway: { run: gateway, peers: false },
 };
 
 function parseArgs(argv) {

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { NODE, ROOT } from './paths.mjs';
 import { firstJsonLine, spawnTracked, stopChild } from './proc.mjs';
 
-export async function startMock(latencyMs) {
+export async function startMock(latencyMs, { chunkDelayMs = 0 } = {}) {
   const child = spawnTracked(NODE, [
     join(ROOT, 'test/support/mock-llm.ts'),
     '--port',
     '0',
     '--latency',
     String(latencyMs),
+    '--chunk-delay',
+    String(chunkDelayMs),
   ]);
   child.stderr.resume();
   const { url } = await firstJsonLine(child);
@@ -26,6 +28,13 @@ export async function startMock(latencyMs) {
       fetch(`${base}/__mock/requests`)
         .then((r) => r.json())
         .then((list) => list.filter((r) => r.method === 'POST' && /chat\/completions/.test(r.path)).length),
+    /** Appends scripted steps (test/support/mock-llm.ts MockStep) for the next requests. */
+    script: (steps) =>
+      fetch(`${base}/__mock/script`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(steps),
+      }).then((r) => r.arrayBuffer()),
     close: () => stopChild(child),
   };
 }

@@ -45,7 +45,7 @@ const provider: OptionSpec[] = [
 ];
 
 const gatewayFlags: OptionSpec[] = GATEWAY_SETTINGS.filter((s) => s.flag !== undefined).map((s) => ({
-  flags: `${s.flag} <${s.kind === 'list' ? 'list' : s.kind === 'port' || s.kind === 'int' ? 'n' : 'value'}>`,
+  flags: `${s.flag} <${s.kind === 'list' ? 'list' : s.kind === 'port' || s.kind === 'int' ? 'n' : s.kind === 'ms' ? 'ms' : 'value'}>`,
   description: `${s.description} (${s.env}${s.default !== '' ? `, default ${s.default}` : ''})`,
 }));
 

@@ -101,6 +101,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       env,
       bodyLimitBytes: settings.bodyLimitBytes,
       boundHost: settings.host,
+      idleTrimMs: settings.idleTrimMs,
       allowedHosts: settings.allowedHosts,
       ...(keyStore !== undefined ? { keyStore } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),

@@ -11,7 +11,7 @@ export interface GatewaySettingSpec {
   flag?: string;
   env: string;
   default: string;
-  kind: 'string' | 'port' | 'int' | 'list' | 'level' | 'requirement';
+  kind: 'string' | 'port' | 'int' | 'ms' | 'list' | 'level' | 'requirement';
   description: string;
 }
 
@@ -24,6 +24,7 @@ export interface GatewaySettings {
   bodyLimitBytes: number;
   requireKeys: KeyRequirement | undefined;
   allowedHosts: string[];
+  idleTrimMs: number;
 }
 
 export const DEFAULT_GATEWAY_PORT = 8585;
@@ -93,6 +94,14 @@ export const GATEWAY_SETTINGS: readonly GatewaySettingSpec[] = [
     kind: 'list',
     description: 'Host header values served besides loopback, comma-separated (e.g. model-gateway)',
   },
+  {
+    key: 'idleTrimMs',
+    flag: '--idle-trim-ms',
+    env: 'GATEWAY_IDLE_TRIM_MS',
+    default: '500',
+    kind: 'ms',
+    description: 'give memory back after this long without requests (0 never)',
+  },
 ];
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -146,6 +155,11 @@ function convert(spec: GatewaySettingSpec, value: string, from: string): unknown
     case 'int': {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw bad('a whole number ≥ 1');
+      return n;
+    }
+    case 'ms': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw bad('a whole number of milliseconds ≥ 0');
       return n;
     }
     case 'list':

@@ -133,4 +133,21 @@ describe('bench harness (smoke)', () => {
     // Building an image has no one-second version: the suite must say so rather than fail.
     expect(bench('deploy', ['agentcrate']).skipped).toMatch(/smoke/);
   });
+
+  it('gateway: added latency, time to first byte, throughput, memory and a mid-stream failover', {
+    timeout: 90_000,
+  }, () => {
+    const rec = bench('gateway', ['agentcrate']);
+    const direct = rec.rows.find((r) => r.system === 'direct');
+    const ours = rec.rows.find((r) => r.system === 'agentcrate');
+    expectMeasure(direct?.p50_ms, 'direct p50');
+    expectMeasure(ours?.p50_ms, 'gateway p50');
+    expect(ours?.p99_ms).toBeGreaterThanOrEqual(ours?.p50_ms as number);
+    expectMeasure(ours?.ttfb_p50_ms, 'gateway time to first byte');
+    expectMeasure(ours?.rps_c50, 'gateway req/s at c=50');
+    expect(ours?.idle_cold_mb).toBeGreaterThan(10);
+    // Every broken stream was completed through the second upstream.
+    expect(ours?.failover_completed).toBe(ours?.failover_repeats);
+    expect(readFileSync(join(results, 'gateway.md'), 'utf8')).toContain('stream broken after 4 of 10 chunks');
+  });
 });

@@ -156,3 +156,34 @@ describe('gateway: operations', () => {
     expect(lonely.json.error).toMatchObject({ code: 'upstream_unavailable' });
   });
 });
+
+describe('gateway: memory', () => {
+  it('gives start-up memory back once quiet (a memory-reducing GC), and says so in the log', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const quiet = await startTestGateway(
+      `upstreams:\n  a: {provider: openai-compatible, base_url: ${a.url}}\n`,
+      {
+        flags: { idleTrimMs: 100 },
+        logger: createGatewayLogger({ env: {}, secrets: [], destination }),
+      },
+    );
+    try {
+      const deadline = Date.now() + 5000;
+      while (!lines.some((l) => l.msg === 'idle: memory trimmed') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(lines.find((l) => l.msg === 'idle: memory trimmed')).toMatchObject({
+        rssBeforeMb: expect.any(Number),
+        rssAfterMb: expect.any(Number),
+      });
+    } finally {
+      await quiet.close();
+    }
+  });
+});

@@ -39,7 +39,7 @@ export default async function gatewayCommand(ctx: CommandContext): Promise<numbe
 export function settingsFlags(ctx: CommandContext): Partial<Record<keyof GatewaySettings, unknown>> {
   const o = ctx.options;
   const flags: Partial<Record<keyof GatewaySettings, unknown>> = {};
-  for (const key of ['config', 'port', 'host', 'keysDb', 'logLevel', 'allowedHosts'] as const) {
+  for (const key of ['config', 'port', 'host', 'keysDb', 'logLevel', 'allowedHosts', 'idleTrimMs'] as const) {
     if (o[key] !== undefined) flags[key] = o[key];
   }
   if (o.bodyLimit !== undefined) flags.bodyLimitBytes = o.bodyLimit;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { isAgentcrateError } from '../../errors.js';
+import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../../http/idle-trim.js';
 import { requestGuard } from '../../http/request-guard.js';
 import { abortableSleep } from '../../models/retry.js';
 import { createRedactor } from '../../secrets/index.js';
@@ -39,6 +40,8 @@ export interface GatewayAppOptions {
   /** The address the server is bound to (served as a Host value) and more Host values to serve without keys. */
   boundHost?: string;
   allowedHosts?: readonly string[];
+  /** Quiet time (ms) after which memory grown by work is given back (src/http/idle-trim.ts); 0 never. */
+  idleTrimMs?: number;
 }
 
 export interface GatewayApp {
@@ -83,6 +86,27 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   };
 
   const app = new Hono();
+  const idle = new IdleTrim({
+    delayMs: options.idleTrimMs ?? DEFAULT_IDLE_TRIM_MS,
+    busy: () => context.metrics.inFlight > 0,
+    onTrim: (r) =>
+      context.logger.info(
+        {
+          rssBeforeMb: Math.round(r.rssBefore / 1048576),
+          rssAfterMb: Math.round(r.rssAfter / 1048576),
+          ms: Math.round(r.ms),
+        },
+        'idle: memory trimmed',
+      ),
+  });
+  app.use('*', async (_c, next) => {
+    idle.enter();
+    try {
+      await next();
+    } finally {
+      idle.leave();
+    }
+  });
   // Host, Origin and content type, as every agentcrate server checks them (src/http/).
   app.use(
     '*',
@@ -166,12 +190,15 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     );
   });
 
+  // Start-up garbage (configuration parsing, module loading) goes once the gateway is quiet.
+  idle.touch();
   let closing: Promise<void> | undefined;
   return {
     app,
     context,
     close() {
       closing ??= (async () => {
+        idle.stop();
         gate.close();
         await pool.close();
         options.keyStore?.close();
