@@ -16,6 +16,7 @@ import { renderEnvExample } from './env-example.js';
 import { imageLabels } from './labels.js';
 import { renderMakefile } from './makefile.js';
 import { deployNames } from './names.js';
+import { needsPyodide } from './pyodide-files.js';
 import { renderReadme } from './readme.js';
 import { type ArtifactContext, type ArtifactOptions, DEFAULT_BASE_IMAGE } from './types.js';
 
@@ -81,7 +82,7 @@ export function renderArtifacts(opts: ArtifactOptions): RenderedArtifacts {
   return {
     files: [
       { path: 'Dockerfile', content: renderDockerfile(ctx) },
-      { path: '.dockerignore', content: renderDockerignore() },
+      { path: '.dockerignore', content: renderDockerignore(needsPyodide(ctx.workflow)) },
       { path: 'workflow.yaml', content: source },
       { path: 'docker-compose.yml', content: renderCompose(ctx) },
       { path: 'docker-compose.prod.yml', content: renderComposeProd(ctx) },

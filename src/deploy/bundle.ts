@@ -196,7 +196,9 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
       // On every output file: a chunk may hold CommonJS too.
       banner: { js: BUNDLE_BANNER },
       // Builtins (`node:*` and bare `fs`…) stay external on platform node; everything else is inlined.
-      external: ['node:*'],
+      // ssh2 (under dockerode, which docker-mode code nodes load on first use) requires its native
+      // accelerators inside try/catch; left out, it uses its JavaScript code.
+      external: ['node:*', 'cpu-features', '*.node'],
       // Whitespace and syntax only: identifiers stay readable in stack traces from containers.
       minifyWhitespace: true,
       minifySyntax: true,

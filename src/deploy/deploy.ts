@@ -17,6 +17,7 @@ import { type EnvEntry, envFileToRecord, readEnvFile } from './env-file.js';
 import { deployNames } from './names.js';
 import { buildxBuild, type PlatformPlan, planPlatforms } from './platform.js';
 import { type PushTarget, parsePushTarget, pushTags, redact, registryCredentials } from './push.js';
+import { copyPyodide, needsPyodide, PYODIDE_CONTEXT_DIR } from './pyodide-files.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime, RegistryAuth, RuntimeInfo } from './runtime/types.js';
 import { assertNoSecretsInContext } from './secret-guard.js';
@@ -198,7 +199,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
     outputSchema: opts.outputSchema,
     bundleSha256: bundle.sha256,
   });
-  const files = [...generated.files, ...bundle.files];
+  const pyodide = needsPyodide(opts.workflow) ? copyPyodide(outputDir) : [];
+  const files = [...generated.files, ...bundle.files, ...pyodide];
   emit({ phase: 'generate', message: `wrote ${files.length} files to ${outputDir}` });
 
   if (opts.generateOnly || runtime === undefined || info === undefined) {
@@ -241,6 +243,9 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
       ...bundle.files.slice(1).map((file) => relative(outputDir, file)),
       'workflow.yaml',
       'data',
+      ...(pyodide.length > 0
+        ? [PYODIDE_CONTEXT_DIR, ...pyodide.map((file) => relative(outputDir, file))]
+        : []),
     ],
     tag: generated.imageName,
     ...(plan.kind === 'engine' ? { platform: plan.platform } : {}),

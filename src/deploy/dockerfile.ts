@@ -5,6 +5,8 @@
  * and there is no WORKDIR (every path is absolute): the classic builder commits one image per
  * instruction, so fewer instructions is a faster build.
  */
+
+import { needsPyodide, PYODIDE_CONTEXT_DIR, PYODIDE_IMAGE_DIR } from './pyodide-files.js';
 import {
   type ArtifactContext,
   COMPILE_CACHE_DIR,
@@ -57,7 +59,7 @@ CMD ["node", ${SERVER_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/server.
 # Last, because they change most often: a YAML edit rebuilds only the workflow copy and the
 # labels (its hash), everything above comes from the layer cache. COPY ignores USER, so these
 # files are owned by root and read-only for the server: same image, same workflow.
-COPY chunks/ /app/chunks/
+${pyodideLines(ctx)}COPY chunks/ /app/chunks/
 COPY server.mjs /app/
 COPY workflow.yaml /app/
 
@@ -76,4 +78,12 @@ export function dockerfileQuote(value: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ');
+}
+
+/** Pyodide's files for python-mode code nodes: only in the images of workflows that have them. */
+function pyodideLines(ctx: ArtifactContext): string {
+  if (!needsPyodide(ctx.workflow)) return '';
+  return `ENV AGENTCRATE_PYODIDE_DIR=${PYODIDE_IMAGE_DIR}
+COPY ${PYODIDE_CONTEXT_DIR}/ ${PYODIDE_IMAGE_DIR}
+`;
 }

@@ -14,6 +14,8 @@ export function missingCredentials(
 ): CredentialProblem[] {
   const byProvider = new Map<string, CredentialProblem>();
   for (const node of workflow.nodes) {
+    // A code node runs in the sandbox and never calls a model.
+    if (node.code !== undefined) continue;
     const { provider } = resolve(workflow.config.llm, node.llm);
     const need = providerSpec(provider).missingCredential(env);
     if (need === undefined) continue;

@@ -254,3 +254,19 @@ describe('memory', () => {
     expect(model.calls).toHaveLength(0);
   });
 });
+
+describe('credentials', () => {
+  it('a workflow of code nodes needs no model key', async () => {
+    const { createModelClient } = await import('../../src/models/index.js');
+    const wf = flow(
+      'keyless',
+      '    total: {type: int, default: 0}',
+      `  - {id: sum, code: "result = 2", outputs: [total]}`,
+      '  - {from: START, to: sum}\n  - {from: sum, to: END}',
+    );
+    const models = createModelClient({ env: {} });
+    expect(models.missingCredentials(wf)).toEqual([]);
+    const result = await execute(compile(wf), {}, { ...deps(), models });
+    expect(result).toMatchObject({ status: 'success', outputs: { total: 2 } });
+  });
+});
