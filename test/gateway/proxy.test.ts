@@ -131,16 +131,20 @@ describe('gateway: OpenAI-compatible front door over a proxied upstream', () => 
     );
     // fetch will not send another Host: node:http does (a DNS-rebinding page's request).
     const withHost = (path: string, host: string) =>
-      new Promise<number>((resolve, reject) => {
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = request(`${gateway.url}${path}`, { method: 'GET', headers: { host } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
         });
         req.on('error', reject);
         req.end();
       });
-    expect(await withHost('/v1/models', 'attacker.example')).toBe(403);
+    const refused = await withHost('/v1/models', 'attacker.example');
+    expect(refused.status).toBe(403);
+    // The refusal names the gateway's own way in, not the workflow server's.
+    expect(JSON.parse(refused.body).error.message).toContain('GATEWAY_ALLOWED_HOSTS');
     // Probes answer whatever the Host.
-    expect(await withHost('/health', 'model-gateway:8585')).toBe(200);
+    expect((await withHost('/health', 'model-gateway:8585')).status).toBe(200);
   });
 });

@@ -114,6 +114,8 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
       authenticated: () => gate.required,
       allowedHosts: [...config.server.allowedHosts, ...(options.allowedHosts ?? [])],
       ...(options.boundHost !== undefined ? { boundHost: options.boundHost } : {}),
+      hostHint:
+        'add it with --allowed-hosts (GATEWAY_ALLOWED_HOSTS, server.allowed_hosts), or create a key (agentcrate gateway keys create)',
     }),
   );
   app.post('/v1/chat/completions', (c) =>
@@ -170,10 +172,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
           status,
           type: status === 403 ? 'permission_error' : 'invalid_request_error',
           code: status === 403 ? 'forbidden' : 'unsupported_media_type',
-          message: error.message.replace(
-            '(AGENTCRATE_ALLOWED_HOSTS), or set AGENTCRATE_API_KEYS',
-            '(GATEWAY_ALLOWED_HOSTS, server.allowed_hosts), or create a key',
-          ),
+          message: error.message,
         },
         requestId,
       );
