@@ -77,13 +77,18 @@ function initialState(plan: Plan, inputs: Record<string, unknown>): Record<strin
   }
 }
 
-/** The state after every node that completed in the run (what `execute` ended with). */
+/**
+ * The state after every node that completed in the run (what `execute` ended with). `base`:
+ * the state a run resumed from at its start (a replay's starting checkpoint), else the
+ * inputs' initial state.
+ */
 export function stateAfterRun(
   plan: Plan,
   inputs: Record<string, unknown>,
   events: readonly Event[],
+  base?: Record<string, unknown>,
 ): Record<string, unknown> {
-  let state = initialState(plan, inputs);
+  let state = base ?? initialState(plan, inputs);
   for (const e of events) {
     if (isType(e, 'node-end') && e.ok && e.parallelIndex === undefined) {
       state = { ...state, ...(e.writes ?? {}), [LOOP_PREFIX + e.nodeId]: e.iteration };
@@ -95,7 +100,8 @@ export function stateAfterRun(
 /**
  * The checkpoint just before node execution `index` started: the state as the completed
  * nodes before it left it, and that node (with any node still running at that moment) to run
- * next. `edits` replace state fields (checked by the caller against their types).
+ * next. `edits` replace state fields (checked by the caller against their types); `base` as
+ * for `stateAfterRun`.
  */
 export function checkpointBefore(
   plan: Plan,
@@ -104,6 +110,7 @@ export function checkpointBefore(
   index: number,
   runId: string,
   edits: Record<string, unknown> = {},
+  base?: Record<string, unknown>,
 ): Checkpoint {
   const executions = nodeExecutions(events, plan.parallelTargets);
   const target = executions[index];
@@ -128,7 +135,7 @@ export function checkpointBefore(
       { details: { node: target.nodeId } },
     );
   }
-  let state = initialState(plan, inputs);
+  let state = base ?? initialState(plan, inputs);
   const completed: string[] = [];
   const running = new Set<string>();
   const usage = { inputTokens: 0, outputTokens: 0 };

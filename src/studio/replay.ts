@@ -70,6 +70,12 @@ export async function workflowOfJob(
   return { name: match.name, workflow: await requireWorkflow(ctx, match.name, undefined) };
 }
 
+/** The state a replay started from (kept on its run-start's origin); undefined for a fresh run. */
+function baseOf(record: JobRecord): Record<string, unknown> | undefined {
+  const start = record.origin?.startState;
+  return start !== null && typeof start === 'object' ? (start as Record<string, unknown>) : undefined;
+}
+
 export function executionsOf(record: JobRecord, workflow: Workflow | undefined): NodeExecution[] {
   const mapped = workflow ? compile(workflow).parallelTargets : new Set<string>();
   return nodeExecutions(
@@ -80,7 +86,15 @@ export function executionsOf(record: JobRecord, workflow: Workflow | undefined):
 
 /** The public state just before execution `index` (what the page lets the author edit). */
 export function stateBefore(record: JobRecord, workflow: Workflow, index: number): Record<string, unknown> {
-  const cp = checkpointBefore(compile(workflow), record.job.inputs, eventsOf(record), index, record.job.id);
+  const cp = checkpointBefore(
+    compile(workflow),
+    record.job.inputs,
+    eventsOf(record),
+    index,
+    record.job.id,
+    {},
+    baseOf(record),
+  );
   return publicOutputs(workflow, cp.state);
 }
 
@@ -122,7 +136,15 @@ export async function startReplay(
 ): Promise<Job> {
   const plan = compile(workflow);
   const executions = nodeExecutions(eventsOf(record), plan.parallelTargets);
-  const checkpoint = checkpointBefore(plan, record.job.inputs, eventsOf(record), index, 'replay', edits);
+  const checkpoint = checkpointBefore(
+    plan,
+    record.job.inputs,
+    eventsOf(record),
+    index,
+    'replay',
+    edits,
+    baseOf(record),
+  );
   const host = await ctx.hosts.hostFor(workflow, dryRun);
   const { job } = await host.runner.submit({
     inputs: record.job.inputs,
@@ -132,6 +154,8 @@ export async function startReplay(
       fromIndex: index,
       fromNode: executions[index]?.nodeId ?? null,
       edited: Object.keys(edits),
+      // Where the replay starts: what its own replays and its final state are rebuilt from.
+      startState: checkpoint.state,
     },
   });
   ctx.hosts.track(job.id);
@@ -148,8 +172,8 @@ export interface DiffRow {
 /** Side by side: the final state and the outputs of a job and of its replay. */
 export function diffRuns(workflow: Workflow, original: JobRecord, replay: JobRecord) {
   const plan = compile(workflow);
-  const finalState = (r: JobRecord) =>
-    publicOutputs(workflow, stateAfterRun(plan, r.job.inputs, eventsOf(r)));
+  // The whole state, loop counters included (the outputs are its public part).
+  const finalState = (r: JobRecord) => stateAfterRun(plan, r.job.inputs, eventsOf(r), baseOf(r));
   const nodes = (r: JobRecord) =>
     nodeExecutions(eventsOf(r), plan.parallelTargets).map((e) => ({ node: e.nodeId, outcome: e.outcome }));
   return {

@@ -199,6 +199,10 @@ describe.skipIf(chromiumMissing !== '')(`studio in a browser${chromiumMissing}`,
     await changed.waitFor();
     expect(await changed.locator('td.old').textContent()).toBe('plain');
     expect(await changed.locator('td.new').textContent()).toBe('formal');
+    // In the final state too, only the edited field differs (the replay starts from its checkpoint).
+    expect(await page.locator('.diff-table').nth(1).locator('tr.changed').allTextContents()).toEqual([
+      expect.stringContaining('tone'),
+    ]);
     await shot('replay');
     await axe();
   });

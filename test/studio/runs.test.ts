@@ -99,6 +99,27 @@ describe('studio runs and replay', () => {
     expect(row('tone')).toMatchObject({ original: 'plain', replay: 'formal', changed: true });
     expect(row('polished')).toMatchObject({ replay: 'polished(draft(bees), formal)', changed: true });
     expect(row('draft').changed).toBe(false);
+    // The final state of a replay starts from its checkpoint, not from the inputs.
+    const stateDiff = (await (await f.request(`/api/jobs/${replayId}/diff`)).json()) as {
+      state: Array<{ key: string; replay: unknown; changed: boolean }>;
+    };
+    expect(stateDiff.state.find((r) => r.key === 'draft')).toMatchObject({
+      replay: 'draft(bees)',
+      changed: false,
+    });
+    expect(stateDiff.state.find((r) => r.key === '_loop_iteration_polish')?.changed).toBe(false);
+
+    // A replay can be replayed too: its state before its first node is where it started.
+    const again = (await (await f.request(`/api/jobs/${replayId}/state-before/0`)).json()) as {
+      state: Record<string, unknown>;
+    };
+    expect(again.state).toMatchObject({ draft: 'draft(bees)', tone: 'formal', polished: '' });
+    const second = await f.request(`/api/jobs/${replayId}/replay`, { json: { index: 1, edits: {} } });
+    const secondJob = await waitFinished(f, ((await second.json()) as { job_id: string }).job_id);
+    expect(secondJob.outputs).toMatchObject({
+      draft: 'draft(bees)',
+      polished: 'polished(draft(bees), formal)',
+    });
   });
 
   it('refuses edits that are not state fields or not of their type', async () => {
