@@ -38,6 +38,50 @@ function quoteEnv(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
+function EnvTable({ vars, onRemove }: { vars: EnvVar[]; onRemove: (name: string) => Promise<void> }) {
+  return (
+    <table class="table env">
+      <thead>
+        <tr>
+          <th scope="col">Variable</th>
+          <th scope="col">Value</th>
+          <th scope="col">Needed for</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {vars.map((v) => (
+          <tr key={v.name} class={v.set ? '' : v.required ? 'unset required' : 'unset'}>
+            <td class="mono">
+              {v.name}
+              {v.required && <span class="badge bad">required</span>}
+            </td>
+            <td>
+              {v.set ? (
+                <span class="masked">
+                  ••••••••<span class="visually-hidden"> set, hidden</span>
+                </span>
+              ) : (
+                <span class="muted">not set</span>
+              )}
+            </td>
+            <td class="muted">{v.description ?? (v.declared ? '' : 'not used by this workflow')}</td>
+            <td>
+              {v.set && (
+                <button type="button" class="small" onClick={() => void onRemove(v.name)}>
+                  Remove
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function EnvSection({ name, onReport }: { name: string; onReport: (r: EnvReport) => void }) {
   const [report, setReport] = useState<EnvReport | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -156,45 +200,19 @@ function EnvSection({ name, onReport }: { name: string; onReport: (r: EnvReport)
               {p}
             </p>
           ))}
-          <table class="table env">
-            <thead>
-              <tr>
-                <th scope="col">Variable</th>
-                <th scope="col">Value</th>
-                <th scope="col">Needed for</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.vars.map((v) => (
-                <tr key={v.name} class={v.set ? '' : 'unset'}>
-                  <td class="mono">
-                    {v.name}
-                    {v.required && <span class="badge bad">required</span>}
-                  </td>
-                  <td>
-                    {v.set ? (
-                      <span class="masked">
-                        ••••••••<span class="visually-hidden"> set, hidden</span>
-                      </span>
-                    ) : (
-                      <span class="muted">not set</span>
-                    )}
-                  </td>
-                  <td class="muted">{v.description ?? (v.declared ? '' : 'not used by this workflow')}</td>
-                  <td>
-                    {v.set && (
-                      <button type="button" class="small" onClick={() => void remove(v.name)}>
-                        Remove
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <EnvTable vars={report.vars.filter((v) => v.set || v.secret || v.required)} onRemove={remove} />
+          {report.vars.some((v) => !v.set && !v.secret && !v.required) && (
+            <details class="optional-vars">
+              <summary>
+                Optional server settings (
+                {report.vars.filter((v) => !v.set && !v.secret && !v.required).length})
+              </summary>
+              <EnvTable
+                vars={report.vars.filter((v) => !v.set && !v.secret && !v.required)}
+                onRemove={remove}
+              />
+            </details>
+          )}
         </>
       )}
     </section>
