@@ -64,42 +64,15 @@ export function stream(
 }
 
 // ------------------------------------------------------------------ shapes the API returns
+// The server's own types where it has them (type-only imports: nothing reaches the bundle).
 
-export interface Diagnostic {
-  severity: 'error' | 'warning';
-  code: string;
-  path: string;
-  message: string;
-  suggestion?: string;
-  line?: number;
-  column?: number;
-}
+export type { Diagnostic } from '../../config/types.js';
+export type { GraphEdge, GraphNode, WorkflowGraph as Graph } from '../graph.js';
+export type { WorkflowFileSummary as WorkflowSummary } from '../workspace.js';
 
-export interface GraphNode {
-  id: string;
-  kind: 'start' | 'end' | 'node';
-  description: string | null;
-  outputs: string[];
-  tools: string[];
-  mapped: boolean;
-  join: boolean;
-  fanOut: boolean;
-  line: number | null;
-}
-
-export interface GraphEdge {
-  id: string;
-  from: string;
-  to: string;
-  kind: 'next' | 'condition' | 'default' | 'route' | 'loop' | 'loop-exit' | 'parallel';
-  label: string | null;
-  line: number | null;
-}
-
-export interface Graph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+import type { Diagnostic } from '../../config/types.js';
+import type { JobStatusView } from '../../server/job-view.js';
+import type { WorkflowGraph as Graph } from '../graph.js';
 
 export interface JsonSchema {
   type?: string | string[];
@@ -127,29 +100,7 @@ export interface Analysis {
   state: Array<{ name: string; type: string; required: boolean; description: string | null }> | null;
 }
 
-export interface WorkflowSummary {
-  name: string;
-  flowName: string | null;
-  valid: boolean;
-  errors: number;
-  warnings: number;
-  firstError: Diagnostic | null;
-  bytes: number;
-  modifiedMs: number;
-}
-
-export interface JobView {
-  job_id: string;
-  status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-  workflow: string;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  execution_time_ms: number | null;
-  outputs: Record<string, unknown> | null;
-  error: { code: string; message: string; details: Record<string, unknown> } | null;
-  progress: { nodes_done: number; nodes: string[] };
-  usage: { input_tokens: number; output_tokens: number };
+export interface JobView extends JobStatusView {
   dry_run: boolean | null;
   origin: { replayOf?: string; fromIndex?: number; fromNode?: string; edited?: string[] } | null;
 }
