@@ -63,7 +63,7 @@ export function formatSchemaJson(): Record<string, unknown> {
         type: 'string',
         minLength: 1,
         description:
-          'str | int | float | bool | list | dict | list[T] | dict[K, V] | object (object needs schema)',
+          'str | int | float | bool | list | dict | list[T] | dict[K, V] | object (with a schema, or any JSON object without one)',
       },
       objectSchema: {
         type: 'object',
@@ -276,12 +276,36 @@ export function formatSchemaJson(): Record<string, unknown> {
             type: 'object',
             properties: {
               log_prompts: { type: 'boolean' },
+              logging: {
+                type: 'object',
+                properties: {
+                  level: {
+                    type: 'string',
+                    description:
+                      'Accepted; the log level comes from AGENTCRATE_LOG_LEVEL where agentcrate runs.',
+                  },
+                },
+              },
               mlflow: {
                 type: 'object',
                 properties: {
                   enabled: { type: 'boolean' },
-                  tracking_uri: { type: 'string' },
+                  tracking_uri: {
+                    type: 'string',
+                    description:
+                      "An MLflow server (http(s)://, MLflow 3.6+). Other URIs (sqlite:, file:) keep the traces in agentcrate's store.",
+                  },
                   experiment_name: { type: 'string' },
+                  log_prompts: {
+                    type: 'boolean',
+                    description: 'Same as observability.log_prompts (which wins).',
+                  },
+                  run_name: inert('Run name template (runs are named by job id).'),
+                  log_artifacts: inert('Artifact upload (none; outputs are in each trace).'),
+                  artifact_level: inert('Artifact detail level.'),
+                  async_logging: inert('Asynchronous export (always on).'),
+                  retention_days: inert('Retention (use serve --job-ttl).'),
+                  redact_pii: inert('PII redaction.'),
                 },
               },
               prices: {

@@ -69,11 +69,25 @@ export const KEYS = {
     'max_parallel',
     'max_tool_steps',
   ]),
-  observability: level('config.observability', ['log_prompts', 'mlflow', 'prices']),
+  observability: level('config.observability', ['log_prompts', 'mlflow', 'prices', 'logging']),
+  logging: level('config.observability.logging', ['level']),
   sandbox: level('sandbox', ['mode', 'enabled', 'network', 'preset', 'timeout', 'resources']),
   resources: level('sandbox.resources', ['cpu', 'memory', 'timeout']),
   memory: level('memory', ['enabled', 'default_scope']),
-  mlflow: level('config.observability.mlflow', ['enabled', 'tracking_uri', 'experiment_name']),
+  // Every key of configurable-agents' MLflow block; the ones agentcrate does not act on are
+  // warned about (normalise/config.ts) only when their value asks for something it does not do.
+  mlflow: level('config.observability.mlflow', [
+    'enabled',
+    'tracking_uri',
+    'experiment_name',
+    'log_prompts',
+    'run_name',
+    'log_artifacts',
+    'artifact_level',
+    'async_logging',
+    'retention_days',
+    'redact_pii',
+  ]),
 } as const satisfies Record<string, KeyLevel>;
 
 export type KeyLevelName = keyof typeof KEYS;

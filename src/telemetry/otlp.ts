@@ -191,11 +191,19 @@ export function mlflowTarget(
 ): OtlpTarget | undefined {
   if (!mlflow?.enabled) return undefined;
   const uri = mlflow.trackingUri ?? options.env.MLFLOW_TRACKING_URI;
-  if (!uri) {
-    throw new AgentcrateError(
-      'E_INVALID_WORKFLOW',
-      'config.observability.mlflow is enabled but has no tracking_uri: set tracking_uri to your MLflow server (e.g. http://localhost:5000) or export MLFLOW_TRACKING_URI.',
-    );
+  // No MLflow server to send to (no URI, or sqlite:/file:/databricks, which cannot receive
+  // OTLP): traces stay in the job store. The loader warns about the workflow's URI.
+  if (!uri) return undefined;
+  if (!/^https?:\/\//i.test(uri)) {
+    if (mlflow.trackingUri === undefined) {
+      options.onError?.(
+        new AgentcrateError(
+          'E_USAGE',
+          `MLFLOW_TRACKING_URI '${uri}' is not an http(s) MLflow server; traces stay in agentcrate's store`,
+        ),
+      );
+    }
+    return undefined;
   }
   const base = checkUrl(
     uri,

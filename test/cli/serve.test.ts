@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,22 @@ describe('agentcrate serve', () => {
     s.child.kill('SIGINT');
     expect(await s.exited).toBe(0);
     expect(s.stderr()).toMatch(/shutting down/);
+  });
+
+  it('serves, and run --trace runs, a workflow whose MLflow tracking_uri is no server (sqlite:, none)', async () => {
+    const example = readFileSync(join(ROOT, 'examples/research-brief.yaml'), 'utf8');
+    for (const mlflow of ['{enabled: true, tracking_uri: "sqlite:///mlflow.db"}', '{enabled: true}']) {
+      const file = join(dir, 'mlflow.yaml');
+      writeFileSync(file, `${example}  observability:\n    mlflow: ${mlflow}\n`);
+      const run = await runCli(['run', file, '--dry-run', '--trace', '-i', 'topic=AI'], { env: CLEAN_ENV });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/traces stay in agentcrate's trace store/);
+      const s = startServe([file, '--dry-run', '--port', '0', '--store', join(dir, 'mlflow.db')]);
+      const base = await s.url;
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      s.child.kill('SIGINT');
+      expect(await s.exited).toBe(0);
+    }
   });
 
   it('refuses an invalid workflow before binding a port (exit 2)', async () => {

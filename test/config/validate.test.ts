@@ -108,17 +108,29 @@ describe('state fields', () => {
     expect(d.line).toBe(6);
   });
 
-  it('requires a schema for object fields', () => {
-    const d = only(
+  it('takes an object without a schema as a free-form object (any JSON object)', () => {
+    const r = load(
+      BASE.replace(
+        'topic: {type: str, required: true}',
+        'topic: {type: str, required: true}\n    extra: {type: object, default: {a: 1, b: [2]}}\n    tags: "list[object]"\n    nested: {type: object, schema: {meta: object}}',
+      ),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const fields = Object.fromEntries(r.workflow!.state.map((f) => [f.name, f.type]));
+    expect(fields.extra).toEqual({ kind: 'object', fields: [] });
+    expect(fields.tags).toEqual({ kind: 'list', items: { kind: 'object', fields: [] } });
+    expect(fields.nested).toMatchObject({ fields: [{ name: 'meta', type: { kind: 'object', fields: [] } }] });
+    // Free-form still means an object.
+    const bad = only(
       load(
         BASE.replace(
           'topic: {type: str, required: true}',
-          'topic: {type: str, required: true}\n    extra: {type: object}',
+          'topic: {type: str, required: true}\n    extra: {type: object, default: [1]}',
         ),
       ),
-      'object-needs-schema',
+      'invalid-default',
     );
-    expect(d.path).toBe('state.fields.extra.type');
+    expect(bad.path).toBe('state.fields.extra.default');
   });
 
   it('checks defaults against the type (null allowed)', () => {

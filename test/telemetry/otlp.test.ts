@@ -180,9 +180,22 @@ describe('OTLP export to a loopback receiver', () => {
     expect(() =>
       otlpTargetFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_EXPORTER_OTLP_HEADERS: 'novalue' }),
     ).toThrow(/name=value/);
-    expect(() => mlflowTarget({ enabled: true }, { env: {} })).toThrow(/tracking_uri/);
-    expect(() => mlflowTarget({ enabled: true, trackingUri: 'file:///tmp/mlruns' }, { env: {} })).toThrow(
-      /cannot receive OTLP/,
+    // No MLflow server to send to: no export (traces stay in the store), never a refusal to start.
+    expect(mlflowTarget({ enabled: true }, { env: {} })).toBeUndefined();
+    expect(mlflowTarget({ enabled: true, trackingUri: 'file:///tmp/mlruns' }, { env: {} })).toBeUndefined();
+    expect(mlflowTarget({ enabled: true, trackingUri: 'sqlite:///mlflow.db' }, { env: {} })).toBeUndefined();
+    const told: string[] = [];
+    expect(
+      mlflowTarget(
+        { enabled: true },
+        { env: { MLFLOW_TRACKING_URI: 'sqlite:///mlflow.db' }, onError: (e) => told.push(e.message) },
+      ),
+    ).toBeUndefined();
+    expect(told).toEqual([
+      "MLFLOW_TRACKING_URI 'sqlite:///mlflow.db' is not an http(s) MLflow server; traces stay in agentcrate's store",
+    ]);
+    expect(mlflowTarget({ enabled: true }, { env: { MLFLOW_TRACKING_URI: 'http://m:5000' } })?.url).toBe(
+      'http://m:5000/v1/traces',
     );
     expect(mlflowTarget({ enabled: false, trackingUri: 'http://x' }, { env: {} })).toBeUndefined();
     expect(mlflowTarget({ enabled: true, trackingUri: 'http://mlflow:5000/' }, { env: {} })?.url).toBe(

@@ -82,14 +82,71 @@ function readExecution(rd: Reader, raw: Obj): ExecutionConfig {
   };
 }
 
+/**
+ * configurable-agents' MLflow settings agentcrate does not act on: when a value asks for what
+ * agentcrate does anyway (its defaults: `async_logging: true`, `redact_pii: false`, no
+ * `run_name` or `retention_days`; or no artifacts) it is silent; otherwise a warning says why
+ * the setting has no effect.
+ */
+const INERT_MLFLOW: Record<string, { honoured: (value: unknown, block: Obj) => boolean; why: string }> = {
+  run_name: { honoured: (v) => v === null, why: 'each run is named by its job id' },
+  log_artifacts: {
+    honoured: (v) => v === false,
+    why: 'agentcrate uploads no artifacts; node inputs and outputs are in each trace',
+  },
+  artifact_level: {
+    honoured: (_v, block) => block.log_artifacts === false,
+    why: 'agentcrate uploads no artifacts; node inputs and outputs are in each trace',
+  },
+  async_logging: {
+    honoured: (v) => v === true,
+    why: 'traces are always exported in the background, off the run',
+  },
+  retention_days: {
+    honoured: (v) => v === null,
+    why: 'jobs and their traces are kept for `serve --job-ttl` (7 days by default)',
+  },
+  redact_pii: {
+    honoured: (v) => v === false,
+    why: 'agentcrate redacts credentials in traces, not personal data',
+  },
+};
+
 function readObservability(rd: Reader, raw: Obj): ObservabilityConfig {
   const path = 'config.observability';
   rd.checkKeys(raw, path, KEYS.observability);
-  const out: ObservabilityConfig = { logPrompts: rd.optBool(raw, 'log_prompts', path) ?? false };
+  const logging = rd.optMap(raw, 'logging', path);
+  if (logging !== undefined) {
+    const lPath = joinPath(path, 'logging');
+    rd.checkKeys(logging, lPath, KEYS.logging);
+    // agentcrate logs at info unless AGENTCRATE_LOG_LEVEL says otherwise where it runs.
+    const level = logging.level;
+    if (level !== undefined && (typeof level !== 'string' || level.toUpperCase() !== 'INFO')) {
+      rd.r.warn(
+        'inert-feature',
+        joinPath(lPath, 'level'),
+        `${lPath}.level is accepted but has no effect: agentcrate's log level comes from AGENTCRATE_LOG_LEVEL where it runs (info by default)`,
+      );
+    }
+  }
+  const logPrompts = rd.optBool(raw, 'log_prompts', path);
+  const out: ObservabilityConfig = { logPrompts: logPrompts ?? false };
   const mlflow = rd.optMap(raw, 'mlflow', path);
   if (mlflow !== undefined) {
     const mPath = joinPath(path, 'mlflow');
     rd.checkKeys(mlflow, mPath, KEYS.mlflow);
+    for (const [key, inert] of Object.entries(INERT_MLFLOW)) {
+      if (!Object.hasOwn(mlflow, key) || inert.honoured(mlflow[key], mlflow)) continue;
+      const keyPath = joinPath(mPath, key);
+      rd.r.warn(
+        'inert-feature',
+        keyPath,
+        `'${key}' in ${mPath} is accepted but has no effect: ${inert.why}`,
+        {
+          pos: rd.map.locateKey(keyPath),
+        },
+      );
+    }
     const block: NonNullable<ObservabilityConfig['mlflow']> = {
       enabled: rd.optBool(mlflow, 'enabled', mPath) ?? false,
     };
@@ -97,6 +154,10 @@ function readObservability(rd: Reader, raw: Obj): ObservabilityConfig {
     if (uri !== undefined) block.trackingUri = uri;
     const experiment = rd.optText(mlflow, 'experiment_name', mPath);
     if (experiment !== undefined) block.experimentName = experiment;
+    // configurable-agents puts prompt capture under mlflow; the general setting wins.
+    const mlflowPrompts = rd.optBool(mlflow, 'log_prompts', mPath);
+    if (logPrompts === undefined && mlflowPrompts !== undefined) out.logPrompts = mlflowPrompts;
+    if (block.enabled) checkTrackingUri(rd, uri, mPath);
     out.mlflow = block;
   }
   // prices: {<model or provider/model>: {input: <USD per 1M>, output: <USD per 1M>}}
@@ -123,4 +184,38 @@ function readObservability(rd: Reader, raw: Obj): ObservabilityConfig {
     }
   }
   return out;
+}
+
+/**
+ * Where an enabled MLflow block sends traces, decided here so that `serve` and `run --trace`
+ * never refuse to start over it: agentcrate exports to an MLflow server over HTTP (OTLP);
+ * any other tracking URI (sqlite:, file:, databricks, a path) leaves the traces in
+ * agentcrate's own store, which is worth a warning, not a refusal.
+ */
+function checkTrackingUri(rd: Reader, uri: string | undefined, mPath: string): void {
+  const where = "traces stay in agentcrate's trace store (agentcrate traces, GET /traces)";
+  if (uri === undefined) {
+    rd.r.warn(
+      'mlflow-no-server',
+      joinPath(mPath, 'enabled'),
+      `MLflow is enabled without tracking_uri: traces go to the MLflow server in MLFLOW_TRACKING_URI (an http(s) URL) where the workflow runs; without one, ${where}`,
+    );
+    return;
+  }
+  const uriPath = joinPath(mPath, 'tracking_uri');
+  if (!/^https?:\/\//i.test(uri)) {
+    rd.r.warn(
+      'mlflow-no-server',
+      uriPath,
+      `tracking_uri '${uri}' is not an MLflow server agentcrate can send traces to (it exports over HTTP to MLflow 3.6 or later, e.g. http://localhost:5000); ${where}`,
+    );
+    return;
+  }
+  if (!URL.canParse(uri)) {
+    rd.r.error(
+      'invalid-value',
+      uriPath,
+      `tracking_uri '${uri}' is not a valid URL; e.g. http://localhost:5000`,
+    );
+  }
 }

@@ -195,7 +195,7 @@ function readOutputSchema(rd: Reader, raw: Obj, node: NodeDef, path: string, lab
         rd.missing(joinPath(fPath, 'name'), `output_schema field #${j + 1} of ${label} has no name`);
         return;
       }
-      const built = readType(rd, f.type, f.schema, fPath, `output '${f.name}' of ${label}`, true, 0);
+      const built = readType(rd, f.type, f.schema, fPath, `output '${f.name}' of ${label}`, 0);
       if (!built.ok) bad();
       const field: { name: string; type: TypeNode; description?: string } = {
         name: f.name,
@@ -208,7 +208,7 @@ function readOutputSchema(rd: Reader, raw: Obj, node: NodeDef, path: string, lab
     node.outputSchema = { kind: 'object', fields };
     return;
   }
-  const built = readType(rd, v.type, v.schema, osPath, `output_schema of ${label}`, true, 0);
+  const built = readType(rd, v.type, v.schema, osPath, `output_schema of ${label}`, 0);
   if (!built.ok) bad();
   const single: OutputSchema = { kind: 'single', type: built.type };
   if (description !== undefined) single.description = description;

@@ -50,7 +50,7 @@ export function normaliseState(rd: Reader, raw: unknown): StateField[] {
       continue;
     }
     if (isObj(def)) rd.checkKeys(obj, path, KEYS.stateField);
-    const built = readType(rd, obj.type, obj.schema, path, `state field '${name}'`, false, 0);
+    const built = readType(rd, obj.type, obj.schema, path, `state field '${name}'`, 0);
     if (!built.ok) rd.meta.badStateTypes.add(name);
     const field: StateField = {
       name,

@@ -14,8 +14,7 @@ const MAX_SCHEMA_DEPTH = 32;
 
 /**
  * A type string plus optional `schema` → TypeNode. `object` (also inside list/dict) gets its
- * fields from `schema`; a bare `object` is an error unless `allowBare` (output_schema fields
- * may leave the schema to the state field of the same name).
+ * fields from `schema`, or is free-form without one.
  */
 export function readType(
   rd: Reader,
@@ -23,7 +22,6 @@ export function readType(
   rawSchema: unknown,
   path: string,
   label: string,
-  allowBare: boolean,
   depth: number,
 ): { type: TypeNode; text: string; ok: boolean } {
   const typePath = joinPath(path, 'type');
@@ -63,15 +61,9 @@ export function readType(
     }
     return { type, text: rawType, ok: true };
   }
-  if (rawSchema === undefined || rawSchema === null) {
-    if (allowBare) return { type, text: rawType, ok: true };
-    rd.r.error(
-      'object-needs-schema',
-      typePath,
-      `${label} is an object but has no schema: add schema: {name: str, ...} describing its properties`,
-    );
-    return { type, text: rawType, ok: false };
-  }
+  // Without a schema an object is free-form: any JSON object (configurable-agents accepts it
+  // too). An output_schema entry without one takes its state field's type (validate/).
+  if (rawSchema === undefined || rawSchema === null) return { type, text: rawType, ok: true };
   const fields = readSchema(rd, rawSchema, schemaPath, label, depth + 1);
   if (fields === undefined) return { type, text: rawType, ok: false };
   target.fields = fields;
@@ -115,7 +107,7 @@ function readSchema(
       continue;
     }
     rd.checkKeys(def, fieldPath, KEYS.schemaField);
-    const built = readType(rd, def.type, def.schema, fieldPath, fieldLabel, false, depth);
+    const built = readType(rd, def.type, def.schema, fieldPath, fieldLabel, depth);
     if (!built.ok) ok = false;
     const field: ObjectField = {
       name,
@@ -131,16 +123,8 @@ function readSchema(
 
 function typeAt(rd: Reader, text: string, path: string, label: string): TypeNode | undefined {
   try {
-    const type = parseType(text);
-    if (findObject(type) !== undefined) {
-      rd.r.error(
-        'object-needs-schema',
-        path,
-        `${label} is an object but has no schema: write it as {type: object, schema: {...}}`,
-      );
-      return undefined;
-    }
-    return type;
+    // `meta: object` is a free-form object, like `{type: object}` without a schema.
+    return parseType(text);
   } catch (err) {
     if (!(err instanceof TypeSyntaxError)) throw err;
     rd.r.error('invalid-type', path, `${label} has an invalid type '${text}': ${err.message}`, {

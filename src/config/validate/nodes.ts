@@ -171,7 +171,9 @@ function checkTemplate(ck: Checker, t: Template, node: NodeDef, label: string, i
       ck.walk(field, rest, ref.raw, path, pos);
       continue;
     }
-    if (!viaState && name.startsWith(LOOP_PREFIX)) {
+    // Loop counters live in the state, so `{state._loop_iteration_x}` (upstream's loop
+    // example spells it so) reads the same counter as `{_loop_iteration_x}`.
+    if (name.startsWith(LOOP_PREFIX)) {
       if (ck.loopCounter(name, path, pos, `placeholder ${ref.raw} in the ${where}`) && rest.length > 0) {
         ck.r.error(
           'invalid-placeholder',
