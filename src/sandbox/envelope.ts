@@ -74,3 +74,21 @@ export function failedOutcome(
     limits,
   };
 }
+
+/** The outcome of a call stopped because its run was cancelled. */
+export function cancelledOutcome(
+  request: CodeRequest,
+  mode: SandboxMode,
+  limits: SandboxLimits,
+  durationMs: number,
+): CodeOutcome {
+  return failedOutcome(
+    {
+      code: 'E_CANCELLED',
+      message: `the code of node '${request.nodeId}' was stopped: the run was cancelled`,
+    },
+    mode,
+    limits,
+    durationMs,
+  );
+}

@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { resolveEndpoint, unreachableError } from '../../deploy/runtime/detect.js';
 import { AgentcrateError } from '../../errors.js';
-import { failedOutcome, outcomeFromEnvelope, requestText } from '../envelope.js';
+import { cancelledOutcome, failedOutcome, outcomeFromEnvelope, requestText } from '../envelope.js';
 import { resolveLimits } from '../presets.js';
 import { RUNNER_SOURCE } from '../runner-source.js';
 import type { CodeFailure, CodeOutcome, CodeRequest, CodeSandbox, SandboxLimits } from '../types.js';
@@ -45,7 +45,7 @@ export class DockerSandbox implements CodeSandbox {
     const limits = resolveLimits(request.settings);
     const docker = await this.#docker();
     await this.#ensureImage(docker);
-    if (request.signal?.aborted) return cancelled(request, limits, 0);
+    if (request.signal?.aborted) return cancelledOutcome(request, 'docker', limits, 0);
     const marker = `@@agentcrate-${randomBytes(8).toString('hex')}@@`;
     let container: Docker.Container;
     try {
@@ -133,10 +133,7 @@ export class DockerSandbox implements CodeSandbox {
       void container.kill().catch(() => undefined);
     }, limits.timeoutMs);
     const onAbort = () => {
-      stop ??= {
-        code: 'E_CANCELLED',
-        message: `the code of node '${request.nodeId}' was stopped: the run was cancelled`,
-      };
+      stop ??= cancelledOutcome(request, 'docker', limits, 0).failure;
       void container.kill().catch(() => undefined);
     };
     request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -265,18 +262,6 @@ function tail(text: string): string {
 
 function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
-}
-
-function cancelled(request: CodeRequest, limits: SandboxLimits, ms: number): CodeOutcome {
-  return failedOutcome(
-    {
-      code: 'E_CANCELLED',
-      message: `the code of node '${request.nodeId}' was stopped: the run was cancelled`,
-    },
-    'docker',
-    limits,
-    ms,
-  );
 }
 
 function unavailable(message: string, cause?: unknown): AgentcrateError {

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AgentcrateError } from '../../errors.js';
-import { failedOutcome, outcomeFromEnvelope, requestText } from '../envelope.js';
+import { cancelledOutcome, failedOutcome, outcomeFromEnvelope, requestText } from '../envelope.js';
 import { resolveLimits } from '../presets.js';
 import { RUNNER_SOURCE } from '../runner-source.js';
 import type { CodeOutcome, CodeRequest, CodeSandbox, SandboxLimits } from '../types.js';
@@ -140,7 +140,7 @@ export class PythonSandbox implements CodeSandbox {
   }
 
   async #call(request: CodeRequest, limits: SandboxLimits): Promise<CodeOutcome> {
-    if (request.signal?.aborted) return cancelled(request, limits, 0);
+    if (request.signal?.aborted) return cancelledOutcome(request, 'python', limits, 0);
     const loaded = await this.#load();
     const { worker } = loaded;
     const id = this.#nextId++;
@@ -200,7 +200,7 @@ export class PythonSandbox implements CodeSandbox {
           ),
           true,
         );
-      const onAbort = () => finish(cancelled(request, limits, elapsed()), true);
+      const onAbort = () => finish(cancelledOutcome(request, 'python', limits, elapsed()), true);
       const timer = setTimeout(
         () =>
           finish(
@@ -235,18 +235,6 @@ export class PythonSandbox implements CodeSandbox {
     this.#current = undefined;
     this.#loading = undefined;
   }
-}
-
-function cancelled(request: CodeRequest, limits: SandboxLimits, ms: number): CodeOutcome {
-  return failedOutcome(
-    {
-      code: 'E_CANCELLED',
-      message: `the code of node '${request.nodeId}' was stopped: the run was cancelled`,
-    },
-    'python',
-    limits,
-    ms,
-  );
 }
 
 function unavailable(reason: string, cause?: unknown): AgentcrateError {
