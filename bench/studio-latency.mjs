@@ -75,18 +75,8 @@ for (let i = 0; i < 20; i++) {
 await page.goto(`${base}/#/edit/research-brief.yaml`);
 await page.waitForSelector('.graph g[data-node="plan"]');
 for (let i = 0; i < 20; i++) {
-  tabs.push(
-    await time(
-      `document.querySelectorAll('.tabs button')[1].click()`,
-      `!!document.querySelector('.run-form')`,
-    ),
-  );
-  tabs.push(
-    await time(
-      `document.querySelectorAll('.tabs button')[0].click()`,
-      `!!document.querySelector('.graph svg')`,
-    ),
-  );
+  tabs.push(await time({ click: '.tabs button', index: 1 }, '.run-form'));
+  tabs.push(await time({ click: '.tabs button', index: 0 }, '.graph svg'));
 }
 await page.click('.cm-content');
 await page.keyboard.press('End');
