@@ -9,7 +9,7 @@ import { createSqliteStore, type Store } from '../../src/store/index.js';
 import { spansFromEvents } from '../../src/telemetry/index.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
-import { workflowFrom } from '../support/workflows.js';
+import { workflowOf } from '../support/workflows.js';
 
 const sandbox = new PythonSandbox();
 let store: Store;
@@ -31,17 +31,7 @@ function collect() {
   return { events, onEvent: (e: EngineEvent) => events.push(e) };
 }
 
-const flow = (name: string, fields: string, nodes: string, edges: string, config = '') =>
-  workflowFrom(`schema_version: "1.0"
-flow: {name: ${name}}
-state:
-  fields:
-${fields}
-nodes:
-${nodes}
-edges:
-${edges}
-${config}`);
+const flow = workflowOf;
 
 describe('code nodes', () => {
   const wf = flow(

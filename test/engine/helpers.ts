@@ -9,23 +9,10 @@ import {
 import { createToolRegistry } from '../../src/tools/index.js';
 import type { ToolRegistry } from '../../src/tools/types.js';
 import type { ScriptedModel } from '../support/scripted-model.js';
-import { workflowFrom } from '../support/workflows.js';
+import { workflowOf } from '../support/workflows.js';
 
-/** A workflow from its parts: `fields`, `nodes` and `edges` are YAML blocks (indented). */
-export function flow(name: string, fields: string, nodes: string, edges: string, config = '') {
-  return compile(
-    workflowFrom(`schema_version: "1.0"
-flow: {name: ${name}}
-state:
-  fields:
-${fields}
-nodes:
-${nodes}
-edges:
-${edges}
-${config}`),
-  );
-}
+/** A compiled workflow from its parts (see `workflowOf`). */
+export const flow = (...parts: Parameters<typeof workflowOf>) => compile(workflowOf(...parts));
 
 /** `name: str` fields with empty defaults. */
 export const strFieldLines = (names: string[]) =>

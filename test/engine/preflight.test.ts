@@ -3,28 +3,22 @@
  * call — tool settings that cannot work, missing tool credentials — stops the run at once.
  */
 import { describe, expect, it } from 'vitest';
-import { compile, execute, preflightProblems } from '../../src/engine/index.js';
+import { execute, preflightProblems } from '../../src/engine/index.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
-import { workflowFrom } from '../support/workflows.js';
+import { flow } from './helpers.js';
 
 function withTool(tool: string, config: Record<string, unknown>) {
-  return compile(
-    workflowFrom(`schema_version: "1.0"
-flow: {name: pre}
-state:
-  fields:
-    out: {type: str, default: ""}
-nodes:
-  - id: act
+  return flow(
+    'pre',
+    '    out: {type: str, default: ""}',
+    `  - id: act
     prompt: "go"
     outputs: [out]
     output_schema: {type: str}
-    tools: [{name: ${tool}, config: ${JSON.stringify(config)}}]
-edges:
-  - {from: START, to: act}
-  - {from: act, to: END}
-`),
+    tools: [{name: ${tool}, config: ${JSON.stringify(config)}}]`,
+    `  - {from: START, to: act}
+  - {from: act, to: END}`,
   );
 }
 

@@ -11,6 +11,26 @@ export function workflowFrom(yaml: string): Workflow {
   return result.workflow;
 }
 
+/** A workflow from its parts: `fields`, `nodes` and `edges` are YAML blocks, already indented. */
+export function workflowOf(
+  name: string,
+  fields: string,
+  nodes: string,
+  edges: string,
+  config = '',
+): Workflow {
+  return workflowFrom(`schema_version: "1.0"
+flow: {name: ${name}}
+state:
+  fields:
+${fields}
+nodes:
+${nodes}
+edges:
+${edges}
+${config}`);
+}
+
 /** A node with one str output and a prompt. */
 export function strNode(id: string, output: string, prompt = `do ${id}`, extra = ''): string {
   return `  - id: ${id}

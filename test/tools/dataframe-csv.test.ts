@@ -6,29 +6,23 @@
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
+import type { AgentcrateError } from '../../src/errors.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import type { ToolContext } from '../../src/tools/types.js';
-import { makeCtx, tempDir } from './helpers.js';
+import { insideAndOutside, makeCtx, rejection } from './helpers.js';
 
 const tool = createToolRegistry().get('dataframe_to_csv')!;
 let root: string;
 let outside: string;
 let ctx: ToolContext;
-const cleanups: Array<() => Promise<void>> = [];
+let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const a = await tempDir();
-  const b = await tempDir();
-  root = a.dir;
-  outside = b.dir;
-  cleanups.push(a.cleanup, b.cleanup);
+  ({ root, outside, cleanup } = await insideAndOutside());
   await symlink(outside, path.join(root, 'escape'));
   ctx = makeCtx({ cwd: root, allowedPaths: [root] });
 });
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
+afterAll(() => cleanup());
 
 async function written(data: unknown, index?: boolean): Promise<string> {
   const file = `out-${Math.random().toString(36).slice(2)}.csv`;
@@ -36,14 +30,7 @@ async function written(data: unknown, index?: boolean): Promise<string> {
   return readFile(path.join(root, file), 'utf8');
 }
 
-async function failure(args: unknown): Promise<AgentcrateError> {
-  const error = await tool.run(args, ctx).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentcrateError);
-  return error as AgentcrateError;
-}
+const failure = (args: unknown) => rejection(tool.run(args, ctx));
 
 describe('dataframe_to_csv writes what pandas writes', () => {
   it('a list of row objects, with and without the index', async () => {

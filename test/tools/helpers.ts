@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { AgentcrateError } from '../../src/errors.js';
 import type { ToolContext } from '../../src/tools/types.js';
 
 export function makeCtx(overrides: Partial<ToolContext> = {}): ToolContext {
@@ -24,6 +26,34 @@ export async function tempDir(
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await realpath(await mkdtemp(path.join(tmpdir(), prefix)));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The AgentcrateError a tool call rejects with (the test fails if it resolves or throws anything else). */
+export async function rejection(call: Promise<unknown>): Promise<AgentcrateError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AgentcrateError);
+  return error as AgentcrateError;
+}
+
+/** An allowed root and a folder outside it (both real, fresh), and one cleanup for both. */
+export async function insideAndOutside(): Promise<{
+  root: string;
+  outside: string;
+  cleanup: () => Promise<void>;
+}> {
+  const a = await tempDir();
+  const b = await tempDir();
+  return {
+    root: a.dir,
+    outside: b.dir,
+    cleanup: async () => {
+      await a.cleanup();
+      await b.cleanup();
+    },
+  };
 }
 
 export interface Recorded {

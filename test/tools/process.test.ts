@@ -5,11 +5,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import type { ToolContext } from '../../src/tools/types.js';
 import { HAS_PROC, processesMatching, waitUntil } from '../support/proc.js';
-import { makeCtx, tempDir } from './helpers.js';
+import { makeCtx, rejection, tempDir } from './helpers.js';
 
 const tool = createToolRegistry().get('process')!;
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,14 +32,7 @@ interface Described {
 }
 const call = (args: unknown, context: ToolContext) => tool.run(args, context) as Promise<Described>;
 
-async function failure(args: unknown, context: ToolContext): Promise<AgentcrateError> {
-  const error = await tool.run(args, context).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentcrateError);
-  return error as AgentcrateError;
-}
+const failure = (args: unknown, context: ToolContext) => rejection(tool.run(args, context));
 
 const alive = (marker: string) => processesMatching(marker).length > 0;
 

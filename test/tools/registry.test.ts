@@ -5,7 +5,7 @@ import type { Workflow } from '../../src/config/types.js';
 import { AgentcrateError } from '../../src/errors.js';
 import { createToolRegistry, toolResultText } from '../../src/tools/index.js';
 import type { ToolDefinition } from '../../src/tools/types.js';
-import { workflowFrom } from '../support/workflows.js';
+import { workflowOf } from '../support/workflows.js';
 
 describe('tool registry', () => {
   const registry = createToolRegistry();
@@ -87,16 +87,7 @@ function usingTools(uses: Array<[string, string, Record<string, unknown>?]>): Wo
   const edges = uses
     .map(([node]) => `  - {from: START, to: ${node}}\n  - {from: ${node}, to: END}`)
     .join('\n');
-  return workflowFrom(`schema_version: "1.0"
-flow: {name: t}
-state:
-  fields:
-${fields}
-nodes:
-${nodes}
-edges:
-${edges}
-`);
+  return workflowOf('t', fields, nodes, edges);
 }
 
 describe('registry.missingCredentials', () => {

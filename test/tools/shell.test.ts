@@ -10,26 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentcrateError } from '../../src/errors.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { HAS_PROC, processesMatching, waitUntil } from '../support/proc.js';
-import { makeCtx, tempDir } from './helpers.js';
+import { insideAndOutside, makeCtx } from './helpers.js';
 
 const shell = createToolRegistry().get('shell')!;
 let root: string;
 let outside: string;
-const cleanups: Array<() => Promise<void>> = [];
+let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const a = await tempDir();
-  const b = await tempDir();
-  root = a.dir;
-  outside = b.dir;
-  cleanups.push(a.cleanup, b.cleanup);
+  ({ root, outside, cleanup } = await insideAndOutside());
   await writeFile(path.join(root, 'a.txt'), 'A');
   await writeFile(path.join(outside, 'secret.txt'), 'outside secret');
   await symlink(path.join(outside, 'secret.txt'), path.join(root, 'link.txt'));
 });
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
+afterAll(() => cleanup());
 
 const ctx = (config: Record<string, unknown> = {}, env: Record<string, string | undefined> = {}) =>
   makeCtx({ cwd: root, allowedPaths: [root], config, env: { PATH: process.env.PATH, ...env } });

@@ -2,24 +2,19 @@ import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
 import { assertReadOnlySql } from '../../src/tools/builtin/sql-guard.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import type { ToolContext } from '../../src/tools/types.js';
-import { makeCtx, tempDir } from './helpers.js';
+import { insideAndOutside, makeCtx, rejection } from './helpers.js';
 
 const sql = createToolRegistry().get('sql_query')!;
 let root: string;
 let outside: string;
 let ctx: ToolContext;
-const cleanups: Array<() => Promise<void>> = [];
+let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const a = await tempDir();
-  const b = await tempDir();
-  root = a.dir;
-  outside = b.dir;
-  cleanups.push(a.cleanup, b.cleanup);
+  ({ root, outside, cleanup } = await insideAndOutside());
   for (const file of [path.join(root, 'shop.db'), path.join(outside, 'other.db')]) {
     const db = new DatabaseSync(file);
     db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL, photo BLOB);
@@ -29,18 +24,9 @@ beforeAll(async () => {
   await symlink(path.join(outside, 'other.db'), path.join(root, 'linked.db'));
   ctx = makeCtx({ cwd: root, allowedPaths: [root], config: { database: 'shop.db' } });
 });
-afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup();
-});
+afterAll(() => cleanup());
 
-async function fails(args: unknown, context = ctx): Promise<AgentcrateError> {
-  const error = await sql.run(args, context).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentcrateError);
-  return error as AgentcrateError;
-}
+const fails = (args: unknown, context = ctx) => rejection(sql.run(args, context));
 
 describe('sql_query', () => {
   it('reads rows with columns, params and blobs summarised', async () => {

@@ -5,26 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { AgentcrateError } from '../../src/errors.js';
 import { SQL_CHILD_SOURCE } from '../../src/tools/builtin/sql-child.js';
 import { SQL_PROCESS_TITLE } from '../../src/tools/builtin/sql-process.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { cpuTicks, HAS_PROC, processesMatching, threadCount, waitUntil } from '../support/proc.js';
-import { makeCtx } from './helpers.js';
+import { makeCtx, rejection } from './helpers.js';
 
 const sql = createToolRegistry().get('sql_query')!;
 const RUNAWAY = 'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n';
 
 const queryProcesses = () => processesMatching(SQL_PROCESS_TITLE, process.pid);
 
-async function failure(promise: Promise<unknown>): Promise<AgentcrateError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AgentcrateError);
-  return error as AgentcrateError;
-}
+const failure = rejection;
 
 /** Threads after one quick query, once anything that query started has had time to end. */
 async function warmBaseline(): Promise<number> {

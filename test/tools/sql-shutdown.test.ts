@@ -3,19 +3,15 @@
  * runaway `sql_query` running, and leaves no query process behind. Real process, real socket,
  * a scripted OpenAI-compatible model on loopback asking for the query.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQL_PROCESS_TITLE } from '../../src/tools/builtin/sql-process.js';
+import { startEntry } from '../server/support/entry-process.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { cpuTicks, HAS_PROC, processesMatching, waitUntil } from '../support/proc.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const REGISTER = join(ROOT, 'test/server/support/register-ts.mjs');
-const ENTRY = join(ROOT, 'src/server/entry.ts');
 const GRACE_SECONDS = 2;
 
 const WORKFLOW = `schema_version: "1.0"
@@ -49,45 +45,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startEntry(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(NODE, ['--import', REGISTER, ENTRY], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      AGENTCRATE_WORKFLOW: join(dir, 'workflow.yaml'),
-      AGENTCRATE_STORE: join(dir, 'jobs.db'),
-      AGENTCRATE_SHUTDOWN_GRACE: String(GRACE_SECONDS),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      OPENAI_API_KEY: 'test-key-not-secret',
-      AGENTCRATE_LLM_PROVIDER: 'openai',
-      AGENTCRATE_LLM_BASE_URL: mock.url,
-      AGENTCRATE_LLM_MODEL: 'mock-1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolveStart, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`entry did not start:\n${out}\n${err}`)), 30_000);
-    child.stderr!.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStart({ child, url: match[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`entry exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-}
-
 describe.skipIf(!HAS_PROC)('serve with a runaway sql_query (needs Linux /proc)', () => {
   it('exits within the grace period on SIGTERM and the query process is gone', async () => {
     mock.script([
@@ -102,7 +59,13 @@ describe.skipIf(!HAS_PROC)('serve with a runaway sql_query (needs Linux /proc)',
         ],
       },
     ]);
-    const server = await startEntry();
+    const server = await startEntry({
+      cwd: dir,
+      workflow: join(dir, 'workflow.yaml'),
+      store: join(dir, 'jobs.db'),
+      mockUrl: mock.url,
+      env: { AGENTCRATE_SHUTDOWN_GRACE: String(GRACE_SECONDS) },
+    });
     const pid = server.child.pid!;
     const res = await fetch(`${server.url}/run`, {
       method: 'POST',
@@ -120,10 +83,9 @@ describe.skipIf(!HAS_PROC)('serve with a runaway sql_query (needs Linux /proc)',
     const ticks = cpuTicks(query!.pid) ?? 0;
     await waitUntil(() => (cpuTicks(query!.pid) ?? 0) > ticks + 5, 10_000, 'the query to use CPU');
 
-    const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
     server.child.kill('SIGTERM');
     const code = await Promise.race([
-      exited,
+      server.exited,
       new Promise<'hung'>((r) => setTimeout(() => r('hung'), (GRACE_SECONDS + 8) * 1000)),
     ]);
     if (code === 'hung') server.child.kill('SIGKILL');

@@ -7,14 +7,11 @@
  * difference: pandas turns an integer column with a missing value into floats, `1.0`; numbers
  * here are written as they came.)
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { AgentcrateError } from '../../errors.js';
-import { configNumber, parseArgs } from '../args.js';
-import { confinePath } from '../confine.js';
+import { parseArgs } from '../args.js';
 import type { ToolDefinition } from '../types.js';
-import { ioError, shown } from './file-tools.js';
+import { writeConfined } from './file-tools.js';
 
 const csvInput = z.object({
   data: z
@@ -103,31 +100,16 @@ export const dataframeToCsvTool: ToolDefinition = {
   requiredEnv: () => [],
   async run(args, ctx) {
     const input = parseArgs('dataframe_to_csv', csvInput, args);
-    const target = await confinePath(input.path, ctx.cwd, ctx.allowedPaths);
-    if (target.exists && (await stat(target.real)).isDirectory()) {
-      throw new AgentcrateError('E_TOOL', `dataframe_to_csv: '${input.path}' is a directory`);
-    }
-    const table = toTable(input.data);
-    const csv = toCsv(table, input.index === true);
-    const maxBytes = configNumber(ctx.config, 'max_write_bytes', 10_000_000);
-    const bytes = Buffer.byteLength(csv, 'utf8');
-    if (bytes > maxBytes) {
-      throw new AgentcrateError(
-        'E_TOOL',
-        `dataframe_to_csv: the CSV is ${bytes} bytes, over the ${maxBytes}-byte limit`,
-      );
-    }
-    try {
-      await mkdir(path.dirname(target.real), { recursive: true });
-      // The checked real path, so a symlink swapped in after the check is not followed.
-      await writeFile(target.real, csv, 'utf8');
-    } catch (error) {
-      throw ioError('dataframe_to_csv', input.path, error);
-    }
-    return {
-      path: shown(ctx, target.resolved),
-      rows_written: table.rows.length,
-      columns: table.columns,
-    };
+    let table: Table | undefined;
+    const written = await writeConfined(
+      'dataframe_to_csv',
+      input.path,
+      () => {
+        table = toTable(input.data);
+        return toCsv(table, input.index === true);
+      },
+      ctx,
+    );
+    return { path: written.path, rows_written: table!.rows.length, columns: table!.columns };
   },
 };

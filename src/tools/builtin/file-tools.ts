@@ -114,28 +114,51 @@ export const fileWriteTool: ToolDefinition = {
   requiredEnv: () => [],
   async run(args, ctx) {
     const input = parseArgs('file_write', writeInput, args);
-    const target = await confinePath(input.path, ctx.cwd, ctx.allowedPaths);
-    if (target.exists && (await stat(target.real)).isDirectory()) {
-      throw new AgentcrateError('E_TOOL', `file_write: '${input.path}' is a directory`);
-    }
-    const maxBytes = configNumber(ctx.config, 'max_write_bytes', 10_000_000);
-    const bytes = Buffer.byteLength(input.content, 'utf8');
-    if (bytes > maxBytes) {
-      throw new AgentcrateError(
-        'E_TOOL',
-        `file_write: content is ${bytes} bytes, over the ${maxBytes}-byte limit`,
-      );
-    }
-    try {
-      await mkdir(path.dirname(target.real), { recursive: true });
-      // Write to the checked real path, not the given one, so a symlink swapped in after the check is not followed.
-      await (input.append ? appendFile : writeFile)(target.real, input.content, 'utf8');
-    } catch (error) {
-      throw ioError('file_write', input.path, error);
-    }
-    return { path: shown(ctx, target.resolved), bytes_written: bytes, appended: input.append === true };
+    const written = await writeConfined(
+      'file_write',
+      input.path,
+      () => input.content,
+      ctx,
+      input.append === true,
+    );
+    return { path: written.path, bytes_written: written.bytes, appended: input.append === true };
   },
 };
+
+/**
+ * Writes (or appends) text to a confined path for a writing tool: refuses a directory and text
+ * over `max_write_bytes`, creates parent folders, and writes to the checked real path — not the
+ * given one, so a symlink swapped in after the check is not followed. `content` is made after
+ * the path passed its check, so a refused path costs nothing.
+ */
+export async function writeConfined(
+  tool: string,
+  target: string,
+  content: () => string,
+  ctx: ToolContext,
+  append = false,
+): Promise<{ path: string; bytes: number }> {
+  const confined = await confinePath(target, ctx.cwd, ctx.allowedPaths);
+  if (confined.exists && (await stat(confined.real)).isDirectory()) {
+    throw new AgentcrateError('E_TOOL', `${tool}: '${target}' is a directory`);
+  }
+  const text = content();
+  const maxBytes = configNumber(ctx.config, 'max_write_bytes', 10_000_000);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    throw new AgentcrateError(
+      'E_TOOL',
+      `${tool}: the content is ${bytes} bytes, over the ${maxBytes}-byte limit`,
+    );
+  }
+  try {
+    await mkdir(path.dirname(confined.real), { recursive: true });
+    await (append ? appendFile : writeFile)(confined.real, text, 'utf8');
+  } catch (error) {
+    throw ioError(tool, target, error);
+  }
+  return { path: shown(ctx, confined.resolved), bytes };
+}
 
 const globInput = z.object({
   pattern: z
