@@ -5,47 +5,16 @@
  * Host and Origin are exactly what a browser would put there.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, type ServeOptions, startServer } from '../../src/server/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/index.js';
 import { GREETER } from '../server/helpers.js';
 import { BIN, CLEAN_ENV, ROOT } from '../support/cli.js';
-import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { servedWorkflow } from '../support/served.js';
 
-let dir: string;
-let mock: MockLlm;
-const servers: RunningServer[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcrate-http-guard-'));
-  mock = await startMockLlm();
-});
-afterAll(async () => {
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close(0);
-  mock.reset();
-});
-
-async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const server = await startServer({
-    workflow: GREETER,
-    port: 0,
-    host: '127.0.0.1',
-    storePath: join(dir, `store-${++counter}.db`),
-    env: { OPENAI_API_KEY: 'test' },
-    override: { provider: 'openai', baseURL: mock.url, model: 'mock-1' },
-    ...options,
-  });
-  servers.push(server);
-  return server;
-}
+const served = servedWorkflow(GREETER);
+const serve = served.serve;
 
 interface Raw {
   status: number;
@@ -103,7 +72,7 @@ describe('the request guard on a server without an API key', () => {
     expect(code(attack)).toBe('E_FORBIDDEN');
     expect(JSON.parse(attack.body).error.message).toMatch(/Host 'attacker\.example:\d+' is not served/);
     expect(await jobCount(server)).toBe(0);
-    expect(mock.chatRequests()).toHaveLength(0);
+    expect(served.mock().chatRequests()).toHaveLength(0);
   });
 
   it('refuses each part of it alone: the Host (DNS rebinding), the foreign Origin, the simple content type', async () => {

@@ -3,14 +3,10 @@
  * `/run`), and webhooks cannot be pointed at loopback or metadata addresses, unless the
  * operator opens the private network. Real sockets, the real model client, the mock model.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, type ServeOptions, startServer } from '../../src/server/index.js';
-import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { describe, expect, it } from 'vitest';
+import { servedWorkflow } from '../support/served.js';
 import { workflowFrom } from '../support/workflows.js';
 import { GREETER, waitUntil } from './helpers.js';
 
@@ -31,37 +27,8 @@ edges:
   - {from: look, to: END}
 `);
 
-let dir: string;
-let mock: MockLlm;
-const servers: RunningServer[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcrate-guard-'));
-  mock = await startMockLlm();
-});
-afterAll(async () => {
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close(0);
-  mock.reset();
-});
-
-async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const server = await startServer({
-    workflow: FETCHER,
-    port: 0,
-    host: '127.0.0.1',
-    storePath: join(dir, `store-${++counter}.db`),
-    env: { OPENAI_API_KEY: 'test' },
-    override: { provider: 'openai', baseURL: mock.url, model: 'mock-1' },
-    ...options,
-  });
-  servers.push(server);
-  return server;
-}
+const served = servedWorkflow(FETCHER);
+const serve = served.serve;
 
 function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, {
@@ -74,7 +41,7 @@ function post(url: string, body: unknown): Promise<Response> {
 describe('a model driving http_client against its own server', () => {
   it('cannot read /jobs or start a nested /run', async () => {
     const server = await serve();
-    mock.script([
+    served.mock().script([
       {
         toolCalls: [
           { name: 'http_client', args: { url: `${server.url}/jobs` } },
@@ -135,7 +102,7 @@ describe('webhooks and the outbound guard', () => {
       expect(error.code).toBe('E_INVALID_INPUT');
       expect(error.message).toMatch(/refused by the outbound guard/);
     }
-    expect(mock.chatRequests()).toHaveLength(0);
+    expect(served.mock().chatRequests()).toHaveLength(0);
   });
 
   it('does not deliver to a name that resolves to loopback (checked at connect), and says why in the result', async () => {
