@@ -240,7 +240,9 @@ export function openApiDocument(workflow: Workflow): Record<string, unknown> {
             },
             '400': errorResponse('Malformed JSON or bad parameters'),
             '401': errorResponse('Missing or wrong API key'),
+            '403': errorResponse('A Host this server does not serve without a key, or a foreign Origin'),
             '413': errorResponse('Body over the limit'),
+            '415': errorResponse('The body is not Content-Type: application/json'),
             '422': errorResponse('Inputs do not match the state schema (every issue listed)'),
             '429': errorResponse('Queue full; retry after Retry-After seconds'),
             '500': {
