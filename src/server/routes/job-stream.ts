@@ -14,7 +14,7 @@ const SSE_PING_MS = 15_000;
 export type JobWatch = (listener: JobStreamListener) => Promise<(() => void) | undefined>;
 
 export function streamJobEvents(c: Context, watch: JobWatch): Response {
-  return streamSSE(c, async (stream) => {
+  const response = streamSSE(c, async (stream) => {
     const queue: JobStreamItem[] = [];
     let wake: (() => void) | undefined;
     let closed = false;
@@ -57,4 +57,8 @@ export function streamJobEvents(c: Context, watch: JobWatch): Response {
       unsubscribe();
     }
   });
+  // streamSSE forces `Connection: keep-alive`, which made the server keep a socket whose client
+  // asked to close it (HTTP/1.1's default is keep-alive anyway); let the request decide.
+  response.headers.delete('connection');
+  return response;
 }
