@@ -19,9 +19,17 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { EngineEvent, RunError, RunStatus } from '../engine/types.js';
-import { type Redactor, redactValue } from '../secrets/index.js';
+import type { Redactor } from '../secrets/index.js';
 import { ATTR, type SpanKindName } from './attributes.js';
-import { DEFAULT_PRICES, estimateCost, type PriceTable } from './prices.js';
+import { DEFAULT_PRICES, type PriceTable } from './prices.js';
+import {
+  callCost,
+  clip,
+  codeCallAttributes,
+  memoryWriteAttributes,
+  modelCallAttributes,
+  toolCallAttributes,
+} from './span-attributes.js';
 import { traceIdForJob } from './trace-id.js';
 import type { TracePipeline } from './trace-pipeline.js';
 
@@ -68,19 +76,10 @@ export interface RunTracer {
   readonly traceId: string | undefined;
 }
 
-/** Longest text kept in one attribute; the rest is cut with a marker. */
-const MAX_TEXT = 32 * 1024;
-
 type ChildEvent = Extract<
   EngineEvent,
   { type: 'model-call' } | { type: 'tool-call' } | { type: 'code-call' } | { type: 'memory-write' }
 >;
-
-/** What the server's event annotation (annotate.ts) adds to a stored model-call event. */
-interface PricedCall {
-  costUsd?: number;
-  costUnknown?: boolean;
-}
 
 interface OpenNode {
   nodeId: string;
@@ -91,31 +90,8 @@ interface OpenNode {
   children: ChildEvent[];
 }
 
-/** GenAI semconv provider names for the providers agentcrate knows. */
-const GEN_AI_PROVIDER: Record<string, string> = {
-  google: 'gcp.gemini',
-  openai: 'openai',
-  anthropic: 'anthropic',
-  bedrock: 'aws.bedrock',
-  ollama: 'ollama',
-};
-
-function clip(text: string): string {
-  return text.length <= MAX_TEXT
-    ? text
-    : `${text.slice(0, MAX_TEXT)}… [truncated ${text.length - MAX_TEXT} chars]`;
-}
-
 function keyOf(nodeId: string, parallelIndex: number | undefined): string {
   return parallelIndex === undefined ? nodeId : `${nodeId}#${parallelIndex}`;
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return String(value);
-  }
 }
 
 export function createRunTracer(options: RunTracerOptions): RunTracer {
@@ -178,33 +154,10 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   }
 
   function modelSpan(e: Extract<EngineEvent, { type: 'model-call' }>, parent: Context): void {
-    const startMs = e.at - Math.max(0, e.latencyMs);
-    const provider = GEN_AI_PROVIDER[e.provider] ?? e.provider;
-    const attributes: Attributes = {
-      [ATTR.genAiOperation]: 'chat',
-      [ATTR.genAiSystem]: provider,
-      [ATTR.genAiProvider]: provider,
-      [ATTR.genAiRequestModel]: e.model,
-      [ATTR.genAiResponseModel]: e.model,
-      [ATTR.genAiInputTokens]: e.inputTokens,
-      [ATTR.genAiOutputTokens]: e.outputTokens,
-      [ATTR.genAiFinishReasons]: [e.finishReason],
-      [ATTR.nodeId]: e.nodeId,
-      [ATTR.modelAttempt]: e.attempt,
-      [ATTR.modelTransportAttempts]: e.transportAttempts,
-      'agentcrate.model.provider': e.provider,
-    };
-    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
+    const attributes = modelCallAttributes(e, redact);
     inputTokens += e.inputTokens;
     outputTokens += e.outputTokens;
-    // Priced when the call was made (with that server's price table), else priced now.
-    const priced = e as PricedCall;
-    const cost =
-      typeof priced.costUsd === 'number'
-        ? priced.costUsd
-        : priced.costUnknown === true
-          ? undefined
-          : estimateCost(e.provider, e.model, e, prices);
+    const cost = callCost(e, prices);
     if (cost === undefined) {
       attributes[ATTR.costUnknown] = true;
       unknownCost = true;
@@ -212,23 +165,14 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
       attributes[ATTR.costUsd] = cost;
       knownCost += cost;
     }
-    if (e.prompt !== undefined) {
-      attributes[ATTR.genAiInputMessages] = clip(
-        safeJson([{ role: 'user', parts: [{ type: 'text', content: redact(e.prompt) }] }]),
-      );
-    }
-    if (e.response !== undefined) {
-      attributes[ATTR.genAiOutputMessages] = clip(
-        safeJson([
-          {
-            role: 'assistant',
-            parts: [{ type: 'text', content: redact(e.response) }],
-            finish_reason: e.finishReason,
-          },
-        ]),
-      );
-    }
-    const span = startSpan(`chat ${e.model}`, 'model', startMs, parent, attributes, SpanKind.CLIENT);
+    const span = startSpan(
+      `chat ${e.model}`,
+      'model',
+      e.at - Math.max(0, e.latencyMs),
+      parent,
+      attributes,
+      SpanKind.CLIENT,
+    );
     if (!e.ok)
       fail(
         span,
@@ -240,17 +184,7 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
   }
 
   function toolSpan(e: Extract<EngineEvent, { type: 'tool-call' }>, parent: Context): void {
-    const attributes: Attributes = {
-      [ATTR.genAiOperation]: 'execute_tool',
-      [ATTR.genAiToolName]: e.tool,
-      [ATTR.nodeId]: e.nodeId,
-    };
-    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
-    if (options.capturePrompts) {
-      attributes[ATTR.genAiToolArgs] = clip(safeJson(redactValue(e.args, redact)));
-      if (e.result !== undefined)
-        attributes[ATTR.genAiToolResult] = clip(safeJson(redactValue(e.result, redact)));
-    }
+    const attributes = toolCallAttributes(e, redact, options.capturePrompts);
     const span = startSpan(
       `execute_tool ${e.tool}`,
       'tool',
@@ -264,28 +198,14 @@ export function createRunTracer(options: RunTracerOptions): RunTracer {
 
   /** A code node's sandbox call; what it printed is kept (redacted), as a tool's result is not. */
   function codeSpan(e: Extract<EngineEvent, { type: 'code-call' }>, parent: Context): void {
-    const attributes: Attributes = {
-      [ATTR.nodeId]: e.nodeId,
-      [ATTR.codeMode]: e.mode,
-      [ATTR.codeTimeoutMs]: e.limits.timeoutMs,
-      [ATTR.codeMemoryBytes]: e.limits.memoryBytes,
-    };
-    if (e.parallelIndex !== undefined) attributes[ATTR.nodeParallelIndex] = e.parallelIndex;
-    if (e.stdout !== '') attributes[ATTR.codeStdout] = clip(redact(e.stdout));
-    if (e.stderr !== '') attributes[ATTR.codeStderr] = clip(redact(e.stderr));
+    const attributes = codeCallAttributes(e, redact);
     const span = startSpan(`code ${e.nodeId}`, 'code', e.at - Math.max(0, e.durationMs), parent, attributes);
     if (!e.ok) fail(span, e.error?.code ?? 'E_CODE', e.error?.message ?? 'code failed', e.at);
     span.end(e.at);
   }
 
   function memorySpan(e: Extract<EngineEvent, { type: 'memory-write' }>, parent: Context): void {
-    const attributes: Attributes = {
-      [ATTR.nodeId]: e.nodeId,
-      [ATTR.memoryNamespace]: e.namespace,
-      [ATTR.memoryOp]: e.op,
-    };
-    if (options.capturePrompts && e.value !== undefined)
-      attributes[ATTR.memoryValue] = clip(safeJson(redactValue(e.value, redact)));
+    const attributes = memoryWriteAttributes(e, redact, options.capturePrompts);
     startSpan(`memory.${e.op} ${e.key}`, 'memory', e.at, parent, attributes).end(e.at);
   }
 

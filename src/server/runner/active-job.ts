@@ -3,6 +3,7 @@
  * can write again. Its events stay in memory for live subscribers (SSE) until the job leaves.
  */
 import type { Checkpoint, RunError } from '../../engine/index.js';
+import { AgentcrateError } from '../../errors.js';
 import type { Job, StoredEvent, StoreEvent } from '../../store/index.js';
 
 export type JobStreamItem = { kind: 'event'; event: StoredEvent } | { kind: 'end'; job: Job };
@@ -74,4 +75,18 @@ export function newActiveJob(job: Job, isolated = false): ActiveJob {
     subscribers: new Set(),
     isolated,
   };
+}
+
+/** The reason a run's controller is aborted with when the runner stops it (not the job's fault). */
+export class StopSignal extends AgentcrateError {
+  constructor(reason: StopReason) {
+    super(
+      'E_CANCELLED',
+      reason === 'shutdown'
+        ? 'the server is shutting down; the run resumes from its last checkpoint on the next start'
+        : reason === 'store'
+          ? 'the job store cannot write; the run is parked and resumes when it can'
+          : 'another process took the job store over; this one stops running its jobs',
+    );
+  }
 }

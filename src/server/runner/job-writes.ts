@@ -1,11 +1,13 @@
 /**
  * What a running job writes to the store and how: its events in batches (each checkpoint,
- * and the end, carries the ones emitted since the last), its checkpoints with secrets hidden.
+ * and the end, carries the ones emitted since the last), its checkpoints with secrets hidden,
+ * its end; and where a job whose state in memory is lost goes on from.
  */
-import type { Checkpoint } from '../../engine/index.js';
+import type { Checkpoint, RunResult } from '../../engine/index.js';
 import { type Redactor, redactValue } from '../../secrets/index.js';
-import type { Store } from '../../store/index.js';
+import type { CreateJobResult, Job, Store } from '../../store/index.js';
 import type { ActiveJob } from './active-job.js';
+import type { SubmitInput } from './types.js';
 
 /** Writes the events not yet stored; on failure they stay queued for the next try, in order. */
 export async function flushEvents(store: Store, active: ActiveJob): Promise<void> {
@@ -65,4 +67,92 @@ export function storedCheckpoint(
     }
   }
   return state === undefined ? checkpoint : { ...checkpoint, state };
+}
+
+/**
+ * The end of a run as stored (events first, in the same commit): completed, failed or
+ * cancelled, or back to pending when a shutdown stopped it. Returns the job as stored.
+ */
+export async function storeEnd(store: Store, active: ActiveJob, result: RunResult): Promise<Job> {
+  const flushed = flushEvents(store, active);
+  flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  const executionTimeMs = Math.round(result.durationMs);
+  if (active.stop === 'shutdown') {
+    // Not a crash and not the job's fault: pending again, for the next start.
+    const parked = await store.updateJob(active.id, { status: 'pending' });
+    await flushed;
+    return parked ?? active.job;
+  }
+  let job: Job | undefined;
+  // What the event chain made of the run-end event: the stored job shows what the events show.
+  const end = active.end ?? { outputs: result.outputs, ...(result.error ? { error: result.error } : {}) };
+  if (result.status === 'success') {
+    job = await store.completeJob(active.id, { outputs: end.outputs, executionTimeMs, usage: result.usage });
+  } else if (result.status === 'failed') {
+    const error = end.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
+    job = await store.failJob(
+      active.id,
+      {
+        code: error.code,
+        message: error.message,
+        ...(error.details || error.nodeId
+          ? { details: { ...(error.details ?? {}), ...(error.nodeId ? { node: error.nodeId } : {}) } }
+          : {}),
+      },
+      { executionTimeMs, usage: result.usage },
+    );
+  } else {
+    await store.cancelJob(active.id);
+  }
+  // Cancelled by request (the store row moved first): keep the time and usage it had.
+  job ??= await store.updateJob(active.id, { executionTimeMs, usage: result.usage });
+  await flushed;
+  return job ?? active.job;
+}
+
+/**
+ * For a parked job whose state in memory is unknown: writes its pending events and sets it to
+ * go on from what the store holds (`active.resume` when it is running there). Returns the job
+ * when it is over instead (finished, or gone).
+ */
+export async function resumeFromStore(store: Store, active: ActiveJob): Promise<Job | undefined> {
+  const job = await store.getJob(active.id);
+  if (job === undefined || (job.status !== 'pending' && job.status !== 'running')) return job ?? active.job;
+  await flushEvents(store, active);
+  if (job.status === 'running') {
+    const stored = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
+    active.resume = stored === undefined ? { job } : { job, checkpoint: stored };
+  }
+  return undefined;
+}
+
+/**
+ * A submitted run as a new job (or the existing one its idempotency key names); `claim` stores
+ * it already running. A replay's checkpoint is saved before it starts, so a crash resumes the
+ * replay, not a fresh run.
+ */
+export async function storeNewJob(
+  store: Store,
+  input: SubmitInput,
+  job: { id: string; workflow: string; claim: boolean },
+): Promise<CreateJobResult> {
+  const stored = await store.createJob({
+    id: job.id,
+    workflow: job.workflow,
+    inputs: input.inputs,
+    ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+    ...(input.webhookUrl !== undefined ? { webhookUrl: input.webhookUrl } : {}),
+    ...(job.claim ? { claim: true } : {}),
+  });
+  if (stored.created && input.resume !== undefined) {
+    try {
+      await store.saveCheckpoint(stored.job.id, { ...input.resume, runId: stored.job.id });
+    } catch (error) {
+      await store
+        .failJob(stored.job.id, { code: 'E_STORE', message: 'the replay checkpoint could not be saved' })
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+  return stored;
 }

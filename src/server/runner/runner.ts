@@ -14,95 +14,30 @@ import type { Workflow } from '../../config/types.js';
 import {
   buildInitialState,
   type Checkpoint,
-  type EngineDeps,
   type EngineEvent,
   execute,
-  type Plan,
   type RunResult,
 } from '../../engine/index.js';
 import { AgentcrateError, toAgentcrateError } from '../../errors.js';
-import type { Redactor } from '../../secrets/index.js';
-import type { CreateJobResult, Job, Store, StoredEvent, StoreLease } from '../../store/index.js';
+import type { CreateJobResult, Job, StoredEvent, StoreLease } from '../../store/index.js';
 import { uuidv7 } from '../job-id.js';
-import { jobStatusView } from '../job-view.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import { deliverWebhook, type WebhookOptions } from '../webhook.js';
-import { type ActiveJob, type JobStreamListener, newActiveJob, type StopReason } from './active-job.js';
-import { flushEvents, saveProgress } from './job-writes.js';
+import {
+  type ActiveJob,
+  type JobStreamListener,
+  newActiveJob,
+  type StopReason,
+  StopSignal,
+} from './active-job.js';
+import { resumeFromStore, saveProgress, storeEnd, storeNewJob } from './job-writes.js';
 import { isStoreUnavailable, ParkingLot } from './parking.js';
 import { recoverStore } from './recovery.js';
 import { startRetention } from './retention.js';
-
-export interface RunnerOptions {
-  store: Store;
-  plan: Plan;
-  /** Engine dependencies; the runner adds its own `checkpoint` sink. */
-  deps: Omit<EngineDeps, 'checkpoint'>;
-  metrics: Metrics;
-  logger: Logger;
-  maxConcurrentRuns: number;
-  /** Runs accepted while every slot is busy; one more gets E_QUEUE_FULL (HTTP 429). */
-  queueSize: number;
-  /** Finished jobs older than this are deleted; 0 keeps them forever. */
-  jobTtlSeconds: number;
-  cleanupIntervalMs?: number;
-  webhook?: WebhookOptions;
-  newId?: () => string;
-  now?: () => number;
-  /** The store's lease lasts this long without a heartbeat (default: the store's). */
-  leaseTtlMs?: number;
-  /**
-   * The chain each event of a job goes through, in place, before anything else sees it
-   * (telemetry's `eventsOf`: redaction, trace annotations, live export). The stored events
-   * are the trace's record.
-   */
-  events?: (jobId: string) => (event: EngineEvent) => void;
-  /**
-   * Hides secrets in what the runner itself stores: outputs, errors and checkpoint state (the
-   * events are the chain's business). Default: nothing hidden.
-   */
-  redact?: Redactor;
-  /** Capture prompts and responses on model-call events for every node. */
-  logPrompts?: boolean;
-}
+import { queueFull, type RunnerOptions, type SubmitInput, type SubmitResult } from './types.js';
+import { watchJob } from './watch.js';
+import { WebhookDeliveries } from './webhooks.js';
 
 export type { JobStreamItem, JobStreamListener } from './active-job.js';
-
-export interface SubmitInput {
-  inputs: Record<string, unknown>;
-  idempotencyKey?: string;
-  webhookUrl?: string;
-  /**
-   * Start from this checkpoint instead of from `inputs` (a replay from a node). It is saved
-   * as the job's checkpoint before the job starts, so a crash resumes the replay, not a fresh run.
-   */
-  resume?: Checkpoint;
-  /** Kept on the job's `run-start` event as `origin` (e.g. the job a replay came from). */
-  origin?: Record<string, unknown>;
-}
-
-export interface SubmitResult {
-  job: Job;
-  /** False when the idempotency key matched an existing job (which is returned). */
-  created: boolean;
-  /** Resolves with the job once it is finished (or parked by a shutdown). */
-  done: Promise<Job>;
-}
-
-/** The reason a run's controller is aborted with when the runner stops it (not the job's fault). */
-class StopSignal extends AgentcrateError {
-  constructor(reason: StopReason) {
-    super(
-      'E_CANCELLED',
-      reason === 'shutdown'
-        ? 'the server is shutting down; the run resumes from its last checkpoint on the next start'
-        : reason === 'store'
-          ? 'the job store cannot write; the run is parked and resumes when it can'
-          : 'another process took the job store over; this one stops running its jobs',
-    );
-  }
-}
+export type { RunnerOptions, SubmitInput, SubmitResult } from './types.js';
 
 export class JobRunner {
   readonly #o: RunnerOptions;
@@ -120,7 +55,7 @@ export class JobRunner {
   readonly #newId: () => string;
   readonly #workflowName: string;
   readonly #workflow: Workflow;
-  readonly #webhooks = new Set<Promise<unknown>>();
+  readonly #webhooks: WebhookDeliveries;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
@@ -128,6 +63,7 @@ export class JobRunner {
     this.#workflow = options.plan.workflow;
     this.#workflowName = options.plan.workflow.flow.name;
     this.#parking = new ParkingLot(options.logger);
+    this.#webhooks = new WebhookDeliveries(options.logger, options.webhook);
   }
 
   get queueDepth(): number {
@@ -180,17 +116,7 @@ export class JobRunner {
     buildInitialState(this.#workflow, input.inputs);
     if (this.#running >= this.#o.maxConcurrentRuns && this.#queue.length >= this.#o.queueSize) {
       this.#o.metrics.rejected.queue_full += 1;
-      throw new AgentcrateError(
-        'E_QUEUE_FULL',
-        `all ${this.#o.maxConcurrentRuns} run slots are busy and ${this.#o.queueSize} runs are queued; retry later`,
-        {
-          details: {
-            retryAfterSeconds: 1,
-            maxConcurrentRuns: this.#o.maxConcurrentRuns,
-            queueSize: this.#o.queueSize,
-          },
-        },
-      );
+      throw queueFull(this.#o.maxConcurrentRuns, this.#o.queueSize);
     }
     // A free slot and nobody waiting for one: the slot is taken now and the job is stored
     // already claimed, one write where a create and a claim were two.
@@ -198,13 +124,10 @@ export class JobRunner {
     if (startNow) this.#running += 1;
     let stored: CreateJobResult;
     try {
-      stored = await this.#o.store.createJob({
+      stored = await storeNewJob(this.#o.store, input, {
         id: this.#newId(),
         workflow: this.#workflowName,
-        inputs: input.inputs,
-        ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
-        ...(input.webhookUrl !== undefined ? { webhookUrl: input.webhookUrl } : {}),
-        ...(startNow ? { claim: true } : {}),
+        claim: startNow,
       });
     } catch (error) {
       if (startNow) this.#releaseSlot();
@@ -212,17 +135,6 @@ export class JobRunner {
       throw error;
     }
     const { job, created } = stored;
-    if (created && input.resume !== undefined) {
-      try {
-        await this.#o.store.saveCheckpoint(job.id, { ...input.resume, runId: job.id });
-      } catch (error) {
-        if (startNow) this.#releaseSlot();
-        await this.#o.store
-          .failJob(job.id, { code: 'E_STORE', message: 'the replay checkpoint could not be saved' })
-          .catch(() => undefined);
-        throw error;
-      }
-    }
     if (!created) {
       if (startNow) this.#releaseSlot();
       const active = this.#active.get(job.id);
@@ -286,29 +198,8 @@ export class JobRunner {
    * then one `end` item with the finished job. Returns undefined for an unknown job, else an
    * unsubscribe function.
    */
-  async watch(id: string, afterSeq: number, listener: JobStreamListener): Promise<(() => void) | undefined> {
-    const job = await this.#o.store.getJob(id);
-    if (job === undefined) return undefined;
-    const stored = await this.#o.store.listEvents(id, afterSeq);
-    // Everything below runs without yielding, so no live event can slip between replay and subscription.
-    const active = this.#active.get(id);
-    if (active === undefined) {
-      for (const event of stored) listener({ kind: 'event', event });
-      const latest = (await this.#o.store.getJob(id)) ?? job;
-      listener({ kind: 'end', job: latest });
-      return () => undefined;
-    }
-    let last = afterSeq;
-    for (const event of stored) {
-      if (event.seq >= active.firstSeq) break;
-      listener({ kind: 'event', event });
-      last = event.seq;
-    }
-    for (const event of active.events) {
-      if (event.seq > last) listener({ kind: 'event', event });
-    }
-    active.subscribers.add(listener);
-    return () => active.subscribers.delete(listener);
+  watch(id: string, afterSeq: number, listener: JobStreamListener): Promise<(() => void) | undefined> {
+    return watchJob(this.#o.store, (jobId) => this.#active.get(jobId), id, afterSeq, listener);
   }
 
   /**
@@ -340,10 +231,7 @@ export class JobRunner {
     this.#parking.stop();
     await this.#parking.drain();
     for (const active of [...this.#active.values()]) this.#end(active, active.job, false);
-    await Promise.race([
-      Promise.allSettled([...this.#webhooks]),
-      new Promise((r) => setTimeout(r, 1000).unref()),
-    ]);
+    await this.#webhooks.settle(1000);
     await this.#lease?.release();
   }
 
@@ -534,52 +422,14 @@ export class JobRunner {
 
   /** The job's final writes (events, then its end); ends it once they are stored. */
   async #finishWrites(active: ActiveJob, result: RunResult): Promise<void> {
-    const { store, metrics } = this.#o;
-    // Issued now and awaited with the job's final write below: one commit for both.
-    const flushed = flushEvents(store, active);
-    flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-    const executionTimeMs = Math.round(result.durationMs);
+    const job = await storeEnd(this.#o.store, active, result);
     if (active.stop === 'shutdown') {
-      // Not a crash and not the job's fault: park it as pending for the next start.
-      const parked = await store.updateJob(active.id, { status: 'pending' });
-      await flushed;
-      this.#end(active, parked ?? active.job, false);
+      this.#end(active, job, false);
       return;
     }
-    let job: Job | undefined;
-    // What the event chain made of the run-end event: the stored job shows what the events show.
-    const end = active.end ?? { outputs: result.outputs, ...(result.error ? { error: result.error } : {}) };
-    if (result.status === 'success') {
-      job = await store.completeJob(active.id, {
-        outputs: end.outputs,
-        executionTimeMs,
-        usage: result.usage,
-      });
-    } else if (result.status === 'failed') {
-      const error = end.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
-      job = await store.failJob(
-        active.id,
-        {
-          code: error.code,
-          message: error.message,
-          ...(error.details || error.nodeId
-            ? { details: { ...(error.details ?? {}), ...(error.nodeId ? { node: error.nodeId } : {}) } }
-            : {}),
-        },
-        { executionTimeMs, usage: result.usage },
-      );
-    } else {
-      await store.cancelJob(active.id);
-    }
-    if (job === undefined) {
-      // Cancelled by request (the store row moved first): keep the time and usage it had.
-      job = await store.updateJob(active.id, { executionTimeMs, usage: result.usage });
-    }
-    job ??= active.job;
-    await flushed;
     const outcome =
       job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
-    metrics.recordRun(outcome, result.durationMs);
+    this.#o.metrics.recordRun(outcome, result.durationMs);
     this.#end(active, job);
   }
 
@@ -592,20 +442,7 @@ export class JobRunner {
     for (const listener of active.subscribers) listener({ kind: 'end', job });
     active.subscribers.clear();
     active.events = [];
-    const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
-    if (notify && finished && job.webhookUrl) {
-      const delivery = deliverWebhook(job.webhookUrl, job.id, jobStatusView(job), {
-        ...this.#o.webhook,
-        onResult: (r) => {
-          this.#o.webhook?.onResult?.(r);
-          const log = { jobId: r.jobId, attempts: r.attempts, status: r.status, error: r.error };
-          if (r.ok) this.#o.logger.debug(log, 'webhook delivered');
-          else this.#o.logger.warn(log, 'webhook delivery failed');
-        },
-      });
-      this.#webhooks.add(delivery);
-      void delivery.finally(() => this.#webhooks.delete(delivery));
-    }
+    if (notify) this.#webhooks.deliver(job);
   }
 
   /**
@@ -638,18 +475,9 @@ export class JobRunner {
 
   /** A parked job whose in-memory state is unknown goes on from what the store holds. */
   async #resync(active: ActiveJob): Promise<void> {
-    const { store } = this.#o;
-    const job = await store.getJob(active.id);
-    if (job === undefined || (job.status !== 'pending' && job.status !== 'running')) {
-      this.#end(active, job ?? active.job);
-      return;
-    }
-    await flushEvents(store, active);
-    if (job.status === 'running') {
-      const stored = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
-      active.resume = stored === undefined ? { job } : { job, checkpoint: stored };
-    }
-    this.#requeue(active);
+    const job = await resumeFromStore(this.#o.store, active);
+    if (job !== undefined) this.#end(active, job);
+    else this.#requeue(active);
   }
 }
 
