@@ -66,6 +66,12 @@ async function interleaved(targets, { rounds, perRound, stream }) {
   return samples;
 }
 
+/** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function throughput(base, req, { connections, durationSec }) {
   return new Promise((resolve, reject) => {
     autocannon(
@@ -144,16 +150,11 @@ export async function gateway(ctx) {
   const rows = [];
   // Phase 1: an instant mock — latency, time to first byte, throughput, memory.
   const mock = await startMock(0);
-  if (cpus) {
-    pinToCpus(mock.child.pid, cpus.load);
-    pinToCpus(process.pid, cpus.load);
-  }
   const running = [];
   try {
     for (const system of systems) {
       const state = ctx.stateFor({ name: `gateway-${system.name}` });
       const r = await system.start({ port: await freePort(), mockA: mock.url, ...state });
-      if (cpus) pinToCpus(r.child.pid, cpus.servers);
       running.push({ system, ...r, row: { system: system.name, version: system.version() } });
     }
     await sleep(smoke ? 200 : 2000);
@@ -196,6 +197,11 @@ export async function gateway(ctx) {
     for (const r of running) r.row.idle_after_mb = round(rssMb(r.child.pid));
     const durationSec = smoke ? 1 : Math.max(5, ctx.durationSec * 2);
     const resetter = setInterval(() => void mock.reset().catch(() => {}), 1000);
+    if (cpus) {
+      pinToCpus(mock.child.pid, cpus.load);
+      pinToCpus(process.pid, cpus.load);
+      for (const r of running) pinToCpus(r.child.pid, cpus.servers);
+    }
     try {
       directRow.rps_c50 = round(
         (
@@ -207,9 +213,17 @@ export async function gateway(ctx) {
         0,
       );
       for (const r of running) {
+        const before = cpuMs(r.child.pid);
         const t = await throughput(r.base, r.system.request('bench'), { connections: 50, durationSec });
-        Object.assign(r.row, { rps_c50: round(t.rps, 0), errors_c50: t.errors });
-        ctx.log(`gateway ${r.system.name}: c=50 ${round(t.rps, 0)} req/s (${t.errors} errors)`);
+        const cpu = (cpuMs(r.child.pid) - before) / Math.max(1, t.ok);
+        Object.assign(r.row, {
+          rps_c50: round(t.rps, 0),
+          errors_c50: t.errors,
+          cpu_ms_per_request: round(cpu, 3),
+        });
+        ctx.log(
+          `gateway ${r.system.name}: c=50 ${round(t.rps, 0)} req/s, ${round(cpu, 3)} ms CPU per request (${t.errors} errors)`,
+        );
       }
     } finally {
       clearInterval(resetter);
@@ -255,7 +269,10 @@ export async function gateway(ctx) {
   }
   const ours = rows.find((r) => r.system === 'agentcrate');
   const peer = rows.find((r) => r.system === 'portkey');
-  if (ours && peer) ours.rps_ratio_vs_portkey = ratio(ours.rps_c50, peer.rps_c50);
+  if (ours && peer) {
+    ours.rps_ratio_vs_portkey = ratio(ours.rps_c50, peer.rps_c50);
+    ours.cpu_ratio_vs_portkey = ratio(peer.cpu_ms_per_request, ours.cpu_ms_per_request);
+  }
   return { rows, markdown: render(rows) };
 }
 
@@ -279,6 +296,7 @@ function render(rows) {
     `| latency, c=1, p99 | ${v(d.p99_ms, ' ms')} | ${plus(a.added_p99_ms)} (${v(a.p99_ms, ' ms')}) | ${plus(p.added_p99_ms)} (${v(p.p99_ms, ' ms')}) | ≤ +1 ms |`,
     `| time to first byte of a stream, c=1, p50 | ${v(d.ttfb_p50_ms, ' ms')} | ${plus(a.added_ttfb_p50_ms)} | ${plus(p.added_ttfb_p50_ms)} | ≤ +1 ms |`,
     `| throughput, c=50 (req/s) | ${v(d.rps_c50)} | ${v(a.rps_c50)} (${v(a.rps_ratio_vs_portkey)}× Portkey) | ${v(p.rps_c50)} | ≥ 5× Portkey |`,
+    `| CPU time per request at c=50 | – | ${v(a.cpu_ms_per_request, ' ms')} (${v(a.cpu_ratio_vs_portkey)}× less than Portkey) | ${v(p.cpu_ms_per_request, ' ms')} | – |`,
     `| memory idle after start / after the latency runs (MB) | – | ${v(a.idle_cold_mb)} / ${v(a.idle_after_mb)} | ${v(p.idle_cold_mb)} / ${v(p.idle_after_mb)} | ≤ 50 MB |`,
     `| stream broken after 4 of 10 chunks (fallback first token ${v(a.fallback_first_token_ms, ' ms')}) | – | ${failed(a)} | ${failed(p)} | + one fallback first token |`,
     '',

@@ -129,9 +129,13 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing streams in flight');
+    const exit = (code: number) => {
+      logger.flush?.();
+      process.exit(code);
+    };
     gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exit(0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

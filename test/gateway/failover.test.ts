@@ -185,4 +185,29 @@ describe('gateway: mid-stream failover', () => {
     expect(r.events.at(-1)).toBe('[DONE]');
     expect(b.chatRequests()).toHaveLength(0);
   });
+
+  it('stops the upstream when the client leaves mid-stream, and counts it as 499', async () => {
+    a.enqueue({ text: ANSWER, pieces: 6, stallAfterChunks: 2 });
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'main', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const deadline = Date.now() + 3000;
+    let metrics = '';
+    while (Date.now() < deadline) {
+      metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      if (metrics.includes('status="499"')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(metrics).toMatch(/agentcrate_gateway_requests_total\{route="main",status="499"\} 1/);
+    expect(metrics).toMatch(/agentcrate_gateway_attempts_total\{upstream="a",outcome="client-gone"\} 1/);
+    // The stream was not failed over: nobody was there to read it.
+    expect(b.chatRequests()).toHaveLength(0);
+  });
 });

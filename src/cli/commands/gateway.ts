@@ -98,6 +98,7 @@ async function serveGateway(ctx: CommandContext): Promise<number> {
   });
   ctx.output.err('shutting down: finishing streams in flight');
   await gateway.close();
+  logger.flush?.();
   return 0;
 }
 

@@ -3,11 +3,13 @@
  * apply its limits, pick the plan for `model`, dispatch (plain or streaming), then write the
  * one log line, the metrics and the key's usage from the request's record.
  */
+
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { LiveKey } from '../keys/gate.js';
 import type { ChatRequest } from '../openai/types.js';
 import { requestLogFields } from '../ops/log.js';
-import { ClientGoneError, startRequestClock } from '../routing/attempt.js';
+import { ClientGoneError, type ClientWatch, startRequestClock } from '../routing/attempt.js';
 import { dispatchComplete } from '../routing/complete.js';
 import { newRecord, type RequestRecord } from '../routing/record.js';
 import { relayStream, type StreamSink } from '../stream/relay.js';
@@ -87,8 +89,7 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
   const record = newRecord(requestId, body.stream === true);
   record.alias = plan.alias;
   if (key !== undefined) record.keyId = key.record.id;
-  const client = clientSignal(c);
-  const clock = startRequestClock(client, plan.totalMs, ctx.deps.now);
+  const clock = startRequestClock(clientWatch(c), plan.totalMs, ctx.deps.now);
   ctx.metrics.inFlight += 1;
   const finish = (): void => {
     clock.stop();
@@ -106,7 +107,8 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
     try {
       const result = await dispatchComplete(plan, body, ctx.deps, record, clock);
       record.status = 200;
-      return new Response(result.text, {
+      // A Buffer is a Uint8Array, which Response takes; @types/node's BodyInit omits Buffer.
+      return new Response(result.body as string, {
         status: 200,
         headers: {
           'content-type': 'application/json; charset=utf-8',
@@ -249,15 +251,22 @@ export function presentedToken(
   return apiKeyHeader?.trim() || undefined;
 }
 
-/** Aborts when the client disconnects before the answer is complete. */
-function clientSignal(c: Context): AbortSignal | undefined {
-  const outgoing = (c.env as { outgoing?: import('node:http').ServerResponse } | undefined)?.outgoing;
+/** Watches for the client disconnecting before the answer is complete. */
+function clientWatch(c: Context): ClientWatch {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
   if (outgoing !== undefined && typeof outgoing.once === 'function') {
-    const controller = new AbortController();
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) controller.abort();
-    });
-    return controller.signal;
+    return (gone) => {
+      const onClose = (): void => {
+        if (!outgoing.writableFinished) gone();
+      };
+      outgoing.once('close', onClose);
+      return () => outgoing.off('close', onClose);
+    };
   }
-  return c.req.raw.signal;
+  const signal = c.req.raw.signal;
+  return (gone) => {
+    if (signal.aborted) gone();
+    else signal.addEventListener('abort', gone, { once: true });
+    return () => signal.removeEventListener('abort', gone);
+  };
 }

@@ -11,6 +11,8 @@ export interface GatewayLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Writes what is still buffered (call before the process exits). */
+  flush?(): void;
 }
 
 export const silentGatewayLogger: GatewayLogger = {
@@ -26,8 +28,12 @@ export function createGatewayLogger(options: {
   destination?: NodeJS.WritableStream;
 }): GatewayLogger {
   const redact = createRedactor({ env: options.env, secrets: options.secrets });
-  const sink = options.destination ?? process.stdout;
-  return pino(
+  // stdout through sonic-boom, asynchronously: a line per request must not cost a blocking
+  // write each (lines written while one write is in flight go out together in the next).
+  const boom = options.destination === undefined ? pino.destination({ dest: 1, sync: false }) : undefined;
+  const sink: { write(text: string): unknown } =
+    options.destination ?? (boom as { write(text: string): unknown });
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: 'agentcrate-gateway' },
@@ -35,6 +41,15 @@ export function createGatewayLogger(options: {
     },
     { write: (line: string) => sink.write(redact(line)) },
   );
+  return Object.assign(logger, {
+    flush: () => {
+      try {
+        boom?.flushSync();
+      } catch {
+        // nothing buffered, or stdout already closed
+      }
+    },
+  });
 }
 
 /** The fields of a request's log line. */

@@ -30,7 +30,10 @@ class Histogram {
   }
 }
 
+const NEEDS_ESCAPE = /["\\\n]/;
+
 export function labelValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

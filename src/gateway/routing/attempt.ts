@@ -23,8 +23,14 @@ export interface RequestClock {
   stop(): void;
 }
 
+/**
+ * `onClientGone` subscribes to the client's departure and returns the unsubscribe; a Node
+ * response's `close` event is taken directly, so no extra AbortController is made per request.
+ */
+export type ClientWatch = (gone: () => void) => () => void;
+
 export function startRequestClock(
-  client: AbortSignal | undefined,
+  client: ClientWatch | undefined,
   totalMs: number,
   now: () => number,
 ): RequestClock {
@@ -37,15 +43,13 @@ export function startRequestClock(
       ),
     totalMs,
   );
-  const onClientAbort = (): void => controller.abort(new ClientGoneError());
-  if (client?.aborted) onClientAbort();
-  else client?.addEventListener('abort', onClientAbort, { once: true });
+  const unwatch = client?.(() => controller.abort(new ClientGoneError()));
   return {
     signal: controller.signal,
     elapsed: () => now() - started,
     stop: () => {
       clearTimeout(timer);
-      client?.removeEventListener('abort', onClientAbort);
+      unwatch?.();
     },
   };
 }

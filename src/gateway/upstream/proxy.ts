@@ -89,20 +89,15 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
     config,
     async complete(input): Promise<CompleteResult> {
       const response = await send(input, false);
-      let text: string;
+      let bytes: Buffer;
       try {
-        const chunks: Buffer[] = [];
-        for await (const chunk of response.body) {
-          input.onData?.();
-          chunks.push(chunk as Buffer);
-        }
-        text = Buffer.concat(chunks).toString('utf8');
+        bytes = await readAll(response.body, input.onData);
       } catch (error) {
         throw classify(error, input.signal, config.name, true);
       }
       let parsed: ChatCompletion;
       try {
-        parsed = JSON.parse(text) as ChatCompletion;
+        parsed = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
       } catch (error) {
         throw new UpstreamError(
           'malformed',
@@ -121,7 +116,7 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
         throw new UpstreamError('malformed', `upstream '${config.name}' answered without choices`);
       }
       return {
-        text,
+        body: bytes,
         usage: {
           inputTokens: parsed.usage?.prompt_tokens ?? 0,
           outputTokens: parsed.usage?.completion_tokens ?? 0,
@@ -155,6 +150,19 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
     },
     close: () => pool.close(),
   };
+}
+
+/** The whole body; events, not `for await` (cheaper per small answer); `onData` per piece. */
+function readAll(body: Awaited<ReturnType<Pool['request']>>['body'], onData?: () => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => {
+      onData?.();
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    body.once('error', reject);
+  });
 }
 
 async function readLimited(body: AsyncIterable<unknown>, signal: AbortSignal, name: string): Promise<string> {

@@ -88,7 +88,7 @@ export function createSdkUpstream(config: UpstreamConfig): Upstream {
         input.onHeaders?.();
         const completion = toCompletion(result, `chatcmpl-${input.requestId}`, input.body.model);
         return {
-          text: JSON.stringify(completion),
+          body: JSON.stringify(completion),
           usage: {
             inputTokens: completion.usage?.prompt_tokens ?? 0,
             outputTokens: completion.usage?.completion_tokens ?? 0,

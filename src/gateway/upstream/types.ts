@@ -19,8 +19,8 @@ export interface AttemptInput {
 }
 
 export interface CompleteResult {
-  /** The JSON text to send to the client. */
-  text: string;
+  /** The JSON to send to the client (the upstream's own bytes when proxied). */
+  body: string | Buffer;
   usage: TokenCount;
   /** The first choice's content, for logs and tests. */
   finishReason: string | null;
