@@ -5,6 +5,7 @@
 // The gateways run pinned to the last CPU, the mocks and this process to the first, so the
 // comparison is of the gateways' own work.
 
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { agentcrateGateway, direct, portkey } from '../lib/gateways.mjs';
