@@ -2,7 +2,7 @@
 // memory (goal for 10,000 nodes: ready in ≤ 2 s with ≤ 300 MB peak RSS). Each size also runs
 // `agentcrate validate` alone, to show what loading and checking the file costs.
 //
-//   node_modules/.bin/node bench/chain-serve.mjs [sizes=5000,10000,40000] [timeout s=60]
+//   node_modules/.bin/node bench/chain-serve.mjs [sizes=1,5000,10000,40000] [timeout s=60]
 //
 // Uses the built CLI (dist/, `npm run build`); the server runs with --dry-run on a fresh
 // SQLite store in a temporary folder, on a free loopback port.
@@ -44,6 +44,16 @@ function peakMb(pid) {
   }
 }
 
+/** CPU time (user + system) a live process has used, in ms (Linux /proc, 100 ticks a second). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs a child to completion, sampling its peak RSS; resolves with its exit code and figures. */
 function measureProcess(args, { timeoutMs, ready, cwd }) {
   return new Promise((resolve) => {
@@ -56,9 +66,11 @@ function measureProcess(args, { timeoutMs, ready, cwd }) {
       if (stderr.length < 4000) stderr += d;
     });
     child.stdout.resume();
+    let lastCpu = null;
     const sample = setInterval(() => {
       const mb = peakMb(child.pid);
       if (mb !== null) peak = Math.max(peak, mb);
+      lastCpu = cpuMs(child.pid) ?? lastCpu;
     }, 20);
     const done = async (result) => {
       if (settled) return;
@@ -66,9 +78,10 @@ function measureProcess(args, { timeoutMs, ready, cwd }) {
       clearInterval(sample);
       const mb = peakMb(child.pid);
       if (mb !== null) peak = Math.max(peak, mb);
+      const cpu = lastCpu;
       clearTimeout(timer);
       await stopChild(child, 3000);
-      resolve({ ...result, peakMb: Math.round(peak), stderr: stderr.trim() });
+      resolve({ ...result, peakMb: Math.round(peak), cpuMs: cpu, stderr: stderr.trim() });
     };
     const timer = setTimeout(
       () => done({ ok: false, ms: null, why: `not done in ${timeoutMs / 1000} s` }),
@@ -84,7 +97,10 @@ function measureProcess(args, { timeoutMs, ready, cwd }) {
     if (ready !== undefined) {
       (async () => {
         while (!settled) {
-          if (await ready()) return done({ ok: true, ms: performance.now() - started });
+          if (await ready()) {
+            lastCpu = cpuMs(child.pid) ?? lastCpu;
+            return done({ ok: true, ms: performance.now() - started });
+          }
           await new Promise((r) => setTimeout(r, 10));
         }
       })();
@@ -103,7 +119,7 @@ async function probeReady(port) {
 }
 
 async function main() {
-  const sizes = (process.argv[2] ?? '5000,10000,40000').split(',').map(Number);
+  const sizes = (process.argv[2] ?? '1,5000,10000,40000').split(',').map(Number);
   const timeoutMs = Number(process.argv[3] ?? 60) * 1000;
   const cli = join(ROOT, 'bin', 'agentcrate.js');
   const rows = [];
@@ -121,7 +137,9 @@ async function main() {
       const row = { nodes, validate, serve };
       rows.push(row);
       const fmt = (r) =>
-        r.ok ? `${Math.round(r.ms)} ms, peak ${r.peakMb} MB` : `FAILED (${r.why}), peak ${r.peakMb} MB`;
+        r.ok
+          ? `${Math.round(r.ms)} ms (CPU ${r.cpuMs ?? '?'} ms), peak ${r.peakMb} MB`
+          : `FAILED (${r.why}), peak ${r.peakMb} MB`;
       console.log(`chain ${nodes}: validate ${fmt(validate)}; serve → /ready ${fmt(serve)}`);
       if (!serve.ok && serve.stderr)
         console.log(`  serve stderr: ${serve.stderr.split('\n').slice(0, 5).join(' | ')}`);

@@ -7,24 +7,9 @@ import { loadWorkflowFromString } from '../../src/config/index.js';
 import { DocumentTree } from '../../src/config/yaml/document-tree.js';
 import { parseSource } from '../../src/config/yaml/parse.js';
 import { LineIndex, SourceMap } from '../../src/config/yaml/source-map.js';
+import { ONE_NODE } from '../support/workflows.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/configurable-agents/', import.meta.url));
-
-const VALID = `schema_version: "1.0"
-flow: {name: demo}
-state:
-  fields:
-    topic: {type: str, required: true}
-    out: {type: str, default: ""}
-nodes:
-  - id: write
-    prompt: "Write about {state.topic}"
-    outputs: [out]
-    output_schema: {type: str}
-edges:
-  - {from: START, to: write}
-  - {from: write, to: END}
-`;
 
 /** Every path of a plain value: map keys and sequence indexes, as the loader spells them. */
 function paths(value: unknown, prefix: string, out: string[]): string[] {
@@ -98,7 +83,7 @@ describe('positions inside scalars', () => {
 
 describe('repeated keys', () => {
   it('warn at the repeat, and the later value wins as in configurable-agents', () => {
-    const src = `${VALID}config:\n  execution: {max_steps: 5}\nconfig:\n  execution: {max_steps: 9}\n`;
+    const src = `${ONE_NODE}config:\n  execution: {max_steps: 5}\nconfig:\n  execution: {max_steps: 9}\n`;
     const r = loadWorkflowFromString(src);
     expect(r.workflow?.config.execution.maxSteps).toBe(9);
     const dup = r.diagnostics.filter((d) => d.code === 'duplicate-key');
@@ -108,7 +93,7 @@ describe('repeated keys', () => {
   });
 
   it('are errors under --strict, and the workflow is withheld', () => {
-    const r = loadWorkflowFromString(`${VALID}config: {}\nconfig: {}\n`, { strict: true });
+    const r = loadWorkflowFromString(`${ONE_NODE}config: {}\nconfig: {}\n`, { strict: true });
     expect(r.workflow).toBeUndefined();
     expect(r.diagnostics.find((d) => d.code === 'duplicate-key')?.severity).toBe('error');
   });
@@ -126,15 +111,23 @@ describe('repeated keys', () => {
   });
 });
 
+/** A "billion laughs": `levels` anchors after the first, each a list of `width` aliases to the one before. */
+function laughs(first: string, levels: number, width: number): string {
+  let src = first;
+  let prev = 'a';
+  for (const n of 'bcdefghijk'.slice(0, levels)) {
+    src += `${n}: &${n} [${Array(width).fill(`*${prev}`).join(',')}]\n`;
+    prev = n;
+  }
+  return src;
+}
+
 describe('aliases', () => {
   it('refuse a billion laughs quickly, pointing at the alias that expands most', () => {
-    let src = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    let prev = 'a';
-    for (const n of 'bcdefghi') {
-      src += `${n}: &${n} [${Array(9).fill(`*${prev}`).join(',')}]\n`;
-      prev = n;
-    }
-    const r = parseSource(src, 'yaml');
+    const r = parseSource(
+      laughs('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n', 8, 9),
+      'yaml',
+    );
     expect(r.value).toBeUndefined();
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatchObject({ code: 'yaml-aliases', severity: 'error', pos: { line: 9 } });
@@ -142,12 +135,7 @@ describe('aliases', () => {
   });
 
   it('refuse the same bomb in a file only the yaml package reads', () => {
-    let src = 'x: !custom 1\na: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n';
-    let prev = 'a';
-    for (const n of 'bcdefgh') {
-      src += `${n}: &${n} [${Array(10).fill(`*${prev}`).join(',')}]\n`;
-      prev = n;
-    }
+    const src = laughs('x: !custom 1\na: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n', 7, 10);
     expect(parseSource(src, 'yaml').problems.map((p) => p.code)).toContain('yaml-aliases');
   });
 

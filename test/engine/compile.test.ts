@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile, execute } from '../../src/engine/index.js';
 import { createToolRegistry } from '../../src/tools/index.js';
@@ -84,5 +85,38 @@ describe('compile', () => {
     const vertices = 2 * n + 2;
     const edges = 2 * n + 2;
     expect(plan.reachability.work - built).toBeLessThanOrEqual(4 * (vertices + edges));
+  });
+
+  it('indexes the example: outgoing edges in file order, parallel targets, answer schemas, joins', () => {
+    const example = readFileSync(new URL('../../examples/research-brief.yaml', import.meta.url), 'utf8');
+    const plan = compile(workflowFrom(example));
+    expect([...plan.outgoing].map(([from, edges]) => [from, edges.map((e) => e.kind)])).toEqual([
+      ['START', ['direct']],
+      ['plan', ['parallel', 'direct']],
+      ['research', ['direct']],
+      ['outline', ['direct']],
+      ['write', ['direct']],
+      ['review', ['routes']],
+    ]);
+    expect([...plan.parallelTargets]).toEqual(['research']);
+    // A single output is wrapped in an object (structured output wants one at the root);
+    // the type is the state field's, with its description.
+    expect(plan.outputSchemas.get('plan')).toEqual({
+      type: 'object',
+      properties: {
+        questions: { type: 'array', items: { type: 'string' }, description: 'Research questions to answer' },
+      },
+      required: ['questions'],
+      additionalProperties: false,
+    });
+    expect(plan.outputSchemas.get('review')).toMatchObject({ required: ['approved', 'feedback'] });
+    // The join: write waits while research or outline can still lead to it; review loops back.
+    const r = plan.reachability;
+    expect(r.canReach('research', 'write')).toBe(true);
+    expect(r.canReach('outline', 'write')).toBe(true);
+    expect(r.canReach('research', 'outline')).toBe(false);
+    expect(r.canReach('review', 'write')).toBe(true);
+    expect(r.canReach('write', 'write')).toBe(true);
+    expect(r.canReach('plan', 'plan')).toBe(false);
   });
 });

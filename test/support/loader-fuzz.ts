@@ -6,6 +6,7 @@
  * search. Returns the problems found (empty when all hold) and whether a workflow came back.
  */
 
+import { describe, expect, it } from 'vitest';
 import { edgeTargets, reach } from '../../src/config/graph.js';
 import { loadWorkflowFromString } from '../../src/config/index.js';
 import { END, type Workflow } from '../../src/config/types.js';
@@ -115,4 +116,24 @@ export function runGenerated(seed: number, count: number): GeneratedRun {
   }
   const casesPerSecond = Math.round(count / ((performance.now() - started) / 1000));
   return { problems, valid, slowestMs, casesPerSecond };
+}
+
+/** The test of one generated half (fuzz-generated-{1,2}.test.ts), each with its own seed. */
+export function describeGeneratedHalf(half: 1 | 2, seed: number): void {
+  describe(`loader fuzzing: generated workflows (${half}/2)`, () => {
+    it(`${GENERATED_PER_FILE.toLocaleString('en-US')} generated files: never an unexpected throw, always a workflow or diagnostics`, {
+      timeout: 300_000,
+    }, () => {
+      const run = runGenerated(seed, GENERATED_PER_FILE);
+      console.log(
+        `loader fuzz (${half}/2): ${GENERATED_PER_FILE} cases, ${run.casesPerSecond} cases/s, ${run.valid} valid`,
+      );
+      expect(run.problems, run.problems.join('\n---\n')).toEqual([]);
+      // Both outcomes must be common, or the generator has drifted into testing one path.
+      expect(run.valid).toBeGreaterThan(GENERATED_PER_FILE / 20);
+      expect(run.valid).toBeLessThan(GENERATED_PER_FILE / 2);
+      // Never a hang: a generous bound per case (an ordinary one takes under a millisecond).
+      expect(run.slowestMs).toBeLessThan(5000);
+    });
+  });
 }

@@ -2,6 +2,23 @@
 import { loadWorkflowFromString } from '../../src/config/index.js';
 import type { Workflow } from '../../src/config/types.js';
 
+/** The smallest valid workflow: one node writing one field from a required input. */
+export const ONE_NODE = `schema_version: "1.0"
+flow: {name: demo}
+state:
+  fields:
+    topic: {type: str, required: true}
+    out: {type: str, default: ""}
+nodes:
+  - id: write
+    prompt: "Write about {state.topic}"
+    outputs: [out]
+    output_schema: {type: str}
+edges:
+  - {from: START, to: write}
+  - {from: write, to: END}
+`;
+
 export function workflowFrom(yaml: string): Workflow {
   const result = loadWorkflowFromString(yaml, { file: 'test.yaml' });
   if (!result.workflow) {

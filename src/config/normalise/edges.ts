@@ -73,11 +73,11 @@ function readEdge(rd: Reader, raw: unknown, index: number): Edge | undefined {
       return withPos(edge);
     }
     case 'routes':
-      return routesEdge(rd, raw.routes, index, from, path, withPos);
+      return routesEdge(rd, raw.routes, { index, from, path, withPos });
     case 'loop':
-      return loopEdge(rd, raw.loop, index, from, path, withPos);
+      return loopEdge(rd, raw.loop, { index, from, path, withPos });
     case 'parallel':
-      return parallelEdge(rd, raw.parallel, index, from, path, withPos);
+      return parallelEdge(rd, raw.parallel, { index, from, path, withPos });
   }
 }
 
@@ -95,14 +95,16 @@ function readTargets(rd: Reader, v: unknown, path: string): string[] | undefined
   return undefined;
 }
 
-function routesEdge(
-  rd: Reader,
-  v: unknown,
-  index: number,
-  from: string,
-  path: string,
-  withPos: <T extends Edge>(e: T) => T,
-) {
+/** Where an edge of the special forms is, and how to give it its position. */
+interface EdgeAt {
+  index: number;
+  from: string;
+  path: string;
+  withPos: <T extends Edge>(e: T) => T;
+}
+
+function routesEdge(rd: Reader, v: unknown, at: EdgeAt) {
+  const { index, from, path, withPos } = at;
   const routesPath = joinPath(path, 'routes');
   if (!Array.isArray(v) || v.length === 0) {
     rd.wrongKind(routesPath, 'a non-empty list of {condition: {logic: ...}, to: ...}', v);
@@ -174,14 +176,8 @@ function routesEdge(
   return withPos({ kind: 'routes', index, from, routes } as Edge);
 }
 
-function loopEdge(
-  rd: Reader,
-  v: unknown,
-  index: number,
-  from: string,
-  path: string,
-  withPos: <T extends Edge>(e: T) => T,
-) {
+function loopEdge(rd: Reader, v: unknown, at: EdgeAt) {
+  const { index, from, path, withPos } = at;
   const loopPath = joinPath(path, 'loop');
   if (!isObj(v)) {
     rd.wrongKind(loopPath, 'a map with condition_field, max_iterations and exit_to', v);
@@ -210,14 +206,8 @@ function loopEdge(
   } as Edge);
 }
 
-function parallelEdge(
-  rd: Reader,
-  v: unknown,
-  index: number,
-  from: string,
-  path: string,
-  withPos: <T extends Edge>(e: T) => T,
-) {
+function parallelEdge(rd: Reader, v: unknown, at: EdgeAt) {
+  const { index, from, path, withPos } = at;
   const pPath = joinPath(path, 'parallel');
   if (!isObj(v)) {
     rd.wrongKind(pPath, 'a map with items_field, target_node and collect_field', v);
