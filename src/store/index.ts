@@ -1,5 +1,6 @@
-/** The store room: one `Store` seam and its embedded SQLite implementation. */
+/** The store room: one `Store` seam and its embedded SQLite implementation (PostgreSQL: store/postgres, opened through store/open.ts). */
 export { decodeCursor, encodeCursor } from './cursor.js';
+export { isPostgresLocation, storeLabel } from './location.js';
 export {
   ANY_SCOPE,
   MAX_MEMORY_VALUE_BYTES,
@@ -14,6 +15,7 @@ export {
 } from './memory-types.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite/index.js';
 export {
+  type ClaimOptions,
   type CompleteJobInput,
   CRASH_LOOP_CODE,
   type CreateJobInput,
@@ -37,6 +39,7 @@ export {
   MAX_PAGE_SIZE,
   type RecoveredJob,
   type Store,
+  type StoreChange,
   type StoredCheckpoint,
   type StoredEvent,
   type StoreEvent,

@@ -94,6 +94,12 @@ export interface CreateJobInput {
    * returns an existing job.
    */
   claim?: boolean;
+  /**
+   * Refuse with E_QUEUE_FULL unless fewer than this many jobs are pending in the store (a
+   * job stored claimed is not counted against it). The check and the insert are one step, so
+   * several processes sharing the store hold one bound between them.
+   */
+  queueLimit?: number;
 }
 
 export interface CreateJobResult {
@@ -215,6 +221,21 @@ export interface StoreLease {
   release(): Promise<void>;
 }
 
+export interface ClaimOptions {
+  /**
+   * Skip jobs the crash-loop guard isolates (in flight at ISOLATE_AFTER_CRASHES crashes since
+   * their last checkpoint), for a runner already running one.
+   */
+  skipIsolated?: boolean;
+}
+
+/**
+ * What a shared store tells its processes happened elsewhere (see `Store.changes`):
+ * `pending`: a job waits to be claimed (created unclaimed, or put back by recovery or a
+ * shutdown); `finished`: a job reached a finished status (completed, failed, cancelled).
+ */
+export type StoreChange = { kind: 'pending' } | { kind: 'finished'; jobId: string };
+
 export interface StoreHealth {
   ok: boolean;
   reason?: string;
@@ -228,7 +249,7 @@ export interface Store {
   /** pending → running atomically (sets startedAt once, attempts + 1); undefined if not pending. */
   claimJob(id: string): Promise<Job | undefined>;
   /** Claims the oldest pending job, if any. */
-  claimNextPending(): Promise<Job | undefined>;
+  claimNextPending(options?: ClaimOptions): Promise<Job | undefined>;
   /** Overwrites the given fields; undefined when the job does not exist. */
   updateJob(id: string, patch: JobPatch): Promise<Job | undefined>;
   /** pending/running → completed; undefined when missing or already finished (e.g. cancelled). */
@@ -251,8 +272,25 @@ export interface Store {
    * crash; the crash is blamed on a job only when it is the sole suspect (alone in flight, or
    * the only isolated one in flight), and a job whose blamed crashes reach maxCrashes fails
    * with CRASH_LOOP_CODE. A checkpoint saved clears both counts. Oldest first.
+   *
+   * A dead owner: for the embedded store, whoever held it before this lease (every running job
+   * is then interrupted); for a shared store, any owner whose lease ended (released, expired, or
+   * its holder died) and a claim made without a lease, each owner's jobs being the suspects of
+   * its own crash. A shared store's owners call it again and again while they run.
    */
   recoverInterrupted(): Promise<RecoveredJob[]>;
+  /**
+   * True when several live processes may own the store at once (each owning the jobs it
+   * claimed): their runners then claim work from the store, not from a queue of their own,
+   * and recover dead owners' jobs while they run.
+   */
+  readonly shared: boolean;
+  /**
+   * A shared store's feed of what other processes did (and this one: a process hears its own
+   * changes too); undefined for a store only one process uses. Best effort: a listener that
+   * must not miss a change polls as well. Returns an unsubscribe function.
+   */
+  changes?(listener: (change: StoreChange) => void): () => void;
   /**
    * Deletes finished jobs completed before `epochMs`, with their checkpoints and events (and so
    * their traces, which are rebuilt from the events). Returns the number of jobs deleted.

@@ -249,6 +249,40 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.getJob(c.id))?.status).toBe('running');
       });
 
+      it('claimNextPending can skip the jobs the crash-loop guard isolates', async () => {
+        const suspect = await create();
+        await sleep(3);
+        const healthy = await create();
+        for (let i = 0; i < 2; i++) {
+          await store.claimJob(suspect.id);
+          await (await store.acquireLease()).release();
+          await store.acquireLease();
+          await store.recoverInterrupted();
+        }
+        expect((await store.getJob(suspect.id))?.crashes).toBe(2);
+        expect((await store.claimNextPending({ skipIsolated: true }))?.id).toBe(healthy.id);
+        expect(await store.claimNextPending({ skipIsolated: true })).toBeUndefined();
+        expect((await store.claimNextPending())?.id).toBe(suspect.id);
+      });
+
+      it('createJob with a queueLimit refuses once that many jobs are pending (claimed ones do not count)', async () => {
+        await create({ queueLimit: 2 });
+        await create({ queueLimit: 2, claim: true });
+        const second = await create({ queueLimit: 2, idempotencyKey: 'q2' });
+        const error = await expectCode(create({ queueLimit: 2 }), 'E_QUEUE_FULL');
+        expect(error.message).toMatch(/2 runs are already waiting/);
+        expect((error as Error & { details?: Record<string, unknown> }).details).toMatchObject({
+          retryAfterSeconds: 1,
+        });
+        // A repeated key still answers with its job, and a claimed job is always stored.
+        expect((await create({ queueLimit: 2, idempotencyKey: 'q2' })).id).toBe(second.id);
+        expect((await create({ queueLimit: 2, claim: true })).status).toBe('running');
+        await store.claimJob(second.id);
+        expect((await create({ queueLimit: 2 })).status).toBe('pending');
+        expect((await store.countByStatus()).pending).toBe(2);
+        await expectCode(create({ queueLimit: -1 }), 'E_INVALID_INPUT');
+      });
+
       it('concurrent claimNextPending calls never hand out the same job', async () => {
         for (let i = 0; i < 5; i++) await create();
         const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimNextPending()));
@@ -363,9 +397,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
     });
 
     describe('recoverInterrupted (the crash-loop guard)', () => {
-      /** Claims the jobs (they are in flight), then "crashes": recovers as the next owner would. */
+      /**
+       * The owner claims the jobs (they are in flight), then "crashes": its lease ends without
+       * the jobs finishing, and the next owner (the same store here) recovers them.
+       */
       const crash = async (...jobs: Job[]) => {
         for (const job of jobs) await store.claimJob(job.id);
+        await (await store.acquireLease()).release();
+        await store.acquireLease();
         return store.recoverInterrupted();
       };
       const decisions = (recovered: Awaited<ReturnType<Store['recoverInterrupted']>>) =>
@@ -446,6 +485,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         await store.claimJob(job.id);
         await store.saveCheckpoint(job.id, { step: 1, completed: ['a'], state: {} });
         expect(await store.getJob(job.id)).toMatchObject({ crashes: 0, blamedCrashes: 0 });
+        await (await store.acquireLease()).release();
+        await store.acquireLease();
         expect(decisions(await store.recoverInterrupted())).toEqual({ [job.id]: ['resumed', true, 1, 1] });
       });
 

@@ -2,12 +2,12 @@
  * Checkpoints (the latest per job, with the job's progress) and events (the append-only log
  * SSE replays and traces are rebuilt from) in the SQLite store.
  */
-import { checkEvent, invalid, isPlainObject, notFound } from '../checks.js';
+import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js';
 import { checkLimit } from '../cursor.js';
+import { type Row, rowToEvent } from '../rows.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
 import type { SqliteAccess } from './connection.js';
 import { sqliteCode } from './jobs.js';
-import { type Row, rowToEvent } from './rows.js';
 
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 
@@ -19,13 +19,7 @@ export class SqliteEvents {
   }
 
   async saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
-    if (!isPlainObject(checkpoint)) throw invalid(`Job ${jobId}: a checkpoint must be a JSON object.`);
-    const step =
-      typeof checkpoint.step === 'number' && Number.isFinite(checkpoint.step) ? checkpoint.step : 0;
-    const nodesDone = Array.isArray(checkpoint.completed)
-      ? checkpoint.completed.filter((node): node is string => typeof node === 'string')
-      : [];
-    const data = JSON.stringify(checkpoint);
+    const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
     await this.#db.write(
       'save a checkpoint',
       () => {

@@ -6,17 +6,26 @@
  */
 import type { SQLInputValue } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
-import { checkId, invalid, isPlainObject } from '../checks.js';
+import {
+  checkFailure,
+  checkNewJob,
+  checkPatch,
+  checkStatus,
+  invalid,
+  isPlainObject,
+  queueFull,
+} from '../checks.js';
 import { decideRecovery } from '../crash-guard.js';
 import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
+import { type Row, rowToJob } from '../rows.js';
 import {
+  type ClaimOptions,
   type CompleteJobInput,
   type CreateJobInput,
   type CreateJobResult,
-  DEFAULT_MAX_CRASHES,
   type FailJobOptions,
   FINISHED_STATUSES,
-  JOB_STATUSES,
+  ISOLATE_AFTER_CRASHES,
   type Job,
   type JobError,
   type JobPatch,
@@ -27,7 +36,6 @@ import {
   type RecoveredJob,
 } from '../types.js';
 import type { SqliteAccess } from './connection.js';
-import { type Row, rowToJob } from './rows.js';
 
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
@@ -71,19 +79,16 @@ export class SqliteJobs {
   }
 
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
-    const id = checkId(input?.id, 'Job id');
-    checkId(input.workflow, 'Job workflow name');
-    if (!isPlainObject(input.inputs)) throw invalid(`Job ${id}: inputs must be a JSON object.`);
-    const maxCrashes = input.maxCrashes ?? DEFAULT_MAX_CRASHES;
-    if (!Number.isInteger(maxCrashes) || maxCrashes < 1) {
-      throw invalid(`Job ${id}: maxCrashes must be a whole number ≥ 1 (got ${String(input.maxCrashes)}).`);
-    }
-    const key = input.idempotencyKey ?? null;
-    if (key !== null && (typeof key !== 'string' || key === '')) {
-      throw invalid(`Job ${id}: idempotencyKey must be a non-empty string when given.`);
-    }
-    const claim = input.claim === true;
+    const { id, maxCrashes, key, claim, queueLimit } = checkNewJob(input);
     return this.#db.write('create a job', () => {
+      if (key !== null) {
+        const existing = this.#db.q('SELECT * FROM jobs WHERE idempotency_key = ?').get(key);
+        if (existing !== undefined) return { job: rowToJob(existing as Row), created: false };
+      }
+      if (queueLimit !== undefined && !claim) {
+        const waiting = this.#db.q(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'`).get() as Row;
+        if (Number(waiting.n) >= queueLimit) throw queueFull(queueLimit);
+      }
       const now = this.#db.now();
       const values: SQLInputValue[] = [
         id,
@@ -135,9 +140,7 @@ export class SqliteJobs {
   async listJobs(options: ListJobsOptions): Promise<ListJobsResult> {
     const limit = checkLimit(options.limit, MAX_PAGE_SIZE, 'job list');
     const status = options.status;
-    if (status !== undefined && !JOB_STATUSES.includes(status)) {
-      throw invalid(`Unknown job status "${String(status)}": use one of ${JOB_STATUSES.join(', ')}.`);
-    }
+    checkStatus(status);
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 'job list');
     return this.#db.read('list jobs', () => {
       const where: string[] = [];
@@ -173,12 +176,13 @@ export class SqliteJobs {
     });
   }
 
-  async claimNextPending(): Promise<Job | undefined> {
+  async claimNextPending(options: ClaimOptions = {}): Promise<Job | undefined> {
+    const isolated = options.skipIsolated === true ? `AND crashes < ${ISOLATE_AFTER_CRASHES}` : '';
     return this.#db.write('claim the next pending job', () => {
       const row = this.#db
         .q(
           `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1
-         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)
+         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated} ORDER BY created_at, id LIMIT 1)
            AND status = 'pending'
          RETURNING *`,
         )
@@ -188,12 +192,7 @@ export class SqliteJobs {
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job | undefined> {
-    if (patch.status !== undefined && !JOB_STATUSES.includes(patch.status)) {
-      throw invalid(`Unknown job status "${String(patch.status)}": use one of ${JOB_STATUSES.join(', ')}.`);
-    }
-    if (patch.maxCrashes !== undefined && (!Number.isInteger(patch.maxCrashes) || patch.maxCrashes < 1)) {
-      throw invalid(`Job ${id}: maxCrashes must be a whole number ≥ 1.`);
-    }
+    checkPatch(id, patch);
     return this.#db.write('update a job', () => {
       const sets: string[] = [];
       const params: SQLInputValue[] = [];
@@ -245,9 +244,7 @@ export class SqliteJobs {
   }
 
   async failJob(id: string, error: JobError, options: FailJobOptions = {}): Promise<Job | undefined> {
-    if (typeof error?.code !== 'string' || typeof error.message !== 'string') {
-      throw invalid(`Job ${id}: a failure needs an error with a string code and message.`);
-    }
+    checkFailure(id, error);
     return this.#db.write('fail a job', () => {
       const row = this.#db
         .q(

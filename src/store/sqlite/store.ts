@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
 import type { MemoryStore } from '../memory-types.js';
 import type {
+  ClaimOptions,
   CompleteJobInput,
   CreateJobInput,
   CreateJobResult,
@@ -127,6 +128,8 @@ class SqliteStore implements Store {
   readonly #jobs: SqliteJobs;
   readonly #events: SqliteEvents;
   readonly memory: MemoryStore;
+  /** One owner at a time (lease.ts): its runner queues work itself and recovers only at start. */
+  readonly shared = false;
   #lease: SqliteLease | undefined;
   #leaseReleased = false;
 
@@ -150,8 +153,8 @@ class SqliteStore implements Store {
   claimJob(id: string): Promise<Job | undefined> {
     return this.#jobs.claimJob(id);
   }
-  claimNextPending(): Promise<Job | undefined> {
-    return this.#jobs.claimNextPending();
+  claimNextPending(options?: ClaimOptions): Promise<Job | undefined> {
+    return this.#jobs.claimNextPending(options);
   }
   updateJob(id: string, patch: JobPatch): Promise<Job | undefined> {
     return this.#jobs.updateJob(id, patch);

@@ -1,13 +1,15 @@
 /**
- * Row ↔ object mapping for the SQLite store: the only place that knows column names and
- * which columns hold JSON text, so no SQLite shape leaks through the Store interface.
+ * Row ↔ object mapping for the SQL stores (SQLite, PostgreSQL), which share column names: the only
+ * place that knows them and which columns hold JSON text, so no table shape leaks through the seam.
  */
-import type { Job, JobError, JobStatus, StoredEvent } from '../types.js';
+import type { MemoryEntry } from './memory-types.js';
+import type { Job, JobError, JobStatus, StoredEvent } from './types.js';
 
 export type Row = Record<string, unknown>;
 
+/** SQLite gives integers as numbers or bigints; PostgreSQL's driver gives int8 as text. */
 function num(value: unknown): number {
-  return typeof value === 'bigint' ? Number(value) : (value as number);
+  return typeof value === 'number' ? value : Number(value);
 }
 
 function numOrNull(value: unknown): number | null {
@@ -50,5 +52,18 @@ export function rowToEvent(row: Row): StoredEvent {
     jobId: row.job_id as string,
     seq: num(row.seq),
     event: JSON.parse(row.data as string) as StoredEvent['event'],
+  };
+}
+
+export function rowToMemoryEntry(row: Row): MemoryEntry {
+  return {
+    namespace: row.namespace as string,
+    agent: row.agent as string,
+    workflow: row.workflow as string,
+    node: row.node as string,
+    key: row.key as string,
+    value: JSON.parse(row.value as string) as unknown,
+    updatedAt: num(row.updated_at),
+    jobId: strOrNull(row.job_id),
   };
 }

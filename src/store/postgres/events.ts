@@ -1,0 +1,102 @@
+/**
+ * Checkpoints (the latest per job, with the job's progress) and events (the append-only log
+ * SSE replays and traces are rebuilt from) in the PostgreSQL store. Each write is one
+ * statement: the job row is updated first (progress, or the seqs the batch reserves), which
+ * both serialises writers of one job and fences them to its owner.
+ */
+import type { AgentcrateError } from '../../errors.js';
+import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js';
+import { checkLimit } from '../cursor.js';
+import { rowToEvent } from '../rows.js';
+import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
+import type { PgConnection } from './connection.js';
+import { fence, type Ownership, type PgJobs } from './jobs.js';
+
+export class PgEvents {
+  readonly #c: PgConnection;
+  readonly #own: Ownership;
+  readonly #jobs: PgJobs;
+
+  constructor(c: PgConnection, ownership: Ownership, jobs: PgJobs) {
+    this.#c = c;
+    this.#own = ownership;
+    this.#jobs = jobs;
+  }
+
+  async #missing(jobId: string, owner: string | null): Promise<AgentcrateError> {
+    return (await this.#jobs.refusal(jobId, owner)) ?? notFound(jobId);
+  }
+
+  async saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
+    const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
+    const owner = this.#own.owner();
+    const rows = await this.#c.q(
+      'save a checkpoint',
+      `WITH j AS (
+         UPDATE jobs SET progress_step = $3, progress_nodes = $4, crashes = 0, blamed_crashes = 0
+         WHERE id = $1 AND ${fence(2)} RETURNING id)
+       INSERT INTO checkpoints (job_id, step, saved_at, data) SELECT id, $3, $5, $6 FROM j
+       ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, saved_at = excluded.saved_at, data = excluded.data
+       RETURNING job_id`,
+      [jobId, owner, step, JSON.stringify(nodesDone), this.#c.now(), data],
+    );
+    if (rows.length === 0) throw await this.#missing(jobId, owner);
+  }
+
+  async getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.#c.q(
+      'read a checkpoint',
+      'SELECT step, saved_at, data FROM checkpoints WHERE job_id = $1',
+      [jobId],
+    );
+    if (row === undefined) return undefined;
+    return {
+      jobId,
+      step: Number(row.step),
+      savedAt: Number(row.saved_at),
+      checkpoint: JSON.parse(row.data as string) as unknown,
+    };
+  }
+
+  async appendEvent(jobId: string, event: StoreEvent): Promise<StoredEvent> {
+    const [stored] = await this.appendEvents(jobId, [event]);
+    return stored!;
+  }
+
+  async appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]> {
+    if (!Array.isArray(events)) throw invalid(`Job ${jobId}: events must be an array.`);
+    const checked = events.map(checkEvent);
+    if (checked.length === 0) return [];
+    const owner = this.#own.owner();
+    const rows = await this.#c.q(
+      'append events',
+      `WITH j AS (
+         UPDATE jobs SET event_seq = event_seq + $3 WHERE id = $1 AND ${fence(2)} RETURNING event_seq)
+       INSERT INTO events (job_id, seq, type, at, data)
+       SELECT $1, j.event_seq - $3 + u.ord, u.type, u.at, u.data
+       FROM j, unnest($4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS u(type, at, data, ord)
+       RETURNING seq`,
+      [
+        jobId,
+        owner,
+        checked.length,
+        checked.map((e) => e.type),
+        checked.map((e) => Math.round(e.at)),
+        checked.map((e) => JSON.stringify(e)),
+      ],
+    );
+    if (rows.length === 0) throw await this.#missing(jobId, owner);
+    const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+    return checked.map((event, i) => ({ jobId, seq: seqs[i]!, event: event as StoredEvent['event'] }));
+  }
+
+  async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<StoredEvent[]> {
+    if (limit !== undefined) checkLimit(limit, Number.MAX_SAFE_INTEGER, 'event list');
+    const rows = await this.#c.q(
+      'list events',
+      `SELECT job_id, seq, data FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [jobId, afterSeq, limit ?? null],
+    );
+    return rows.map(rowToEvent);
+  }
+}
