@@ -94,7 +94,14 @@ async function main(): Promise<void> {
   const secrets = Object.entries(env)
     .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value)
     .map(([, value]) => value as string);
-  const logger = createGatewayLogger({ level: env.GATEWAY_LOG_LEVEL || 'info', env, secrets });
+  let settings: ReturnType<typeof readGatewaySettings>;
+  try {
+    settings = readGatewaySettings({}, env);
+  } catch (error) {
+    process.stderr.write(`error ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createGatewayLogger({ level: settings.logLevel, env, secrets, file: settings.logFile });
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({ env, logger });

@@ -21,6 +21,7 @@ export interface GatewaySettings {
   host: string;
   keysDb: string;
   logLevel: string;
+  logFile: string;
   bodyLimitBytes: number;
   requireKeys: KeyRequirement | undefined;
   allowedHosts: string[];
@@ -70,6 +71,14 @@ export const GATEWAY_SETTINGS: readonly GatewaySettingSpec[] = [
     default: 'info',
     kind: 'level',
     description: 'log level (debug, info, warn, error)',
+  },
+  {
+    key: 'logFile',
+    flag: '--log-file',
+    env: 'GATEWAY_LOG_FILE',
+    default: '',
+    kind: 'string',
+    description: 'also append the JSON log lines to this file (rotated past 20 MB, one old file kept)',
   },
   {
     key: 'bodyLimitBytes',

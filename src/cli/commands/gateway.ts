@@ -52,11 +52,11 @@ async function serveGateway(ctx: CommandContext): Promise<number> {
   const { createGatewayLogger } = await import('../../gateway/ops/log.js');
   const { readGatewaySettings } = await import('../../gateway/settings.js');
   const flags = settingsFlags(ctx);
-  const level = readGatewaySettings(flags, ctx.env).logLevel;
+  const { logLevel: level, logFile } = readGatewaySettings(flags, ctx.env);
   const secrets = Object.entries(ctx.env)
     .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value !== undefined && value !== '')
     .map(([, value]) => value as string);
-  const logger = createGatewayLogger({ level, env: ctx.env, secrets });
+  const logger = createGatewayLogger({ level, env: ctx.env, secrets, file: logFile });
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });

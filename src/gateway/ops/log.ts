@@ -3,6 +3,8 @@
  * about afterwards (route, chosen upstream, attempts, fallbacks, failovers, latency, tokens,
  * cost, key id), and the upstream keys and virtual keys scrubbed from every line.
  */
+import { mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { createRedactor } from '../../secrets/index.js';
 import type { RequestRecord } from '../routing/record.js';
@@ -26,6 +28,10 @@ export function createGatewayLogger(options: {
   env: Record<string, string | undefined>;
   secrets: readonly string[];
   destination?: NodeJS.WritableStream;
+  /** Also append every line to this file (the container keeps it on its volume), rotated by size. */
+  file?: string;
+  /** Rotate the file past this many bytes, keeping one previous file (`<file>.1`). */
+  fileMaxBytes?: number;
 }): GatewayLogger {
   const redact = createRedactor({ env: options.env, secrets: options.secrets });
   // stdout through sonic-boom, asynchronously: a line per request must not cost a blocking
@@ -33,23 +39,66 @@ export function createGatewayLogger(options: {
   const boom = options.destination === undefined ? pino.destination({ dest: 1, sync: false }) : undefined;
   const sink: { write(text: string): unknown } =
     options.destination ?? (boom as { write(text: string): unknown });
+  const file =
+    options.file !== undefined && options.file !== ''
+      ? rotatingFile(options.file, options.fileMaxBytes)
+      : undefined;
   const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: 'agentcrate-gateway' },
       redact: { paths: ['authorization', 'headers.authorization', 'apiKey'], censor: '[REDACTED]' },
     },
-    { write: (line: string) => sink.write(redact(line)) },
+    {
+      write: (line: string) => {
+        const clean = redact(line);
+        sink.write(clean);
+        file?.write(clean);
+      },
+    },
   );
   return Object.assign(logger, {
     flush: () => {
-      try {
-        boom?.flushSync();
-      } catch {
-        // nothing buffered, or stdout already closed
+      for (const b of [boom, file?.boom]) {
+        try {
+          b?.flushSync();
+        } catch {
+          // nothing buffered, or the stream already closed
+        }
       }
     },
   });
+}
+
+const DEFAULT_LOG_FILE_BYTES = 20 * 1024 * 1024;
+
+/**
+ * A log file that cannot fill its volume: past `maxBytes` it becomes `<file>.1` (replacing the
+ * previous one) and a new file starts, so at most twice the limit is kept.
+ */
+function rotatingFile(path: string, maxBytes = DEFAULT_LOG_FILE_BYTES) {
+  // Opened here, synchronously, so the first lines and an early flush find it ready.
+  const open = () => {
+    mkdirSync(dirname(path), { recursive: true });
+    return pino.destination({ dest: openSync(path, 'a'), sync: false });
+  };
+  const out = { boom: open(), write };
+  let size = statSync(path).size;
+  function write(line: string): void {
+    out.boom.write(line);
+    size += Buffer.byteLength(line);
+    if (size < maxBytes) return;
+    try {
+      out.boom.flushSync();
+      out.boom.end();
+      renameSync(path, `${path}.1`);
+      out.boom = open();
+      size = 0;
+    } catch {
+      // rotation failed (a read-only or full volume): keep appending rather than lose lines
+    }
+  }
+  return out;
 }
 
 /** The fields of a request's log line. */
