@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../src/engine/index.js';
 import { AgentcrateError } from '../../src/errors.js';
+import { silentLogger } from '../../src/server/logger.js';
 import { createSqliteStore } from '../../src/store/index.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { json, makeApp, type TestApp, THREE_STEPS, waitUntil } from './helpers.js';
@@ -516,6 +517,43 @@ describe('lifecycle', () => {
     const seqs = (await store.listEvents(job.id)).map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(seqs.length).toBeGreaterThan(1);
+  });
+
+  it("runs only its own workflow's jobs from a shared store, and says what it left", async () => {
+    const store = await createSqliteStore(':memory:');
+    // Left by a server of another workflow: one parked by its shutdown, one its crash left running.
+    await store.createJob({ id: 'greeter-parked', workflow: 'greeter', inputs: { name: 'P' } });
+    await store.createJob({ id: 'greeter-crashed', workflow: 'greeter', inputs: { name: 'C' }, claim: true });
+    await store.createJob({ id: 'three-parked', workflow: 'three', inputs: { n: '1' } });
+    const lines: Array<{ jobId?: string; decision?: string; reason?: string }> = [];
+    const logger = {
+      ...silentLogger,
+      info: (o: object) => lines.push(o),
+      error: (o: object) => lines.push(o),
+    };
+    const three = await app({ store, workflow: THREE_STEPS, logger, closeStore: false });
+    await waitUntil(async () => (await store.getJob('three-parked'))?.status === 'completed');
+    await new Promise((r) => setTimeout(r, 100));
+    // Not one model call for the other workflow's jobs: they wait for their own server.
+    expect(three.model.calls.map((c) => c.nodeId)).toEqual(['one', 'two', 'three']);
+    expect((await store.getJob('greeter-parked'))?.status).toBe('pending');
+    expect((await store.getJob('greeter-crashed'))?.status).toBe('pending');
+    const decided = (id: string) => lines.filter((l) => l.jobId === id);
+    expect(decided('three-parked')).toMatchObject([{ decision: 'queued' }]);
+    for (const id of ['greeter-parked', 'greeter-crashed']) {
+      expect(decided(id)).toMatchObject([
+        { decision: 'left', reason: expect.stringMatching(/workflow 'greeter'/) },
+      ]);
+    }
+    await three.close(0);
+
+    const greeter = await app({ store });
+    await waitUntil(async () =>
+      (await Promise.all(['greeter-parked', 'greeter-crashed'].map((id) => store.getJob(id)))).every(
+        (j) => j?.status === 'completed',
+      ),
+    );
+    expect(greeter.model.calls.map((c) => c.nodeId)).toEqual(['greet', 'greet']);
   });
 
   it('deletes finished jobs after the TTL', async () => {

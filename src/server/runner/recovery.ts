@@ -1,8 +1,13 @@
 /**
  * What a runner does on start, before it runs anything: own the store (its lease), recover
  * the jobs a dead owner left running (the crash-loop guard's decision, store/crash-guard.ts),
- * and queue every pending job. Each decision is one log line per job, so a restart says what
- * it did with every job it found.
+ * and queue every pending job of its own workflow. Each decision is one log line per job, so
+ * a restart says what it did with every job it found.
+ *
+ * A store may hold jobs of several workflows (servers of different workflows started on one
+ * file in turn, the studio's runs): a job runs only under the workflow it was submitted to, so
+ * the others are left pending for their own server. A crash a dead owner left them in is still
+ * counted (that owner was running them), so the crash-loop guard sees it when they resume.
  */
 import {
   ISOLATE_AFTER_CRASHES,
@@ -15,15 +20,20 @@ import type { Logger } from '../logger.js';
 
 export interface Recovered {
   lease: StoreLease;
-  /** To queue, in order: isolated jobs (most blamed first), then the rest oldest first. */
+  /** To queue (this workflow's), in order: isolated jobs (most blamed first), then the rest oldest first. */
   queue: Array<{ job: Job; isolated: boolean }>;
-  /** Jobs a dead owner left running (resumed or failed). */
+  /** Jobs of this workflow a dead owner left running (resumed or failed). */
   recovered: number;
   /** Jobs queued (recovered ones included). */
   queued: number;
 }
 
-export async function recoverStore(store: Store, logger: Logger, lease: LeaseOptions): Promise<Recovered> {
+export async function recoverStore(
+  store: Store,
+  logger: Logger,
+  lease: LeaseOptions,
+  workflow: string,
+): Promise<Recovered> {
   const owned = await store.acquireLease(lease);
   if (owned.tookOver !== undefined) {
     const { holder, reason } = owned.tookOver;
@@ -47,7 +57,13 @@ export async function recoverStore(store: Store, logger: Logger, lease: LeaseOpt
     throw error;
   }
   const isolated = new Set<string>();
+  const elsewhere = (job: Job) =>
+    `a job of workflow '${job.workflow}', not '${workflow}': left pending for its own server`;
   for (const r of recovered) {
+    if (r.job.workflow !== workflow && r.action !== 'failed') {
+      logger.info({ jobId: r.job.id, decision: 'left', reason: elsewhere(r.job) }, 'recovery: job left');
+      continue;
+    }
     const line = {
       jobId: r.job.id,
       decision: r.action,
@@ -71,8 +87,13 @@ export async function recoverStore(store: Store, logger: Logger, lease: LeaseOpt
   } while (cursor !== undefined);
   pending.reverse(); // oldest first
   const resumed = new Set(recovered.map((r) => r.job.id));
+  const own = pending.filter((job) => job.workflow === workflow);
   for (const job of pending) {
     if (resumed.has(job.id)) continue;
+    if (job.workflow !== workflow) {
+      logger.info({ jobId: job.id, decision: 'left', reason: elsewhere(job) }, 'recovery: job left');
+      continue;
+    }
     // A job isolated by earlier crashes and parked by a shutdown since keeps its isolation.
     if (job.crashes >= ISOLATE_AFTER_CRASHES) isolated.add(job.id);
     logger.info(
@@ -84,13 +105,13 @@ export async function recoverStore(store: Store, logger: Logger, lease: LeaseOpt
       'recovery: job queued',
     );
   }
-  const first = pending.filter((j) => isolated.has(j.id)).sort((a, b) => b.blamedCrashes - a.blamedCrashes);
-  const rest = pending.filter((j) => !isolated.has(j.id));
+  const first = own.filter((j) => isolated.has(j.id)).sort((a, b) => b.blamedCrashes - a.blamedCrashes);
+  const rest = own.filter((j) => !isolated.has(j.id));
   const queue = [...first, ...rest].map((job) => ({ job, isolated: isolated.has(job.id) }));
   return {
     lease: owned,
     queue,
-    recovered: recovered.length,
+    recovered: recovered.filter((r) => r.job.workflow === workflow).length,
     queued: queue.length,
   };
 }

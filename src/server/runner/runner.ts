@@ -85,12 +85,15 @@ export class JobRunner {
 
   /**
    * Takes the store (its lease: E_STORE_LOCKED while another live process has it), recovers
-   * what a previous process left (recovery.ts) and queues every pending job.
+   * what a previous process left (recovery.ts) and queues every pending job of this workflow.
    */
   async start(): Promise<{ recovered: number; queued: number }> {
-    const recovered = await recoverStore(this.#o.store, this.#o.logger, {
-      ...(this.#o.leaseTtlMs !== undefined ? { ttlMs: this.#o.leaseTtlMs } : {}),
-    });
+    const recovered = await recoverStore(
+      this.#o.store,
+      this.#o.logger,
+      { ...(this.#o.leaseTtlMs !== undefined ? { ttlMs: this.#o.leaseTtlMs } : {}) },
+      this.#workflowName,
+    );
     this.#lease = recovered.lease;
     void recovered.lease.lost.then((error) => this.#leaseLost(error));
     for (const { job, isolated } of recovered.queue) {
