@@ -19,6 +19,7 @@ import { createToolRegistry } from '../tools/index.js';
 import type { ToolRegistry } from '../tools/types.js';
 import { VERSION } from '../version.js';
 import { createKeyCheck, presentedToken } from './auth.js';
+import { type ApiStyle, compatErrorResponse, compatNotFound, registerCompatRoutes } from './compat/index.js';
 import type { App, AppEnv, ServerContext } from './context.js';
 import { docsPage } from './docs-page.js';
 import { errorResponse, toHttpError } from './errors.js';
@@ -45,6 +46,11 @@ export const DEFAULTS = {
 
 export interface AppOptions {
   workflow: Workflow;
+  /**
+   * `configurable-agents`: answer as that project's generated server does (src/server/compat/);
+   * default `agentcrate`.
+   */
+  api?: ApiStyle;
   /** Reuse an already compiled plan (else compiled here, once). */
   plan?: Plan;
   store: Store;
@@ -121,7 +127,7 @@ export interface CreatedApp {
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // /ui is a static page: it fetches /traces with the key the user pastes, so data stays protected.
-const OPEN_PATHS = new Set(['/health', '/ready', '/docs', '/ui']);
+const OPEN_PATHS = new Set(['/health', '/health/live', '/health/ready', '/ready', '/docs', '/ui']);
 
 const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
 
@@ -258,6 +264,8 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     },
   };
 
+  const compat = options.api === 'configurable-agents';
+  const renderError = compat ? compatErrorResponse : errorResponse;
   const app: App = new Hono<AppEnv>();
   const logRequests = options.logRequests === true;
   const idle = new IdleTrim({
@@ -316,7 +324,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     app.use('*', async (c, next) => {
       if (OPEN_PATHS.has(c.req.path)) return next();
       if (!check(presentedToken(c.req.header('authorization'), c.req.header('x-api-key')))) {
-        return errorResponse(
+        return renderError(
           new AgentcrateError(
             'E_UNAUTHORIZED',
             'missing or invalid API key; send it as "Authorization: Bearer <key>"',
@@ -328,6 +336,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     });
   }
 
+  if (compat) registerCompatRoutes(app, context);
   registerMetaRoutes(app, context);
   registerRunRoutes(app, context);
   registerJobRoutes(app, context);
@@ -341,7 +350,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     });
   } else {
     const off = () =>
-      errorResponse(
+      renderError(
         new AgentcrateError(
           'E_NOT_FOUND',
           'traces are off on this server (started with --no-traces / AGENTCRATE_TRACES=false)',
@@ -354,15 +363,17 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   options.extraRoutes?.(app, context);
 
   app.notFound((c) =>
-    errorResponse(
-      new AgentcrateError(
-        'E_NOT_FOUND',
-        `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`,
-        {
-          details: { method: c.req.method, path: c.req.path },
-        },
-      ),
-    ),
+    compat
+      ? compatNotFound()
+      : errorResponse(
+          new AgentcrateError(
+            'E_NOT_FOUND',
+            `no route ${c.req.method} ${c.req.path}; see GET /docs for the API`,
+            {
+              details: { method: c.req.method, path: c.req.path },
+            },
+          ),
+        ),
   );
   app.onError((error, c) => {
     const err = toHttpError(error);
@@ -387,7 +398,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
       logger.warn({ reqId: c.get('requestId'), code: err.code, err: err.message }, 'request refused: store');
       headers['Retry-After'] = String(err.details?.retryAfterSeconds ?? 5);
     }
-    return errorResponse(err, headers);
+    return renderError(err, headers);
   });
 
   let closing: Promise<void> | undefined;

@@ -10,18 +10,7 @@ export function registerMetaRoutes(app: App, ctx: ServerContext): void {
   app.get('/', (c) => c.body(documents.root, 200, { 'content-type': JSON_TYPE }));
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {
-    const reasons: string[] = [];
-    const checks: Record<string, boolean> = {};
-    checks.accepting = ctx.runner.accepting;
-    if (!checks.accepting) reasons.push('the server is shutting down');
-    const health = await ctx.store.health();
-    checks.store = health.ok;
-    if (!health.ok) reasons.push(health.reason ?? 'the job store cannot be written');
-    const problems = preflightProblems(ctx.plan, { models: ctx.models, tools: ctx.tools, env: ctx.env });
-    checks.credentials = !problems.some((p) => p.kind === 'credentials');
-    checks.supported = !problems.some((p) => p.kind === 'unsupported');
-    checks.tool_config = !problems.some((p) => p.kind === 'config');
-    for (const problem of problems) reasons.push(problem.message);
+    const { reasons, checks } = await readiness(ctx);
     if (reasons.length > 0) {
       throw new AgentcrateError('E_UNAVAILABLE', `not ready: ${reasons.join('; ')}`, {
         details: { reasons, checks },
@@ -37,4 +26,23 @@ export function registerMetaRoutes(app: App, ctx: ServerContext): void {
       'content-type': 'text/plain; version=0.0.4; charset=utf-8',
     }),
   );
+}
+
+/** Whether runs can be taken now, and every reason why not. */
+export async function readiness(
+  ctx: ServerContext,
+): Promise<{ reasons: string[]; checks: Record<string, boolean> }> {
+  const reasons: string[] = [];
+  const checks: Record<string, boolean> = {};
+  checks.accepting = ctx.runner.accepting;
+  if (!checks.accepting) reasons.push('the server is shutting down');
+  const health = await ctx.store.health();
+  checks.store = health.ok;
+  if (!health.ok) reasons.push(health.reason ?? 'the job store cannot be written');
+  const problems = preflightProblems(ctx.plan, { models: ctx.models, tools: ctx.tools, env: ctx.env });
+  checks.credentials = !problems.some((p) => p.kind === 'credentials');
+  checks.supported = !problems.some((p) => p.kind === 'unsupported');
+  checks.tool_config = !problems.some((p) => p.kind === 'config');
+  for (const problem of problems) reasons.push(problem.message);
+  return { reasons, checks };
 }

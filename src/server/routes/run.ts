@@ -80,7 +80,8 @@ function parseInputs(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function waitFor(done: Promise<Job>, ms: number): Promise<Job | undefined> {
+/** The finished job, or undefined when `ms` pass first (the run goes on). */
+export function waitFor(done: Promise<Job>, ms: number): Promise<Job | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     void done.then((job) => {

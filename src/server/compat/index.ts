@@ -1,0 +1,10 @@
+/**
+ * `--api configurable-agents`: the HTTP API of configurable-agents' generated FastAPI server
+ * (response shapes, status codes, pydantic's lax input rules, `detail` errors) over the same
+ * runner, store and middleware as the default API.
+ */
+export { compatErrorResponse, compatNotFound } from './errors.js';
+export { registerCompatRoutes } from './routes.js';
+
+export const API_STYLES = ['agentcrate', 'configurable-agents'] as const;
+export type ApiStyle = (typeof API_STYLES)[number];
