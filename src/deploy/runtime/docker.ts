@@ -11,16 +11,22 @@ import { AgentcrateError } from '../../errors.js';
 import { LABEL_MANAGED } from '../labels.js';
 import { TMPFS_TMP } from '../types.js';
 import { type Endpoint, resolveEndpoint, unreachableError } from './detect.js';
+import { engineError, messageOf, statusOf } from './engine-errors.js';
+import { imageDetails, listImages } from './images.js';
 import { demuxLogLines } from './log-stream.js';
+import { runOnce } from './run-once.js';
 import type {
   BuildOptions,
   ContainerDetails,
+  ImageDetails,
   ContainerRuntime,
   ContainerSummary,
   HealthResult,
   LogLine,
   LogOptions,
   PushOptions,
+  RunOnceOptions,
+  RunOnceResult,
   RunOptions,
   RuntimeInfo,
   WaitHealthyOptions,
@@ -470,10 +476,22 @@ export class DockerRuntime implements ContainerRuntime {
     return out.slice(-n);
   }
 
-  async removeImage(ref: string): Promise<void> {
+  async runOnce(opts: RunOnceOptions): Promise<RunOnceResult> {
+    return runOnce(await this.docker(), opts);
+  }
+
+  async inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    return imageDetails(await this.docker(), ref);
+  }
+
+  async images(opts: { labels?: Record<string, string> } = {}): Promise<ImageDetails[]> {
+    return listImages(await this.docker(), opts.labels ?? {});
+  }
+
+  async removeImage(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     const docker = await this.docker();
     try {
-      await docker.getImage(ref).remove({ force: true });
+      await docker.getImage(ref).remove({ force: opts.force ?? true });
     } catch (cause) {
       if (statusOf(cause) === 404) return;
       throw engineError(`removing image ${ref} failed`, cause);
@@ -562,21 +580,6 @@ function sizeOf(path: string): number {
   } catch {
     return 0;
   }
-}
-
-function statusOf(cause: unknown): number | undefined {
-  const s = (cause as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function messageOf(cause: unknown): string {
-  const json = (cause as { json?: { message?: unknown } } | undefined)?.json;
-  if (json && typeof json.message === 'string') return json.message;
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
-function engineError(what: string, cause: unknown): AgentcrateError {
-  return new AgentcrateError('E_RUNTIME', `${what}: ${messageOf(cause).trim()}`, { cause });
 }
 
 function notFound(name: string): AgentcrateError {

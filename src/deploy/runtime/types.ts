@@ -143,6 +143,49 @@ export interface HealthResult {
   lastLogs: string[];
 }
 
+/** `docker run --rm`: one container, its output streamed, removed when it ends. */
+export interface RunOnceOptions {
+  image: string;
+  /** The image's command arguments (after its ENTRYPOINT). */
+  args: string[];
+  /** Variables for the container, passed at run time only. */
+  env: Record<string, string>;
+  /** Fed to the container's stdin, which is then closed; without it no stdin is attached. */
+  stdin?: NodeJS.ReadableStream | Buffer | string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** `host`, `none`, or a network name (default: the engine's bridge). */
+  network?: string;
+  /** `name:address` entries for /etc/hosts, e.g. `host.docker.internal:host-gateway`. */
+  extraHosts?: string[];
+  /** Host files or directories bound into the container (read-only unless said). */
+  mounts?: Array<{ source: string; target: string; readOnly?: boolean }>;
+  labels?: Record<string, string>;
+  user?: string;
+  /** Default true: a read-only root with a tmpfs /tmp. */
+  readOnly?: boolean;
+  /** Aborting sends the container SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export interface RunOnceResult {
+  exitCode: number;
+}
+
+export interface ImageDetails {
+  id: string;
+  /** `repo:tag` references. */
+  tags: string[];
+  labels: Record<string, string>;
+  /** Bytes of the whole image, layers of the base included. */
+  size: number;
+  created: Date;
+  /** Only when inspected one by one. */
+  architecture?: string;
+  /** Layer digests, base first (only when inspected one by one). */
+  layers?: string[];
+}
+
 export interface ContainerRuntime {
   /** Finds and pings the engine; throws `E_RUNTIME` saying what to install or start. */
   detect(): Promise<RuntimeInfo>;
@@ -162,6 +205,13 @@ export interface ContainerRuntime {
   /** `undefined` when no such container exists. */
   inspect(name: string): Promise<ContainerDetails | undefined>;
   waitHealthy(name: string, opts: WaitHealthyOptions): Promise<HealthResult>;
-  removeImage(ref: string): Promise<void>;
+  /** `docker run --rm`: see `RunOnceOptions`. */
+  runOnce(opts: RunOnceOptions): Promise<RunOnceResult>;
+  /** `undefined` when no such image exists. */
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
+  /** Images carrying every one of these labels. */
+  images(opts?: { labels?: Record<string, string> }): Promise<ImageDetails[]>;
+  /** Removes a reference (force: also when a stopped container uses it; default true). */
+  removeImage(ref: string, opts?: { force?: boolean }): Promise<void>;
   removeVolume(name: string): Promise<void>;
 }

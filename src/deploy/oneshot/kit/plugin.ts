@@ -1,0 +1,139 @@
+/**
+ * The esbuild plugin of the runner kit: what makes a one-shot image small.
+ *
+ * - Every built-in tool module becomes its own chunk: `runner/tool-modules.ts` is replaced by
+ *   a table of dynamic imports (one per module `tools/builtin/index.ts` imports), and that
+ *   index's list by an empty one, so the registry holds only the tools the runner loads.
+ * - Our sources and the YAML libraries are declared free of import side effects, so what the
+ *   runner never calls (the YAML front end the config room's index also exports, …) is dropped.
+ * - Three packages are replaced by the small part a one-shot run uses:
+ *   `@opentelemetry/api` (the AI SDK asks it for a tracer only when its own telemetry is on,
+ *   which agentcrate never turns on, and wraps calls in `context.with`, a pass-through without
+ *   a context manager), `@ai-sdk/gateway` (the AI SDK's default provider for models named by a
+ *   string; agentcrate always passes model objects, and its error checks answer "not a
+ *   gateway error"), and zod's 40 message locales (English, zod's default, stays).
+ * - The model transport over bundled undici is replaced by an error: the runner passes Node's
+ *   own fetch (`runner/capped-fetch.ts`).
+ * A shim that misses an export the bundled code imports fails the kit build, never a run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+export interface KitPluginOptions {
+  /** The checkout's `src/` directory. */
+  srcDir: string;
+}
+
+const NS = 'agentcrate-oneshot';
+
+const OTEL_API_SHIM = `
+export const SpanStatusCode = { UNSET: 0, OK: 1, ERROR: 2 };
+export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
+const ROOT = Object.freeze({ getValue() {}, setValue() { return ROOT; }, deleteValue() { return ROOT; } });
+export const context = { active: () => ROOT, with: (_ctx, fn, thisArg, ...args) => fn.apply(thisArg, args) };
+export const trace = {
+  getTracer() { throw new Error('OpenTelemetry is not in this one-shot runner'); },
+  getActiveSpan() { return undefined; },
+};
+`;
+
+const GATEWAY_SHIM = `
+function absent() {
+  throw new Error("the AI SDK gateway provider is not in this one-shot runner: agentcrate builds models from the workflow's provider");
+}
+export const gateway = new Proxy(absent, { get: () => absent });
+export const createGateway = () => gateway;
+export class GatewayError extends Error { static isInstance() { return false; } }
+export class GatewayAuthenticationError extends GatewayError {}
+`;
+
+const ZOD_LOCALES_SHIM = `export { default as en } from './en.js';`;
+
+const TRANSPORT_STUB = `
+export function createModelTransport() {
+  throw new Error('the one-shot runner passes its own fetch; the undici transport is not in it');
+}
+`;
+
+/** `./x.js` modules `tools/builtin/index.ts` imports (values only), as absolute `.ts` paths. */
+export function builtinToolModules(srcDir: string): string[] {
+  const index = join(srcDir, 'tools', 'builtin', 'index.ts');
+  const text = readFileSync(index, 'utf8');
+  const modules = [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'(\.\/[^']+)\.js';/gm)].map((m) =>
+    join(dirname(index), `${m[1]}.ts`),
+  );
+  const missing = modules.filter((file) => !existsSync(file));
+  if (modules.length === 0 || missing.length > 0) {
+    throw new Error(
+      `cannot read the built-in tool modules from ${index}: ${modules.length === 0 ? 'no imports found' : `missing ${missing.join(', ')}`}`,
+    );
+  }
+  return modules;
+}
+
+export function toolModuleId(file: string): string {
+  return file.slice(file.lastIndexOf(sep) + 1).replace(/\.ts$/, '');
+}
+
+export function kitPlugin(opts: KitPluginOptions): Plugin {
+  const src = opts.srcDir.endsWith(sep) ? opts.srcDir : `${opts.srcDir}${sep}`;
+  const builtinIndex = join(src, 'tools', 'builtin', 'index.ts');
+  const toolTable = join(src, 'deploy', 'oneshot', 'runner', 'tool-modules.ts');
+  const transport = join(src, 'models', 'transport.ts');
+  const modules = builtinToolModules(src);
+  const table = `export const TOOL_MODULES = {\n${modules
+    .map((file) => `  ${JSON.stringify(toolModuleId(file))}: () => import(${JSON.stringify(file)}),`)
+    .join('\n')}\n};\n`;
+  return {
+    name: 'agentcrate-oneshot-kit',
+    setup(build) {
+      build.onResolve({ filter: /^@opentelemetry\/api$/ }, () => ({ path: 'otel-api', namespace: NS }));
+      build.onResolve({ filter: /^@ai-sdk\/gateway$/ }, () => ({ path: 'gateway', namespace: NS }));
+      build.onLoad({ filter: /^otel-api$/, namespace: NS }, () => ({ contents: OTEL_API_SHIM, loader: 'js' }));
+      build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
+
+      // Relative imports inside our sources and the YAML libraries: resolved as usual, then
+      // marked side-effect free (esbuild drops a module whose exports nobody uses).
+      build.onResolve({ filter: /^\./ }, async (args) => {
+        if (args.pluginData === NS) return undefined;
+        const ours = args.importer.startsWith(src);
+        const yaml = /[\\/]node_modules[\\/](js-yaml|yaml)[\\/]/.test(args.importer);
+        if (!ours && !yaml) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: NS,
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.path, sideEffects: false };
+      });
+      build.onResolve({ filter: /^(js-yaml|yaml)$/ }, async (args) => {
+        if (args.pluginData === NS) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: NS,
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.path, sideEffects: false };
+      });
+
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.path === builtinIndex) {
+          return { contents: 'export const BUILTIN_TOOLS = [];\n', loader: 'js' };
+        }
+        if (args.path === toolTable) return { contents: table, loader: 'js', resolveDir: dirname(toolTable) };
+        if (args.path === transport) return { contents: TRANSPORT_STUB, loader: 'js' };
+        return undefined;
+      });
+      build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+        contents: ZOD_LOCALES_SHIM,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The runner's model transport: Node's own `fetch` (undici inside Node, so the image carries
+ * no HTTP client of its own: the bundled undici alone would be about a megabyte), with the
+ * same cap on an answer's size as every agentcrate process (`AGENTCRATE_MAX_MODEL_ANSWER_BYTES`,
+ * default 8 MiB, counted after decompression). The caller's signal stops the body too.
+ */
+import { AgentcrateError } from '../../../errors.js';
+
+export const DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
+export function readAnswerCap(env: Record<string, string | undefined>): number {
+  const raw = env.AGENTCRATE_MAX_MODEL_ANSWER_BYTES?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_MAX_ANSWER_BYTES;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new AgentcrateError(
+      'E_USAGE',
+      `AGENTCRATE_MAX_MODEL_ANSWER_BYTES must be a whole number of bytes ≥ 1, got '${raw}'`,
+    );
+  }
+  return value;
+}
+
+export function cappedFetch(
+  maxBytes: number,
+  base: typeof fetch = globalThis.fetch,
+  onFirstRequest?: () => void,
+): typeof fetch {
+  let first = onFirstRequest;
+  return async (input, init) => {
+    if (first !== undefined) {
+      first();
+      first = undefined;
+    }
+    const response = await base(input, init);
+    const body = response.body;
+    if (body === null) return response;
+    let seen = 0;
+    const capped = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) {
+            controller.error(
+              new AgentcrateError(
+                'E_MODEL',
+                `the model's answer exceeded ${maxBytes} bytes (AGENTCRATE_MAX_MODEL_ANSWER_BYTES); it was cut off`,
+              ),
+            );
+            return;
+          }
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(capped, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}

@@ -1,0 +1,4 @@
+/** The runner's process entry (`/app/runner.mjs` once bundled): the exit code is the run's. */
+import { main } from './main.js';
+
+process.exitCode = await main(process.argv.slice(2), import.meta.url);
