@@ -186,6 +186,81 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/deploy.js'),
   },
   {
+    name: 'build',
+    args: '<file>',
+    summary: 'build a one-shot image of a workflow: JSON in, one JSON result out (agentcrate exec runs it)',
+    options: [
+      {
+        flags: '-t, --tag <image>',
+        description: 'the image name (default agentcrate-<flow>:<content hash> and :latest)',
+      },
+      {
+        flags: '--output <dir>',
+        description: 'where the Dockerfile and build context go',
+        default: './build',
+      },
+      {
+        flags: '--base-image <image>',
+        description: 'base image with node (default agentcrate-oneshot-base:24)',
+      },
+      { flags: '--platform <platform>', description: 'build for this platform (e.g. linux/arm64)' },
+      { flags: '--force', description: 'build even when an image of the same content exists' },
+      { flags: '--json', description: 'NDJSON progress on stderr, one result object on stdout' },
+      ...provider,
+    ],
+    load: () => import('./commands/build.js'),
+  },
+  {
+    name: 'exec',
+    args: '<file> [json]',
+    summary:
+      "run a workflow's one-shot image once: JSON input in, one JSON result on stdout (builds it when missing)",
+    options: [
+      { flags: '--input-file <path>', description: 'read the input object from this JSON file' },
+      { flags: '--batch <path>', description: 'JSON lines of inputs: one result line per input, in order' },
+      { flags: '--concurrency <n>', description: 'runs in flight at once with --batch (default 16)' },
+      { flags: '--output <path>', description: 'write the --batch results here instead of stdout' },
+      { flags: '--build', description: 'build the image first even when it is up to date' },
+      { flags: '-t, --tag <image>', description: 'the image name (as given to build)' },
+      {
+        flags: '--base-image <image>',
+        description: 'base image when building (default agentcrate-oneshot-base:24)',
+      },
+      {
+        flags: '--env-file <path>',
+        description: 'variables for the container (keys, AGENTCRATE_* settings), passed at run time',
+      },
+      {
+        flags: '--network <network>',
+        description:
+          "container network (host: the host's own; default the bridge, with host.docker.internal)",
+      },
+      { flags: '--dry-run', description: 'no network, no keys: placeholder model answers, tools not called' },
+      { flags: '--timeout <seconds>', description: 'whole-run timeout (overrides config.execution.timeout)' },
+      {
+        flags: '--log-level <level>',
+        description: "the container's log level on stderr: error, warn, info, debug",
+      },
+      {
+        flags: '--allow-private-network',
+        description:
+          'let tools reach loopback, private and link-local addresses (cloud metadata stays blocked)',
+      },
+      ...provider,
+    ],
+    load: () => import('./commands/exec.js'),
+  },
+  {
+    name: 'clean',
+    args: '[file]',
+    summary: 'remove the one-shot images agentcrate built, for a workflow or --all (asks first)',
+    options: [
+      { flags: '--all', description: 'every one-shot image, of any workflow' },
+      { flags: '-y, --yes', description: 'do not ask' },
+    ],
+    load: () => import('./commands/clean.js'),
+  },
+  {
     name: 'ps',
     args: '',
     summary: 'list containers deployed by agentcrate',

@@ -98,6 +98,8 @@ export interface MockLlmOptions {
   /** Replaces the built-in default answer used when the script queue has no matching step. */
   defaultAnswer?: (request: MockRequest) => MockAnswer;
   port?: number;
+  /** Address to listen on (default 127.0.0.1; a container test may use the local bridge's). */
+  host?: string;
   /** Model ids listed by `GET /v1/models`. */
   models?: string[];
 }
@@ -249,12 +251,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}/v1`,
     port,
     requests,
     chatRequests: () => requests.filter((r) => r.method === 'POST' && /chat\/completions/.test(r.path)),

@@ -19,7 +19,7 @@ import { contentDigest } from './digest.js';
 import { CONTEXT_APP, CONTEXT_CACHE, renderOneshotDockerfile } from './dockerfile.js';
 import { type Kit, loadKit } from './kit/build.js';
 import { checkTag, defaultRepository, defaultTag, oneshotLabels, splitReference } from './names.js';
-import { workflowParts, type WorkflowParts } from './parts.js';
+import { type WorkflowParts, workflowParts } from './parts.js';
 import { CONTAINER_OLLAMA_BASE_URL, type StagedRunner, stageRunner, writeRunner } from './stage.js';
 
 /** Built locally by scripts/docker/build-oneshot-base.sh: Node and its libraries, nothing else. */
@@ -146,11 +146,17 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
   });
   if (opts.force !== true && existing?.labels[LABEL_HASH] === prepared.contentHash) {
     await tagAll(runtime, prepared, emit);
-    emit({ phase: 'build', message: `${prepared.image} is up to date (content ${prepared.contentHash.slice(0, 12)})` });
+    emit({
+      phase: 'build',
+      message: `${prepared.image} is up to date (content ${prepared.contentHash.slice(0, 12)})`,
+    });
     return finish(existing, false);
   }
 
-  if ((await runtime.inspectImage(prepared.baseImage)) === undefined && prepared.baseImage === DEFAULT_ONESHOT_BASE) {
+  if (
+    (await runtime.inspectImage(prepared.baseImage)) === undefined &&
+    prepared.baseImage === DEFAULT_ONESHOT_BASE
+  ) {
     throw new AgentcrateError(
       'E_RUNTIME',
       `the one-shot base image ${DEFAULT_ONESHOT_BASE} is not on this engine: build it from the local Node binary with\n  bash ${ONESHOT_BASE_SCRIPT}\nor pass --base-image with an image that has node (e.g. node:24-slim)`,
@@ -158,7 +164,11 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
     );
   }
 
-  const files = writeContext(prepared, outputDir, opts.platform === undefined || sameArch(opts.platform, info));
+  const files = writeContext(
+    prepared,
+    outputDir,
+    opts.platform === undefined || sameArch(opts.platform, info),
+  );
   emit({
     phase: 'stage',
     message: `runner for '${prepared.staged.config.workflow.flow.name}': ${prepared.staged.files.length} files, ${prepared.staged.bytes} bytes (providers: ${prepared.parts.providers.join(', ') || 'none'}; tool modules: ${prepared.parts.toolModules.join(', ') || 'none'}) in ${outputDir}`,
@@ -184,7 +194,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
   }
   await tagAll(runtime, prepared, emit);
   const details = await runtime.inspectImage(first);
-  if (details === undefined) throw new AgentcrateError('E_RUNTIME', `the build finished but ${first} is missing`);
+  if (details === undefined)
+    throw new AgentcrateError('E_RUNTIME', `the build finished but ${first} is missing`);
   return finish(details, true);
 }
 
@@ -192,7 +203,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuiltImage> {
 function writeContext(prepared: PreparedImage, outputDir: string, warm: boolean): string[] {
   mkdirSync(outputDir, { recursive: true });
   // Only what this command writes: other files in --output are the user's.
-  for (const dir of [CONTEXT_APP, CONTEXT_CACHE]) rmSync(join(outputDir, dir), { recursive: true, force: true });
+  for (const dir of [CONTEXT_APP, CONTEXT_CACHE])
+    rmSync(join(outputDir, dir), { recursive: true, force: true });
   mkdirSync(join(outputDir, CONTEXT_CACHE), { recursive: true });
   const app = writeRunner(prepared.kit, prepared.staged, join(outputDir, CONTEXT_APP));
   writeFileSync(

@@ -32,7 +32,8 @@ export function defaultTag(workflow: Workflow, contentHash: string): string {
   return `${defaultRepository(workflow)}:${contentHash.slice(0, 12)}`;
 }
 
-const REFERENCE = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+const REFERENCE =
+  /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
 /** Checks `-t`: a Docker image reference, `name[:tag]`; returns it with `:latest` when untagged. */
 export function checkTag(tag: string): string {

@@ -18,10 +18,10 @@ import { runOnce } from './run-once.js';
 import type {
   BuildOptions,
   ContainerDetails,
-  ImageDetails,
   ContainerRuntime,
   ContainerSummary,
   HealthResult,
+  ImageDetails,
   LogLine,
   LogOptions,
   PushOptions,

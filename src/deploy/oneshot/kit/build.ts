@@ -61,7 +61,10 @@ export interface Kit {
 export function readKit(dir: string): Kit {
   const manifest = JSON.parse(readFileSync(join(dir, KIT_MANIFEST), 'utf8')) as KitManifest;
   if (manifest.format !== KIT_FORMAT) {
-    throw new AgentcrateError('E_INTERNAL', `the one-shot runner kit in ${dir} has another format: rebuild it`);
+    throw new AgentcrateError(
+      'E_INTERNAL',
+      `the one-shot runner kit in ${dir} has another format: rebuild it`,
+    );
   }
   return { dir, manifest };
 }
@@ -157,7 +160,9 @@ export async function buildKit(outDir: string): Promise<{ kit: Kit; inputs: stri
       bytes: content.length,
       sha256: createHash('sha256').update(content).digest('hex'),
       ...(meta.entryPoint !== undefined ? { entryPoint: inputKey(meta.entryPoint) } : {}),
-      imports: meta.imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => rel(i.path)),
+      imports: meta.imports
+        .filter((i) => !i.external && i.kind === 'import-statement')
+        .map((i) => rel(i.path)),
       dynamicImports: meta.imports
         .filter((i) => !i.external && i.kind === 'dynamic-import')
         .map((i) => rel(i.path)),
@@ -165,7 +170,9 @@ export async function buildKit(outDir: string): Promise<{ kit: Kit; inputs: stri
     };
   }
   const ordered = Object.fromEntries(
-    Object.entries(files).sort(([a], [b]) => (a === KIT_ENTRY ? -1 : b === KIT_ENTRY ? 1 : a.localeCompare(b))),
+    Object.entries(files).sort(([a], [b]) =>
+      a === KIT_ENTRY ? -1 : b === KIT_ENTRY ? 1 : a.localeCompare(b),
+    ),
   );
   const manifest: KitManifest = {
     format: KIT_FORMAT,
@@ -202,7 +209,8 @@ function describeKitTools(dir: string): KitManifest['tools'] {
 
 function digestOf(files: Record<string, KitFile>): string {
   const hash = createHash('sha256');
-  for (const [name, file] of Object.entries(files)) hash.update(name).update('\0').update(file.sha256).update('\0');
+  for (const [name, file] of Object.entries(files))
+    hash.update(name).update('\0').update(file.sha256).update('\0');
   return hash.digest('hex');
 }
 

@@ -90,7 +90,10 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
     setup(build) {
       build.onResolve({ filter: /^@opentelemetry\/api$/ }, () => ({ path: 'otel-api', namespace: NS }));
       build.onResolve({ filter: /^@ai-sdk\/gateway$/ }, () => ({ path: 'gateway', namespace: NS }));
-      build.onLoad({ filter: /^otel-api$/, namespace: NS }, () => ({ contents: OTEL_API_SHIM, loader: 'js' }));
+      build.onLoad({ filter: /^otel-api$/, namespace: NS }, () => ({
+        contents: OTEL_API_SHIM,
+        loader: 'js',
+      }));
       build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
 
       // Relative imports inside our sources and the YAML libraries: resolved as usual, then

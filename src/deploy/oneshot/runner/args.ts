@@ -26,7 +26,10 @@ export const RUNNER_USAGE = `usage: <image> ['{"field": "value"}'] [--input-file
 The input comes from the argument, --input-file, or stdin. One JSON result on stdout:
 {"status", "outputs", "error", "usage", "duration_ms"}; logs on stderr. Exit 0 success, 1 run failed, 2 bad input.`;
 
-export function parseRunnerArgs(argv: readonly string[], env: Record<string, string | undefined>): RunnerArgs {
+export function parseRunnerArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): RunnerArgs {
   const args: RunnerArgs = {
     mode: 'single',
     concurrency: DEFAULT_CONCURRENCY,

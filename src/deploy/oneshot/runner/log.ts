@@ -25,9 +25,9 @@ export function createLog(
 }
 
 /** The engine event lines worth a log: one per node start and end, model and tool call. */
-export function describeEvent(event: { type: string } & Record<string, unknown>):
-  | { level: LogLevel; msg: string; fields: Record<string, unknown> }
-  | undefined {
+export function describeEvent(
+  event: { type: string } & Record<string, unknown>,
+): { level: LogLevel; msg: string; fields: Record<string, unknown> } | undefined {
   switch (event.type) {
     case 'node-start':
       return { level: 'debug', msg: 'node started', fields: { node: event.nodeId } };
