@@ -12,6 +12,7 @@ import { ALL_SYSTEMS, EXTRA_SYSTEMS } from './lib/systems.mjs';
 import { artifacts, cliStart, deploy, engine, validate } from './suites/agentcrate-only.mjs';
 import { coldStart } from './suites/cold-start.mjs';
 import { durability } from './suites/durability.mjs';
+import { floorSuite } from './suites/floor.mjs';
 import { gateway } from './suites/gateway.mjs';
 import { rss } from './suites/rss.mjs';
 import { renderThroughput, throughput } from './suites/throughput.mjs';
@@ -22,6 +23,7 @@ const SUITES = {
   'cold-start': { run: coldStart, peers: true },
   rss: { run: rss, peers: true },
   durability: { run: durability, peers: true },
+  floor: { run: floorSuite, peers: false },
   engine: { run: engine, peers: false },
   validate: { run: validate, peers: false },
   artifacts: { run: artifacts, peers: false },
@@ -197,7 +199,10 @@ async function main() {
       try {
         result = await suite.run({
           ...ctx,
-          systems: suite.peers ? systems : systems.filter((s) => s.name === 'agentcrate'),
+          // A system may name the suites it joins (the floor has no async API, no resume).
+          systems: suite.peers
+            ? systems.filter((s) => !s.suites || s.suites.includes(name))
+            : systems.filter((s) => s.name === 'agentcrate'),
         });
       } catch (error) {
         failures.push(`${name}: ${error.message}`);

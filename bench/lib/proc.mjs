@@ -134,3 +134,9 @@ export function comparisonCpus() {
   const n = availableParallelism();
   return n >= 2 ? { load: '0', servers: String(n - 1) } : undefined;
 }
+
+/** utime + stime of a process in ms (Linux /proc; clock ticks are 10 ms). */
+export function cpuTimeMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

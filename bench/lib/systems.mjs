@@ -292,7 +292,36 @@ export const agentcrateNoTrace = {
   start: (options) => agentcrate.start({ ...options, traces: false }),
 };
 
-export const ALL_SYSTEMS = [agentcrate, mastra, langgraph];
+/**
+ * The floor (bench/floor/server.mjs): the minimal durable server — a job row before the model
+ * call, the result after, nothing else — whose runs/s agentcrate's are compared with. The
+ * 'three' workflow makes three calls in sequence, each reading the previous answer. It has no
+ * async API or resume, so it joins the throughput suite only.
+ */
+export const floor = {
+  name: 'floor',
+  suites: ['throughput'],
+  available: () => ({ ok: true }),
+  versions: () => ({}),
+  prepare() {},
+  start({ port, mockUrl, stateDir, workflow, logFile }) {
+    return spawnTracked(NODE, [join(ROOT, 'bench/floor/server.mjs')], {
+      cwd: stateDir,
+      logFile,
+      env: {
+        PORT: String(port),
+        MOCK_URL: mockUrl,
+        FLOOR_DB: join(stateDir, 'floor.db'),
+        FLOOR_STEPS: workflow === 'one' ? '1' : '3',
+      },
+    });
+  },
+  readyProbe: (base) => fetch(`${base}/health`).then((r) => r.ok),
+  runRequest: () => ({ path: '/run', ...json({ topic: 'containers' }) }),
+  isSuccess: (status, text) => status === 200 && text.includes('"status":"success"'),
+};
+
+export const ALL_SYSTEMS = [agentcrate, floor, mastra, langgraph];
 export const EXTRA_SYSTEMS = [mastraInMemory, agentcrateNoTrace];
 
 /** Starts a system and waits until it answers its readiness probe. */

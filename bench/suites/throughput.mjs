@@ -1,5 +1,6 @@
 // /run throughput and latency at concurrency 1, 10, 50 for the one- and three-call workflows,
-// against the mock at 0 ms and 50 ms. Each system runs as its own process on its own port.
+// against the mock at 0 ms and 50 ms. Each system runs as its own process on its own port;
+// the floor (bench/floor/server.mjs) is the yardstick agentcrate's runs/s are read against.
 import { load } from '../lib/load.mjs';
 import { startMock } from '../lib/mock.mjs';
 import { freePort, rssMb, stopChild } from '../lib/proc.mjs';
@@ -15,32 +16,43 @@ export async function throughput(ctx) {
   for (const latencyMs of latencies) {
     const mock = await startMock(latencyMs);
     try {
-      for (const system of ctx.systems) {
-        for (const workflow of workflows) {
-          const port = await freePort();
-          const { child, base } = await startSystem(system, {
-            port,
-            mockUrl: mock.url,
-            workflow,
-            ...ctx.stateFor(system),
-          });
-          try {
+      for (const workflow of workflows) {
+        // Every system is up at once and the load visits them in turns, the order reversed
+        // on every other repeat: a shared machine's drift then falls on all of them alike, so
+        // the ratios (agentcrate / floor above all) compare windows seconds apart.
+        const running = [];
+        try {
+          for (const system of ctx.systems) {
+            const port = await freePort();
+            const started = await startSystem(system, {
+              port,
+              mockUrl: mock.url,
+              workflow,
+              ...ctx.stateFor(system),
+            });
+            running.push({ system, ...started });
+          }
+          for (const { system, base } of running) {
             if (!(await runOnce(system, base, workflow)))
               throw new Error(`${system.name}: a first ${workflow} run did not succeed`);
             // JIT and connection warm-up, not measured.
             await load(system, base, workflow, { connections: 10, durationSec: ctx.smoke ? 0.3 : 1 });
-            for (const connections of concurrencies) {
-              const samples = [];
-              for (let i = 0; i < ctx.repeat; i++) {
+          }
+          for (const connections of concurrencies) {
+            const samples = new Map(running.map((r) => [r, []]));
+            for (let i = 0; i < ctx.repeat; i++) {
+              for (const r of i % 2 ? [...running].reverse() : running) {
                 await mock.reset();
-                samples.push(await load(system, base, workflow, { connections, durationSec }));
+                samples.get(r).push(await load(r.system, r.base, workflow, { connections, durationSec }));
                 ctx.log(
-                  `throughput ${system.name} ${workflow} mock=${latencyMs}ms c=${connections} #${i + 1}: ${round(samples.at(-1).runs_per_s)} runs/s`,
+                  `throughput ${r.system.name} ${workflow} mock=${latencyMs}ms c=${connections} #${i + 1}: ${round(samples.get(r).at(-1).runs_per_s)} runs/s`,
                 );
               }
-              const m = medianOf(samples);
+            }
+            for (const r of running) {
+              const m = medianOf(samples.get(r));
               rows.push({
-                system: system.name,
+                system: r.system.name,
                 workflow,
                 mock_latency_ms: latencyMs,
                 concurrency: connections,
@@ -48,13 +60,13 @@ export async function throughput(ctx) {
                 p50_ms: m.p50_ms,
                 p99_ms: m.p99_ms,
                 errors: m.errors,
-                rss_mb: round(rssMb(child.pid)),
-                repeats: samples.length,
+                rss_mb: round(rssMb(r.child.pid)),
+                repeats: samples.get(r).length,
               });
             }
-          } finally {
-            await stopChild(child);
           }
+        } finally {
+          for (const r of running) await stopChild(r.child);
         }
       }
     } finally {

@@ -67,15 +67,32 @@ function bench(suite: string, systems: string[]): Record {
 const withPeers = ['agentcrate', ...installed];
 
 describe('bench harness (smoke)', () => {
-  it('throughput: counts successful runs with latency percentiles per system', { timeout: 90_000 }, () => {
-    const rec = bench('throughput', withPeers);
+  it('throughput: counts successful runs with latency percentiles per system, the floor beside them', {
+    timeout: 90_000,
+  }, () => {
+    const systems = [...withPeers, 'floor'];
+    const rec = bench('throughput', systems);
     expect(rec.smoke).toBe(true);
-    expect(rec.rows.map((r) => r.system).sort()).toEqual([...withPeers].sort());
+    expect(rec.rows.map((r) => r.system).sort()).toEqual([...systems].sort());
     for (const row of rec.rows) {
       expectMeasure(row.runs_per_s, `${String(row.system)} runs/s`);
       if ((row.runs_per_s as number) > 0) expect(row.p99_ms).toBeGreaterThanOrEqual(row.p50_ms as number);
     }
-    expect(readFileSync(join(results, 'throughput.md'), 'utf8')).toContain('| 1-step | 0 ms | 10 |');
+    const table = readFileSync(join(results, 'throughput.md'), 'utf8');
+    expect(table).toContain('| 1-step | 0 ms | 10 |');
+    expect(table).toContain('runs/s ratio vs floor');
+  });
+
+  it('floor: agentcrate against the minimal durable server, ratio per round, CPU per run of both', {
+    timeout: 60_000,
+  }, () => {
+    const row = bench('floor', ['agentcrate']).rows[0]!;
+    expectMeasure(row.agentcrate_runs_per_s, 'agentcrate runs/s');
+    expectMeasure(row.floor_runs_per_s, 'floor runs/s');
+    expect(row.round_ratios).toHaveLength(1);
+    expectMeasure(row.agentcrate_cpu_ms_per_run, 'agentcrate CPU per run');
+    expectMeasure(row.floor_cpu_ms_per_run, 'floor CPU per run');
+    expect(readFileSync(join(results, 'floor.md'), 'utf8')).toContain('1-step vs floor');
   });
 
   it('durability: kill -9 mid-run, restart, and agentcrate completes every job', { timeout: 90_000 }, () => {
