@@ -15,7 +15,8 @@ const kind = process.argv[2] ?? 'cpu';
 const seconds = Number(process.argv[3] ?? 10);
 const out = process.argv[4] ?? mkdtempSync(join(tmpdir(), 'agentcrate-profile-'));
 const workflow = process.env.WF ?? 'one';
-const flags = kind === 'heap' ? ['--heap-prof', `--heap-prof-dir=${out}`] : ['--cpu-prof', `--cpu-prof-dir=${out}`];
+const flags =
+  kind === 'heap' ? ['--heap-prof', `--heap-prof-dir=${out}`] : ['--cpu-prof', `--cpu-prof-dir=${out}`];
 
 const mock = await startMock(0);
 try {
@@ -45,14 +46,25 @@ const profile = JSON.parse(readFileSync(join(out, file), 'utf8'));
 const where = (frame) => {
   const url = frame.url || '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-  return pkg ?? (url.startsWith('node:') ? url : url.includes('server.mjs') || url.includes('chunks/') ? 'bundle' : url);
+  return (
+    pkg ??
+    (url.startsWith('node:') ? url : url.includes('server.mjs') || url.includes('chunks/') ? 'bundle' : url)
+  );
+};
+// The bundle is minified (whitespace): a line and column say little, the code there does.
+const sources = new Map();
+const snippet = (frame) => {
+  if (where(frame) !== 'bundle' || !frame.url.startsWith('file://')) return '';
+  if (!sources.has(frame.url)) sources.set(frame.url, readFileSync(new URL(frame.url), 'utf8').split('\n'));
+  const line = sources.get(frame.url)[frame.lineNumber] ?? '';
+  return `  «${line.slice(frame.columnNumber, frame.columnNumber + 70)}»`;
 };
 const byFn = new Map();
 const byWhere = new Map();
 let total = 0;
 const add = (frame, value) => {
   total += value;
-  const key = `${frame.functionName || '(anonymous)'} ${where(frame)}:${frame.lineNumber + 1}`;
+  const key = `${frame.functionName || '(anonymous)'} ${where(frame)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}${snippet(frame)}`;
   byFn.set(key, (byFn.get(key) ?? 0) + value);
   byWhere.set(where(frame), (byWhere.get(where(frame)) ?? 0) + value);
 };
@@ -76,4 +88,6 @@ const top = (map, n) =>
     .slice(0, n)
     .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
     .join('\n');
-console.log(`\n${join(out, file)}\n\nby place:\n${top(byWhere, 15)}\n\nby function (self):\n${top(byFn, 40)}`);
+console.log(
+  `\n${join(out, file)}\n\nby place:\n${top(byWhere, 15)}\n\nby function (self):\n${top(byFn, 40)}`,
+);
