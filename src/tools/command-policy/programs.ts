@@ -26,6 +26,13 @@ const RUNNERS = new Set([
   'psql', 'mysql', 'mariadb',
   // Remote and archive tools that run helpers (rsh/ssh, compressors, checkpoint actions).
   'ssh', 'scp', 'sftp', 'rsync', 'tar',
+  // Programs whose input is a program (macro processors, calculators with shell escapes, the
+  // dynamic loader's tracer, compile-and-run), and more wrappers (moreutils, proxies, relays).
+  'm4', 'dc', 'ldd', 'tcc', 'run-parts', 'start-stop-daemon', 'chpst', 'cpulimit', 'sshpass',
+  'torsocks', 'proxychains', 'proxychains4', 'chronic', 'ifne', 'pee', 'mispipe', 'vipe', 'zrun',
+  'lckdo', 'sudoedit', 'xterm', 'socat', 'nc', 'ncat', 'netcat', 'cpio', 'gpg', 'gpg2',
+  // Version control systems that run helpers named by options or repository configuration.
+  'hg', 'svn',
   // Build, package and container tools (they run scripts from files a model may write).
   'make', 'gmake', 'cmake', 'ninja', 'meson', 'cargo', 'go', 'gcc', 'g++', 'cc', 'c++', 'clang',
   'clang++', 'ld', 'npm', 'npx', 'pnpm', 'yarn', 'pip', 'pip3', 'pipx', 'uv', 'poetry', 'gem',
@@ -90,6 +97,29 @@ export function runningOptions(name: string, args: readonly string[]): string | 
 
 const optionName = (arg: string) => arg.split('=')[0] ?? arg;
 
+/**
+ * The long option of `names` that `arg` spells, abbreviations included: getopt_long and git's
+ * option parser both take any unique prefix (`--upload-p` is `--upload-pack`), and the value
+ * may be glued with `=` or be the next argument.
+ */
+function longOption(arg: string, names: readonly string[]): string | undefined {
+  const name = optionName(arg);
+  if (!name.startsWith('--') || name.length < 3) return undefined;
+  return names.includes(name) ? name : names.find((full) => full.startsWith(name));
+}
+
+/** A rule refusing any spelling of these long options of one program. */
+function refuseLong(program: string, names: readonly string[]) {
+  return (args: readonly string[]): string | undefined => {
+    for (const arg of args) {
+      if (arg === '--') return undefined;
+      const full = longOption(arg, names);
+      if (full !== undefined) return `${program} ${full} runs a program`;
+    }
+    return undefined;
+  };
+}
+
 const OPTION_RULES: Record<string, (args: readonly string[]) => string | undefined> = {
   find(args) {
     const bad = args.find((arg) => ['-exec', '-execdir', '-ok', '-okdir'].includes(arg));
@@ -99,11 +129,12 @@ const OPTION_RULES: Record<string, (args: readonly string[]) => string | undefin
     const at = gitSubcommandIndex(args);
     const subcommand = at < 0 ? undefined : args[at];
     for (const [index, arg] of args.entries()) {
-      const name = optionName(arg);
       const global = at < 0 || index < at;
-      if (global && (arg === '-c' || name === '--config-env' || name === '--exec-path'))
-        return `git ${arg === '-c' ? '-c' : name} sets configuration or paths that run programs`;
-      if (GIT_RUNNING_OPTIONS.has(name)) return `git ${name} runs a program`;
+      const setting = longOption(arg, ['--config-env', '--exec-path']);
+      if (global && (arg === '-c' || setting !== undefined))
+        return `git ${setting ?? '-c'} sets configuration or paths that run programs`;
+      const running = longOption(arg, GIT_RUNNING_OPTIONS);
+      if (running !== undefined) return `git ${running} runs a program`;
       if (arg.startsWith('ext::')) return 'the git ext:: transport runs a program';
       if ((subcommand === 'clone' || subcommand === 'ls-remote') && arg === '-u')
         return `git ${subcommand} -u runs a program`;
@@ -116,17 +147,23 @@ const OPTION_RULES: Record<string, (args: readonly string[]) => string | undefin
       return `git ${subcommand} is not one of the git commands the policy knows to run no other program (${[...GIT_SUBCOMMANDS].join(', ')})`;
     return undefined;
   },
+  // split hands --filter to $SHELL; sort runs its --compress-program; sdiff and diff3 run
+  // their --diff-program.
+  split: refuseLong('split', ['--filter']),
+  sort: refuseLong('sort', ['--compress-program']),
+  sdiff: refuseLong('sdiff', ['--diff-program']),
+  diff3: refuseLong('diff3', ['--diff-program']),
   zip(args) {
-    const bad = args.find((arg) => ['-TT', '--unzip-command'].includes(optionName(arg)));
-    return bad ? `zip ${optionName(bad)} runs a program` : undefined;
+    const bad = args.find((arg) => optionName(arg) === '-TT' || longOption(arg, ['--unzip-command']));
+    return bad ? `zip ${optionName(bad) === '-TT' ? '-TT' : '--unzip-command'} runs a program` : undefined;
   },
   wget(args) {
-    const bad = args.find((arg) => optionName(arg) === '--use-askpass');
+    const bad = args.find((arg) => longOption(arg, ['--use-askpass']));
     return bad ? 'wget --use-askpass runs a program' : undefined;
   },
 };
 
-const GIT_RUNNING_OPTIONS = new Set([
+const GIT_RUNNING_OPTIONS = [
   '--config-env',
   '--exec-path',
   '--upload-pack',
@@ -137,7 +174,7 @@ const GIT_RUNNING_OPTIONS = new Set([
   '--template',
   '--tool',
   '--open-files-in-pager',
-]);
+];
 
 /** git commands that run no other program (with the settings of `extraEnvironment`). */
 // biome-ignore format: a packed list reads better than one name per line
