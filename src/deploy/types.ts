@@ -55,22 +55,20 @@ export const RUN_AS = '1000:1000';
 
 /**
  * Node flags of the served process. A server's heap is mostly short-lived garbage from
- * requests: with V8's defaults it grew to 250–285 MB (RSS ~370 MB after 5,000 runs) holding
- * ~40 MB of live data. A smaller young generation and slower heap growth kept RSS at ~165 MB
- * for the same runs with no measurable change in CPU per run (BENCHMARKS.md, memory).
+ * requests; with V8's defaults it grows far beyond its live data. A smaller young generation
+ * and slower heap growth keep resident memory down at no measurable CPU cost (BENCHMARKS.md,
+ * Numbers behind settings in the code).
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 
 /**
  * glibc allocator settings of the served process (ignored by other C libraries, e.g. Alpine's
  * musl). Under load, glibc gives each busy thread its own arena and lets freed memory sit in
- * them, and the 64 KB socket read buffers and SQLite's pages, freed amid longer-lived
- * allocations, leave holes it never returns: after 10,000 runs the allocator held ~56 MB for
- * ~8 MB in use. Two arenas, allocations from 32 KB up in their own mappings (returned when
- * freed), and a fixed trim threshold (glibc otherwise raises it as the process runs) took
- * resident memory one second after such a burst from ~115 to ~97 MB; CPU per run changed by
- * less than the noise of the A/B (bench/ab.mjs, median of rounds 0.997). A threshold of 8 KB
- * saved ~5 MB more but cost ~4% of throughput (the Buffer pool's 8 KB slabs became mappings).
+ * them, and the socket read buffers and SQLite's pages, freed amid longer-lived allocations,
+ * leave holes it never returns. Two arenas, larger allocations in their own mappings (returned
+ * when freed) and a fixed trim threshold (glibc otherwise raises it as the process runs) give
+ * that memory back; a lower mmap threshold cost throughput, since the Buffer pool's slabs
+ * became mappings. What each saved and cost: BENCHMARKS.md, Memory.
  */
 export const SERVER_ALLOCATOR_ENV = {
   MALLOC_ARENA_MAX: '2',
@@ -80,8 +78,8 @@ export const SERVER_ALLOCATOR_ENV = {
 
 /**
  * Node's compile cache for the bundle, on the data volume (the root file system is read-only):
- * the first start compiles the 3 MB bundle and writes it; restarts and replicas sharing the
- * volume skip about 170 ms of parsing.
+ * the first start compiles the bundle and writes it; restarts and replicas sharing the volume
+ * skip the parsing (how much: BENCHMARKS.md, Numbers behind settings in the code).
  */
 export const COMPILE_CACHE_DIR = '/data/.node-compile-cache';
 

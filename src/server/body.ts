@@ -3,9 +3,10 @@
  *
  * Under @hono/node-server the body is read straight from Node's IncomingMessage. Going
  * through `c.req.raw` instead (Hono's body-limit middleware, `c.req.text()`) makes the adapter
- * build a real fetch `Request` with a web ReadableStream over the socket for every call:
- * ~90 µs of CPU per /run on the benchmark machine, for a body of a few dozen bytes. Anywhere
- * else (`app.request()` in tests, other runtimes) the web request is read, with the same limit.
+ * build a real fetch `Request` with a web ReadableStream over the socket for every call, a
+ * cost out of all proportion to a body of a few dozen bytes (BENCHMARKS.md, Numbers behind
+ * settings in the code). Anywhere else (`app.request()` in tests, other runtimes) the web
+ * request is read, with the same limit.
  *
  * Same result as `Request.text()`: UTF-8 with replacement characters, a leading BOM dropped.
  */
