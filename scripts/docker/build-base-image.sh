@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds a minimal local base image from the pinned Node 24 binary in node_modules, for
-# machines that cannot pull images (CI here has no registry access). The image holds only:
+# Builds a minimal local base image from a Node binary on this machine, for machines that cannot
+# pull images (CI here has no registry access): the checkout's pinned Node 24
+# (node_modules/.bin/node), else $NODE_BIN, else the `node` on PATH. The image holds only:
 # node, the shared libraries ldd lists plus the dynamic loader, /etc/passwd + /etc/group
 # (root and uid/gid 1000 `node`, like the official image), CA certificates and /tmp (1777).
 # It has no shell, which is why the generated Dockerfile never uses RUN.
 #
 # usage: scripts/docker/build-base-image.sh [tag]   (default agentcrate-test-base:24)
+#        then: agentcrate deploy flow.yaml --base-image <tag>
 # Idempotent: skipped when the tag exists with the same node version label.
 set -euo pipefail
 
@@ -13,9 +15,15 @@ tag="${1:-agentcrate-test-base:24}"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 log() { printf 'build-base-image: %s\n' "$*" >&2; }
 
-node_bin="$(readlink -f "$repo_root/node_modules/.bin/node")"
+if [ -x "$repo_root/node_modules/.bin/node" ]; then
+  node_bin="$(readlink -f "$repo_root/node_modules/.bin/node")"
+elif [ -n "${NODE_BIN:-}" ]; then
+  node_bin="$(readlink -f "$NODE_BIN")"
+else
+  node_bin="$(readlink -f "$(command -v node || true)")"
+fi
 if [ ! -x "$node_bin" ]; then
-  log "no pinned node binary at node_modules/.bin/node: run 'npm ci' first"
+  log "no Node binary found: run 'npm ci' in a checkout, set NODE_BIN, or put node on PATH"
   exit 1
 fi
 node_version="$("$node_bin" --version)"

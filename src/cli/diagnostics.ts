@@ -1,14 +1,33 @@
-/** Compiler-style lines for diagnostics: `flow.yaml:14:7 error edges[3].to: message`. */
-import type { Diagnostic } from '../config/types.js';
-import type { Colors } from './output.js';
-
-export function formatDiagnostic(d: Diagnostic, file: string, c: Colors): string {
-  const where = d.line === undefined ? file : `${file}:${d.line}:${d.column ?? 1}`;
-  const severity = d.severity === 'error' ? c.red('error') : c.yellow('warning');
-  const path = d.path ? `${d.path}: ` : '';
-  return `${c.bold(where)} ${severity} ${path}${d.message}`;
-}
+/** Diagnostics as the CLI prints them: the compiler format, in colour on a terminal. */
+import { relative } from 'node:path';
+import { formatDiagnostic, loadValidWorkflow } from '../config/index.js';
+import type { Diagnostic, Workflow } from '../config/types.js';
+import type { Output } from './output.js';
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The path as the user would type it from where they are. */
+export function shownPath(file: string, cwd: string): string {
+  return relative(cwd, file) || file;
+}
+
+export function printDiagnostics(output: Output, diagnostics: readonly Diagnostic[], file: string): void {
+  for (const d of [...diagnostics].sort(byPosition)) output.err(formatDiagnostic(d, file, output.color));
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/**
+ * The workflow a command runs or deploys: loaded by the one helper the server uses too, its
+ * warnings printed; an invalid one is an E_INVALID_WORKFLOW error (printed by `formatError`).
+ */
+export async function requireWorkflow(file: string, ctx: { output: Output; cwd: string }): Promise<Workflow> {
+  const shown = shownPath(file, ctx.cwd);
+  const { workflow, warnings } = await loadValidWorkflow(file, { shownAs: shown });
+  printDiagnostics(ctx.output, warnings, shown);
+  return workflow;
 }

@@ -1,41 +1,20 @@
 /**
- * The environment a deployed workflow needs, derived from the workflow itself: the model
- * providers its nodes resolve to, the tools it uses, and the server's own settings. Feeds
- * `.env.example` and the pre-deploy credential check.
+ * The environment a deployed workflow reads, derived from the workflow itself: the credentials
+ * of the model providers its nodes resolve to and of the tools it uses, then the server's own
+ * settings (from the settings table). Feeds `.env.example`, the compose file and the
+ * pre-deploy checks.
  */
 import type { Workflow } from '../config/types.js';
 import type { EnvVarSpec } from '../deploy/index.js';
 import { type Plan, preflightProblems } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import { createModelClient, providerSpec } from '../models/index.js';
+import { SERVER_SETTINGS } from '../server/settings.js';
+import { envListing } from '../settings/index.js';
 import { createToolRegistry } from '../tools/index.js';
 
-const SERVER_VARS: EnvVarSpec[] = [
-  {
-    name: 'AGENTCRATE_API_KEYS',
-    required: false,
-    secret: true,
-    description:
-      'Comma-separated API keys; when set, requests need Authorization: Bearer <key> (/health stays open)',
-  },
-  {
-    name: 'AGENTCRATE_TIMEOUT',
-    required: false,
-    secret: false,
-    description: 'Seconds POST /run waits before answering 202 with a job id (default 30)',
-  },
-  {
-    name: 'AGENTCRATE_MAX_CONCURRENT_RUNS',
-    required: false,
-    secret: false,
-    description: 'Runs executing at once; more wait in a bounded queue',
-  },
-  {
-    name: 'AGENTCRATE_WEBHOOK_SECRET',
-    required: false,
-    secret: true,
-    description: 'HMAC-SHA256 key for signing webhook deliveries',
-  },
+/** Read by the model client and the trace exporter rather than the server settings. */
+const OTHER_VARS: EnvVarSpec[] = [
   {
     name: 'AGENTCRATE_LLM_PROVIDER',
     required: false,
@@ -70,6 +49,18 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
     seen.add(spec.name);
     out.push(spec);
   };
+  const credential = (names: readonly string[], what: string) => {
+    for (const name of names) {
+      add({
+        name,
+        required: false,
+        needed: true,
+        ...(names.length > 1 ? { oneOf: names } : {}),
+        secret: true,
+        description: `${what}${names.length > 1 ? ` (one of ${names.join(', ')})` : ''}`,
+      });
+    }
+  };
   // Resolve with an empty environment so the workflow's own settings decide the providers.
   const models = createModelClient({ env: {} });
   const providers = new Map<string, string[]>();
@@ -79,27 +70,20 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
   }
   for (const [provider, nodes] of providers) {
     const need = providerSpec(provider).missingCredential({});
-    for (const [i, name] of (need?.variables ?? []).entries()) {
-      const alternatives = need!.variables.filter((v) => v !== name);
-      add({
-        name,
-        required: false,
-        secret: true,
-        description: `${provider} credentials for node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}${i > 0 || alternatives.length ? ` (one of ${need!.variables.join(', ')})` : ''}`,
-      });
-    }
+    if (need)
+      credential(
+        need.variables,
+        `${provider} credentials for node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}`,
+      );
   }
   for (const need of createToolRegistry().missingCredentials(workflow, {})) {
-    for (const name of need.variables) {
-      add({
-        name,
-        required: false,
-        secret: true,
-        description: `${need.tool} for node${need.nodes.length > 1 ? 's' : ''} ${need.nodes.join(', ')}${need.variables.length > 1 ? ` (one of ${need.variables.join(', ')})` : ''}`,
-      });
-    }
+    credential(
+      need.variables,
+      `${need.tool} for node${need.nodes.length > 1 ? 's' : ''} ${need.nodes.join(', ')}`,
+    );
   }
-  for (const v of SERVER_VARS) add(v);
+  for (const v of envListing(SERVER_SETTINGS)) add(v);
+  for (const v of OTHER_VARS) add(v);
   return out;
 }
 
@@ -109,7 +93,7 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
  * `agentcrate deploy` and by the studio's Deploy.
  */
 export function verifyContainerEnv(plan: Plan, env: Record<string, string>): void {
-  const dryRun = ['1', 'true', 'yes'].includes((env.AGENTCRATE_DRY_RUN ?? '').toLowerCase());
+  const dryRun = ['1', 'true', 'yes', 'on'].includes((env.AGENTCRATE_DRY_RUN ?? '').trim().toLowerCase());
   const problems = preflightProblems(plan, {
     models: createModelClient({ env, dryRun }),
     tools: createToolRegistry(),

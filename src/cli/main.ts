@@ -1,93 +1,110 @@
 /**
- * The CLI entry: builds commander from the command table, runs one command, maps any error
- * to a message and an exit code. Users never see a stack trace (AGENTCRATE_DEBUG=1 shows it).
+ * The CLI entry: declares the command table to commander (which splits the command line and
+ * writes help), reads every argument and option into its declared type once, runs one command,
+ * and maps any error to a message and an exit code. Users never see a stack trace
+ * (`-v/--verbose` or AGENTCRATE_DEBUG=1 shows it).
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { AgentcrateError } from '../errors.js';
 import { hideSqliteExperimentalWarning } from '../node-warnings.js';
 import { VERSION } from '../version.js';
-import { COMMANDS, type CommandSpec } from './commands.js';
+import { COMMANDS } from './commands/index.js';
+import type { ArgsSpec, ArgValues, DefinedCommand, ParsedLine } from './define.js';
 import { exitCodeFor, formatError } from './errors.js';
+import { addOptions, readOptions } from './options.js';
 import { processOutput } from './output.js';
 
 export async function main(argv: string[]): Promise<number> {
-  // The fast path: `--version` needs neither commander nor any command module.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  // The fast path: the version needs neither commander nor any command module.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   hideSqliteExperimentalWarning();
-  const { Command, CommanderError } = await import('commander');
+  const { Command, CommanderError, Option } = await import('commander');
   const output = processOutput();
-  const controller = new AbortController();
-  let exitCode = 0;
   const program = new Command('agentcrate')
     .description('Run, serve and deploy declarative LLM agent workflows')
-    .version(VERSION, '-v, --version')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('-v, --verbose', 'more detail: debug logs when serving, stack traces of unexpected errors')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
 
-  for (const spec of COMMANDS) addCommand(program, spec, (code) => (exitCode = code), controller.signal);
+  let chosen: { spec: DefinedCommand; cmd: Command; line: ParsedLine } | undefined;
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.summary);
+    for (const [name, arg] of Object.entries(spec.args)) {
+      const shown = `${name}${arg.variadic ? '...' : ''}`;
+      cmd.argument(arg.optional ? `[${shown}]` : `<${shown}>`, arg.description);
+    }
+    const declared = addOptions(cmd, spec.options, Option);
+    cmd.action(() => {
+      const at = { env: process.env, cwd: process.cwd() };
+      chosen = {
+        spec,
+        cmd,
+        line: {
+          args: (specs) => readArgs(specs, cmd.processedArgs, at.cwd),
+          options: (specs) => readOptions(specs, declared, cmd, at),
+        },
+      };
+    });
+  }
 
+  const controller = new AbortController();
   const stopSignals = handleStopSignals(controller);
+  let verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    if (chosen === undefined) return 0;
+    verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+    return await chosen.spec.start(chosen.line, {
+      verbose,
+      output,
+      env: process.env,
+      cwd: process.cwd(),
+      signal: controller.signal,
+    });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are "errors" to commander; they already printed.
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
-        return 0;
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
       return 2;
     }
-    output.err(formatError(error, output.color));
+    output.err(formatError(error, output.color, verbose));
     return exitCodeFor(error);
   } finally {
     stopSignals();
   }
 }
 
-function addCommand(
-  program: Command,
-  spec: CommandSpec,
-  setCode: (code: number) => void,
-  signal: AbortSignal,
-): void {
-  const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
-  for (const opt of spec.options) {
-    if (opt.repeatable)
-      cmd.option(opt.flags, opt.description, (v: string, prev: string[] = []) => [...prev, v]);
-    else if (opt.default !== undefined) cmd.option(opt.flags, opt.description, opt.default);
-    else cmd.option(opt.flags, opt.description);
-  }
-  cmd.action(async (...params: unknown[]) => {
-    // commander passes positional args, then the options object, then the command.
-    const command = params.at(-1) as Command;
-    const options = command.opts();
-    const args = command.args;
-    const mod = await spec.load();
-    setCode(
-      await mod.default({
-        args,
-        options,
-        output: processOutput(),
-        env: process.env,
-        cwd: process.cwd(),
-        signal,
-      }),
-    );
+/** Positional arguments in their declared shape; paths made absolute; choices checked. */
+function readArgs<A extends ArgsSpec>(specs: A, values: readonly unknown[], cwd: string): ArgValues<A> {
+  const out: Record<string, unknown> = {};
+  Object.entries(specs).forEach(([name, spec], i) => {
+    const value = values[i] as string | string[] | undefined;
+    const one = (v: string) => {
+      if (spec.choices !== undefined && !spec.choices.includes(v)) {
+        throw new AgentcrateError(
+          'E_USAGE',
+          `<${name}> expects one of ${spec.choices.join(', ')}, got '${v}'`,
+        );
+      }
+      return spec.type === 'path' ? resolve(cwd, v) : v;
+    };
+    out[name] = Array.isArray(value) ? value.map(one) : value === undefined ? undefined : one(value);
   });
+  return out as ArgValues<A>;
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -2,13 +2,12 @@
  * What `build` and `exec` share: the workflow loaded and validated, the one-shot image it
  * makes (name and content hash known before anything is built), and build progress on stderr.
  */
-import { resolve } from 'node:path';
 import type { Workflow } from '../config/types.js';
 import type { OneshotProgress, PreparedImage } from '../deploy/oneshot/image.js';
-import type { LlmOverride } from '../models/types.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../server/openapi.js';
-import type { CommandContext } from './commands.js';
-import { loadValidWorkflow } from './workflow.js';
+import { modelOverride } from './commands/model-override.js';
+import type { BaseContext } from './define.js';
+import { requireWorkflow } from './diagnostics.js';
 
 export interface PreparedWorkflow {
   file: string;
@@ -16,15 +15,7 @@ export interface PreparedWorkflow {
   prepared: PreparedImage;
 }
 
-export function overrideOf(o: Record<string, unknown>): LlmOverride {
-  return {
-    ...(typeof o.provider === 'string' ? { provider: o.provider } : {}),
-    ...(typeof o.model === 'string' ? { model: o.model } : {}),
-    ...(typeof o.baseUrl === 'string' ? { baseURL: o.baseUrl } : {}),
-  };
-}
-
-export function progressPrinter(ctx: CommandContext, json: boolean): (event: OneshotProgress) => void {
+export function progressPrinter(ctx: Pick<BaseContext, 'output'>, json: boolean): (event: OneshotProgress) => void {
   const c = ctx.output.color;
   return (event) => {
     if (json) {
@@ -39,23 +30,33 @@ export function progressPrinter(ctx: CommandContext, json: boolean): (event: One
   };
 }
 
+/** What both commands' options hold for the image. */
+export interface ImageOptions {
+  provider?: string | undefined;
+  model?: string | undefined;
+  baseUrl?: string | undefined;
+  baseImage?: string | undefined;
+  platform?: string | undefined;
+  tag?: string | undefined;
+}
+
 export async function prepareWorkflowImage(
-  ctx: CommandContext,
+  ctx: Pick<BaseContext, 'output' | 'cwd'> & { args: { file: string }; options: ImageOptions },
   onProgress: (event: OneshotProgress) => void,
 ): Promise<PreparedWorkflow> {
   const o = ctx.options;
-  const file = resolve(ctx.cwd, ctx.args[0] as string);
-  const workflow = await loadValidWorkflow(file, ctx.output, ctx.cwd);
+  const file = ctx.args.file;
+  const workflow = await requireWorkflow(file, ctx);
   const { prepareImage } = await import('../deploy/oneshot/image.js');
   const prepared = await prepareImage({
     workflow,
-    override: overrideOf(o),
+    override: modelOverride(o),
     exampleInput: exampleInput(workflow),
     inputSchema: inputsSchema(workflow),
     outputSchema: outputsSchema(workflow),
-    ...(typeof o.baseImage === 'string' ? { baseImage: o.baseImage } : {}),
-    ...(typeof o.platform === 'string' ? { platform: o.platform } : {}),
-    ...(typeof o.tag === 'string' ? { tag: o.tag } : {}),
+    ...(o.baseImage !== undefined ? { baseImage: o.baseImage } : {}),
+    ...(o.platform !== undefined ? { platform: o.platform } : {}),
+    ...(o.tag !== undefined ? { tag: o.tag } : {}),
     onProgress,
   });
   return { file, workflow, prepared };

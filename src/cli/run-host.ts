@@ -6,15 +6,22 @@
  */
 import type { Workflow } from '../config/types.js';
 import type { EngineDeps } from '../engine/index.js';
-import { storePath } from './commands/traces.js';
-import type { CommandContext } from './commands.js';
+import type { Store } from '../store/index.js';
+
+export function needsMemory(workflow: Workflow): boolean {
+  return workflow.nodes.some((n) => n.memory?.enabled);
+}
 
 export interface RunHost {
   deps: Pick<EngineDeps, 'sandbox' | 'memory'>;
   close(): Promise<void>;
 }
 
-export async function openRunHost(workflow: Workflow, ctx: CommandContext): Promise<RunHost> {
+/** `store`: the job store `run` has open (it records there too); it stays the caller's to close. */
+export async function openRunHost(
+  workflow: Workflow,
+  ctx: { env: NodeJS.ProcessEnv; store: Store | undefined },
+): Promise<RunHost> {
   const closers: Array<() => Promise<void>> = [];
   const deps: RunHost['deps'] = {};
   if (workflow.nodes.some((n) => n.code !== undefined)) {
@@ -26,12 +33,7 @@ export async function openRunHost(workflow: Workflow, ctx: CommandContext): Prom
     deps.sandbox = sandbox;
     closers.push(() => sandbox.close());
   }
-  if (workflow.nodes.some((n) => n.memory?.enabled)) {
-    const { createSqliteStore } = await import('../store/index.js');
-    const store = await createSqliteStore(storePath(ctx));
-    deps.memory = store.memory;
-    closers.push(() => store.close());
-  }
+  if (ctx.store !== undefined && needsMemory(workflow)) deps.memory = ctx.store.memory;
   return {
     deps,
     async close() {

@@ -26,6 +26,12 @@ export {
   loadWorkflowFile,
   loadWorkflowFromString,
 } from './load.js';
+export {
+  type DiagnosticStyle,
+  formatDiagnostic,
+  loadValidWorkflow,
+  type ValidWorkflow,
+} from './require-valid.js';
 export { editDistance, suggest } from './suggest.js';
 export type {
   CompareOp,

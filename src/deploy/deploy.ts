@@ -12,6 +12,7 @@ import type { Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { SECRET_ENV_LIST } from '../secrets/index.js';
 import { generateArtifacts } from './artifacts.js';
+import { explainBaseImageFailure } from './base-image.js';
 import { bundleServer, CHUNKS_DIR } from './bundle.js';
 import { type EnvEntry, envFileToRecord, readEnvFile } from './env-file.js';
 import { deployNames } from './names.js';
@@ -21,7 +22,7 @@ import { copyPyodide, needsPyodide, PYODIDE_CONTEXT_DIR } from './pyodide-files.
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime, RegistryAuth, RuntimeInfo } from './runtime/types.js';
 import { assertNoSecretsInContext } from './secret-guard.js';
-import type { EnvVarSpec } from './types.js';
+import { DEFAULT_BASE_IMAGE, type EnvVarSpec } from './types.js';
 import { curlExample, managementCommands, type ServiceUrls, serviceUrls } from './urls.js';
 
 export type DeployPhase =
@@ -232,32 +233,36 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
     });
     emit({ phase: 'push', message: `pushed ${pushRefs.join(', ')} (${plan.platforms.join(', ')})` });
   }
-  const { imageId } = await runtime.build({
-    contextDir: outputDir,
-    // Each chunk by name as well as the directory: the engine client applies .dockerignore to
-    // a directory's children by their absolute paths, which the allow-list never matches.
-    files: [
-      'Dockerfile',
-      'server.mjs',
-      CHUNKS_DIR,
-      ...bundle.files.slice(1).map((file) => relative(outputDir, file)),
-      'workflow.yaml',
-      'data',
-      ...(pyodide.length > 0
-        ? [PYODIDE_CONTEXT_DIR, ...pyodide.map((file) => relative(outputDir, file))]
-        : []),
-    ],
-    tag: generated.imageName,
-    ...(plan.kind === 'engine' ? { platform: plan.platform } : {}),
-    onProgress: (p) =>
-      emit({
-        phase: 'build',
-        message: p.message,
-        step: p.step,
-        ...(p.total !== undefined ? { total: p.total } : {}),
-        ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
-      }),
-  });
+  const { imageId } = await runtime
+    .build({
+      contextDir: outputDir,
+      // Each chunk by name as well as the directory: the engine client applies .dockerignore to
+      // a directory's children by their absolute paths, which the allow-list never matches.
+      files: [
+        'Dockerfile',
+        'server.mjs',
+        CHUNKS_DIR,
+        ...bundle.files.slice(1).map((file) => relative(outputDir, file)),
+        'workflow.yaml',
+        'data',
+        ...(pyodide.length > 0
+          ? [PYODIDE_CONTEXT_DIR, ...pyodide.map((file) => relative(outputDir, file))]
+          : []),
+      ],
+      tag: generated.imageName,
+      ...(plan.kind === 'engine' ? { platform: plan.platform } : {}),
+      onProgress: (p) =>
+        emit({
+          phase: 'build',
+          message: p.message,
+          step: p.step,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.bytes !== undefined ? { bytes: p.bytes } : {}),
+        }),
+    })
+    .catch((error: unknown) => {
+      throw explainBaseImageFailure(error, opts.baseImage ?? DEFAULT_BASE_IMAGE);
+    });
 
   if (pushTarget !== undefined && plan.kind !== 'buildx') {
     await pushImage(runtime, generated.imageName, pushTarget, tags, auth, emit);

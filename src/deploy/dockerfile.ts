@@ -16,6 +16,24 @@ import {
   SERVER_NODE_FLAGS,
 } from './types.js';
 
+/**
+ * The environment the image sets. Compose and `.env.example` show these as the defaults, since a
+ * variable left unset in `.env` keeps the image's value.
+ */
+export function imageEnv(ctx: ArtifactContext): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(ctx.port),
+    HOST: '0.0.0.0',
+    AGENTCRATE_WORKFLOW: '/app/workflow.yaml',
+    AGENTCRATE_STORE: '/data/agentcrate.db',
+    AGENTCRATE_TIMEOUT: String(ctx.timeoutSeconds),
+    AGENTCRATE_TRACES: ctx.traces ? 'true' : 'false',
+    NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+    ...SERVER_ALLOCATOR_ENV,
+  };
+}
+
 export function renderDockerfile(ctx: ArtifactContext): string {
   const hc = HEALTHCHECK;
   const labelLines = Object.entries(ctx.labels).map(([k, v]) => `      ${k}=${dockerfileQuote(v)}`);
@@ -26,17 +44,9 @@ FROM ${ctx.baseImage}
 
 # The MALLOC_* settings make glibc's allocator give memory back after a burst of runs (see
 # SERVER_ALLOCATOR_ENV in agentcrate's source); other C libraries ignore them.
-ENV NODE_ENV=production \\
-    PORT=${ctx.port} \\
-    HOST=0.0.0.0 \\
-    AGENTCRATE_WORKFLOW=/app/workflow.yaml \\
-    AGENTCRATE_STORE=/data/agentcrate.db \\
-    AGENTCRATE_TIMEOUT=${ctx.timeoutSeconds} \\
-    AGENTCRATE_TRACES=${ctx.traces ? 'true' : 'false'} \\
-    NODE_COMPILE_CACHE=${COMPILE_CACHE_DIR} \\
-    ${Object.entries(SERVER_ALLOCATOR_ENV)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' \\\n    ')}
+ENV ${Object.entries(imageEnv(ctx))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' \\\n    ')}
 
 # /data holds the job store. It is created by copying an empty directory (a base without a
 # shell cannot RUN mkdir) so it belongs to uid 1000; a named volume mounted there on first use

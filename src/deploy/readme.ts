@@ -1,5 +1,5 @@
 /** README.md for the deploy directory: what runs, how to call it, how to operate it. */
-import type { ArtifactContext } from './types.js';
+import type { ArtifactContext, EnvVarSpec } from './types.js';
 import { curlExample, managementCommands, serviceUrls } from './urls.js';
 
 export function renderReadme(ctx: ArtifactContext): string {
@@ -14,7 +14,7 @@ export function renderReadme(ctx: ArtifactContext): string {
           '|---|---|---|',
           ...ctx.envVars.map(
             (v) =>
-              `| \`${v.name}\` | ${v.required ? 'yes' : 'no'} | ${cell(v.description)}${v.secret ? ' (secret)' : ''} |`,
+              `| \`${v.name}\` | ${required(v)} | ${cell(v.description)}${v.secret ? ' (secret)' : ''} |`,
           ),
         ].join('\n');
   const traces = ctx.traces
@@ -68,12 +68,15 @@ With make (\`make help\` lists the targets):
 make build run health
 \`\`\`
 
-With Compose:
+With Compose (v2; with Compose v1 type \`docker-compose\` instead of \`docker compose\`):
 
 \`\`\`sh
-docker-compose up -d --build                                          # development
-docker-compose -f docker-compose.prod.yml --compatibility up -d --build  # hardened, resource limits
+docker compose up -d --build                                          # development
+docker compose -f docker-compose.prod.yml --compatibility up -d --build  # hardened, resource limits
 \`\`\`
+
+Compose reads \`.env\` beside the files for the variables listed in them (a missing \`.env\`
+leaves them at the image's defaults), so \`up\` works before you copy \`.env.example\`.
 
 The port is bound to 127.0.0.1; set \`AGENTCRATE_BIND=0.0.0.0\` (compose) or \`BIND=0.0.0.0\` (make)
 to expose it beyond this machine — put it behind TLS and set \`AGENTCRATE_API_KEYS\` first.
@@ -82,17 +85,17 @@ restarts and image rebuilds.
 
 ## Trace backends (optional)
 
-\`docker-compose.yml\` carries two sidecars behind profiles; plain \`docker-compose up\` starts
+\`docker-compose.yml\` carries two sidecars behind profiles; plain \`docker compose up\` starts
 neither. The server always keeps its own traces (\`/ui\`); these add an external viewer.
 
-- **Jaeger:** \`docker-compose --profile jaeger up -d --build\`, after setting in \`.env\`:
+- **Jaeger:** \`docker compose --profile jaeger up -d --build\`, after setting in \`.env\`:
 
   \`\`\`sh
   OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318
   \`\`\`
 
   Spans go over OTLP/HTTP to the \`jaeger\` service; its UI is http://127.0.0.1:16686.
-- **MLflow:** \`docker-compose --profile mlflow up -d --build\`, after setting in the workflow
+- **MLflow:** \`docker compose --profile mlflow up -d --build\`, after setting in the workflow
   (then rebuild, the workflow is baked into the image):
 
   \`\`\`yaml
@@ -105,7 +108,7 @@ neither. The server always keeps its own traces (\`/ui\`); these add an external
 
   Its UI is http://127.0.0.1:5000.
 
-Both profiles at once: \`docker-compose --profile jaeger --profile mlflow up -d --build\`. The
+Both profiles at once: \`docker compose --profile jaeger --profile mlflow up -d --build\`. The
 service names (\`jaeger\`, \`mlflow\`) resolve only on the compose network, not with
 \`agentcrate deploy\` or \`make run\`.
 
@@ -131,6 +134,12 @@ docker inspect --format '{{json .Config.Labels}}' ${names.image}   # workflow, v
 - **Docker is not running:** \`sudo systemctl start docker\` (or \`dockerd &\`); with Podman,
   \`systemctl --user start podman.socket\` and \`export DOCKER_HOST=unix://$XDG_RUNTIME_DIR/podman/podman.sock\`.
 `;
+}
+
+function required(v: EnvVarSpec): string {
+  if (v.required) return 'yes';
+  if (!v.needed) return 'no';
+  return `${v.oneOf ? 'one of them' : 'yes'}, unless \`AGENTCRATE_DRY_RUN=1\``;
 }
 
 function cell(text: string): string {

@@ -5,10 +5,20 @@ import type { DeployNames } from './names.js';
 /** One environment variable the deployment needs; the CLI derives the list from the workflow. */
 export interface EnvVarSpec {
   name: string;
+  /** The env file must set it, always (deploy refuses otherwise). */
   required: boolean;
   description: string;
   /** Secrets are never printed, never given example values. */
   secret: boolean;
+  /**
+   * A credential the workflow uses: deploy refuses to start the container without it (or one of
+   * `oneOf`) unless the env file sets AGENTCRATE_DRY_RUN.
+   */
+  needed?: boolean;
+  /** The variables any one of which will do (this one included), e.g. two names of one key. */
+  oneOf?: readonly string[];
+  /** What applies when it is unset (shown in .env.example; the image's own ENV wins). */
+  defaultValue?: string;
 }
 
 export interface ArtifactOptions {

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import type { Workflow } from '../config/types.js';
 import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
-import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../http/idle-trim.js';
+import { IdleTrim } from '../http/idle-trim.js';
 import { requestGuard } from '../http/request-guard.js';
 import type { ModelClient } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
@@ -31,17 +31,20 @@ import { registerMemoryRoutes } from './routes/memory.js';
 import { registerMetaRoutes } from './routes/meta.js';
 import { registerRunRoutes } from './routes/run.js';
 import { JobRunner } from './runner/index.js';
+import { SERVER_SETTINGS } from './settings.js';
 import { registerTraceRoutes } from './traces/routes.js';
 import type { WebhookOptions } from './webhook.js';
 
+/** The app's defaults: the server settings table's (one source for flags, env and these). */
 export const DEFAULTS = {
-  timeoutSeconds: 30,
-  maxTimeoutSeconds: 300,
-  maxConcurrentRuns: 32,
-  queueSize: 1000,
-  jobTtlSeconds: 7 * 24 * 3600,
-  bodyLimitBytes: 1024 * 1024,
-  shutdownGraceMs: 25_000,
+  timeoutSeconds: SERVER_SETTINGS.timeoutSeconds.default,
+  maxTimeoutSeconds: SERVER_SETTINGS.maxTimeoutSeconds.default,
+  maxConcurrentRuns: SERVER_SETTINGS.maxConcurrentRuns.default,
+  queueSize: SERVER_SETTINGS.queueSize.default,
+  jobTtlSeconds: SERVER_SETTINGS.jobTtlSeconds.default,
+  bodyLimitBytes: SERVER_SETTINGS.bodyLimitBytes.default,
+  idleTrimMs: SERVER_SETTINGS.idleTrimMs.default,
+  shutdownGraceMs: SERVER_SETTINGS.shutdownGraceSeconds.default * 1000,
 } as const;
 
 export interface AppOptions {
@@ -165,7 +168,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   const apiKeyList = options.apiKeys ?? [];
   const tools = options.tools ?? createToolRegistry();
   const network = options.network ?? {};
-  const webhookSecret = options.webhook?.secret ?? env.AGENTCRATE_WEBHOOK_SECRET;
+  const webhookSecret = options.webhook?.secret ?? env[SERVER_SETTINGS.webhookSecret.env];
   // Always made: with traces off it still redacts every event the store, SSE and webhooks see.
   const telemetry = await createTelemetry({
     workflow,
@@ -269,7 +272,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   const app: App = new Hono<AppEnv>();
   const logRequests = options.logRequests === true;
   const idle = new IdleTrim({
-    delayMs: positive(options.idleTrimMs, DEFAULT_IDLE_TRIM_MS, 'idle trim delay'),
+    delayMs: positive(options.idleTrimMs, DEFAULTS.idleTrimMs, 'idle trim delay'),
     busy: () => runner.inFlight > 0 || runner.queueDepth > 0,
     release: () => options.store.releaseMemory?.(),
     onTrim: (r) =>

@@ -36,11 +36,3 @@ export function presentedToken(
   }
   return apiKeyHeader?.trim() || undefined;
 }
-
-/** `AGENTCRATE_API_KEYS` → keys (comma-separated, blanks ignored). */
-export function parseApiKeys(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k !== '');
-}

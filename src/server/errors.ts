@@ -5,7 +5,11 @@
  */
 import { AgentcrateError, type ErrorCode, isAgentcrateError } from '../errors.js';
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> & Record<string, number | undefined> = {
+/**
+ * Every code's HTTP status. Listing each one makes a new code fail to compile until it is
+ * given its status here (and its exit code in cli/errors.ts); the server's own failures are 500.
+ */
+export const STATUS_BY_CODE = {
   E_USAGE: 400,
   E_BAD_REQUEST: 400,
   E_YAML: 400,
@@ -30,11 +34,29 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> & Record<string, number
   E_STORE_UNAVAILABLE: 503,
   E_STORE_LOCKED: 503,
   E_TIMEOUT: 504,
-};
+  E_IO: 500,
+  E_TOOL: 500,
+  E_CODE: 500,
+  E_CODE_OUTPUT: 500,
+  E_SANDBOX_TIMEOUT: 500,
+  E_SANDBOX_MEMORY: 500,
+  E_SANDBOX_VIOLATION: 500,
+  E_TOOL_DENIED: 500,
+  E_ROUTING: 500,
+  E_STEP_LIMIT: 500,
+  E_STORE: 500,
+  E_RUNTIME: 500,
+  E_SECRET_IN_CONTEXT: 500,
+  E_INTERNAL: 500,
+} as const satisfies Record<ErrorCode, number>;
 
-/** HTTP status for an error code; anything not listed is the server's fault (500). */
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(STATUS_BY_CODE, code);
+}
+
+/** HTTP status for an error code; a code not of ours (e.g. a stored job's) is the server's fault (500). */
 export function httpStatusFor(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return isErrorCode(code) ? STATUS_BY_CODE[code] : 500;
 }
 
 export interface ErrorBody {

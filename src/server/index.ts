@@ -1,6 +1,6 @@
 /** The server room: the Hono app factory, the job runner and the socket server. */
 export { type AppOptions, type CreatedApp, createApp, DEFAULTS } from './app.js';
-export { createKeyCheck, parseApiKeys, presentedToken } from './auth.js';
+export { createKeyCheck, presentedToken } from './auth.js';
 export type { App, AppEnv, ServerContext } from './context.js';
 export { errorBody, errorResponse, httpStatusFor, toHttpError } from './errors.js';
 export { type JobStatusView, jobStatusView, statusPath } from './job-view.js';

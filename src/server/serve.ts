@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { loadWorkflowFile } from '../config/index.js';
+import { loadValidWorkflow } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
 import { compile } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
@@ -19,6 +19,8 @@ import type { Logger } from './logger.js';
 export interface ServeOptions
   extends Omit<AppOptions, 'workflow' | 'store' | 'models' | 'plan' | 'closeStore'> {
   workflowFile?: string;
+  /** How messages name the workflow file (default: as given). */
+  workflowShownAs?: string;
   workflow?: Workflow;
   port?: number;
   host?: string;
@@ -56,20 +58,10 @@ async function loadWorkflow(options: ServeOptions): Promise<{ workflow: Workflow
       'no workflow to serve: pass a workflow file (agentcrate serve <file>)',
     );
   }
-  const result = await loadWorkflowFile(options.workflowFile);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (!result.workflow) {
-    const lines = errors.map(
-      (d) =>
-        `  - ${d.file ?? options.workflowFile}${d.line ? `:${d.line}:${d.column ?? 1}` : ''} ${d.path}: ${d.message}`,
-    );
-    throw new AgentcrateError(
-      'E_INVALID_WORKFLOW',
-      `${options.workflowFile} is not a valid workflow (${errors.length} error${errors.length === 1 ? '' : 's'}); the server was not started:\n${lines.join('\n')}`,
-      { details: { diagnostics: result.diagnostics } },
-    );
-  }
-  return { workflow: result.workflow, warnings: result.diagnostics.filter((d) => d.severity === 'warning') };
+  return loadValidWorkflow(
+    options.workflowFile,
+    options.workflowShownAs ? { shownAs: options.workflowShownAs } : {},
+  );
 }
 
 function checkPort(port: number): number {

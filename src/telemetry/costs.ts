@@ -1,5 +1,4 @@
 /** Cost report: model-call spans grouped by model, node or workflow. */
-import { AgentcrateError } from '../errors.js';
 import { ATTR } from './attributes.js';
 import { isModelSpan, isRunSpan } from './run-summary.js';
 import type { SpanRecord } from './span-record.js';
@@ -82,19 +81,4 @@ export function aggregateCosts(
     rows: [...rows.values()].map(round).sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key)),
     total: round(total),
   };
-}
-
-/** `7d`, `24h`, `30m`, `90s` → milliseconds. */
-export function parseDuration(text: string, where = '--since'): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(d|h|m|s)$/i.exec(text.trim());
-  if (!match) {
-    throw new AgentcrateError(
-      'E_USAGE',
-      `${where} expects a duration like 7d, 24h, 30m or 90s, got '${text}'`,
-    );
-  }
-  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[
-    match[2]!.toLowerCase() as 'd' | 'h' | 'm' | 's'
-  ];
-  return Number(match[1]) * unit;
 }

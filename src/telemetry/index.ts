@@ -10,7 +10,6 @@ export {
   type CostGrouping,
   type CostReport,
   type CostRow,
-  parseDuration,
 } from './costs.js';
 export {
   createExportPipeline,

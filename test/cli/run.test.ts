@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,5 +84,130 @@ describe('agentcrate run', () => {
     const r = await runCli(['run', path, '--dry-run'], { env: CLEAN_ENV });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+ error/);
+  });
+});
+
+describe('agentcrate run --json: exactly one object on stdout, whatever happens', () => {
+  const one = (stdout: string) => {
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    return JSON.parse(lines[0]!) as {
+      status: string;
+      error: { code: string; details: Record<string, unknown> };
+    };
+  };
+
+  it('for a malformed -i, an unreadable or invalid --input-file, and bad input values (exit 2)', async () => {
+    const broken = join(dir, 'broken-input.json');
+    writeFileSync(broken, '{"topic": ');
+    const cases: Array<[string[], string]> = [
+      [['-i', 'topic'], 'E_USAGE'],
+      [['--input-file', join(dir, 'missing.json')], 'E_IO'],
+      [['--input-file', broken], 'E_INVALID_INPUT'],
+      [['-i', 'topik=AI'], 'E_INVALID_INPUT'],
+    ];
+    for (const [args, code] of cases) {
+      const r = await runCli(['run', example, '--dry-run', '--json', '--no-store', ...args], {
+        env: CLEAN_ENV,
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(one(r.stdout)).toMatchObject({ status: 'failed', error: { code } });
+    }
+  });
+
+  it('for an invalid workflow, with its diagnostics in the error details (exit 2)', async () => {
+    const path = join(dir, 'invalid.yaml');
+    writeFileSync(path, 'schema_version: "1.0"\nflow: {name: x}\n');
+    const r = await runCli(['run', path, '--dry-run', '--json', '--no-store'], { env: CLEAN_ENV });
+    expect(r.code).toBe(2);
+    const body = one(r.stdout);
+    expect(body.error.code).toBe('E_INVALID_WORKFLOW');
+    expect(body.error.details.diagnostics).toEqual(
+      expect.arrayContaining([expect.objectContaining({ severity: 'error' })]),
+    );
+  });
+
+  it('an unknown provider from the environment is an invalid workflow, exit 2 like --provider bogus', async () => {
+    const r = await runCli(['run', example, '--json', '--no-store', '-i', 'topic=AI'], {
+      env: { ...CLEAN_ENV, AGENTCRATE_LLM_PROVIDER: 'bogus' },
+    });
+    expect(r.code).toBe(2);
+    expect(one(r.stdout).error.code).toBe('E_INVALID_WORKFLOW');
+  });
+});
+
+describe('agentcrate run records the run in the job store', () => {
+  it('a plain run is listed by traces, its span tree shown, and counted by report costs', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'agentcrate-run-store-'));
+    const r = await runCli(['run', example, '--dry-run', '-i', 'topic=AI'], { env: CLEAN_ENV, cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const id = /recorded: agentcrate traces (\S+)/.exec(r.stderr)?.[1];
+    expect(id, r.stderr).toBeDefined();
+    expect(existsSync(join(cwd, 'agentcrate.db'))).toBe(true);
+    const list = await runCli(['traces'], { cwd });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+research_brief\\s+success`));
+    const tree = await runCli(['traces', id!], { cwd });
+    expect(tree.stdout).toMatch(/node plan/);
+    const costs = await runCli(['report', 'costs', '--json'], { cwd });
+    expect(costs.code, costs.stderr).toBe(0);
+    expect(JSON.parse(costs.stdout)).toMatchObject({ runs: 1, total: { calls: 6 } });
+    // Yesterday's window does not hold today's run.
+    const yesterday = await runCli(['report', 'costs', '--period', 'yesterday', '--json'], { cwd });
+    expect(JSON.parse(yesterday.stdout)).toMatchObject({ runs: 0 });
+    const both = await runCli(['report', 'costs', '--period', 'today', '--since', '1d'], { cwd });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give one of them/);
+  });
+
+  it('--no-store writes nothing; --store and AGENTCRATE_STORE choose the file', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'agentcrate-run-nostore-'));
+    const none = await runCli(['run', example, '--dry-run', '--no-store', '-i', 'topic=AI'], {
+      env: CLEAN_ENV,
+      cwd,
+    });
+    expect(none.code).toBe(0);
+    expect(none.stderr).not.toMatch(/recorded:/);
+    expect(existsSync(join(cwd, 'agentcrate.db'))).toBe(false);
+    const traces = await runCli(['traces'], { cwd });
+    expect(traces.code).toBe(2);
+    expect(traces.stderr).toMatch(/no job store at .*agentcrate run/);
+    const chosen = await runCli(['run', example, '--dry-run', '--store', 'runs/a.db', '-i', 'topic=AI'], {
+      env: CLEAN_ENV,
+      cwd,
+    });
+    expect(chosen.stderr).toMatch(/recorded: agentcrate traces \S+ --store runs\/a\.db/);
+    expect(existsSync(join(cwd, 'runs/a.db'))).toBe(true);
+    const fromEnv = await runCli(['run', example, '--dry-run', '-i', 'topic=AI'], {
+      env: { ...CLEAN_ENV, AGENTCRATE_STORE: join(cwd, 'env.db') },
+      cwd,
+    });
+    expect(fromEnv.code).toBe(0);
+    expect(existsSync(join(cwd, 'env.db'))).toBe(true);
+    expect((await runCli(['traces'], { cwd, env: { AGENTCRATE_STORE: join(cwd, 'env.db') } })).code).toBe(0);
+  });
+
+  it('an unwritable store costs a warning, never the run', async () => {
+    const r = await runCli(
+      ['run', example, '--dry-run', '--store', '/proc/agentcrate.db', '-i', 'topic=AI'],
+      {
+        env: CLEAN_ENV,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: the run is not recorded/);
+    expect(JSON.parse(r.stdout).topic).toBe('AI');
+  });
+
+  it('--enable-profiling (configurable-agents) prints the span tree like --trace', async () => {
+    const r = await runCli(
+      ['run', example, '--dry-run', '--no-store', '--enable-profiling', '-i', 'topic=AI'],
+      {
+        env: CLEAN_ENV,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/run research_brief/);
+    expect(r.stderr).toMatch(/├─ node plan/);
   });
 });

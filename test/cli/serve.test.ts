@@ -90,3 +90,82 @@ describe('agentcrate serve', () => {
     expect(r.stderr).not.toMatch(/serving/);
   });
 });
+
+describe('agentcrate serve settings from the environment', () => {
+  async function served(env: Record<string, string>, extra: string[] = []) {
+    const child = spawn(
+      process.execPath,
+      [
+        '--',
+        BIN,
+        'serve',
+        join(ROOT, 'examples/research-brief.yaml'),
+        '--dry-run',
+        '--port',
+        '0',
+        '--store',
+        ':memory:',
+        ...extra,
+      ],
+      { cwd: ROOT, env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return {
+      base,
+      logs: () => stdout,
+      async stop() {
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      },
+    };
+  }
+
+  it('AGENTCRATE_LOG_REQUESTS writes one JSON line per request; AGENTCRATE_LOG_LEVEL filters them', async () => {
+    const logging = await served({ AGENTCRATE_LOG_REQUESTS: '1' });
+    await fetch(`${logging.base}/health`);
+    await logging.stop();
+    const lines = logging
+      .logs()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { path?: string; url?: string; msg?: string });
+    expect(lines.some((l) => JSON.stringify(l).includes('/health'))).toBe(true);
+
+    const quiet = await served({ AGENTCRATE_LOG_REQUESTS: '1', AGENTCRATE_LOG_LEVEL: 'error' });
+    await fetch(`${quiet.base}/health`);
+    await quiet.stop();
+    expect(quiet.logs()).not.toContain('/health');
+  });
+
+  it('the container-only HOST variable does not move the CLI off loopback', async () => {
+    const s = await served({ HOST: '0.0.0.0' });
+    expect(s.base).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    await s.stop();
+  });
+
+  it('AGENTCRATE_API_KEYS protects the API, as in the container', async () => {
+    const s = await served({ AGENTCRATE_API_KEYS: 'k-123' });
+    expect((await fetch(`${s.base}/jobs`)).status).toBe(401);
+    expect((await fetch(`${s.base}/jobs`, { headers: { authorization: 'Bearer k-123' } })).status).toBe(200);
+    await s.stop();
+  });
+});
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
+  for (const k of ['AGENTCRATE_LOG_REQUESTS', 'AGENTCRATE_LOG_LEVEL', 'AGENTCRATE_API_KEYS', 'HOST'])
+    delete env[k];
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env as NodeJS.ProcessEnv;
+}

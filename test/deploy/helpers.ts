@@ -36,7 +36,8 @@ export function loadSource(source: string, file = 'flow.yaml'): Workflow {
 export const ENV_VARS: EnvVarSpec[] = [
   {
     name: 'GOOGLE_API_KEY',
-    required: true,
+    required: false,
+    needed: true,
     description: 'API key for Google Gemini (provider google).',
     secret: true,
   },

@@ -3,10 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createKeyCheck, parseApiKeys, presentedToken } from '../../src/server/auth.js';
+import { createKeyCheck, presentedToken } from '../../src/server/auth.js';
 import { httpStatusFor } from '../../src/server/errors.js';
 import { createLogger } from '../../src/server/logger.js';
+import { SERVER_SETTINGS } from '../../src/server/settings.js';
 import { checkWebhookUrl, deliverWebhook } from '../../src/server/webhook.js';
+import { parseRaw } from '../../src/settings/index.js';
 
 describe('logger', () => {
   it('redacts authorization headers and secret environment values from every line', () => {
@@ -34,7 +36,9 @@ describe('logger', () => {
 
 describe('auth', () => {
   it('accepts any configured key and nothing else', () => {
-    const check = createKeyCheck(parseApiKeys(' one-key , two-key ,,'));
+    const check = createKeyCheck(
+      parseRaw(SERVER_SETTINGS.apiKeys, ' one-key , two-key ,,', { name: 'AGENTCRATE_API_KEYS', cwd: '/' }),
+    );
     expect(check('one-key')).toBe(true);
     expect(check('two-key')).toBe(true);
     expect(check('one-ke')).toBe(false);

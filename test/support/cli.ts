@@ -1,9 +1,14 @@
 /** Runs the built CLI as a user would: a child process on the pinned Node. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${ROOT}bin/agentcrate.js`;
+/** `run` records in the job store: in the checkout's folder, tests point it at a temp file. */
+const CHECKOUT_STORE = join(mkdtempSync(join(tmpdir(), 'agentcrate-cli-store-')), 'agentcrate.db');
 
 export interface CliResult {
   code: number;
@@ -16,7 +21,12 @@ export function runCli(
   opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NO_COLOR: '1',
+      ...(opts.cwd === undefined ? { AGENTCRATE_STORE: CHECKOUT_STORE } : {}),
+      ...opts.env,
+    };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
     const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: opts.cwd ?? ROOT,

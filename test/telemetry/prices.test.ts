@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateCosts, parseDuration } from '../../src/telemetry/costs.js';
+import { aggregateCosts } from '../../src/telemetry/costs.js';
 import {
   DEFAULT_PRICES,
   estimateCost,
@@ -135,12 +135,5 @@ describe('cost maths', () => {
     expect(() => loadPriceTable({ env: { AGENTCRATE_PRICES: join(dir, 'missing.json') } })).toThrow(
       /cannot be read/,
     );
-  });
-
-  it('parses report windows', () => {
-    expect(parseDuration('7d')).toBe(7 * 86_400_000);
-    expect(parseDuration('24h')).toBe(86_400_000);
-    expect(parseDuration('30m')).toBe(1_800_000);
-    expect(() => parseDuration('week')).toThrow(/7d, 24h, 30m/);
   });
 });

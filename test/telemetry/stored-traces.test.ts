@@ -10,10 +10,6 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import report from '../../src/cli/commands/report.js';
-import traces from '../../src/cli/commands/traces.js';
-import type { CommandContext } from '../../src/cli/commands.js';
-import { colors } from '../../src/cli/output.js';
 import { type Checkpoint, compile, type EngineEvent, execute } from '../../src/engine/index.js';
 import { createRedactor } from '../../src/secrets/index.js';
 import { createSqliteStore, type Store } from '../../src/store/index.js';
@@ -28,6 +24,7 @@ import { traceIdForJob } from '../../src/telemetry/trace-id.js';
 import { getRunTrace } from '../../src/telemetry/trace-reader.js';
 import { createToolRegistry } from '../../src/tools/index.js';
 import { THREE_STEPS_YAML } from '../server/helpers.js';
+import { runCli } from '../support/cli.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { workflowFrom } from '../support/workflows.js';
 import { runJobs, TRACED_YAML, tracedModel, workdir } from './helpers.js';
@@ -44,20 +41,6 @@ async function tempStore(): Promise<{ store: Store; path: string }> {
   const store = await createSqliteStore(path);
   stores.push(store);
   return { store, path };
-}
-
-function cliContext(args: string[], options: Record<string, unknown>) {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const ctx: CommandContext = {
-    args,
-    options,
-    output: { out: (t) => lines.push(t), err: (t) => errors.push(t), color: colors(false) },
-    env: {},
-    cwd: process.cwd(),
-    signal: new AbortController().signal,
-  };
-  return { ctx, lines, errors };
 }
 
 describe('stored traces (real app, real SQLite file)', () => {
@@ -157,9 +140,10 @@ describe('stored traces (real app, real SQLite file)', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('Recent runs');
 
-    const tree = cliContext(['job-a'], { store: path });
-    expect(await traces(tree.ctx)).toBe(0);
-    const text = tree.lines.join('\n');
+    // The CLI as a user runs it, reading the store this process still has open.
+    const tree = await runCli(['traces', 'job-a', '--store', path]);
+    expect(tree.code, tree.stderr).toBe(0);
+    const text = tree.stdout;
     expect(text).toMatch(/^run traced \(/);
     expect(text).toContain('├─ node plan');
     expect(text).toContain('node write #2');
@@ -167,15 +151,24 @@ describe('stored traces (real app, real SQLite file)', () => {
     expect(text).toMatch(/chat gpt-4o-mini \([^)]*10 in \/ 5 out, \$0\.0000045\)/);
     expect(text).toMatch(/execute_tool file_read .*✗/);
 
-    const listing = cliContext([], { store: path });
-    expect(await traces(listing.ctx)).toBe(0);
-    expect(listing.lines.join('\n')).toMatch(/job-b\s+traced\s+success/);
-    const none = cliContext(['nope'], { store: path });
-    expect(await traces(none.ctx)).toBe(1);
+    const listing = await runCli(['traces', '--store', path]);
+    expect(listing.code, listing.stderr).toBe(0);
+    expect(listing.stdout).toMatch(/job-b\s+traced\s+success/);
+    expect((await runCli(['traces', 'nope', '--store', path])).code).toBe(1);
 
-    const costs = cliContext(['costs'], { store: path, by: 'model', since: '1h', json: true });
-    expect(await report(costs.ctx)).toBe(0);
-    const byModel = JSON.parse(costs.lines.join('\n')) as {
+    const costs = await runCli([
+      'report',
+      'costs',
+      '--store',
+      path,
+      '--by',
+      'model',
+      '--since',
+      '1h',
+      '--json',
+    ]);
+    expect(costs.code, costs.stderr).toBe(0);
+    const byModel = JSON.parse(costs.stdout) as {
       runs: number;
       rows: Array<{ key: string; calls: number; costUsd: number; unpricedCalls: number }>;
     };
@@ -189,16 +182,18 @@ describe('stored traces (real app, real SQLite file)', () => {
       unpricedCalls: 2,
     });
 
-    const byNode = cliContext(['costs'], { store: path, by: 'node', since: '7d' });
-    expect(await report(byNode.ctx)).toBe(0);
-    expect(byNode.lines.join('\n')).toMatch(/traced\.each\s+6\s+60\s+30/);
-    await expect(report(cliContext(['costs'], { store: path, since: 'yesterday' }).ctx)).rejects.toThrow(
-      /7d, 24h/,
-    );
-    await expect(report(cliContext(['money'], { store: path }).ctx)).rejects.toThrow(/available: costs/);
-    await expect(traces(cliContext([], { store: `${path}.missing` }).ctx)).rejects.toThrow(
-      /no job store at .*--store/,
-    );
+    const byNode = await runCli(['report', 'costs', '--store', path, '--by', 'node', '--since', '7d']);
+    expect(byNode.code, byNode.stderr).toBe(0);
+    expect(byNode.stdout).toMatch(/traced\.each\s+6\s+60\s+30/);
+    const badSince = await runCli(['report', 'costs', '--store', path, '--since', 'yesterday']);
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toMatch(/--since expects a duration like 7d, 24h/);
+    const badReport = await runCli(['report', 'money', '--store', path]);
+    expect(badReport.code).toBe(2);
+    expect(badReport.stderr).toMatch(/one of costs/);
+    const noStore = await runCli(['traces', '--store', `${path}.missing`]);
+    expect(noStore.code).toBe(2);
+    expect(noStore.stderr).toMatch(/no job store at .*--store/);
   });
 
   it('finds a UUID job by its trace id, and prices calls stored without a price with the reader’s table', async () => {

@@ -1,57 +1,39 @@
-/**
- * `agentcrate build <file>`: a one-shot image of the workflow (JSON in, one JSON result out),
- * holding only the parts of agentcrate the workflow uses. `--json` prints one result object.
- */
-import { resolve } from 'node:path';
-import { DockerRuntime } from '../../deploy/runtime/docker.js';
-import { exampleInput } from '../../server/openapi.js';
-import type { CommandContext } from '../commands.js';
-import { prepareWorkflowImage, progressPrinter } from '../oneshot.js';
+/** `agentcrate build <file>`: a one-shot image of a workflow (JSON in, one JSON result out). */
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionsSpec } from '../options.js';
+import { MODEL_OVERRIDE_OPTIONS } from './model-override.js';
 
-export default async function buildCommand(ctx: CommandContext): Promise<number> {
-  const o = ctx.options;
-  const json = o.json === true;
-  const onProgress = progressPrinter(ctx, json);
-  const { workflow, prepared } = await prepareWorkflowImage(ctx, onProgress);
-  const { buildImage } = await import('../../deploy/oneshot/image.js');
-  const built = await buildImage({
-    prepared,
-    runtime: new DockerRuntime(),
-    outputDir: resolve(ctx.cwd, typeof o.output === 'string' ? o.output : 'build'),
-    ...(typeof o.platform === 'string' ? { platform: o.platform } : {}),
-    force: o.force === true,
-    onProgress,
-  });
-  const result = {
-    image: built.image,
-    tags: built.tags,
-    image_id: built.imageId,
-    content_hash: built.contentHash,
-    built: built.built,
-    runner_bytes: built.runnerBytes,
-    image_bytes: built.details.size,
-    providers: prepared.parts.providers,
-    tool_modules: prepared.parts.toolModules,
-    output_dir: built.outputDir,
-    duration_ms: built.elapsedMs,
-  };
-  if (json) {
-    ctx.output.out(JSON.stringify(result));
-    return 0;
-  }
-  const c = ctx.output.color;
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  ctx.output.out(
-    [
-      `${c.green('✓')} ${built.built ? 'built' : 'up to date:'} ${built.tags.join(', ')} (${(built.elapsedMs / 1000).toFixed(1)} s)`,
-      `  runner   ${(built.runnerBytes / 1e3).toFixed(0)} KB (providers: ${prepared.parts.providers.join(', ') || 'none'}; tool modules: ${prepared.parts.toolModules.join(', ') || 'none'})`,
-      `  image    ${mb(built.details.size)} with its base ${prepared.baseImage}`,
-      `  context  ${built.outputDir}`,
-      '',
-      'Run it:',
-      `  agentcrate exec ${ctx.args[0]} '${JSON.stringify(exampleInput(workflow))}'`,
-      `  docker run --rm --read-only --cap-drop ALL --add-host host.docker.internal:host-gateway ${built.image} '<json>'`,
-    ].join('\n'),
-  );
-  return 0;
-}
+const args = { file: { description: 'the workflow file', type: 'path' } } as const;
+const options = {
+  tag: {
+    type: 'string',
+    short: 't',
+    placeholder: '<image>',
+    description: 'the image name (default agentcrate-<flow>:<content hash> and :latest)',
+  },
+  output: {
+    type: 'path',
+    default: './build',
+    placeholder: '<dir>',
+    description: 'where the Dockerfile and build context go',
+  },
+  baseImage: {
+    type: 'string',
+    placeholder: '<image>',
+    description: 'base image with node (default agentcrate-oneshot-base:24)',
+  },
+  platform: { type: 'string', placeholder: '<platform>', description: 'build for this platform (e.g. linux/arm64)' },
+  force: { type: 'boolean', description: 'build even when an image of the same content exists' },
+  json: { type: 'boolean', description: 'NDJSON progress on stderr, one result object on stdout' },
+  ...MODEL_OVERRIDE_OPTIONS,
+} as const satisfies OptionsSpec;
+
+export type BuildContext = CommandContext<typeof args, typeof options>;
+
+export default defineCommand({
+  name: 'build',
+  summary: 'build a one-shot image of a workflow: JSON in, one JSON result out (agentcrate exec runs it)',
+  args,
+  options,
+  load: () => import('../handlers/build.js'),
+});

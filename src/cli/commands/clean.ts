@@ -1,53 +1,19 @@
-/**
- * `agentcrate clean [<file>] [--all] [--yes]`: removes the one-shot images agentcrate built —
- * the workflow's, or with `--all` every one — after asking, unless `--yes`. Images agentcrate
- * did not build are never touched (they lack its one-shot label).
- */
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
-import { findOneshotImages, removeOneshotImages } from '../../deploy/oneshot/clean.js';
-import { DockerRuntime } from '../../deploy/runtime/docker.js';
-import { AgentcrateError } from '../../errors.js';
-import type { CommandContext } from '../commands.js';
-import { loadValidWorkflow } from '../workflow.js';
+/** `agentcrate clean [file] [--all] [--yes]`: remove the one-shot images agentcrate built. */
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionsSpec } from '../options.js';
 
-export default async function cleanCommand(ctx: CommandContext): Promise<number> {
-  const o = ctx.options;
-  const file = ctx.args[0];
-  if ((file === undefined) === (o.all !== true)) {
-    throw new AgentcrateError(
-      'E_USAGE',
-      'name a workflow file (its images), or pass --all (every one-shot image), not both',
-    );
-  }
-  const workflow =
-    file !== undefined ? await loadValidWorkflow(resolve(ctx.cwd, file), ctx.output, ctx.cwd) : undefined;
-  const runtime = new DockerRuntime();
-  const targets = await findOneshotImages(runtime, workflow?.flow.name);
-  const what = workflow !== undefined ? `of '${workflow.flow.name}'` : 'of any workflow';
-  if (targets.length === 0) {
-    ctx.output.err(`no one-shot images ${what} to remove`);
-    return 0;
-  }
-  const list = targets.map(
-    (t) => `  ${t.tags.join(', ') || t.id.slice(0, 19)}  (${(t.size / 1e6).toFixed(1)} MB)`,
-  );
-  ctx.output.err(`one-shot images ${what}:\n${list.join('\n')}`);
-  if (o.yes !== true) {
-    if (process.stdin.isTTY !== true) {
-      throw new AgentcrateError('E_USAGE', 'not removing without a terminal to ask on: pass --yes');
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(
-      `remove ${targets.length} image${targets.length === 1 ? '' : 's'}? [y/N] `,
-    );
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      ctx.output.err('nothing removed');
-      return 1;
-    }
-  }
-  await removeOneshotImages(runtime, targets);
-  ctx.output.out(`removed ${targets.length} one-shot image${targets.length === 1 ? '' : 's'} ${what}`);
-  return 0;
-}
+const args = { file: { description: 'the workflow whose images go', type: 'path', optional: true } } as const;
+const options = {
+  all: { type: 'boolean', description: 'every one-shot image, of any workflow' },
+  yes: { type: 'boolean', short: 'y', description: 'do not ask' },
+} as const satisfies OptionsSpec;
+
+export type CleanContext = CommandContext<typeof args, typeof options>;
+
+export default defineCommand({
+  name: 'clean',
+  summary: 'remove the one-shot images agentcrate built, for a workflow or --all (asks first)',
+  args,
+  options,
+  load: () => import('../handlers/clean.js'),
+});

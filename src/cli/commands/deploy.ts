@@ -1,100 +1,66 @@
-/**
- * `agentcrate deploy <file>`: validate → generate artifacts → build → run → healthy, then
- * print everything needed next. `--generate` stops after writing the artifacts; `--json`
- * prints progress as NDJSON on stderr and one result object on stdout.
- */
-import { resolve } from 'node:path';
-import { compile } from '../../engine/index.js';
-import { AgentcrateError } from '../../errors.js';
-import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
-import type { CommandContext } from '../commands.js';
-import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
-import { loadValidWorkflow } from '../workflow.js';
+/** `agentcrate deploy <file>`: validate, generate, build, run, wait until healthy. */
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionsSpec } from '../options.js';
 
-export default async function deployCommand(ctx: CommandContext): Promise<number> {
-  const o = ctx.options;
-  const file = resolve(ctx.cwd, ctx.args[0]!);
-  const workflow = await loadValidWorkflow(file, ctx.output, ctx.cwd);
-  const port = parseNumber(o.port, 'port', 8000);
-  const timeoutSeconds = parseNumber(o.timeout, 'timeout', 30);
-  const json = o.json === true;
-  const c = ctx.output.color;
-  const { parsePlatforms } = await import('../../deploy/platform.js');
-  const platforms = typeof o.platform === 'string' ? parsePlatforms(o.platform) : undefined;
-  const push = typeof o.push === 'string' ? o.push : undefined;
-  const plan = compile(workflow);
-  const { deploy } = await import('../../deploy/index.js');
-  const result = await deploy({
-    workflow,
-    workflowFile: file,
-    output: resolve(ctx.cwd, String(o.output ?? 'deploy')),
-    port,
-    timeoutSeconds,
-    traces: o.traces !== false,
-    ...(o.name ? { name: String(o.name) } : {}),
-    ...(o.baseImage ? { baseImage: String(o.baseImage) } : {}),
-    ...(o.network ? { network: String(o.network) } : {}),
-    ...(typeof o.envFile === 'string' ? { envFile: resolve(ctx.cwd, o.envFile) } : {}),
-    ...(o.envFile === false ? { noEnvFile: true } : {}),
-    generateOnly: o.generate === true,
-    ...(push !== undefined ? { push } : {}),
-    ...(platforms !== undefined ? { platforms } : {}),
-    envVars: workflowEnvVars(workflow),
-    exampleInput: exampleInput(workflow),
-    inputSchema: inputsSchema(workflow),
-    outputSchema: outputsSchema(workflow),
-    cwd: ctx.cwd,
-    // The container gets the env file only, so check credentials against exactly that.
-    verifyEnv: (env) => verifyContainerEnv(plan, env),
-    onProgress: (event) => {
-      if (json) process.stderr.write(`${JSON.stringify(event)}\n`);
-      else {
-        const where =
-          event.step !== undefined ? `step ${event.step}${event.total ? `/${event.total}` : ''} ` : '';
-        const text = `${c.dim(`[${(event.elapsedMs / 1000).toFixed(1)}s]`)} ${event.phase} ${where}${event.message}`;
-        ctx.output.err(event.warning ? c.yellow(text) : text);
-      }
-    },
-  });
+const args = { file: { description: 'the workflow file', type: 'path' } } as const;
+const options = {
+  output: { type: 'path', default: './deploy', placeholder: '<dir>', description: 'where the artifacts go' },
+  port: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 65535,
+    default: 8000,
+    placeholder: '<port>',
+    description: 'host port (published on 127.0.0.1)',
+  },
+  name: {
+    type: 'string',
+    placeholder: '<name>',
+    description: 'image and container name (default: the sanitised flow name)',
+  },
+  timeout: {
+    type: 'number',
+    min: 0,
+    default: 30,
+    placeholder: '<seconds>',
+    description: 'how long POST /run waits before answering 202',
+  },
+  envFile: {
+    type: 'path',
+    negatable: true,
+    placeholder: '<path>',
+    description:
+      'env file passed to the container at run time (default ./.env when it exists; --no-env-file: none)',
+  },
+  baseImage: { type: 'string', placeholder: '<image>', description: 'base image (default node:24-slim)' },
+  network: {
+    type: 'string',
+    placeholder: '<network>',
+    description: 'container network; host publishes nothing and listens on --port',
+  },
+  traces: { type: 'boolean', default: true, description: 'record traces in the container' },
+  generate: { type: 'boolean', description: 'write the artifacts and stop (no engine needed)' },
+  platform: {
+    type: 'string',
+    placeholder: '<list>',
+    description: 'build for these platforms (one: the engine builds it; several: docker buildx, with --push)',
+  },
+  push: {
+    type: 'string',
+    placeholder: '<repo>',
+    description:
+      'push REGISTRY/REPO:<hash> and :latest after the build (docker login or AGENTCRATE_REGISTRY_USER/PASSWORD)',
+  },
+  json: { type: 'boolean', description: 'NDJSON progress on stderr, one result object on stdout' },
+} as const satisfies OptionsSpec;
 
-  if (json) {
-    ctx.output.out(JSON.stringify(result));
-    return 0;
-  }
-  if (result.kind === 'generated') {
-    ctx.output.err(`${c.green('✓')} artifacts for '${workflow.flow.name}' in ${result.outputDir}:`);
-    for (const f of result.files) ctx.output.err(`  ${f}`);
-    ctx.output.err(`build and run them with: cd ${result.outputDir} && make build run`);
-    return 0;
-  }
-  const lines = [
-    `${c.green('✓')} ${result.containerName} is running and healthy (${(result.elapsedMs / 1000).toFixed(1)} s)`,
-    '',
-    `  API      ${result.urls.api}`,
-    `  Docs     ${result.urls.docs}`,
-    `  Traces   ${result.urls.ui}`,
-    `  Health   ${result.urls.health}`,
-    `  Image    ${result.imageName} (${result.imageId.slice(0, 19)})`,
-    `  Volume   ${result.volumeName} (job store)`,
-    ...(result.platforms !== undefined ? [`  Platform ${result.platforms.join(', ')}`] : []),
-    ...(result.pushed !== undefined
-      ? result.pushed.map((ref, i) => `  ${i === 0 ? 'Pushed  ' : '        '} ${ref}`)
-      : []),
-    '',
-    'Try it:',
-    `  ${result.curlExample}`,
-    '',
-    'Manage it:',
-    ...result.management.map((m) => `  ${m}`),
-  ];
-  ctx.output.out(lines.join('\n'));
-  return 0;
-}
+export type DeployContext = CommandContext<typeof args, typeof options>;
 
-function parseNumber(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535)
-    throw new AgentcrateError('E_USAGE', `--${name} expects a positive whole number, got '${String(value)}'`);
-  return n;
-}
+export default defineCommand({
+  name: 'deploy',
+  summary: 'validate, generate container artifacts, build the image, run it and wait until healthy',
+  args,
+  options,
+  load: () => import('../handlers/deploy.js'),
+});

@@ -1,107 +1,71 @@
-/**
- * `agentcrate exec <file> ['{"json"}']`: runs the workflow's one-shot image once (building it
- * first when it is missing, out of date, or with `--build`) and passes its stdout, stderr and
- * exit code through: one JSON result on stdout, logs on stderr, 0 success, 1 failed, 2 bad input.
- * `--batch inputs.jsonl` runs every line through one container, one result line each.
- */
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { envFileToRecord, readEnvFile } from '../../deploy/env-file.js';
-import { LABEL_HASH } from '../../deploy/labels.js';
-import { type ExecInput, execImage } from '../../deploy/oneshot/exec.js';
-import { DockerRuntime } from '../../deploy/runtime/docker.js';
-import { AgentcrateError } from '../../errors.js';
-import type { CommandContext } from '../commands.js';
-import { prepareWorkflowImage, progressPrinter } from '../oneshot.js';
+/** `agentcrate exec <file> [json]`: run a workflow's one-shot image once (built when missing). */
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionsSpec } from '../options.js';
+import { MODEL_OVERRIDE_OPTIONS } from './model-override.js';
 
-export default async function execCommand(ctx: CommandContext): Promise<number> {
-  const o = ctx.options;
-  const inputFile = typeof o.inputFile === 'string' ? resolve(ctx.cwd, o.inputFile) : undefined;
-  const batchFile = typeof o.batch === 'string' ? resolve(ctx.cwd, o.batch) : undefined;
-  const json = ctx.args[1];
-  const given = [json !== undefined, inputFile !== undefined, batchFile !== undefined].filter(Boolean).length;
-  if (given > 1) {
-    throw new AgentcrateError('E_USAGE', 'give the input once: a JSON argument, --input-file or --batch');
-  }
-  for (const [flag, path] of [
-    ['--input-file', inputFile],
-    ['--batch', batchFile],
-  ] as const) {
-    if (path !== undefined && !existsSync(path)) {
-      throw new AgentcrateError('E_INVALID_INPUT', `${flag} ${path}: no such file`);
-    }
-  }
-  if (o.concurrency !== undefined && batchFile === undefined) {
-    throw new AgentcrateError('E_USAGE', '--concurrency goes with --batch');
-  }
-  if (o.output !== undefined && batchFile === undefined) {
-    throw new AgentcrateError('E_USAGE', '--output (the results file) goes with --batch');
-  }
-  const env = typeof o.envFile === 'string' ? envFileToRecord(readEnvFile(resolve(ctx.cwd, o.envFile))) : {};
-  if (typeof o.logLevel === 'string') env.AGENTCRATE_LOG_LEVEL = o.logLevel;
+const args = {
+  file: { description: 'the workflow file', type: 'path' },
+  json: { description: 'the input object as JSON (or --input-file, --batch, stdin)', optional: true },
+} as const;
+const options = {
+  inputFile: { type: 'path', placeholder: '<path>', description: 'read the input object from this JSON file' },
+  batch: {
+    type: 'path',
+    placeholder: '<path>',
+    description: 'JSON lines of inputs: one result line per input, in order',
+  },
+  concurrency: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    placeholder: '<n>',
+    description: 'runs in flight at once with --batch (default 16)',
+  },
+  output: { type: 'path', placeholder: '<path>', description: 'write the --batch results here instead of stdout' },
+  build: { type: 'boolean', description: 'build the image first even when it is up to date' },
+  tag: { type: 'string', short: 't', placeholder: '<image>', description: 'the image name (as given to build)' },
+  baseImage: {
+    type: 'string',
+    placeholder: '<image>',
+    description: 'base image when building (default agentcrate-oneshot-base:24)',
+  },
+  envFile: {
+    type: 'path',
+    placeholder: '<path>',
+    description: 'variables for the container (keys, AGENTCRATE_* settings), passed at run time',
+  },
+  network: {
+    type: 'string',
+    placeholder: '<network>',
+    description: "container network (host: the host's own; default the bridge, with host.docker.internal)",
+  },
+  dryRun: { type: 'boolean', description: 'no network, no keys: placeholder model answers, tools not called' },
+  timeout: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    placeholder: '<seconds>',
+    description: 'whole-run timeout (overrides config.execution.timeout)',
+  },
+  logLevel: {
+    type: 'enum',
+    choices: ['error', 'warn', 'info', 'debug'],
+    placeholder: '<level>',
+    description: "the container's log level on stderr",
+  },
+  allowPrivateNetwork: {
+    type: 'boolean',
+    description: 'let tools reach loopback, private and link-local addresses (cloud metadata stays blocked)',
+  },
+  ...MODEL_OVERRIDE_OPTIONS,
+} as const satisfies OptionsSpec;
 
-  const onProgress = progressPrinter(ctx, false);
-  const { prepared } = await prepareWorkflowImage(ctx, onProgress);
-  const runtime = new DockerRuntime();
-  const existing = await runtime.inspectImage(prepared.image);
-  if (o.build === true || existing?.labels[LABEL_HASH] !== prepared.contentHash) {
-    ctx.output.err(
-      existing === undefined
-        ? `${prepared.image} is not built yet: building it`
-        : o.build === true
-          ? `rebuilding ${prepared.image}`
-          : `${prepared.image} is out of date: rebuilding it`,
-    );
-    const { buildImage } = await import('../../deploy/oneshot/image.js');
-    const context = mkdtempSync(join(tmpdir(), 'agentcrate-oneshot-'));
-    try {
-      await buildImage({ prepared, runtime, outputDir: context, force: o.build === true, onProgress });
-    } finally {
-      rmSync(context, { recursive: true, force: true });
-    }
-  }
+export type ExecContext = CommandContext<typeof args, typeof options>;
 
-  const input: ExecInput =
-    json !== undefined
-      ? { kind: 'json', text: json }
-      : inputFile !== undefined
-        ? { kind: 'file', path: inputFile }
-        : batchFile !== undefined
-          ? { kind: 'file', path: batchFile }
-          : process.stdin.isTTY === true
-            ? { kind: 'none' }
-            : { kind: 'stdin', stream: process.stdin };
-  const results = typeof o.output === 'string' ? createWriteStream(resolve(ctx.cwd, o.output)) : undefined;
-  try {
-    return await execImage({
-      runtime,
-      image: prepared.image,
-      input,
-      ...(batchFile !== undefined
-        ? {
-            batch:
-              o.concurrency !== undefined ? { concurrency: wholeNumber(o.concurrency, '--concurrency') } : {},
-          }
-        : {}),
-      env,
-      ...(typeof o.network === 'string' ? { network: o.network } : {}),
-      dryRun: o.dryRun === true,
-      ...(o.timeout !== undefined ? { timeoutSeconds: wholeNumber(o.timeout, '--timeout') } : {}),
-      allowPrivateNetwork: o.allowPrivateNetwork === true,
-      stdout: results ?? process.stdout,
-      stderr: process.stderr,
-      signal: ctx.signal,
-    });
-  } finally {
-    if (results !== undefined) await new Promise<void>((done) => results.end(done));
-  }
-}
-
-function wholeNumber(value: unknown, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new AgentcrateError('E_USAGE', `${flag} expects a whole number ≥ 1, got '${String(value)}'`);
-  }
-  return n;
-}
+export default defineCommand({
+  name: 'exec',
+  summary: "run a workflow's one-shot image once: JSON input in, one JSON result on stdout (builds it when missing)",
+  args,
+  options,
+  load: () => import('../handlers/exec.js'),
+});

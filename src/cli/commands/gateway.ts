@@ -1,137 +1,93 @@
 /**
- * `agentcrate gateway [--config gateway.yaml] [--port 8585] [--host 127.0.0.1]`: the model
- * gateway in the foreground; `gateway check` validates a configuration, `gateway schema`
- * prints its JSON Schema, `gateway keys create|list|revoke` manage virtual keys.
+ * `agentcrate gateway [action]`: the model gateway in the foreground (no action), `check` a
+ * configuration, print its `schema`, or manage virtual `keys create|list|revoke <id>`. The
+ * gateway's own settings table (gateway/settings.ts) gives the server options; its reader
+ * applies the environment and the file's `server:` below the flags.
  */
-import { resolve } from 'node:path';
-import { AgentcrateError } from '../../errors.js';
-import type { GatewaySettings } from '../../gateway/settings.js';
-import type { CommandContext } from '../commands.js';
-import { formatDiagnostic, plural } from '../diagnostics.js';
+import { GATEWAY_SETTINGS } from '../../gateway/settings.js';
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionSpec, OptionsSpec } from '../options.js';
 
-export default async function gatewayCommand(ctx: CommandContext): Promise<number> {
-  const [action, ...rest] = ctx.args;
-  switch (action) {
-    case undefined:
-    case 'start':
-    case 'serve':
-      return serveGateway(ctx);
-    case 'check':
-      return checkConfig(ctx, rest[0]);
-    case 'schema': {
-      const { gatewaySchemaJson } = await import('../../gateway/config/schema.js');
-      ctx.output.out(JSON.stringify(gatewaySchemaJson(), null, 2));
-      return 0;
-    }
-    case 'keys': {
-      const { keysCommand } = await import('./gateway-keys.js');
-      return keysCommand(ctx, rest, settingsFlags(ctx));
-    }
-    default:
-      throw new AgentcrateError(
-        'E_USAGE',
-        `unknown gateway action '${action}': use agentcrate gateway [--config file], gateway check, gateway schema, or gateway keys create|list|revoke`,
-      );
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** The table's rows that have a flag, as typed options (no env here: the gateway reads it). */
+function gatewayOptions(): Record<string, OptionSpec> {
+  const out: Record<string, OptionSpec> = {};
+  for (const row of GATEWAY_SETTINGS) {
+    if (row.flag === undefined) continue;
+    const description = `${row.description} (${row.env}${row.default !== '' ? `, default ${row.default}` : ''})`;
+    const flag = row.flag.replace(/^--/, '');
+    out[row.key] =
+      row.kind === 'port'
+        ? { type: 'number', integer: true, min: 0, max: 65535, flag, placeholder: '<port>', description }
+        : row.kind === 'int'
+          ? { type: 'number', integer: true, min: 1, flag, placeholder: '<n>', description }
+          : row.kind === 'ms'
+            ? { type: 'number', integer: true, min: 0, flag, placeholder: '<ms>', description }
+            : row.kind === 'list'
+              ? { type: 'list', flag, placeholder: '<list>', description }
+              : row.kind === 'level'
+                ? { type: 'enum', choices: LEVELS, flag, placeholder: '<level>', description }
+                : { type: 'string', flag, placeholder: '<value>', description };
   }
+  return out;
 }
 
-/** The CLI's flags by setting key (commander's camelCase names match the table's keys). */
-export function settingsFlags(ctx: CommandContext): Partial<Record<keyof GatewaySettings, unknown>> {
-  const o = ctx.options;
-  const flags: Partial<Record<keyof GatewaySettings, unknown>> = {};
-  for (const key of ['config', 'port', 'host', 'keysDb', 'logLevel', 'allowedHosts', 'idleTrimMs'] as const) {
-    if (o[key] !== undefined) flags[key] = o[key];
-  }
-  if (o.bodyLimit !== undefined) flags.bodyLimitBytes = o.bodyLimit;
-  if (typeof flags.config === 'string') flags.config = resolve(ctx.cwd, flags.config);
-  return flags;
-}
+const args = {
+  action: { description: 'check, schema or keys (none: run the gateway)', optional: true },
+  rest: { description: 'keys: create, list or revoke <id>; check: a file', optional: true, variadic: true },
+} as const;
 
-async function serveGateway(ctx: CommandContext): Promise<number> {
-  const { startGateway } = await import('../../gateway/serve.js');
-  const { createGatewayLogger } = await import('../../gateway/ops/log.js');
-  const { readGatewaySettings } = await import('../../gateway/settings.js');
-  const flags = settingsFlags(ctx);
-  const { logLevel: level, logFile } = readGatewaySettings(flags, ctx.env);
-  const secrets = Object.entries(ctx.env)
-    .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value !== undefined && value !== '')
-    .map(([, value]) => value as string);
-  const logger = createGatewayLogger({ level, env: ctx.env, secrets, file: logFile });
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  try {
-    gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });
-  } catch (error) {
-    if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
-    throw error;
-  }
-  const c = ctx.output.color;
-  const g = gateway.gateway.context;
-  for (const d of gateway.warnings) ctx.output.err(formatDiagnostic(d, gateway.configFile ?? 'gateway', c));
-  const names = g.router.modelNames().map((m) => m.id);
-  const usable = g.pool.all().filter((u) => u.client !== undefined);
-  const keys = g.gate.required
-    ? `required (${plural(g.keyStore?.count() ?? 0, 'key')} in ${g.keyStore?.path ?? 'memory'})`
-    : g.config.keys.require === 'never'
-      ? 'not required (keys.require: never)'
-      : 'not required yet: create one with agentcrate gateway keys create (then every request needs one)';
-  ctx.output.err(
-    [
-      `${c.green('✓')} model gateway at ${gateway.url} — ${gateway.configFile !== undefined ? `config ${gateway.configFile}` : 'no config file: upstreams from the environment'}`,
-      `  upstreams: ${
-        g.pool
-          .all()
-          .map((u) => `${u.config.name}${u.client === undefined ? c.yellow(' (unavailable)') : ''}`)
-          .join(', ') || c.yellow('none')
-      }`,
-      `  POST ${gateway.url}/v1/chat/completions  OpenAI-compatible; model = ${names.length > 0 ? names.slice(0, 8).join(', ') : 'upstream/model'}`,
-      `  GET  ${gateway.url}/v1/models · /providers · /health · /ready · /metrics`,
-      `  keys: ${keys}`,
-      ...(usable.length === 0
-        ? [c.yellow('  no usable upstream: set a provider key such as GATEWAY_OPENAI_API_KEY')]
-        : []),
-      c.dim('Ctrl-C stops it.'),
-    ].join('\n'),
-  );
-  await new Promise<void>((done) => {
-    if (ctx.signal.aborted) done();
-    ctx.signal.addEventListener('abort', () => done(), { once: true });
-  });
-  ctx.output.err('shutting down: finishing streams in flight');
-  await gateway.close();
-  logger.flush?.();
-  return 0;
-}
+const keyOptions = {
+  name: { type: 'string', placeholder: '<name>', description: 'keys create: a name to recognise the key by' },
+  rpm: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    minExclusive: true,
+    placeholder: '<n>',
+    description: 'keys create: requests per minute',
+  },
+  tpm: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    minExclusive: true,
+    placeholder: '<n>',
+    description: 'keys create: tokens per minute',
+  },
+  budgetUsd: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    placeholder: '<usd>',
+    description: 'keys create: spending budget in US dollars',
+  },
+  // A string: the gateway's key administration (shared with its container entry) reads it.
+  budgetPeriod: {
+    type: 'string',
+    placeholder: '<duration>',
+    description: 'keys create: the budget resets every 30d, 7d, 24h, …',
+  },
+  models: {
+    type: 'list',
+    placeholder: '<list>',
+    description: 'keys create: the only aliases/models the key may use, comma-separated',
+  },
+  json: { type: 'boolean', description: 'keys and check: print JSON' },
+} as const satisfies OptionsSpec;
 
-async function checkConfig(ctx: CommandContext, file: string | undefined): Promise<number> {
-  const { loadGatewayConfigFile } = await import('../../gateway/config/load.js');
-  const { readGatewaySettings } = await import('../../gateway/settings.js');
-  const path = resolve(ctx.cwd, file ?? readGatewaySettings(settingsFlags(ctx), ctx.env).config);
-  const result = await loadGatewayConfigFile(path, ctx.env);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (ctx.options.json === true) {
-    ctx.output.out(
-      JSON.stringify({ file: path, valid: errors.length === 0, diagnostics: result.diagnostics }, null, 2),
-    );
-    return errors.length === 0 ? 0 : 1;
-  }
-  const c = ctx.output.color;
-  for (const d of result.diagnostics) ctx.output.err(formatDiagnostic(d, file ?? path, c));
-  if (result.config === undefined) {
-    ctx.output.err(`${c.red('✗')} ${file ?? path}: ${plural(errors.length, 'error')}`);
-    return 1;
-  }
-  const config = result.config;
-  ctx.output.err(
-    `${c.green('✓')} ${file ?? path}: ${plural(config.upstreams.size, 'upstream')}, ${plural(config.routes.size, 'route')}` +
-      (result.diagnostics.length > 0 ? `, ${plural(result.diagnostics.length, 'warning')}` : ''),
-  );
-  return 0;
-}
+/** The gateway's own options (keys from its table) and those of `keys create`. */
+const options: Record<string, OptionSpec> & typeof keyOptions = { ...gatewayOptions(), ...keyOptions };
 
-function printDiagnostics(ctx: CommandContext, error: AgentcrateError): void {
-  const details = error.details as
-    | { diagnostics?: Parameters<typeof formatDiagnostic>[0][]; file?: string }
-    | undefined;
-  for (const d of details?.diagnostics ?? [])
-    ctx.output.err(formatDiagnostic(d, details?.file ?? 'gateway.yaml', ctx.output.color));
-}
+export type GatewayContext = CommandContext<typeof args, typeof options>;
+
+export default defineCommand({
+  name: 'gateway',
+  summary:
+    'run the model gateway (OpenAI-compatible routing, retries, fallback, mid-stream failover, virtual keys); ' +
+    'actions: keys create|list|revoke <id>, check, schema',
+  args,
+  options,
+  load: () => import('../handlers/gateway.js'),
+});

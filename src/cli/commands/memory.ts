@@ -1,91 +1,35 @@
-/**
- * `agentcrate memory list|get|rm`: show and edit the memory workflows keep across runs, in the
- * job store `run` and `serve` use. `list` filters by exact agent/workflow/node and a key
- * prefix; `get` and `rm` take a namespace (`{agent}:{workflow}:{node}:{key}`, as `list`
- * prints it); `rm` with filters and no namespace deletes everything they match.
- * Exit 0, 1 when the entry does not exist, 2 on usage errors.
- */
-import { AgentcrateError } from '../../errors.js';
-import type { MemoryEntry, MemoryQuery } from '../../store/index.js';
-import type { CommandContext } from '../commands.js';
-import { openExistingStore, storePath } from './traces.js';
+/** `agentcrate memory list|get|rm [namespace]`: the memory workflows keep across runs. */
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionsSpec } from '../options.js';
+import { STORE_OPTION } from './store-option.js';
 
-const ACTIONS = ['list', 'get', 'rm'] as const;
+const args = {
+  action: { description: 'list, get or rm', choices: ['list', 'get', 'rm'] },
+  namespace: { description: 'an entry, as `memory list` prints it', optional: true },
+} as const;
+const options = {
+  ...STORE_OPTION,
+  agent: { type: 'string', placeholder: '<name>', description: 'only this agent (the flow name)' },
+  workflow: {
+    type: 'string',
+    placeholder: '<name>',
+    description: 'only this workflow (* for agent-scoped entries)',
+  },
+  node: {
+    type: 'string',
+    placeholder: '<id>',
+    description: 'only this node (* for agent- and workflow-scoped entries)',
+  },
+  prefix: { type: 'string', placeholder: '<text>', description: 'only keys that start with this' },
+  json: { type: 'boolean', description: 'print JSON' },
+} as const satisfies OptionsSpec;
 
-function filters(ctx: CommandContext): MemoryQuery {
-  const q: MemoryQuery = {};
-  for (const part of ['agent', 'workflow', 'node'] as const) {
-    const v = ctx.options[part];
-    if (typeof v === 'string' && v !== '') q[part] = v;
-  }
-  if (typeof ctx.options.prefix === 'string' && ctx.options.prefix !== '') q.keyPrefix = ctx.options.prefix;
-  return q;
-}
+export type MemoryContext = CommandContext<typeof args, typeof options>;
 
-function text(value: unknown): string {
-  const s = JSON.stringify(value);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-function json(entry: MemoryEntry) {
-  return { ...entry, updatedAt: new Date(entry.updatedAt).toISOString() };
-}
-
-export default async function memory(ctx: CommandContext): Promise<number> {
-  const action = ctx.args[0] as (typeof ACTIONS)[number];
-  if (!ACTIONS.includes(action)) {
-    throw new AgentcrateError('E_USAGE', `unknown memory action '${String(action)}'; use list, get or rm`);
-  }
-  const namespace = ctx.args[1];
-  if (action === 'get' && namespace === undefined) {
-    throw new AgentcrateError('E_USAGE', "'memory get' needs a namespace, as 'memory list' prints it");
-  }
-  const asJson = ctx.options.json === true;
-  const store = await openExistingStore(ctx);
-  try {
-    if (action === 'list') {
-      const entries: MemoryEntry[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.memory.list({ ...filters(ctx), limit: 1000, ...(cursor ? { cursor } : {}) });
-        entries.push(...page.entries);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-      if (asJson) ctx.output.out(JSON.stringify(entries.map(json), null, 2));
-      else if (entries.length === 0) ctx.output.err(`no memory in ${storePath(ctx)} matches`);
-      else for (const e of entries) ctx.output.out(`${e.namespace}  ${text(e.value)}`);
-      return 0;
-    }
-    if (action === 'get') {
-      const entry = await store.memory.get(namespace!);
-      if (entry === undefined) {
-        ctx.output.err(
-          `no memory entry '${namespace}' in ${storePath(ctx)}; 'agentcrate memory list' shows them`,
-        );
-        return 1;
-      }
-      ctx.output.out(asJson ? JSON.stringify(json(entry), null, 2) : JSON.stringify(entry.value, null, 2));
-      return 0;
-    }
-    if (namespace !== undefined) {
-      if (!(await store.memory.delete(namespace))) {
-        ctx.output.err(`no memory entry '${namespace}' in ${storePath(ctx)}`);
-        return 1;
-      }
-      ctx.output.err(`deleted ${namespace}`);
-      return 0;
-    }
-    const q = filters(ctx);
-    if (Object.keys(q).length === 0) {
-      throw new AgentcrateError(
-        'E_USAGE',
-        "'memory rm' needs a namespace, or filters (--agent, --workflow, --node, --prefix) for what to delete",
-      );
-    }
-    const count = await store.memory.deleteMatching(q);
-    ctx.output.err(`deleted ${count} entr${count === 1 ? 'y' : 'ies'}`);
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
+export default defineCommand({
+  name: 'memory',
+  summary: 'show and edit the memory workflows keep across runs: list, get <namespace>, rm [namespace]',
+  args,
+  options,
+  load: () => import('../handlers/memory.js'),
+});

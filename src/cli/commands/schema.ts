@@ -1,8 +1,14 @@
 /** `agentcrate schema`: the JSON Schema of the workflow format, for editors. */
-import { formatSchemaJson } from '../../config/index.js';
-import type { CommandContext } from '../commands.js';
+import { type CommandContext, defineCommand } from '../define.js';
 
-export default async function schema(ctx: CommandContext): Promise<number> {
-  ctx.output.out(JSON.stringify(formatSchemaJson(), null, 2));
-  return 0;
-}
+const none = {} as const;
+
+export type SchemaContext = CommandContext<typeof none, typeof none>;
+
+export default defineCommand({
+  name: 'schema',
+  summary: 'print the JSON Schema of the workflow file format (for editors)',
+  args: none,
+  options: none,
+  load: () => import('../handlers/schema.js'),
+});

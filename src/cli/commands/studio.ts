@@ -1,51 +1,42 @@
 /**
- * `agentcrate studio [dir]`: serves the studio page for the workflows in `dir` until Ctrl-C.
- * Prints the URL with its access token (the only way in) and the Docker warning when bound
- * beyond loopback. The deploy checks are the deploy command's own, handed to the studio.
+ * `agentcrate studio [dir]`: the studio page for the workflows in a folder. Its options are the
+ * studio's settings table (studio/settings.ts); its reader applies the environment below them.
  */
-import { resolve } from 'node:path';
-import type { CommandContext } from '../commands.js';
-import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
+import { STUDIO_SETTINGS } from '../../studio/settings.js';
+import { type CommandContext, defineCommand } from '../define.js';
+import type { OptionSpec } from '../options.js';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export default async function studioCommand(ctx: CommandContext): Promise<number> {
-  const { resolveStudioSettings, startStudio } = await import('../../studio/index.js');
-  const { createLogger } = await import('../../server/logger.js');
-  const settings = resolveStudioSettings(ctx.options, ctx.env);
-  const dir = resolve(ctx.cwd, ctx.args[0] ?? '.');
-  const studio = await startStudio({
-    dir,
-    settings,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    logger: createLogger({ env: ctx.env }),
-    deploy: { envVars: workflowEnvVars, verifyEnv: verifyContainerEnv },
-  });
-  const c = ctx.output.color;
-  const lines = [
-    `${c.green('✓')} agentcrate studio for ${dir}`,
-    '',
-    '  Open this address (it carries the access token; keep it to yourself):',
-    `    ${c.bold(studio.openUrl)}`,
-    '',
-    `  Store    ${settings.store}`,
-  ];
-  if (!LOOPBACK.has(settings.host)) {
-    lines.push(
-      '',
-      c.yellow(
-        `  Listening on ${settings.host}: the studio controls Docker and your files. Anyone with the token and a route to this address has a root shell.`,
-      ),
-    );
+/** The table's rows as typed options (no env here: the studio's reader applies it). */
+function studioOptions(): Record<string, OptionSpec> {
+  const out: Record<string, OptionSpec> = {};
+  for (const row of STUDIO_SETTINGS) {
+    const [long, placeholder] = row.flag.split(' ');
+    const flag = long!.replace(/^--/, '');
+    const description = `${row.description} (${row.env}${typeof row.default === 'string' ? `, default ${row.default}` : ''})`;
+    out[row.key] =
+      row.kind === 'port'
+        ? { type: 'number', integer: true, min: 0, max: 65535, flag, placeholder: placeholder!, description }
+        : row.kind === 'boolean'
+          ? { type: 'boolean', flag, description }
+          : row.kind === 'list'
+            ? { type: 'list', flag, placeholder: placeholder!, description }
+            : { type: 'string', flag, placeholder: placeholder!, description };
   }
-  lines.push('', c.dim('Ctrl-C stops it (runs started here are cancelled).'));
-  ctx.output.err(lines.join('\n'));
-  await new Promise<void>((done) => {
-    if (ctx.signal.aborted) done();
-    ctx.signal.addEventListener('abort', () => done(), { once: true });
-  });
-  ctx.output.err('stopping the studio');
-  await studio.close();
-  return 0;
+  return out;
 }
+
+const args = {
+  dir: { description: 'the folder of workflows (default: here)', type: 'path', optional: true },
+} as const;
+const options = studioOptions();
+
+export type StudioContext = CommandContext<typeof args, typeof options>;
+
+export default defineCommand({
+  name: 'studio',
+  summary:
+    'a local web page to write, run, replay and deploy the workflows in a folder (loopback, token in the URL)',
+  args,
+  options,
+  load: () => import('../handlers/studio.js'),
+});

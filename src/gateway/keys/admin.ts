@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { AgentcrateError } from '../../errors.js';
-import { parseDuration } from '../../telemetry/costs.js';
+import { parseDuration } from '../../settings/index.js';
 import { type KeyLimits, type KeyRecord, KeyStore } from './store.js';
 
 export interface KeysOptions {
@@ -80,7 +80,7 @@ function create(store: KeyStore, o: KeysOptions, io: KeysIo): number {
   if (budget !== undefined) limits.budgetUsd = budget;
   if (o.budgetPeriod !== undefined) {
     if (budget === undefined) throw new AgentcrateError('E_USAGE', '--budget-period needs --budget-usd');
-    limits.budgetPeriodMs = parseDuration(String(o.budgetPeriod), '--budget-period');
+    limits.budgetPeriodMs = parseDuration(String(o.budgetPeriod), { name: '--budget-period' });
   }
   if (o.models !== undefined) {
     limits.models = String(o.models)

@@ -3,7 +3,8 @@
  * aggregation), cut into time buckets, by model and by workflow, for the page's chart.
  */
 import { AgentcrateError } from '../../errors.js';
-import { aggregateCosts, type CostGrouping, parseDuration, spansSince } from '../../telemetry/index.js';
+import { parseDuration } from '../../settings/index.js';
+import { aggregateCosts, type CostGrouping, spansSince } from '../../telemetry/index.js';
 import { isRunSpan } from '../../telemetry/run-summary.js';
 import type { SpanRecord } from '../../telemetry/span-record.js';
 import type { StudioApp, StudioContext } from '../context.js';
@@ -57,7 +58,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 export function registerCostRoutes(api: StudioApp, ctx: StudioContext): void {
   api.get('/costs', async (c) => {
-    const window = parseDuration(c.req.query('since') || '7d', 'since');
+    const window = parseDuration(c.req.query('since') || '7d', { name: 'since' });
     if (window > 366 * 86_400_000)
       throw new AgentcrateError('E_BAD_REQUEST', "'since' is at most a year (366d)");
     const now = Date.now();

@@ -5,25 +5,34 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GatewaySettings } from '../../gateway/settings.js';
-import type { CommandContext } from '../commands.js';
+import type { GatewayContext } from '../commands/gateway.js';
 
 export async function keysCommand(
-  ctx: CommandContext,
+  ctx: GatewayContext,
   args: string[],
   flags: Partial<Record<keyof GatewaySettings, unknown>>,
 ): Promise<number> {
   const { keysAdmin } = await import('../../gateway/keys/admin.js');
   const c = ctx.output.color;
-  return keysAdmin(await keysPath(ctx, flags), args, ctx.options, {
-    out: ctx.output.out,
-    err: ctx.output.err,
-    green: c.green,
-    dim: c.dim,
-  });
+  const o = ctx.options;
+  return keysAdmin(
+    await keysPath(ctx, flags),
+    args,
+    {
+      name: o.name,
+      rpm: o.rpm,
+      tpm: o.tpm,
+      budgetUsd: o.budgetUsd,
+      budgetPeriod: o.budgetPeriod,
+      ...(o.models.length > 0 ? { models: o.models.join(',') } : {}),
+      json: o.json,
+    },
+    { out: ctx.output.out, err: ctx.output.err, green: c.green, dim: c.dim },
+  );
 }
 
 async function keysPath(
-  ctx: CommandContext,
+  ctx: GatewayContext,
   flags: Partial<Record<keyof GatewaySettings, unknown>>,
 ): Promise<string> {
   const { readGatewaySettings } = await import('../../gateway/settings.js');

@@ -1,10 +1,10 @@
 /** `agentcrate ps | logs | stop | rm`: containers carrying agentcrate's labels only. */
-import { listManaged, logs, remove, stop } from '../../deploy/index.js';
-import type { CommandContext } from '../commands.js';
+import { logs as containerLogs, listManaged, remove, stop as stopContainer } from '../../deploy/index.js';
+import type { LogsContext, PsContext, RmContext, StopContext } from '../commands/containers.js';
 
-export async function ps(ctx: CommandContext): Promise<number> {
+export async function ps(ctx: PsContext): Promise<number> {
   const containers = await listManaged();
-  if (ctx.options.json === true) {
+  if (ctx.options.json) {
     ctx.output.out(JSON.stringify(containers));
     return 0;
   }
@@ -32,24 +32,24 @@ export async function ps(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-export async function logsCommand(ctx: CommandContext): Promise<number> {
-  const follow = ctx.options.follow === true;
-  const tail = ctx.options.tail === undefined ? 200 : Number(ctx.options.tail);
-  for await (const line of await logs(ctx.args[0]!, follow, { tail })) {
+export async function logs(ctx: LogsContext): Promise<number> {
+  for await (const line of await containerLogs(ctx.args.name, ctx.options.follow, {
+    tail: ctx.options.tail,
+  })) {
     if (ctx.signal.aborted) break;
     (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.line}\n`);
   }
   return 0;
 }
 
-export async function stopCommand(ctx: CommandContext): Promise<number> {
-  await stop(ctx.args[0]!);
-  ctx.output.err(`stopped ${ctx.args[0]}`);
+export async function stop(ctx: StopContext): Promise<number> {
+  await stopContainer(ctx.args.name);
+  ctx.output.err(`stopped ${ctx.args.name}`);
   return 0;
 }
 
-export async function rmCommand(ctx: CommandContext): Promise<number> {
-  await remove(ctx.args[0]!, { volumes: ctx.options.volumes === true });
-  ctx.output.err(`removed ${ctx.args[0]}${ctx.options.volumes === true ? ' and its job store volume' : ''}`);
+export async function rm(ctx: RmContext): Promise<number> {
+  await remove(ctx.args.name, { volumes: ctx.options.volumes });
+  ctx.output.err(`removed ${ctx.args.name}${ctx.options.volumes ? ' and its job store volume' : ''}`);
   return 0;
 }

@@ -1,1 +1,0 @@
-export { logsCommand as default } from './manage.js';

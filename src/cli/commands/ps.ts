@@ -1,1 +1,0 @@
-export { ps as default } from './manage.js';

@@ -1,1 +1,0 @@
-export { rmCommand as default } from './manage.js';

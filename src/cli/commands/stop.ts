@@ -1,1 +1,0 @@
-export { stopCommand as default } from './manage.js';

@@ -1,0 +1,85 @@
+/**
+ * `agentcrate deploy <file>`: validate → generate artifacts → build → run → healthy, then
+ * print everything needed next. `--generate` stops after writing the artifacts; `--json`
+ * prints progress as NDJSON on stderr and one result object on stdout.
+ */
+import { compile } from '../../engine/index.js';
+import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
+import type { DeployContext } from '../commands/deploy.js';
+import { requireWorkflow } from '../diagnostics.js';
+import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
+
+export default async function deployCommand(ctx: DeployContext): Promise<number> {
+  const o = ctx.options;
+  const workflow = await requireWorkflow(ctx.args.file, ctx);
+  const c = ctx.output.color;
+  const { parsePlatforms } = await import('../../deploy/platform.js');
+  const platforms = o.platform !== undefined ? parsePlatforms(o.platform) : undefined;
+  const plan = compile(workflow);
+  const { deploy } = await import('../../deploy/index.js');
+  const result = await deploy({
+    workflow,
+    workflowFile: ctx.args.file,
+    output: o.output,
+    port: o.port,
+    timeoutSeconds: o.timeout,
+    traces: o.traces,
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.baseImage !== undefined ? { baseImage: o.baseImage } : {}),
+    ...(o.network !== undefined ? { network: o.network } : {}),
+    ...(typeof o.envFile === 'string' ? { envFile: o.envFile } : {}),
+    ...(o.envFile === false ? { noEnvFile: true } : {}),
+    generateOnly: o.generate,
+    ...(o.push !== undefined ? { push: o.push } : {}),
+    ...(platforms !== undefined ? { platforms } : {}),
+    envVars: workflowEnvVars(workflow),
+    exampleInput: exampleInput(workflow),
+    inputSchema: inputsSchema(workflow),
+    outputSchema: outputsSchema(workflow),
+    cwd: ctx.cwd,
+    // The container gets the env file only, so check credentials against exactly that.
+    verifyEnv: (env) => verifyContainerEnv(plan, env),
+    onProgress: (event) => {
+      if (o.json) process.stderr.write(`${JSON.stringify(event)}\n`);
+      else {
+        const where =
+          event.step !== undefined ? `step ${event.step}${event.total ? `/${event.total}` : ''} ` : '';
+        const text = `${c.dim(`[${(event.elapsedMs / 1000).toFixed(1)}s]`)} ${event.phase} ${where}${event.message}`;
+        ctx.output.err(event.warning ? c.yellow(text) : text);
+      }
+    },
+  });
+
+  if (o.json) {
+    ctx.output.out(JSON.stringify(result));
+    return 0;
+  }
+  if (result.kind === 'generated') {
+    ctx.output.err(`${c.green('✓')} artifacts for '${workflow.flow.name}' in ${result.outputDir}:`);
+    for (const f of result.files) ctx.output.err(`  ${f}`);
+    ctx.output.err(`build and run them with: cd ${result.outputDir} && make build run`);
+    return 0;
+  }
+  const lines = [
+    `${c.green('✓')} ${result.containerName} is running and healthy (${(result.elapsedMs / 1000).toFixed(1)} s)`,
+    '',
+    `  API      ${result.urls.api}`,
+    `  Docs     ${result.urls.docs}`,
+    `  Traces   ${result.urls.ui}`,
+    `  Health   ${result.urls.health}`,
+    `  Image    ${result.imageName} (${result.imageId.slice(0, 19)})`,
+    `  Volume   ${result.volumeName} (job store)`,
+    ...(result.platforms !== undefined ? [`  Platform ${result.platforms.join(', ')}`] : []),
+    ...(result.pushed !== undefined
+      ? result.pushed.map((ref, i) => `  ${i === 0 ? 'Pushed  ' : '        '} ${ref}`)
+      : []),
+    '',
+    'Try it:',
+    `  ${result.curlExample}`,
+    '',
+    'Manage it:',
+    ...result.management.map((m) => `  ${m}`),
+  ];
+  ctx.output.out(lines.join('\n'));
+  return 0;
+}

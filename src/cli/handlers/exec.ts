@@ -1,0 +1,99 @@
+/**
+ * `agentcrate exec <file> ['{"json"}']`: runs the workflow's one-shot image once (building it
+ * first when it is missing, out of date, or with `--build`) and passes its stdout, stderr and
+ * exit code through: one JSON result on stdout, logs on stderr, 0 success, 1 failed, 2 bad input.
+ * `--batch inputs.jsonl` runs every line through one container, one result line each.
+ */
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envFileToRecord, readEnvFile } from '../../deploy/env-file.js';
+import { LABEL_HASH } from '../../deploy/labels.js';
+import { type ExecInput, execImage } from '../../deploy/oneshot/exec.js';
+import { DockerRuntime } from '../../deploy/runtime/docker.js';
+import { AgentcrateError } from '../../errors.js';
+import type { ExecContext } from '../commands/exec.js';
+import { prepareWorkflowImage, progressPrinter } from '../oneshot.js';
+
+export default async function execCommand(ctx: ExecContext): Promise<number> {
+  const o = ctx.options;
+  const inputFile = o.inputFile;
+  const batchFile = o.batch;
+  const json = ctx.args.json;
+  const given = [json !== undefined, inputFile !== undefined, batchFile !== undefined].filter(Boolean).length;
+  if (given > 1) {
+    throw new AgentcrateError('E_USAGE', 'give the input once: a JSON argument, --input-file or --batch');
+  }
+  for (const [flag, path] of [
+    ['--input-file', inputFile],
+    ['--batch', batchFile],
+  ] as const) {
+    if (path !== undefined && !existsSync(path)) {
+      throw new AgentcrateError('E_INVALID_INPUT', `${flag} ${path}: no such file`);
+    }
+  }
+  if (o.concurrency !== undefined && batchFile === undefined) {
+    throw new AgentcrateError('E_USAGE', '--concurrency goes with --batch');
+  }
+  if (o.output !== undefined && batchFile === undefined) {
+    throw new AgentcrateError('E_USAGE', '--output (the results file) goes with --batch');
+  }
+  const env = o.envFile !== undefined ? envFileToRecord(readEnvFile(o.envFile)) : {};
+  if (o.logLevel !== undefined) env.AGENTCRATE_LOG_LEVEL = o.logLevel;
+
+  const onProgress = progressPrinter(ctx, false);
+  const { prepared } = await prepareWorkflowImage(ctx, onProgress);
+  const runtime = new DockerRuntime();
+  const existing = await runtime.inspectImage(prepared.image);
+  if (o.build || existing?.labels[LABEL_HASH] !== prepared.contentHash) {
+    ctx.output.err(
+      existing === undefined
+        ? `${prepared.image} is not built yet: building it`
+        : o.build
+          ? `rebuilding ${prepared.image}`
+          : `${prepared.image} is out of date: rebuilding it`,
+    );
+    const { buildImage } = await import('../../deploy/oneshot/image.js');
+    const context = mkdtempSync(join(tmpdir(), 'agentcrate-oneshot-'));
+    try {
+      await buildImage({ prepared, runtime, outputDir: context, force: o.build, onProgress });
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+  }
+
+  const input: ExecInput =
+    json !== undefined
+      ? { kind: 'json', text: json }
+      : inputFile !== undefined
+        ? { kind: 'file', path: inputFile }
+        : batchFile !== undefined
+          ? { kind: 'file', path: batchFile }
+          : process.stdin.isTTY === true
+            ? { kind: 'none' }
+            : { kind: 'stdin', stream: process.stdin };
+  const results = o.output !== undefined ? createWriteStream(o.output) : undefined;
+  try {
+    return await execImage({
+      runtime,
+      image: prepared.image,
+      input,
+      ...(batchFile !== undefined
+        ? {
+            batch:
+              o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
+          }
+        : {}),
+      env,
+      ...(o.network !== undefined ? { network: o.network } : {}),
+      dryRun: o.dryRun,
+      ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
+      allowPrivateNetwork: o.allowPrivateNetwork,
+      stdout: results ?? process.stdout,
+      stderr: process.stderr,
+      signal: ctx.signal,
+    });
+  } finally {
+    if (results !== undefined) await new Promise<void>((done) => results.end(done));
+  }
+}

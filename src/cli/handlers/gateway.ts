@@ -1,0 +1,141 @@
+/**
+ * `agentcrate gateway [--config gateway.yaml] [--port 8585] [--host 127.0.0.1]`: the model
+ * gateway in the foreground; `gateway check` validates a configuration, `gateway schema`
+ * prints its JSON Schema, `gateway keys create|list|revoke` manage virtual keys.
+ */
+import { resolve } from 'node:path';
+import { formatDiagnostic } from '../../config/index.js';
+import { AgentcrateError } from '../../errors.js';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway/settings.js';
+import type { GatewayContext } from '../commands/gateway.js';
+import { plural } from '../diagnostics.js';
+
+export default async function gatewayCommand(ctx: GatewayContext): Promise<number> {
+  const action = ctx.args.action;
+  const rest = ctx.args.rest ?? [];
+  switch (action) {
+    case undefined:
+    case 'start':
+    case 'serve':
+      return serveGateway(ctx);
+    case 'check':
+      return checkConfig(ctx, rest[0]);
+    case 'schema': {
+      const { gatewaySchemaJson } = await import('../../gateway/config/schema.js');
+      ctx.output.out(JSON.stringify(gatewaySchemaJson(), null, 2));
+      return 0;
+    }
+    case 'keys': {
+      const { keysCommand } = await import('./gateway-keys.js');
+      return keysCommand(ctx, rest, settingsFlags(ctx));
+    }
+    default:
+      throw new AgentcrateError(
+        'E_USAGE',
+        `unknown gateway action '${action}': use agentcrate gateway [--config file], gateway check, gateway schema, or gateway keys create|list|revoke`,
+      );
+  }
+}
+
+/** The flags given, by setting key, for the gateway's reader (environment and file come after). */
+export function settingsFlags(ctx: GatewayContext): Partial<Record<keyof GatewaySettings, unknown>> {
+  const o = ctx.options;
+  const flags: Partial<Record<keyof GatewaySettings, unknown>> = {};
+  // Every row of the gateway's table that has a flag is an option of this command.
+  for (const row of GATEWAY_SETTINGS) {
+    if (row.flag === undefined) continue;
+    const value = o[row.key];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) flags[row.key] = value;
+  }
+  if (typeof flags.config === 'string') flags.config = resolve(ctx.cwd, flags.config);
+  return flags;
+}
+
+async function serveGateway(ctx: GatewayContext): Promise<number> {
+  const { startGateway } = await import('../../gateway/serve.js');
+  const { createGatewayLogger } = await import('../../gateway/ops/log.js');
+  const { readGatewaySettings } = await import('../../gateway/settings.js');
+  const flags = settingsFlags(ctx);
+  const { logLevel: level, logFile } = readGatewaySettings(flags, ctx.env);
+  const secrets = Object.entries(ctx.env)
+    .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value !== undefined && value !== '')
+    .map(([, value]) => value as string);
+  const logger = createGatewayLogger({ level, env: ctx.env, secrets, file: logFile });
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });
+  } catch (error) {
+    if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
+    throw error;
+  }
+  const c = ctx.output.color;
+  const g = gateway.gateway.context;
+  for (const d of gateway.warnings) ctx.output.err(formatDiagnostic(d, gateway.configFile ?? 'gateway', c));
+  const names = g.router.modelNames().map((m) => m.id);
+  const usable = g.pool.all().filter((u) => u.client !== undefined);
+  const keys = g.gate.required
+    ? `required (${plural(g.keyStore?.count() ?? 0, 'key')} in ${g.keyStore?.path ?? 'memory'})`
+    : g.config.keys.require === 'never'
+      ? 'not required (keys.require: never)'
+      : 'not required yet: create one with agentcrate gateway keys create (then every request needs one)';
+  ctx.output.err(
+    [
+      `${c.green('✓')} model gateway at ${gateway.url} — ${gateway.configFile !== undefined ? `config ${gateway.configFile}` : 'no config file: upstreams from the environment'}`,
+      `  upstreams: ${
+        g.pool
+          .all()
+          .map((u) => `${u.config.name}${u.client === undefined ? c.yellow(' (unavailable)') : ''}`)
+          .join(', ') || c.yellow('none')
+      }`,
+      `  POST ${gateway.url}/v1/chat/completions  OpenAI-compatible; model = ${names.length > 0 ? names.slice(0, 8).join(', ') : 'upstream/model'}`,
+      `  GET  ${gateway.url}/v1/models · /providers · /health · /ready · /metrics`,
+      `  keys: ${keys}`,
+      ...(usable.length === 0
+        ? [c.yellow('  no usable upstream: set a provider key such as GATEWAY_OPENAI_API_KEY')]
+        : []),
+      c.dim('Ctrl-C stops it.'),
+    ].join('\n'),
+  );
+  await new Promise<void>((done) => {
+    if (ctx.signal.aborted) done();
+    ctx.signal.addEventListener('abort', () => done(), { once: true });
+  });
+  ctx.output.err('shutting down: finishing streams in flight');
+  await gateway.close();
+  logger.flush?.();
+  return 0;
+}
+
+async function checkConfig(ctx: GatewayContext, file: string | undefined): Promise<number> {
+  const { loadGatewayConfigFile } = await import('../../gateway/config/load.js');
+  const { readGatewaySettings } = await import('../../gateway/settings.js');
+  const path = resolve(ctx.cwd, file ?? readGatewaySettings(settingsFlags(ctx), ctx.env).config);
+  const result = await loadGatewayConfigFile(path, ctx.env);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (ctx.options.json) {
+    ctx.output.out(
+      JSON.stringify({ file: path, valid: errors.length === 0, diagnostics: result.diagnostics }, null, 2),
+    );
+    return errors.length === 0 ? 0 : 1;
+  }
+  const c = ctx.output.color;
+  for (const d of result.diagnostics) ctx.output.err(formatDiagnostic(d, file ?? path, c));
+  if (result.config === undefined) {
+    ctx.output.err(`${c.red('✗')} ${file ?? path}: ${plural(errors.length, 'error')}`);
+    return 1;
+  }
+  const config = result.config;
+  ctx.output.err(
+    `${c.green('✓')} ${file ?? path}: ${plural(config.upstreams.size, 'upstream')}, ${plural(config.routes.size, 'route')}` +
+      (result.diagnostics.length > 0 ? `, ${plural(result.diagnostics.length, 'warning')}` : ''),
+  );
+  return 0;
+}
+
+function printDiagnostics(ctx: GatewayContext, error: AgentcrateError): void {
+  const details = error.details as
+    | { diagnostics?: Parameters<typeof formatDiagnostic>[0][]; file?: string }
+    | undefined;
+  for (const d of details?.diagnostics ?? [])
+    ctx.output.err(formatDiagnostic(d, details?.file ?? 'gateway.yaml', ctx.output.color));
+}

@@ -1,0 +1,50 @@
+/**
+ * For every caller that needs a workflow it can run (the CLI's run and deploy, the server):
+ * load it, and on any error throw one `E_INVALID_WORKFLOW` whose message lists the errors in
+ * the compiler format `validate` prints. Warnings come back with the workflow.
+ */
+import { AgentcrateError } from '../errors.js';
+import { type LoadOptions, loadWorkflowFile } from './load.js';
+import type { Diagnostic, Workflow } from './types.js';
+
+/** Optional colours for the parts of a diagnostic line (plain text without them). */
+export interface DiagnosticStyle {
+  bold(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+}
+
+const PLAIN: DiagnosticStyle = { bold: (s) => s, red: (s) => s, yellow: (s) => s };
+
+/** `flow.yaml:14:7 error edges[3].to: unknown node 'sumarize' — did you mean 'summarize'?` */
+export function formatDiagnostic(d: Diagnostic, file: string, style: DiagnosticStyle = PLAIN): string {
+  const where = d.line === undefined ? file : `${file}:${d.line}:${d.column ?? 1}`;
+  const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
+  const path = d.path ? `${d.path}: ` : '';
+  return `${style.bold(where)} ${severity} ${path}${d.message}`;
+}
+
+export interface ValidWorkflow {
+  workflow: Workflow;
+  warnings: Diagnostic[];
+}
+
+/**
+ * `shownAs` names the file in messages (default: the path as given). The error's details
+ * carry the diagnostics and the name, so a caller may print them in colour instead.
+ */
+export async function loadValidWorkflow(
+  path: string,
+  options: LoadOptions & { shownAs?: string } = {},
+): Promise<ValidWorkflow> {
+  const shown = options.shownAs ?? path;
+  const result = await loadWorkflowFile(path, options.strict === undefined ? {} : { strict: options.strict });
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+  if (result.workflow) return { workflow: result.workflow, warnings };
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  throw new AgentcrateError(
+    'E_INVALID_WORKFLOW',
+    `${shown} is not a valid workflow (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${errors.map((d) => `  ${formatDiagnostic(d, shown)}`).join('\n')}`,
+    { details: { file: shown, diagnostics: result.diagnostics } },
+  );
+}
