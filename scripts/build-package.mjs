@@ -13,7 +13,7 @@ import { buildStudio } from './build-studio.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lib = join(root, 'lib');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const { BUNDLE_BANNER, bundleServer, DEFAULT_SERVER_ENTRY } = await import(
+const { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleServer, DEFAULT_SERVER_ENTRY } = await import(
   new URL('../dist/deploy/bundle.js', import.meta.url).href
 );
 
@@ -34,14 +34,9 @@ const cli = await build({
   platform: 'node',
   target: 'node22',
   format: 'esm',
-  // ssh2 (through dockerode) carries emscripten code that reads __dirname and __filename.
-  banner: {
-    js: `${BUNDLE_BANNER} import { fileURLToPath as __agentcrateFileURLToPath } from 'node:url'; const __filename = __agentcrateFileURLToPath(import.meta.url); const __dirname = __agentcrateFileURLToPath(new URL('.', import.meta.url));`,
-  },
-  // esbuild is only reached when bundling a server from source, which a package never does;
-  // cpu-features is a native add-on that ssh2 (through dockerode) loads inside a try: absent, ssh2
-  // falls back to its defaults.
-  external: ['node:*', 'esbuild', 'cpu-features', ...Object.keys(pkg.dependencies ?? {})],
+  banner: { js: BUNDLE_BANNER },
+  // esbuild is only reached when bundling a server from source, which a package never does.
+  external: [...BUNDLE_EXTERNALS, 'esbuild', ...Object.keys(pkg.dependencies ?? {})],
   define: {
     __AGENTCRATE_VERSION__: JSON.stringify(pkg.version),
     __AGENTCRATE_SERVER_BUNDLE__: JSON.stringify('../server/server.mjs'),

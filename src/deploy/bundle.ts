@@ -49,11 +49,19 @@ const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/agentcrate/',
 export const CHUNKS_DIR = 'chunks';
 
 /**
- * Bundled dependencies contain CommonJS that calls `require`; an ESM bundle has none, so one is
- * made from the bundle's own URL.
+ * Bundled dependencies contain CommonJS that calls `require` and reads `__dirname`/`__filename`
+ * (ssh2's emscripten code, through dockerode); an ESM bundle has none, so they are made from
+ * the file's own URL.
  */
 export const BUNDLE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+  "import { createRequire } from 'node:module'; import { fileURLToPath as __acPath } from 'node:url'; const require = createRequire(import.meta.url); const __filename = __acPath(import.meta.url); const __dirname = __acPath(new URL('.', import.meta.url));";
+
+/**
+ * Not bundled: Node's builtins, and the native add-ons ssh2 (under dockerode, which docker-mode
+ * code nodes and deploy load on first use) requires inside try/catch: absent, it uses its
+ * JavaScript code.
+ */
+export const BUNDLE_EXTERNALS: readonly string[] = ['node:*', 'cpu-features', '*.node'];
 
 export interface BundleOptions {
   /** The entry file (`.../server.mjs`); chunks go to `chunks/` in its directory. */
@@ -196,9 +204,7 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
       // On every output file: a chunk may hold CommonJS too.
       banner: { js: BUNDLE_BANNER },
       // Builtins (`node:*` and bare `fs`…) stay external on platform node; everything else is inlined.
-      // ssh2 (under dockerode, which docker-mode code nodes load on first use) requires its native
-      // accelerators inside try/catch; left out, it uses its JavaScript code.
-      external: ['node:*', 'cpu-features', '*.node'],
+      external: [...BUNDLE_EXTERNALS],
       // Whitespace and syntax only: identifiers stay readable in stack traces from containers.
       minifyWhitespace: true,
       minifySyntax: true,
@@ -239,7 +245,7 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
  * in the checkout's node_modules/.cache, keyed by the output path, so the deploy folder holds
  * only what the image needs.
  */
-const BUNDLE_OPTIONS_VERSION = 3;
+const BUNDLE_OPTIONS_VERSION = 4;
 
 interface BundleCache {
   key: { entry: string; esbuild: string; options: number; version: string };
