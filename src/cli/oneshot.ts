@@ -15,7 +15,10 @@ export interface PreparedWorkflow {
   prepared: PreparedImage;
 }
 
-export function progressPrinter(ctx: Pick<BaseContext, 'output'>, json: boolean): (event: OneshotProgress) => void {
+export function progressPrinter(
+  ctx: Pick<BaseContext, 'output'>,
+  json: boolean,
+): (event: OneshotProgress) => void {
   const c = ctx.output.color;
   return (event) => {
     if (json) {

@@ -22,7 +22,11 @@ const options = {
     placeholder: '<image>',
     description: 'base image with node (default agentcrate-oneshot-base:24)',
   },
-  platform: { type: 'string', placeholder: '<platform>', description: 'build for this platform (e.g. linux/arm64)' },
+  platform: {
+    type: 'string',
+    placeholder: '<platform>',
+    description: 'build for this platform (e.g. linux/arm64)',
+  },
   force: { type: 'boolean', description: 'build even when an image of the same content exists' },
   json: { type: 'boolean', description: 'NDJSON progress on stderr, one result object on stdout' },
   ...MODEL_OVERRIDE_OPTIONS,

@@ -8,7 +8,11 @@ const args = {
   json: { description: 'the input object as JSON (or --input-file, --batch, stdin)', optional: true },
 } as const;
 const options = {
-  inputFile: { type: 'path', placeholder: '<path>', description: 'read the input object from this JSON file' },
+  inputFile: {
+    type: 'path',
+    placeholder: '<path>',
+    description: 'read the input object from this JSON file',
+  },
   batch: {
     type: 'path',
     placeholder: '<path>',
@@ -21,9 +25,18 @@ const options = {
     placeholder: '<n>',
     description: 'runs in flight at once with --batch (default 16)',
   },
-  output: { type: 'path', placeholder: '<path>', description: 'write the --batch results here instead of stdout' },
+  output: {
+    type: 'path',
+    placeholder: '<path>',
+    description: 'write the --batch results here instead of stdout',
+  },
   build: { type: 'boolean', description: 'build the image first even when it is up to date' },
-  tag: { type: 'string', short: 't', placeholder: '<image>', description: 'the image name (as given to build)' },
+  tag: {
+    type: 'string',
+    short: 't',
+    placeholder: '<image>',
+    description: 'the image name (as given to build)',
+  },
   baseImage: {
     type: 'string',
     placeholder: '<image>',
@@ -39,7 +52,10 @@ const options = {
     placeholder: '<network>',
     description: "container network (host: the host's own; default the bridge, with host.docker.internal)",
   },
-  dryRun: { type: 'boolean', description: 'no network, no keys: placeholder model answers, tools not called' },
+  dryRun: {
+    type: 'boolean',
+    description: 'no network, no keys: placeholder model answers, tools not called',
+  },
   timeout: {
     type: 'number',
     integer: true,
@@ -64,7 +80,8 @@ export type ExecContext = CommandContext<typeof args, typeof options>;
 
 export default defineCommand({
   name: 'exec',
-  summary: "run a workflow's one-shot image once: JSON input in, one JSON result on stdout (builds it when missing)",
+  summary:
+    "run a workflow's one-shot image once: JSON input in, one JSON result on stdout (builds it when missing)",
   args,
   options,
   load: () => import('../handlers/exec.js'),

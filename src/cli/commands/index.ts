@@ -1,8 +1,8 @@
 /** Every command, in the order help lists them. */
 import type { DefinedCommand } from '../define.js';
-import { logs, ps, rm, stop } from './containers.js';
 import build from './build.js';
 import clean from './clean.js';
+import { logs, ps, rm, stop } from './containers.js';
 import deploy from './deploy.js';
 import exec from './exec.js';
 import gateway from './gateway.js';

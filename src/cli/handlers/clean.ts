@@ -19,8 +19,7 @@ export default async function cleanCommand(ctx: CleanContext): Promise<number> {
       'name a workflow file (its images), or pass --all (every one-shot image), not both',
     );
   }
-  const workflow =
-    file !== undefined ? await requireWorkflow(file, ctx) : undefined;
+  const workflow = file !== undefined ? await requireWorkflow(file, ctx) : undefined;
   const runtime = new DockerRuntime();
   const targets = await findOneshotImages(runtime, workflow?.flow.name);
   const what = workflow !== undefined ? `of '${workflow.flow.name}'` : 'of any workflow';

@@ -80,8 +80,7 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
       input,
       ...(batchFile !== undefined
         ? {
-            batch:
-              o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
+            batch: o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
           }
         : {}),
       env,
