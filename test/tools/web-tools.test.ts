@@ -58,7 +58,9 @@ describe('serper_search', () => {
   });
 
   it('turns an HTTP error into E_TOOL with the status and never the key', async () => {
-    const server = await serve((_req, res) => json(res, 403, { message: 'bad key serper-secret' }));
+    const server = await serve((_req, res) =>
+      json(res, 403, { message: 'bad key serper-secret', seen: 'postgres://app:db-password@db/x' }),
+    );
     const error = (await run(
       'serper_search',
       { query: 'x' },
@@ -67,7 +69,9 @@ describe('serper_search', () => {
     expect(error).toBeInstanceOf(AgentcrateError);
     expect(error.code).toBe('E_TOOL');
     expect(error.message).toContain('403');
-    expect(error.message).not.toContain('serper-secret');
+    // The one redactor's mark, and what else it hides (a URL password the service echoed).
+    expect(error.message).toContain('bad key [REDACTED]');
+    expect(error.message).toContain('postgres://app:[REDACTED]@db/x');
     expect(JSON.stringify(error.toJSON())).not.toContain('serper-secret');
   });
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AgentcrateError } from '../../errors.js';
+import { createRedactor } from '../../secrets/index.js';
 import { capText, configNumber, configString, parseArgs } from '../args.js';
 import { fetchFailure, readBodyCapped, timeoutSignal } from '../http.js';
 import type { ToolContext, ToolDefinition } from '../types.js';
@@ -85,7 +86,8 @@ async function postJson(
   const { text: raw } = await readBodyCapped(response, 2_000_000);
   if (!response.ok) {
     // The body may echo the request; never let the key reach an error message.
-    const excerpt = capText(raw.split(secret).join('***').replace(/\s+/g, ' ').trim(), 200).text;
+    const redact = createRedactor({ env: ctx.env, secrets: [secret] });
+    const excerpt = capText(redact(raw).replace(/\s+/g, ' ').trim(), 200).text;
     throw new AgentcrateError(
       'E_TOOL',
       `${tool}: the ${provider} API answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` +
