@@ -142,6 +142,7 @@ export function formatSchemaJson(): Record<string, unknown> {
             pattern: NODE_ID_PATTERN,
             description: 'Identifier, unique, not START or END.',
           },
+          name: text('A display name; edges, traces and the API use the id.'),
           description: { type: 'string' },
           prompt: text('Template: {state.field}, {input_name}, {{ and }} for literal braces.'),
           inputs: { type: 'object', additionalProperties: { type: 'string' } },
@@ -159,7 +160,6 @@ export function formatSchemaJson(): Record<string, unknown> {
           optimize: inert('Prompt optimisation.'),
           log_artifacts: inert('MLflow artifacts.'),
           mlflow: inert('MLflow settings.'),
-          name: inert('Display name.'),
         },
       },
       memory: {

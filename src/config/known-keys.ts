@@ -31,6 +31,7 @@ export const KEYS = {
     'node',
     [
       'id',
+      'name',
       'description',
       'prompt',
       'inputs',
@@ -44,7 +45,7 @@ export const KEYS = {
       'sandbox',
       'memory',
     ],
-    ['optimize', 'log_artifacts', 'mlflow', 'name'],
+    ['optimize', 'log_artifacts', 'mlflow'],
   ),
   outputSchema: level('output_schema', ['type', 'fields', 'description', 'schema']),
   outputField: level('output_schema field', ['name', 'type', 'description', 'schema', 'required']),

@@ -150,6 +150,8 @@ export interface CodeSpec {
 export interface NodeDef {
   id: string;
   index: number;
+  /** A display name (configurable-agents files carry one); edges and traces use the id. */
+  name?: string;
   description?: string;
   prompt: Template;
   /** Local name → template, rendered before the prompt. */

@@ -45,6 +45,25 @@ describe.skipIf(!present)(title, () => {
     });
   }
 
+  // `validate --strict` in a CI script must pass the files configurable-agents itself accepts
+  // without remarks (a node's display `name`, every key of its config schema).
+  for (const [name, exp] of Object.entries(expectations)) {
+    if (!exp.valid || exp.warnings === true) continue;
+    it(`${name} passes --strict (no warning to turn into an error)`, async () => {
+      const r = await loadWorkflowFile(`${dir}${name}`, { strict: true });
+      expect(r.diagnostics, JSON.stringify(r.diagnostics, null, 1)).toEqual([]);
+      expect(r.workflow).toBeDefined();
+    });
+  }
+
+  it("tools_example keeps each node's display name beside its id", async () => {
+    const r = await loadWorkflowFile(`${dir}tools_example.yaml`);
+    expect(r.workflow?.nodes.slice(0, 2).map((n) => [n.id, n.name])).toEqual([
+      ['search_web', 'Search the Web'],
+      ['scrape_content', 'Scrape Web Content'],
+    ]);
+  });
+
   it('sandbox_example reads its code nodes, sandbox blocks and the warnings they earn', async () => {
     const r = await loadWorkflowFile(`${dir}sandbox_example.yaml`);
     const code = r.workflow?.nodes.filter((n) => n.code !== undefined).map((n) => [n.id, n.code?.sandbox]);

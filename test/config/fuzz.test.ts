@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflowFromString } from '../../src/config/index.js';
-import { checkLoad, FIXTURE_MUTATIONS } from '../support/loader-fuzz.js';
+import { checkLoad, FIXTURE_MUTATIONS, FUZZ_CASES, GENERATED_PER_FILE } from '../support/loader-fuzz.js';
 import { mutate, PARSER_TOKENS, prng } from '../support/mutate.js';
 
 /**
@@ -118,13 +118,18 @@ const TOKENS = [
 ];
 
 describe('loader fuzzing: mutated real workflows', () => {
+  it('with the two generated halves, every run loads at least 100,000 fuzzed files', () => {
+    expect(FIXTURE_MUTATIONS + 2 * GENERATED_PER_FILE).toBe(FUZZ_CASES);
+    expect(FUZZ_CASES).toBeGreaterThanOrEqual(100_000);
+  });
+
   it('the inline base workflow is valid (so mutations start from a real workflow)', () => {
     const r = loadWorkflowFromString(BASE);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.workflow).toBeDefined();
   });
 
-  it(`${FIXTURE_MUTATIONS.toLocaleString('en-US')} mutated files: never an unexpected throw, always a workflow or diagnostics`, {
+  it(`${FIXTURE_MUTATIONS.toLocaleString('en-US')} mutated files (with the two generated halves: ${FUZZ_CASES.toLocaleString('en-US')} loader cases per run): never an unexpected throw, always a workflow or diagnostics`, {
     timeout: 240_000,
   }, () => {
     const rand = prng(20240601);
@@ -132,7 +137,9 @@ describe('loader fuzzing: mutated real workflows', () => {
     const problems: string[] = [];
     let valid = 0;
     let slowest = 0;
+    let cases = 0;
     for (let i = 0; i < FIXTURE_MUTATIONS; i++) {
+      cases++;
       const base = sources[i % sources.length]!;
       // Tokens aimed at the validator and at the YAML parsers, in turn.
       const text = mutate(base.text, rand, i % 2 === 0 ? TOKENS : PARSER_TOKENS);
@@ -143,7 +150,9 @@ describe('loader fuzzing: mutated real workflows', () => {
       for (const p of outcome.problems) problems.push(`#${i} (${base.name}): ${p}\n${text}`);
       if (problems.length > 5) break;
     }
+    console.log(`loader fuzz (mutated fixtures): ${cases} cases, ${valid} valid`);
     expect(problems, problems.join('\n---\n')).toEqual([]);
+    expect(cases).toBe(FIXTURE_MUTATIONS);
     // Some mutations keep the file valid; most must not (or the fuzzer tests nothing).
     expect(valid).toBeGreaterThan(0);
     expect(valid).toBeLessThan(FIXTURE_MUTATIONS / 2);

@@ -211,12 +211,12 @@ describe('loadWorkflowFromString', () => {
   });
 
   it('strict turns warnings into errors and withholds the workflow', () => {
-    const src = VALID.replace('  - id: write', '  - id: write\n    name: Writer');
+    const src = VALID.replace('  - id: write', '  - id: write\n    optimize: {enabled: true}');
     expect(loadWorkflowFromString(src).workflow).toBeDefined();
     const strict = loadWorkflowFromString(src, { strict: true });
     expect(strict.workflow).toBeUndefined();
     expect(strict.diagnostics).toMatchObject([
-      { severity: 'error', code: 'inert-feature', path: 'nodes[0].name' },
+      { severity: 'error', code: 'inert-feature', path: 'nodes[0].optimize' },
     ]);
   });
 });

@@ -545,6 +545,55 @@ describe('causes first, consequences suppressed', () => {
     });
   });
 
+  describe("plan → write with 'wrtie' written once in an edge", () => {
+    const PLAN_WRITE = `schema_version: "1.0"
+flow: {name: typo}
+state:
+  fields:
+    topic: {type: str, required: true}
+    outline: {type: str, default: ""}
+    article: {type: str, default: ""}
+nodes:
+  - id: plan
+    prompt: "Outline an article about {state.topic}"
+    outputs: [outline]
+    output_schema: {type: str}
+  - id: write
+    prompt: "Write the article from {state.outline}"
+    outputs: [article]
+    output_schema: {type: str}
+edges:
+  - {from: START, to: plan}
+  - {from: plan, to: write}
+  - {from: write, to: END}
+`;
+    const cases: Array<[string, string, string, string, number, number]> = [
+      ['as a target', '{from: plan, to: write}', '{from: plan, to: wrtie}', 'edges[1].to', 19, 22],
+      ['as a source', '{from: write, to: END}', '{from: wrtie, to: END}', 'edges[2].from', 20, 12],
+    ];
+    it.each(cases)(
+      '%s: the did-you-mean comes first and nothing claims a node cannot reach END',
+      (_, edge, typo, path, line, column) => {
+        const src = PLAN_WRITE.replace(edge, typo);
+        expect(src).toContain('wrtie');
+        const r = load(src);
+        expect(r.workflow).toBeUndefined();
+        expect(r.diagnostics[0]).toMatchObject({
+          severity: 'error',
+          code: 'unknown-node',
+          path,
+          line,
+          column,
+          suggestion: 'write',
+          message: "unknown node 'wrtie' — did you mean 'write'?",
+        });
+        // Everything else followed from the typo: read as 'write', the graph is sound.
+        expect(r.diagnostics).toHaveLength(1);
+        for (const d of r.diagnostics) expect(d.message).not.toMatch(/reach END|cycles|never reached/);
+      },
+    );
+  });
+
   it('a misspelt id in nodes: one error per edge naming the right id, saying the typo may be in the node', () => {
     const r = load(EXAMPLE.replace('- id: write', '- id: wrtie'));
     expect(r.diagnostics.map((d) => d.code)).toEqual([

@@ -22,6 +22,8 @@ import { randomWorkflow } from './workflow-gen.js';
 export const FUZZ_CASES = 100_000;
 export const FIXTURE_MUTATIONS = 5_000;
 export const GENERATED_PER_FILE = (FUZZ_CASES - FIXTURE_MUTATIONS) / 2;
+/** Said in each fuzz test's name and output, so a CI log shows the total per run. */
+export const TOTAL_NOTE = `with the other half and ${FIXTURE_MUTATIONS.toLocaleString('en-US')} mutated fixtures: ${FUZZ_CASES.toLocaleString('en-US')} loader cases per run`;
 
 export interface FuzzOutcome {
   problems: string[];
@@ -91,6 +93,8 @@ export interface GeneratedRun {
   valid: number;
   slowestMs: number;
   casesPerSecond: number;
+  /** Cases loaded and checked (all of them unless problems stopped the run early). */
+  cases: number;
 }
 
 /**
@@ -104,7 +108,9 @@ export function runGenerated(seed: number, count: number): GeneratedRun {
   let valid = 0;
   let slowestMs = 0;
   const started = performance.now();
+  let cases = 0;
   for (let i = 0; i < count; i++) {
+    cases++;
     const generated = randomWorkflow(rand);
     const text = i % 20 === 0 ? mutate(generated, rand) : generated;
     const t = performance.now();
@@ -114,21 +120,22 @@ export function runGenerated(seed: number, count: number): GeneratedRun {
     for (const p of outcome.problems) problems.push(`seed ${seed} case #${i}: ${p}\n${text}`);
     if (problems.length > 5) break;
   }
-  const casesPerSecond = Math.round(count / ((performance.now() - started) / 1000));
-  return { problems, valid, slowestMs, casesPerSecond };
+  const casesPerSecond = Math.round(cases / ((performance.now() - started) / 1000));
+  return { problems, valid, slowestMs, casesPerSecond, cases };
 }
 
 /** The test of one generated half (fuzz-generated-{1,2}.test.ts), each with its own seed. */
 export function describeGeneratedHalf(half: 1 | 2, seed: number): void {
   describe(`loader fuzzing: generated workflows (${half}/2)`, () => {
-    it(`${GENERATED_PER_FILE.toLocaleString('en-US')} generated files: never an unexpected throw, always a workflow or diagnostics`, {
+    it(`${GENERATED_PER_FILE.toLocaleString('en-US')} generated files (${TOTAL_NOTE}): never an unexpected throw, always a workflow or diagnostics`, {
       timeout: 300_000,
     }, () => {
       const run = runGenerated(seed, GENERATED_PER_FILE);
       console.log(
-        `loader fuzz (${half}/2): ${GENERATED_PER_FILE} cases, ${run.casesPerSecond} cases/s, ${run.valid} valid`,
+        `loader fuzz (${half}/2): ${run.cases} cases, ${run.casesPerSecond} cases/s, ${run.valid} valid (${TOTAL_NOTE})`,
       );
       expect(run.problems, run.problems.join('\n---\n')).toEqual([]);
+      expect(run.cases).toBe(GENERATED_PER_FILE);
       // Both outcomes must be common, or the generator has drifted into testing one path.
       expect(run.valid).toBeGreaterThan(GENERATED_PER_FILE / 20);
       expect(run.valid).toBeLessThan(GENERATED_PER_FILE / 2);

@@ -60,6 +60,8 @@ function readNode(rd: Reader, raw: unknown, index: number): NodeDef {
   readCode(rd, raw, node, path, label);
   readNodeMemory(rd, raw, node, path);
 
+  const name = rd.optText(raw, 'name', path);
+  if (name !== undefined) node.name = name;
   const description = rd.optText(raw, 'description', path);
   if (description !== undefined) node.description = description;
 
