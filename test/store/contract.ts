@@ -15,6 +15,9 @@ export interface StoreFixture {
   reopen?: () => Promise<Store>;
 }
 
+/** Why the durability tests skip for a store that lives in memory only. */
+export const NOT_REOPENED = 'this store lives in memory only: there is nothing to reopen';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<Error> {
@@ -417,7 +420,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
 
       it("needs the lease: without it the running jobs may be a live owner's", async (ctx) => {
-        if (fixture.reopen === undefined) return ctx.skip();
+        if (fixture.reopen === undefined) return ctx.skip(NOT_REOPENED);
         const other = await fixture.reopen();
         try {
           await expectCode(other.recoverInterrupted(), 'E_STORE');
@@ -728,7 +731,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
       });
 
       it('keeps committed data across close and reopen', async (ctx) => {
-        if (fixture.reopen === undefined) return ctx.skip();
+        if (fixture.reopen === undefined) return ctx.skip(NOT_REOPENED);
         const job = await create({ idempotencyKey: 'durable' });
         await store.claimJob(job.id);
         await store.saveCheckpoint(job.id, { step: 1, completed: ['a'], state: { v: 1 } });

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAgentcrateError } from '../../src/errors.js';
 import type { MemoryChange, Store } from '../../src/store/index.js';
-import type { StoreFixture } from './contract.js';
+import { NOT_REOPENED, type StoreFixture } from './contract.js';
 
 const set = (agent: string, workflow: string, node: string, key: string, value: unknown): MemoryChange => ({
   op: 'set',
@@ -155,7 +155,7 @@ export function runMemoryContract(makeStore: () => Promise<StoreFixture>): void 
     });
 
     it('is durable across a reopen', async (ctx) => {
-      if (fixture.reopen === undefined) return ctx.skip();
+      if (fixture.reopen === undefined) return ctx.skip(NOT_REOPENED);
       await store.memory.apply([set('d', '*', '*', 'k', { v: [1] })]);
       await store.close();
       const reopened = await fixture.reopen();
