@@ -2,12 +2,14 @@
 // (--cpu-prof) or allocation sampling (--heap-prof) while autocannon drives /run at c=50 against
 // the 0 ms mock, then prints the functions with the most self time (or allocated bytes), grouped
 // by package. The raw .cpuprofile / .heapprofile is kept for Chrome DevTools.
-//   node_modules/.bin/node bench/profile-serve.mjs [cpu|heap] [seconds=10] [out-dir]   (WF=one|three)
+//   node_modules/.bin/node bench/profile-serve.mjs [cpu|heap] [seconds=10] [out-dir]
+// WF=one|three; ENTRY=dist profiles dist/server/entry.js instead, so time is told by source file.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
+import { ROOT } from './lib/paths.mjs';
 import { freePort, stopAll, stopChild } from './lib/proc.mjs';
 import { agentcrate, runOnce, startSystem } from './lib/systems.mjs';
 
@@ -28,6 +30,7 @@ try {
     stateDir,
     logFile: join(stateDir, 'server.log'),
     env: { NODE_OPTIONS: flags.join(' ') },
+    ...(process.env.ENTRY === 'dist' ? { entry: join(ROOT, 'dist/server/entry.js') } : {}),
   });
   if (!(await runOnce(agentcrate, base, workflow))) throw new Error('a first run failed');
   await load(agentcrate, base, workflow, { connections: 50, durationSec: 2 });
@@ -46,8 +49,10 @@ const profile = JSON.parse(readFileSync(join(out, file), 'utf8'));
 const where = (frame) => {
   const url = frame.url || '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  const own = /\/dist\/(.+)$/.exec(url)?.[1];
   return (
     pkg ??
+    own ??
     (url.startsWith('node:') ? url : url.includes('server.mjs') || url.includes('chunks/') ? 'bundle' : url)
   );
 };

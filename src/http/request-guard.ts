@@ -71,6 +71,14 @@ function splitAuthority(authority: string): { hostname: string; port: string } |
   return { hostname: normaliseHostName(parsed.hostname), port: parsed.port };
 }
 
+interface JudgedHost {
+  host: { hostname: string; port: string } | undefined;
+  /** Served without a key (loopback, the bound address, an allowed host). */
+  served: boolean;
+}
+
+const MAX_JUDGED_HOSTS = 256;
+
 function isLoopbackHost(hostname: string): boolean {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
   const literal = ipLiteral(hostname);
@@ -104,12 +112,27 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     return address === boundAddress || allowed.list.addresses.has(address) || inRanges(allowed.list, address);
   };
 
+  // Host values already judged: clients send the same few on every request, and judging one
+  // (a URL parse, an IP literal classified) cost more than the rest of the guard. Bounded, so
+  // a client sending ever new values cannot grow it.
+  const judged = new Map<string, JudgedHost>();
+  const judge = (hostHeader: string): JudgedHost => {
+    let entry = judged.get(hostHeader);
+    if (entry === undefined) {
+      const host = splitAuthority(hostHeader);
+      entry = { host, served: host !== undefined && hostServed(host.hostname) };
+      if (judged.size >= MAX_JUDGED_HOSTS) judged.clear();
+      judged.set(hostHeader, entry);
+    }
+    return entry;
+  };
+
   return async (c, next) => {
     // Without a Host header (an in-process `app.request`), the URL's host is what was asked for.
     const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
-    const host = splitAuthority(hostHeader);
+    const { host, served } = judge(hostHeader);
     const restrictHost = !allowed.any && !authenticated();
-    if (restrictHost && !anyHostPaths.has(c.req.path) && (host === undefined || !hostServed(host.hostname))) {
+    if (restrictHost && !anyHostPaths.has(c.req.path) && !served) {
       throw forbidden(
         `Host '${hostHeader.slice(0, 100)}' is not served: without an API key only loopback names are (a page in a browser could otherwise reach this server through DNS rebinding); ` +
           hostHint,

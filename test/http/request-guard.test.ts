@@ -282,3 +282,30 @@ describe('the request guard in another server', () => {
     expect(message).toMatch(/Host 'attacker\.example' is not served.*list it in GATEWAY_ALLOWED_HOSTS$/);
   });
 });
+
+describe('the request guard judging the same Host again', () => {
+  it('gives every Host the same verdict each time, also after more distinct Hosts than it remembers', async () => {
+    const { Hono } = await import('hono');
+    const { requestGuard } = await import('../../src/http/request-guard.js');
+    const app = new Hono();
+    app.use(requestGuard({ authenticated: false, allowedHosts: ['api.internal'] }));
+    app.onError((error, c) => c.json({ code: (error as { code?: string }).code }, 403));
+    app.post('/run', (c) => c.json({ ok: true }));
+    const post = (host: string, origin?: string) =>
+      app.request('/run', {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: '{}',
+      });
+    for (let round = 0; round < 3; round++) {
+      expect((await post('127.0.0.1:8080')).status).toBe(200);
+      expect((await post('localhost:8080')).status).toBe(200);
+      expect((await post('api.internal')).status).toBe(200);
+      expect((await post('attacker.example')).status).toBe(403);
+      expect((await post('127.0.0.1:8080', 'http://127.0.0.1:8080')).status).toBe(200);
+      // The same Host, a different port in the Origin: not the server's own page.
+      expect((await post('127.0.0.1:8080', 'http://127.0.0.1:9999')).status).toBe(403);
+      for (let i = 0; i < 300; i++) expect((await post(`h${round}-${i}.example`)).status).toBe(403);
+    }
+  });
+});
