@@ -1,7 +1,7 @@
 // A/B of two server bundles (or one bundle under two environments): both run side by side
 // against one mock and take turns under load in short windows (ABBA order), so drift of a
 // shared VM falls on both alike; prints medians and the per-pair ratios of runs/s and of
-// server CPU per run (from /proc).
+// server CPU per run and bytes written to storage per run (from /proc).
 //   node_modules/.bin/node bench/ab.mjs A/server.mjs B/server.mjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleServer({ outFile, entry }) (src/deploy/bundle.ts), e.g. from a
 // `git worktree` of an older commit. Env:
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
 import { NODE, ROOT } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild } from './lib/proc.mjs';
+import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, writtenBytes } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 import { agentcrate, runOnce } from './lib/systems.mjs';
 
@@ -100,9 +100,17 @@ for (let round = 0; round < rounds; round++) {
       const { child, base } = servers[n];
       await mock.reset();
       const c0 = cpuMs(child.pid);
+      const w0 = writtenBytes(child.pid);
       const r = await load(agentcrate, base, wf, { connections: c, durationSec: dur });
       const cpu = cpuMs(child.pid) - c0;
-      const sample = { rps: r.runs_per_s, p99: r.p99_ms, p50: r.p50_ms, cpu: cpu / r.runs_ok };
+      const written = writtenBytes(child.pid) - w0;
+      const sample = {
+        rps: r.runs_per_s,
+        p99: r.p99_ms,
+        p50: r.p50_ms,
+        cpu: cpu / r.runs_ok,
+        bytes: written / r.runs_ok,
+      };
       mine[n].push(sample);
       S[n].push(sample);
     }
@@ -126,6 +134,8 @@ for (const n of ['A', 'B'])
     median(S[n].map((s) => s.p99)),
     'cpu ms/run',
     f(median(S[n].map((s) => s.cpu)), 3),
+    'bytes written/run',
+    f(median(S[n].map((s) => s.bytes)), 0),
   );
 console.log(`B/A runs/s ratio (median of rounds) ${f(median(perRound.map((r) => r.rps)), 3)}`);
 console.log(`B/A cpu/run ratio (median of rounds) ${f(median(perRound.map((r) => r.cpu)), 3)}`);

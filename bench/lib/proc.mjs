@@ -140,3 +140,12 @@ export function cpuTimeMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/**
+ * Bytes a process has caused to be written to storage so far (Linux /proc/<pid>/io
+ * `write_bytes`: counted when it dirties file pages, WAL and checkpoints included, sockets not).
+ */
+export function writtenBytes(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return Number(/write_bytes:\s+(\d+)/.exec(io)?.[1] ?? Number.NaN);
+}

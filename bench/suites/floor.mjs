@@ -5,10 +5,12 @@
 // Both run at once against one mock and take the load in turns (ABBA windows), in rounds of
 // fresh pairs started in alternating order, combined by the median of the rounds' median ratios
 // (one pair alone can drift on a shared VM; see the tracing suite). CPU per run is each
-// server's own CPU time (/proc) over its window's successful runs.
+// server's own CPU time (/proc) over its window's successful runs, bytes written per run the
+// bytes it caused to be written to storage (/proc/<pid>/io write_bytes: SQLite's WAL and
+// checkpoints) over the same runs.
 import { load } from '../lib/load.mjs';
 import { startMock } from '../lib/mock.mjs';
-import { cpuTimeMs, freePort, stopChild } from '../lib/proc.mjs';
+import { cpuTimeMs, freePort, stopChild, writtenBytes } from '../lib/proc.mjs';
 import { median, round } from '../lib/stats.mjs';
 import { agentcrate, floor, runOnce, startSystem } from '../lib/systems.mjs';
 
@@ -48,9 +50,14 @@ export async function floorSuite(ctx) {
             for (const name of w % 2 ? ['floor', 'agentcrate'] : ['agentcrate', 'floor']) {
               const { system, base, child } = servers[name];
               await mock.reset();
-              const before = cpuTimeMs(child.pid);
+              const before = { cpu: cpuTimeMs(child.pid), bytes: writtenBytes(child.pid) };
               const r = await load(system, base, workflow, { connections, durationSec });
-              const sample = { ...r, cpu_ms: (cpuTimeMs(child.pid) - before) / Math.max(1, r.runs_ok) };
+              const runs = Math.max(1, r.runs_ok);
+              const sample = {
+                ...r,
+                cpu_ms: (cpuTimeMs(child.pid) - before.cpu) / runs,
+                write_bytes: (writtenBytes(child.pid) - before.bytes) / runs,
+              };
               mine[name].push(sample);
               all[name].push(sample);
             }
@@ -87,6 +94,8 @@ export async function floorSuite(ctx) {
         p99_ratio: p99.floor ? round(p99.agentcrate / p99.floor, 2) : null,
         agentcrate_cpu_ms_per_run: round(med('agentcrate', 'cpu_ms'), 3),
         floor_cpu_ms_per_run: round(med('floor', 'cpu_ms'), 3),
+        agentcrate_write_bytes_per_run: Math.round(med('agentcrate', 'write_bytes')),
+        floor_write_bytes_per_run: Math.round(med('floor', 'write_bytes')),
         errors:
           all.agentcrate.reduce((n, s) => n + s.errors, 0) + all.floor.reduce((n, s) => n + s.errors, 0),
       });
@@ -98,11 +107,11 @@ export async function floorSuite(ctx) {
 }
 
 function renderFloor(rows, { rounds, windows, durationSec }) {
-  const head = `| workflow (0 ms mock, c=${rows[0]?.concurrency}) | agentcrate runs/s | floor runs/s | agentcrate / floor (goal) | agentcrate p50 / p99 ms | floor p50 / p99 ms | p99 ratio (goal) | CPU ms per run agentcrate / floor |\n|---|---|---|---|---|---|---|---|`;
+  const head = `| workflow (0 ms mock, c=${rows[0]?.concurrency}) | agentcrate runs/s | floor runs/s | agentcrate / floor (goal) | agentcrate p50 / p99 ms | floor p50 / p99 ms | p99 ratio (goal) | CPU ms per run agentcrate / floor | bytes written per run agentcrate / floor |\n|---|---|---|---|---|---|---|---|---|`;
   const lines = rows.map((r) => {
     const goal = GOALS[r.workflow];
     const met = (ok) => (ok ? 'met' : 'not met');
-    return `| ${r.workflow === 'one' ? '1-step vs floor' : '3-step vs 3-call floor'} | ${r.agentcrate_runs_per_s} | ${r.floor_runs_per_s} | **${r.runs_ratio}** (≥ ${goal.runs}: ${met(r.runs_ratio >= goal.runs)}) | ${r.agentcrate_p50_ms} / ${r.agentcrate_p99_ms} | ${r.floor_p50_ms} / ${r.floor_p99_ms} | ${r.p99_ratio}${goal.p99 ? ` (≤ ${goal.p99}: ${met(r.p99_ratio <= goal.p99)})` : ''} | ${r.agentcrate_cpu_ms_per_run} / ${r.floor_cpu_ms_per_run} |`;
+    return `| ${r.workflow === 'one' ? '1-step vs floor' : '3-step vs 3-call floor'} | ${r.agentcrate_runs_per_s} | ${r.floor_runs_per_s} | **${r.runs_ratio}** (≥ ${goal.runs}: ${met(r.runs_ratio >= goal.runs)}) | ${r.agentcrate_p50_ms} / ${r.agentcrate_p99_ms} | ${r.floor_p50_ms} / ${r.floor_p99_ms} | ${r.p99_ratio}${goal.p99 ? ` (≤ ${goal.p99}: ${met(r.p99_ratio <= goal.p99)})` : ''} | ${r.agentcrate_cpu_ms_per_run} / ${r.floor_cpu_ms_per_run} | ${r.agentcrate_write_bytes_per_run} / ${r.floor_write_bytes_per_run} |`;
   });
   const perRound = rows.map(
     (r) => `${r.workflow === 'one' ? '1-step' : '3-step'}: ${r.round_ratios.join(', ')}`,
