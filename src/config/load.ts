@@ -98,8 +98,8 @@ export function loadWorkflowFromString(source: string, opts: LoadStringOptions =
     const parsed = parseSource(source.replace(/^\uFEFF/, ''), format);
     const reporter = new Reporter(parsed.map.locate, file);
     for (const p of parsed.problems) {
-      if (p.severity === 'error') reporter.error(p.code, '', p.message, { pos: p.pos });
-      else reporter.warn(p.code, '', p.message, { pos: p.pos });
+      if (p.severity === 'error') reporter.error(p.code, p.path ?? '', p.message, { pos: p.pos });
+      else reporter.warn(p.code, p.path ?? '', p.message, { pos: p.pos });
     }
     if (parsed.value === undefined) return finish(result(reporter.diagnostics), opts.strict);
 

@@ -92,6 +92,35 @@ describe('repeated keys', () => {
     expect(dup[0]?.message).toMatch(/the key 'config' appears twice.*the later value wins/);
   });
 
+  it('name the key by its path and say where it first appeared, in either parser', () => {
+    const src = ONE_NODE.replace(
+      '    out: {type: str, default: ""}\n',
+      '    out: {type: str, default: ""}\n    topic: {type: int}\n',
+    ).replace('    outputs: [out]\n', '    outputs: [out]\n    prompt: "again"\n');
+    const r = loadWorkflowFromString(src);
+    expect(r.workflow?.state.find((f) => f.name === 'topic')?.type).toMatchObject({ kind: 'int' });
+    expect(r.diagnostics.map((d) => [d.code, d.path, d.line, d.column])).toEqual([
+      ['duplicate-key', 'state.fields.topic', 7, 5],
+      ['duplicate-key', 'nodes[0].prompt', 12, 5],
+    ]);
+    expect(r.diagnostics[0]?.message).toBe(
+      "the key 'topic' appears twice in state.fields (first at line 5); the later value wins, as in configurable-agents' YAML reader, and the earlier one is ignored: remove or merge one of them",
+    );
+    expect(r.diagnostics[1]?.message).toContain(
+      "the key 'prompt' appears twice in nodes[0] (first at line 10)",
+    );
+    // A local tag js-yaml refuses: the yaml package reads the file and says the same.
+    const tagged = parseSource('a: 1\nb:\n  - {c: !custom x, c: 2}\na: 3\n', 'yaml');
+    expect(
+      tagged.problems
+        .filter((p) => p.code === 'duplicate-key')
+        .map((p) => [p.path, p.pos?.line, p.message.split(';')[0]]),
+    ).toEqual([
+      ['b[0].c', 3, "the key 'c' appears twice in b[0] (first at line 3)"],
+      ['a', 4, "the key 'a' appears twice at the top level (first at line 1)"],
+    ]);
+  });
+
   it('are errors under --strict, and the workflow is withheld', () => {
     const r = loadWorkflowFromString(`${ONE_NODE}config: {}\nconfig: {}\n`, { strict: true });
     expect(r.workflow).toBeUndefined();

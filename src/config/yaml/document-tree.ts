@@ -4,6 +4,7 @@
  * js-yaml refuses), with the same scan for repeated keys and alias expansion as the events get.
  */
 import { type Document, isAlias, isCollection, isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
+import { joinPath } from '../diagnostics.js';
 import type { AliasExpansion, DuplicateKey } from './event-tree.js';
 import { type Found, NOT_FOUND, type PathTree, type RangeInfo } from './source-map.js';
 
@@ -86,9 +87,14 @@ export function scanDocument(doc: Document): AliasExpansion & { duplicates: Dupl
   let expanded = 0;
   let biggest: AliasExpansion['biggest'];
   // Depth first in document order (anchors come before their aliases), sizes on the way out.
-  const stack: Array<{ node: unknown; children?: unknown[]; next: number; size: number }> = [
-    { node: doc.contents, next: 0, size: 0 },
-  ];
+  const stack: Array<{
+    node: unknown;
+    path: string;
+    children?: unknown[];
+    paths?: string[];
+    next: number;
+    size: number;
+  }> = [{ node: doc.contents, path: '', next: 0, size: 0 }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.children === undefined) {
@@ -112,28 +118,38 @@ export function scanDocument(doc: Document): AliasExpansion & { duplicates: Dupl
       expanded++;
       top.size = 1;
       top.children = [];
+      top.paths = [];
       if (isMap(node)) {
-        const keys = new Set<string>();
+        const keys = new Map<string, number>();
         for (const pair of node.items) {
+          let valuePath = top.path;
           if (isScalar(pair.key)) {
             const text = String(pair.key.value);
-            if (keys.has(text)) duplicates.push({ key: text, offset: pair.key.range?.[0] ?? 0 });
-            keys.add(text);
+            valuePath = joinPath(top.path, text);
+            const offset = pair.key.range?.[0] ?? 0;
+            const first = keys.get(text);
+            if (first !== undefined)
+              duplicates.push({ key: text, mapPath: top.path, offset, firstOffset: first });
+            else keys.set(text, offset);
           }
           top.children.push(pair.key, pair.value);
+          top.paths.push(top.path, valuePath);
         }
       } else if (isSeq(node)) {
         top.children.push(...node.items);
+        top.paths.push(...node.items.map((_, n) => joinPath(top.path, n)));
       }
     }
     if (top.next < top.children.length) {
-      stack.push({ node: top.children[top.next++], next: 0, size: 0 });
+      const at = top.next++;
+      stack.push({ node: top.children[at], path: top.paths![at]!, next: 0, size: 0 });
       continue;
     }
     stack.pop();
     if (isCollection(top.node) || isScalar(top.node)) size.set(top.node, top.size);
     if (stack.length > 0) stack[stack.length - 1]!.size += top.size;
   }
+  duplicates.sort((a, b) => a.offset - b.offset);
   const scan: AliasExpansion & { duplicates: DuplicateKey[] } = { duplicates, nodes, expanded };
   if (biggest !== undefined) scan.biggest = biggest;
   return scan;

@@ -5,12 +5,17 @@
  * scan or index a map's keys, or index a sequence's items, when it is first asked about.
  */
 import { EVENT_ID, type Event, getScalarValue, SCALAR_STYLE, type ScalarEvent } from 'js-yaml';
+import { joinPath } from '../diagnostics.js';
 import { type Found, NOT_FOUND, type PathTree, type RangeInfo } from './source-map.js';
 
 export interface DuplicateKey {
   key: string;
+  /** Document path of the map holding it (`''` for the top level, `state.fields`). */
+  mapPath: string;
   /** Offset of the repeat (the value that wins). */
   offset: number;
+  /** Offset of the key's first appearance in the same map. */
+  firstOffset: number;
 }
 
 /** How far aliases blow a document up: what walking its value as a tree would visit. */
@@ -132,18 +137,30 @@ function measureAliases(events: Event[], aliasTarget: Map<number, number>, next:
 /** Repeated keys of every mapping (asked only after js-yaml refused a document for one). */
 export function findDuplicateKeys(events: Event[], source: string, next: Int32Array): DuplicateKey[] {
   const found: DuplicateKey[] = [];
-  for (let i = 0; i < events.length; i++) {
-    if (events[i]!.type !== EVENT_ID.MAPPING) continue;
-    const keys = new Set<string>();
+  // Depth first from the document's content, with the path of each collection.
+  const stack: Array<[number, string]> = events.length > 1 ? [[1, '']] : [];
+  while (stack.length > 0) {
+    const [i, path] = stack.pop()!;
+    const e = events[i]!;
+    if (e.type === EVENT_ID.SEQUENCE) {
+      for (let k = i + 1, n = 0; events[k]!.type !== EVENT_ID.POP; k = next[k]!, n++)
+        stack.push([k, joinPath(path, n)]);
+      continue;
+    }
+    if (e.type !== EVENT_ID.MAPPING) continue;
+    const keys = new Map<string, number>();
     for (let k = i + 1; events[k]!.type !== EVENT_ID.POP; k = next[next[k]!]!) {
       const key = events[k]!;
       if (key.type !== EVENT_ID.SCALAR) continue;
       const text = getScalarValue(source, key);
-      if (keys.has(text)) found.push({ key: text, offset: rangeOf(key, source).start });
-      keys.add(text);
+      const offset = rangeOf(key, source).start;
+      const first = keys.get(text);
+      if (first !== undefined) found.push({ key: text, mapPath: path, offset, firstOffset: first });
+      else keys.set(text, offset);
+      stack.push([next[k]!, joinPath(path, text)]);
     }
   }
-  return found;
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 /** Maps with at most this many plain keys are scanned, not indexed. */

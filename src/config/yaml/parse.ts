@@ -12,6 +12,7 @@
  */
 import { constructFromEvents, EVENT_ID, type Event, parseEvents, YAMLException } from 'js-yaml';
 import { type Document, parseDocument } from 'yaml';
+import { joinPath } from '../diagnostics.js';
 import type { Position } from '../types.js';
 import { DocumentTree, scanDocument } from './document-tree.js';
 import { type AliasExpansion, type DuplicateKey, findDuplicateKeys, indexEvents } from './event-tree.js';
@@ -33,6 +34,8 @@ const MAX_SYNTAX_ERRORS = 20;
 export interface ParseProblem {
   severity: 'error' | 'warning';
   code: string;
+  /** Document path, when the problem belongs to a key (a repeated one). */
+  path?: string;
   message: string;
   pos?: Position;
 }
@@ -204,12 +207,15 @@ function firstLine(message: string): string {
 
 function duplicateWarnings(duplicates: DuplicateKey[], map: SourceMap): ParseProblem[] {
   return duplicates.map((dup) => {
+    const pos = map.positionOf(dup.offset);
+    const first = map.positionOf(dup.firstOffset);
+    const where = dup.mapPath === '' ? 'at the top level' : `in ${dup.mapPath}`;
     const problem: ParseProblem = {
       severity: 'warning',
       code: 'duplicate-key',
-      message: `the key '${dup.key}' appears twice in the same map; the later value wins (as configurable-agents' YAML reader does): remove one of them`,
+      path: joinPath(dup.mapPath, dup.key),
+      message: `the key '${dup.key}' appears twice ${where}${first === undefined ? '' : ` (first at line ${first.line})`}; the later value wins, as in configurable-agents' YAML reader, and the earlier one is ignored: remove or merge one of them`,
     };
-    const pos = map.positionOf(dup.offset);
     if (pos !== undefined) problem.pos = pos;
     return problem;
   });
