@@ -85,7 +85,7 @@ export async function runCodeNode(ctx: NodeRunContext): Promise<NodeRunResult> {
   const writes: Record<string, unknown> = {};
   for (const name of node.outputs) writes[name] = record[name];
   await applyMemory(ctx, outcome.memory);
-  return { writes, usage: { inputTokens: 0, outputTokens: 0 } };
+  return { writes };
 }
 
 /**

@@ -42,6 +42,12 @@ export async function execute(
   const emit = (event: EngineEvent) => options.onEvent?.(event);
 
   const usage: Usage = { ...(options.resume?.usage ?? { inputTokens: 0, outputTokens: 0 }) };
+  // Every model call counts as it returns, so a node that fails after some calls still
+  // reports what they used.
+  const addUsage = (used: Usage): void => {
+    usage.inputTokens += used.inputTokens;
+    usage.outputTokens += used.outputTokens;
+  };
   let state: Record<string, unknown> = options.resume ? structuredClone(options.resume.state) : {};
   const completed: string[] = options.resume ? [...options.resume.completed] : [];
   let step = options.resume?.step ?? 0;
@@ -249,10 +255,9 @@ export async function execute(
           signal: controller.signal,
           now,
           emit,
+          addUsage,
           logPrompts: options.logPrompts === true,
         });
-        usage.inputTokens += result.usage.inputTokens;
-        usage.outputTokens += result.usage.outputTokens;
         writes = result.writes;
       }
       state = { ...state, ...writes, [loopCounterKey(node.id)]: iteration };
@@ -312,10 +317,9 @@ export async function execute(
           signal: controller.signal,
           now,
           emit,
+          addUsage,
           logPrompts: options.logPrompts === true,
         });
-        usage.inputTokens += result.usage.inputTokens;
-        usage.outputTokens += result.usage.outputTokens;
         // One output → the value itself; several → an object per item.
         results[index] = node.outputs.length === 1 ? result.writes[node.outputs[0]!] : result.writes;
       }

@@ -7,7 +7,7 @@
 import type { ModelMessage } from 'ai';
 import type { NodeDef } from '../config/types.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
-import type { ModelResponse, Usage } from '../models/types.js';
+import type { ModelResponse, ResolvedLlm, Usage } from '../models/types.js';
 import { runCodeNode } from './code-node.js';
 import { loadMemory, withMemory } from './memory.js';
 import { checkNodeOutput } from './output-schema.js';
@@ -26,13 +26,14 @@ export interface NodeRunContext {
   signal: AbortSignal;
   now: () => number;
   emit: (event: EngineEvent) => void;
+  /** Told the tokens of every model call as it returns, failed attempts included. */
+  addUsage: (usage: Usage) => void;
   /** The host asked for prompt capture on every node. */
   logPrompts?: boolean;
 }
 
 export interface NodeRunResult {
   writes: Record<string, unknown>;
-  usage: Usage;
 }
 
 export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
@@ -80,8 +81,10 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
     .filter(Boolean)
     .join('\n');
   const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
-  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   const attempts = workflow.config.execution.maxRetries + 1;
+  // The token limit of the calls: raised once when an answer is cut off by it (see cutOff).
+  let callLlm = llm;
+  let firstCut: FirstCut | undefined;
 
   for (let attempt = 1; ; attempt++) {
     let response: ModelResponse;
@@ -89,7 +92,7 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
     try {
       response = await deps.models.generate({
         nodeId: node.id,
-        llm,
+        llm: callLlm,
         system,
         messages,
         outputSchema: plan.outputSchemas.get(node.id)!,
@@ -128,8 +131,9 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
         })
       );
     }
-    usage.inputTokens += response.usage.inputTokens;
-    usage.outputTokens += response.usage.outputTokens;
+    ctx.addUsage(response.usage);
+    // An answer the token limit cut off: asking again unchanged gets the same cut.
+    const cutOff = response.finishReason === 'length' && response.output === undefined;
 
     const problems =
       response.output === undefined
@@ -138,7 +142,9 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
               path: '(answer)',
               expected: 'JSON matching the schema',
               received: truncate(response.text),
-              message: response.parseError ?? 'the answer is not valid JSON',
+              message: cutOff
+                ? `the answer was cut off by the token limit (${limitText(callLlm, response)})`
+                : (response.parseError ?? 'the answer is not valid JSON'),
             },
           ]
         : checkNodeOutput(node, plan.fields, response.output);
@@ -166,7 +172,14 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
       const answer = response.output as Record<string, unknown>;
       const writes: Record<string, unknown> = {};
       for (const name of node.outputs) writes[name] = answer[name];
-      return { writes, usage };
+      return { writes };
+    }
+    if (cutOff) {
+      if (firstCut !== undefined || attempt >= attempts)
+        throw cutOffError(node.id, callLlm, response, firstCut);
+      firstCut = { maxTokens: llm.maxTokens, outputTokens: response.usage.outputTokens };
+      callLlm = { ...llm, maxTokens: raisedLimit(llm, response) };
+      continue;
     }
     if (attempt >= attempts) {
       const first = problems[0]!;
@@ -183,6 +196,51 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
       content: `Your answer does not match the required schema:\n${problems.map((p) => `- ${p.path}: ${p.message} (expected ${p.expected}, received ${p.received})`).join('\n')}\nAnswer again with only the corrected JSON object.`,
     });
   }
+}
+
+/** Twice the limit that cut the answer (the one set, else what the server stopped at). */
+function raisedLimit(llm: ResolvedLlm, response: ModelResponse): number {
+  const limit = llm.maxTokens ?? response.usage.outputTokens;
+  return limit > 0 ? limit * 2 : 4096;
+}
+
+function limitText(llm: ResolvedLlm, response: ModelResponse): string {
+  return llm.maxTokens !== undefined
+    ? `max_tokens ${llm.maxTokens}`
+    : `no max_tokens set: the provider's or server's own limit, reached at ${response.usage.outputTokens} output tokens`;
+}
+
+/** Where the limit stood when an answer was first cut off, for the error if it happens again. */
+interface FirstCut {
+  maxTokens: number | undefined;
+  outputTokens: number;
+}
+
+function cutOffError(
+  nodeId: string,
+  llm: ResolvedLlm,
+  response: ModelResponse,
+  firstCut: FirstCut | undefined,
+): AgentcrateError {
+  const stopped = `the answer stopped at ${response.usage.outputTokens} output tokens`;
+  const how =
+    firstCut === undefined
+      ? `(${limitText(llm, response)}) with no attempt left to raise it`
+      : `again after max_tokens was raised from ${firstCut.maxTokens ?? `none (cut at ${firstCut.outputTokens} tokens)`} to ${llm.maxTokens}; ${stopped}`;
+  const serverLimit = llm.maxTokens === undefined || firstCut?.maxTokens === undefined;
+  return new AgentcrateError(
+    'E_MODEL_OUTPUT',
+    `node '${nodeId}': the model's answer was cut off by the token limit (finish_reason "length") ${how}. Raise llm.max_tokens for this node${serverLimit ? " (and the server's own limit, e.g. llama.cpp --n-predict)" : ''} or ask for a shorter answer`,
+    {
+      details: {
+        node: nodeId,
+        finishReason: 'length',
+        maxTokens: llm.maxTokens ?? null,
+        outputTokens: response.usage.outputTokens,
+        ...(firstCut ? { raisedFrom: firstCut.maxTokens ?? null } : {}),
+      },
+    },
+  );
 }
 
 function truncate(text: string): string {

@@ -10,7 +10,7 @@
  *   returned (`output: undefined`, `parseError`, `text`) so the engine can feed the error
  *   back to the model within its own `max_retries`.
  */
-import type { LanguageModel, NoObjectGeneratedError } from 'ai';
+import type { LanguageModel } from 'ai';
 import type { LlmSettings, Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { createRedactor } from '../secrets/index.js';
@@ -21,6 +21,7 @@ import { modelError } from './model-error.js';
 import { PROVIDERS, providerSpec } from './providers.js';
 import { readOverride, resolveLlm } from './resolve.js';
 import { abortableSleep } from './retry.js';
+import { callWithTools, describeParseError } from './tool-loop.js';
 import { withTransportPolicy } from './transport-policy.js';
 import type {
   LanguageModelFactory,
@@ -103,8 +104,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     const started = now();
     let attempts = 1;
     const sdk = await loadAiSdk();
-    const { generateText, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedError, Output, stepCountIs } =
-      sdk;
+    const { generateText, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedError, Output } = sdk;
     const base = await baseModel(request.llm);
     const model = isV3(base)
       ? withTransportPolicy(base, {
@@ -158,18 +158,15 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
           ...(r.answered ? {} : { parseError: noAnswer(r.finishReason) }),
         });
       }
+      if (toolCount > 0) {
+        return respond(
+          await callWithTools(sdk, model, request, { maxSteps, providerOptions: PROVIDER_OPTIONS }),
+        );
+      }
       const result = await generateText({
         model,
         system: request.system,
         messages: request.messages,
-        tools: toolCount > 0 ? request.tools : undefined,
-        stopWhen: stepCountIs(maxSteps),
-        // On the last allowed step the model must answer rather than ask for more tools,
-        // so a chatty tool user still ends with an object instead of no output at all.
-        prepareStep:
-          toolCount > 0
-            ? ({ stepNumber }) => (stepNumber >= maxSteps - 1 ? { toolChoice: 'none' } : {})
-            : undefined,
         output: Output.object({ schema: jsonSchema(request.outputSchema) }),
         temperature: request.llm.temperature,
         maxOutputTokens: request.llm.maxTokens,
@@ -250,13 +247,6 @@ function isV3(model: LanguageModel): model is LanguageModelV3 {
 
 function toUsage(usage: { inputTokens?: number; outputTokens?: number } | undefined): Usage {
   return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
-}
-
-/** "could not parse" vs "did not match", plus the parser's or validator's own words. */
-function describeParseError(error: NoObjectGeneratedError): string {
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  const base = error.message.replace(/^No object generated: /, '');
-  return cause === undefined ? base : `${base} ${cause}`;
 }
 
 function cancellation(signal: AbortSignal, nodeId: string): AgentcrateError {

@@ -119,7 +119,7 @@ describe('ModelClient against the mock server', () => {
     expect(res.attempts).toBe(1);
   });
 
-  it('forces a final answer on the last allowed tool step', async () => {
+  it('asks for the schema on the last allowed step, without tools, after the tool results', async () => {
     const { models } = client();
     const llm = models.resolve({}, {});
     const tools = {
@@ -128,7 +128,49 @@ describe('ModelClient against the mock server', () => {
     mock.script([{ toolCalls: [{ name: 'ping', args: {} }] }, { json: { title: 'done', score: 1 } }]);
     const res = await models.generate(request(llm, { tools, maxToolSteps: 2 }));
     expect(res.output).toEqual({ title: 'done', score: 1 });
-    expect(mock.chatRequests()[1]?.body.tool_choice).toBe('none');
+    const [first, last] = mock.chatRequests();
+    expect(first?.body.tools).toHaveLength(1);
+    expect(first?.body.response_format).toBeUndefined();
+    expect(last?.body.tools).toBeUndefined();
+    expect(last?.body.response_format?.type).toBe('json_schema');
+    expect(JSON.stringify(last?.body.messages)).toContain('pong');
+  });
+
+  it('never sends tools and a JSON-schema response format in one request', async () => {
+    const { models } = client();
+    const llm = models.resolve({}, {});
+    const tools = { ping: tool({ inputSchema: z.object({}), execute: async () => 'pong' }) };
+    // The model calls a tool, then stops calling tools with prose: the schema is asked for
+    // on its own step, in a user turn after the prose.
+    mock.script([
+      { toolCalls: [{ name: 'ping', args: {} }] },
+      { text: 'The ping said pong.' },
+      { json: { title: 'pong', score: 2 } },
+    ]);
+    const res = await models.generate(request(llm, { tools, maxToolSteps: 5 }));
+    expect(res.output).toEqual({ title: 'pong', score: 2 });
+    const sent = mock.chatRequests();
+    expect(sent).toHaveLength(3);
+    for (const r of sent)
+      expect(r.body.tools !== undefined && r.body.response_format !== undefined).toBe(false);
+    expect(sent[2]?.body.response_format?.type).toBe('json_schema');
+    expect(sent[2]?.body.messages?.at(-1)?.role).toBe('user');
+    // Usage counts every step of the node.
+    const promptTokens = sent.map((r) => Math.ceil(JSON.stringify(r.body.messages).length / 4));
+    expect(res.usage.inputTokens).toBe(promptTokens.reduce((a, b) => a + b, 0));
+  });
+
+  it('takes a JSON answer the model gave when it stopped calling tools, without another call', async () => {
+    const { models } = client();
+    const llm = models.resolve({}, {});
+    const tools = { ping: tool({ inputSchema: z.object({}), execute: async () => 'pong' }) };
+    mock.script([
+      { toolCalls: [{ name: 'ping', args: {} }] },
+      { text: '```json\n{"title": "t", "score": 3}\n```' },
+    ]);
+    const res = await models.generate(request(llm, { tools, maxToolSteps: 5 }));
+    expect(res.output).toEqual({ title: 't', score: 3 });
+    expect(mock.chatRequests()).toHaveLength(2);
   });
 
   it('retries a 500 and succeeds on the second attempt', async () => {
