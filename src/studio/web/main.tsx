@@ -1,7 +1,15 @@
 /** The studio page: a sidebar of sections and the page of the current route. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import './styles.css';
+// The page's styles, one file per part, in cascade order.
+import './styles/base.css';
+import './styles/shell.css';
+import './styles/controls.css';
+import './styles/cards.css';
+import './styles/editor.css';
+import './styles/graph.css';
+import './styles/job.css';
+import './styles/deploy.css';
 import { api } from './api.js';
 import { CostsPage } from './pages/costs.js';
 import { DeployPage } from './pages/deploy.js';
