@@ -38,6 +38,8 @@ if (major < LOWEST[0] || (major === LOWEST[0] && minor < LOWEST[1])) {
 function rerun(node) {
   const child = spawn(node, ['--', new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
     stdio: 'inherit',
+    // Should this wrapper die unable to pass a signal on (SIGKILL), the child stops too.
+    env: { ...process.env, AGENTCRATE_STOP_WITH_PARENT: '1' },
   });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const forward = (signal) => {

@@ -14,6 +14,7 @@ import type { ArgsSpec, ArgValues, DefinedCommand, ParsedLine } from './define.j
 import { exitCodeFor, formatError } from './errors.js';
 import { addOptions, readOptions } from './options.js';
 import { processOutput } from './output.js';
+import { handleStopSignals } from './stop-signals.js';
 
 export async function main(argv: string[]): Promise<number> {
   // The fast path: the version needs neither commander nor any command module.
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  const stopSignals = handleStopSignals(controller);
+  const stopSignals = handleStopSignals(controller, process.env);
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     if (argv.length === 0) {
@@ -105,33 +106,4 @@ function readArgs<A extends ArgsSpec>(specs: A, values: readonly unknown[], cwd:
     out[name] = Array.isArray(value) ? value.map(one) : value === undefined ? undefined : one(value);
   });
   return out as ArgValues<A>;
-}
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** A copy of the same signal this soon after the first is the terminal's and a forwarder's. */
-const DUPLICATE_WINDOW_MS = 500;
-
-/**
- * SIGINT, SIGTERM and SIGHUP abort the running command (a server drains and exits 0). A later
- * signal ends the process the default way at once; a copy arriving within the window (Ctrl-C
- * reaches both a re-running wrapper, which forwards it, and this process) is ignored.
- * Returns the function that removes the handlers.
- */
-function handleStopSignals(controller: AbortController): () => void {
-  let first: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (first === undefined) {
-      first = Date.now();
-      controller.abort(new Error(`interrupted by ${signal}`));
-      return;
-    }
-    if (Date.now() - first < DUPLICATE_WINDOW_MS) return;
-    remove();
-    process.kill(process.pid, signal);
-  };
-  const remove = () => {
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
-  return remove;
 }

@@ -78,6 +78,15 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The pid of the wrapper's only child: the process that serves. */
 function childOf(pid: number): number {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
@@ -120,6 +129,17 @@ describe.skipIf(skip !== undefined)(
       await s.port;
       process.kill(childOf(s.wrapper.pid!), 'SIGKILL');
       expect(await s.exit).toMatchObject({ code: null, signal: 'SIGKILL' });
+    }, 60_000);
+
+    it('a wrapper killed outright (SIGKILL, nothing forwarded) still stops the serving child', async () => {
+      const s = serveWrapped('wrapper-killed');
+      const port = await s.port;
+      const server = childOf(s.wrapper.pid!);
+      s.wrapper.kill('SIGKILL');
+      await s.exit;
+      await expect.poll(() => listening(port), { timeout: 15_000, interval: 200 }).toBe(false);
+      await expect.poll(() => alive(server), { timeout: 15_000, interval: 200 }).toBe(false);
+      expect(s.stderr()).toMatch(/launcher \(pid \d+\) ended: stopping/);
     }, 60_000);
 
     it('exit codes come back: 2 for an invalid workflow, 0 for --version', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,23 +88,21 @@ describe.skipIf(!FIXTURES_PRESENT)(`generateArtifacts${FIXTURES_SKIP}`, () => {
     });
   });
 
-  it('is deterministic and fast (goal ≤ 20 ms per generation)', () => {
-    const opts = echoOptions(typed, join(tmp, 'speed'));
+  // Its speed goal (≤ 20 ms) is measured by bench/deploy.mjs, not here: no test depends on the
+  // machine's speed.
+  it('is deterministic, and regenerating unchanged artifacts rewrites nothing', () => {
+    const opts = echoOptions(typed, join(tmp, 'same'));
     const first = renderArtifacts(opts);
     expect(renderArtifacts(opts)).toEqual(first);
-    const time = (fn: () => void) => {
-      const samples: number[] = [];
-      for (let i = 0; i < 15; i++) {
-        const started = performance.now();
-        fn();
-        samples.push(performance.now() - started);
-      }
-      return samples.sort((a, b) => a - b)[7] as number; // median: robust on a busy CI box
-    };
-    expect(time(() => renderArtifacts(opts))).toBeLessThan(20);
+    const written = generateArtifacts(opts);
+    const mtimes = () => written.files.map((f) => statSync(f).mtimeMs);
+    const before = mtimes();
+    // Old enough that a rewrite, however fast, would show in the modification times.
+    for (const f of written.files) utimesSync(f, new Date(1_000_000), new Date(1_000_000));
+    const stamped = mtimes();
+    expect(stamped).not.toEqual(before);
     generateArtifacts(opts);
-    // Regenerating unchanged artifacts rewrites nothing (mtimes and the build cache stay warm).
-    expect(time(() => generateArtifacts(opts))).toBeLessThan(20);
+    expect(mtimes()).toEqual(stamped);
   });
 
   it('the content hash covers the workflow source and the bundle', () => {
