@@ -28,6 +28,11 @@ const options = {
     description: 'build for this platform (e.g. linux/arm64)',
   },
   force: { type: 'boolean', description: 'build even when an image of the same content exists' },
+  binary: {
+    type: 'path',
+    placeholder: '<path>',
+    description: 'write a single executable (no Node needed to run it) instead of an image',
+  },
   json: { type: 'boolean', description: 'NDJSON progress on stderr, one result object on stdout' },
   ...MODEL_OVERRIDE_OPTIONS,
 } as const satisfies OptionsSpec;

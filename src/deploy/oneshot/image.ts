@@ -24,8 +24,15 @@ import { CONTAINER_OLLAMA_BASE_URL, type StagedRunner, stageRunner, writeRunner 
 
 /** Built locally by scripts/docker/build-oneshot-base.sh: Node and its libraries, nothing else. */
 export const DEFAULT_ONESHOT_BASE = 'agentcrate-oneshot-base:24';
+declare const __AGENTCRATE_ONESHOT_BASE_SCRIPT__: string | undefined;
+/** The packed package's CLI chunks sit two levels below the root, this file three. */
 export const ONESHOT_BASE_SCRIPT = fileURLToPath(
-  new URL('../../../scripts/docker/build-oneshot-base.sh', import.meta.url),
+  new URL(
+    typeof __AGENTCRATE_ONESHOT_BASE_SCRIPT__ === 'string'
+      ? __AGENTCRATE_ONESHOT_BASE_SCRIPT__
+      : '../../../scripts/docker/build-oneshot-base.sh',
+    import.meta.url,
+  ),
 );
 
 export interface OneshotProgress {
