@@ -41,7 +41,8 @@ const OTHER_VARS: EnvVarSpec[] = [
   },
 ];
 
-export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
+/** `env` overrides what the workflow says, e.g. `AGENTCRATE_LLM_PROVIDER=gateway` (no provider keys). */
+export function workflowEnvVars(workflow: Workflow, env: Record<string, string> = {}): EnvVarSpec[] {
   const out: EnvVarSpec[] = [];
   const seen = new Set<string>();
   const add = (spec: EnvVarSpec) => {
@@ -61,8 +62,8 @@ export function workflowEnvVars(workflow: Workflow): EnvVarSpec[] {
       });
     }
   };
-  // Resolve with an empty environment so the workflow's own settings decide the providers.
-  const models = createModelClient({ env: {} });
+  // Resolve with no environment but `env`, so the workflow's own settings decide the providers.
+  const models = createModelClient({ env });
   const providers = new Map<string, string[]>();
   for (const node of workflow.nodes) {
     const { provider } = models.resolve(workflow.config.llm, node.llm);

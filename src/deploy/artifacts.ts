@@ -101,12 +101,23 @@ export function renderArtifacts(opts: ArtifactOptions): RenderedArtifacts {
 
 export function generateArtifacts(opts: ArtifactOptions): GeneratedArtifacts {
   const rendered = renderArtifacts(opts);
+  return {
+    files: writeArtifactFiles(opts.outDir, rendered.files),
+    imageName: rendered.imageName,
+    containerName: rendered.containerName,
+    volumeName: rendered.volumeName,
+    contentHash: rendered.contentHash,
+  };
+}
+
+/** Writes rendered files under `outDir`; returns their absolute paths. */
+export function writeArtifactFiles(outDir: string, files: RenderedArtifacts['files']): string[] {
   const written: string[] = [];
   try {
-    const dirs = new Set(rendered.files.map((f) => dirname(join(opts.outDir, f.path))));
+    const dirs = new Set(files.map((f) => dirname(join(outDir, f.path))));
     for (const dir of dirs) mkdirSync(dir, { recursive: true });
-    for (const file of rendered.files) {
-      const path = join(opts.outDir, file.path);
+    for (const file of files) {
+      const path = join(outDir, file.path);
       // Unchanged files keep their mtime (and the engine's context cache stays warm); writes
       // are also the slow part of generation on a busy disk.
       if (!sameContent(path, file.content)) writeFileSync(path, file.content);
@@ -115,17 +126,11 @@ export function generateArtifacts(opts: ArtifactOptions): GeneratedArtifacts {
   } catch (cause) {
     throw new AgentcrateError(
       'E_IO',
-      `cannot write the deployment files to ${opts.outDir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}; choose another --output`,
+      `cannot write the deployment files to ${outDir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}; choose another --output`,
       { cause },
     );
   }
-  return {
-    files: written,
-    imageName: rendered.imageName,
-    containerName: rendered.containerName,
-    volumeName: rendered.volumeName,
-    contentHash: rendered.contentHash,
-  };
+  return written;
 }
 
 function sameContent(path: string, content: string): boolean {

@@ -2,11 +2,11 @@
  * The process entry of the gateway's container (bundled into one file like the server's).
  * Settings come from the environment (the settings table); logs are JSON lines on stdout.
  *
- *   node gateway.js                 serve: GATEWAY_CONFIG (default /config/gateway.yaml when it
+ *   node gateway.mjs                serve: GATEWAY_CONFIG (default /config/gateway.yaml when it
  *                                   exists), 0.0.0.0:$GATEWAY_PORT (8585), keys in
  *                                   $GATEWAY_KEYS_DB (default /data/gateway.db)
- *   node gateway.js --healthcheck   GET /health on 127.0.0.1, exit 0 when it answers 200
- *   node gateway.js keys create …   manage virtual keys (docker compose exec model-gateway …)
+ *   node gateway.mjs --healthcheck  GET /health on 127.0.0.1, exit 0 when it answers 200
+ *   node gateway.mjs keys create …  manage virtual keys (docker compose exec model-gateway …)
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     try {
       process.exit(keys(argv.slice(1), env));
     } catch (error) {
-      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.js ${KEYS_USAGE}\n`);
+      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.mjs ${KEYS_USAGE}\n`);
       process.exit(isAgentcrateError(error) && (error.code === 'E_USAGE' || error.code === 'E_IO') ? 2 : 1);
     }
   }

@@ -52,6 +52,25 @@ const options = {
     description:
       'push REGISTRY/REPO:<hash> and :latest after the build (docker login or AGENTCRATE_REGISTRY_USER/PASSWORD)',
   },
+  withGateway: {
+    type: 'boolean',
+    description:
+      'deploy with a model gateway: one compose stack, provider keys in the gateway only (docs/gateway.md)',
+  },
+  gatewayConfig: {
+    type: 'path',
+    placeholder: '<file>',
+    description: 'gateway.yaml for --with-gateway (default: one upstream per provider the workflow uses)',
+  },
+  gatewayPort: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    max: 65535,
+    default: 8585,
+    placeholder: '<port>',
+    description: 'host port of the gateway with --with-gateway (published on 127.0.0.1)',
+  },
   json: { type: 'boolean', description: 'NDJSON progress on stderr, one result object on stdout' },
 } as const satisfies OptionsSpec;
 

@@ -12,6 +12,7 @@ import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
 export default async function deployCommand(ctx: DeployContext): Promise<number> {
   const o = ctx.options;
   const workflow = await requireWorkflow(ctx.args.file, ctx);
+  if (o.withGateway) return (await import('./deploy-stack.js')).deployStack(ctx, workflow);
   const c = ctx.output.color;
   const { parsePlatforms } = await import('../../deploy/platform.js');
   const platforms = o.platform !== undefined ? parsePlatforms(o.platform) : undefined;
