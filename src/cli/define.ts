@@ -54,6 +54,11 @@ export interface CommandSpec<A extends ArgsSpec = ArgsSpec, O extends OptionsSpe
   options: O;
   /** The handler, imported only when the command runs (help and --version stay fast). */
   load(): Promise<HandlerModule<CommandContext<A, O>>>;
+  /**
+   * For a command whose `--json` promises one object on stdout whatever happens: that object
+   * for an error, also one found before the handler runs (an unknown option, a bad value).
+   */
+  jsonFailure?(error: { code: string; message: string; details: Record<string, unknown> }): unknown;
 }
 
 /** What `main.ts` has parsed, read into any declared shape. */

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AgentcrateError } from '../errors.js';
+import { AgentcrateError, isAgentcrateError } from '../errors.js';
 import { hideSqliteExperimentalWarning } from '../node-warnings.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
@@ -37,6 +37,16 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
 
+  // An error reading the command line (a value that does not fit) comes before the handler.
+  let lineError: unknown;
+  const noting = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      lineError = error;
+      throw error;
+    }
+  };
   let chosen: { spec: DefinedCommand; cmd: Command; line: ParsedLine } | undefined;
   for (const spec of COMMANDS) {
     const cmd = program.command(spec.name).description(spec.summary);
@@ -51,8 +61,8 @@ export async function main(argv: string[]): Promise<number> {
         spec,
         cmd,
         line: {
-          args: (specs) => readArgs(specs, cmd.processedArgs, at.cwd),
-          options: (specs) => readOptions(specs, declared, cmd, at),
+          args: (specs) => noting(() => readArgs(specs, cmd.processedArgs, at.cwd)),
+          options: (specs) => noting(() => readOptions(specs, declared, cmd, at)),
         },
       };
     });
@@ -80,9 +90,17 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are "errors" to commander; they already printed.
       if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return 0;
+      printJsonFailure(argv, {
+        code: 'E_USAGE',
+        message: error.message.replace(/^error: /, ''),
+        details: {},
+      });
       return 2;
     }
     output.err(formatError(error, output.color, verbose));
+    if (isAgentcrateError(error) && error === lineError) {
+      printJsonFailure(argv, { code: error.code, message: error.message, details: error.details ?? {} });
+    }
     return exitCodeFor(error);
   } finally {
     stopSignals();
@@ -106,4 +124,20 @@ function readArgs<A extends ArgsSpec>(specs: A, values: readonly unknown[], cwd:
     out[name] = Array.isArray(value) ? value.map(one) : value === undefined ? undefined : one(value);
   });
   return out as ArgValues<A>;
+}
+
+/**
+ * `--json` on a command that promises one object on stdout: an error found before its handler
+ * (an unknown option, a value that does not fit) is that object too. Global options take no
+ * value, so the first word that is not an option names the command.
+ */
+function printJsonFailure(
+  argv: readonly string[],
+  error: { code: string; message: string; details: Record<string, unknown> },
+): void {
+  if (!argv.includes('--json')) return;
+  const name = argv.find((a) => !a.startsWith('-'));
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec?.jsonFailure === undefined) return;
+  process.stdout.write(`${JSON.stringify(spec.jsonFailure(error))}\n`);
 }

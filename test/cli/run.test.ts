@@ -93,7 +93,7 @@ describe('agentcrate run --json: exactly one object on stdout, whatever happens'
     expect(lines).toHaveLength(1);
     return JSON.parse(lines[0]!) as {
       status: string;
-      error: { code: string; details: Record<string, unknown> };
+      error: { code: string; message: string; details: Record<string, unknown> };
     };
   };
 
@@ -125,6 +125,26 @@ describe('agentcrate run --json: exactly one object on stdout, whatever happens'
     expect(body.error.details.diagnostics).toEqual(
       expect.arrayContaining([expect.objectContaining({ severity: 'error' })]),
     );
+  });
+
+  it('for a command line that does not parse: --provider bogus, an unknown option, a bad value, no file (exit 2)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[example, '--provider', 'bogus'], /--provider expects one of .*got 'bogus'/],
+      [[example, '--bogus-flag'], /unknown option '--bogus-flag'/],
+      [[example, '--timeout', 'soon'], /--timeout expects a number/],
+      [[], /missing required argument 'file'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['run', '--json', ...args], { env: CLEAN_ENV });
+      expect(r.code, r.stderr).toBe(2);
+      const body = one(r.stdout);
+      expect(body).toMatchObject({ status: 'failed', error: { code: 'E_USAGE' } });
+      expect(body.error.message).toMatch(message);
+      // A person still reads it on stderr.
+      expect(r.stderr).toMatch(message);
+    }
+    // Without --json, stdout stays empty.
+    expect((await runCli(['run', example, '--provider', 'bogus'], { env: CLEAN_ENV })).stdout).toBe('');
   });
 
   it('an unknown provider from the environment is an invalid workflow, exit 2 like --provider bogus', async () => {

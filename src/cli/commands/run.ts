@@ -56,4 +56,12 @@ export default defineCommand({
   args,
   options,
   load: () => import('../handlers/run.js'),
+  jsonFailure: (error) => ({
+    run_id: null,
+    status: 'failed',
+    outputs: null,
+    error,
+    usage: { input_tokens: 0, output_tokens: 0 },
+    duration_ms: 0,
+  }),
 });

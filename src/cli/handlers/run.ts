@@ -20,6 +20,7 @@ import { createSqliteStore, type Store } from '../../store/index.js';
 import { createToolRegistry } from '../../tools/index.js';
 import { modelOverride } from '../commands/model-override.js';
 import type { RunContext } from '../commands/run.js';
+import runCommand from '../commands/run.js';
 import { requireWorkflow, shownPath } from '../diagnostics.js';
 import { exitCodeFor, formatError } from '../errors.js';
 import { readInputs } from '../inputs.js';
@@ -36,14 +37,9 @@ export default async function run(ctx: RunContext): Promise<number> {
     const err = toAgentcrateError(error);
     ctx.output.err(formatError(err, ctx.output.color, ctx.verbose));
     ctx.output.out(
-      JSON.stringify({
-        run_id: null,
-        status: 'failed',
-        outputs: null,
-        error: { code: err.code, message: err.message, details: err.details ?? {} },
-        usage: { input_tokens: 0, output_tokens: 0 },
-        duration_ms: 0,
-      }),
+      JSON.stringify(
+        runCommand.jsonFailure?.({ code: err.code, message: err.message, details: err.details ?? {} }),
+      ),
     );
     return exitCodeFor(err);
   }
