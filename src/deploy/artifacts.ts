@@ -61,6 +61,7 @@ export function artifactContext(opts: ArtifactOptions): ArtifactContext {
     baseImage: opts.baseImage ?? DEFAULT_BASE_IMAGE,
     names,
     traces: opts.traces,
+    api: opts.api ?? 'agentcrate',
     envVars: opts.envVars,
     timeoutSeconds: opts.timeoutSeconds,
     exampleInput: opts.exampleInput,

@@ -22,7 +22,7 @@ import { copyPyodide, needsPyodide, PYODIDE_CONTEXT_DIR } from './pyodide-files.
 import { DockerRuntime } from './runtime/docker.js';
 import type { ContainerRuntime, RegistryAuth, RuntimeInfo } from './runtime/types.js';
 import { assertNoSecretsInContext } from './secret-guard.js';
-import { DEFAULT_BASE_IMAGE, type EnvVarSpec } from './types.js';
+import { type ApiStyle, DEFAULT_BASE_IMAGE, type EnvVarSpec } from './types.js';
 import { curlExample, managementCommands, type ServiceUrls, serviceUrls } from './urls.js';
 
 export type DeployPhase =
@@ -68,6 +68,8 @@ export interface DeployOptions {
   generateOnly?: boolean;
   timeoutSeconds: number;
   traces: boolean;
+  /** The HTTP API's shapes in the container (`AGENTCRATE_API`); default agentcrate's. */
+  api?: ApiStyle;
   envVars: EnvVarSpec[];
   exampleInput: Record<string, unknown>;
   inputSchema: unknown;
@@ -193,6 +195,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult | Genera
     ...(opts.baseImage !== undefined ? { baseImage: opts.baseImage } : {}),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     traces: opts.traces,
+    ...(opts.api !== undefined ? { api: opts.api } : {}),
     envVars: opts.envVars,
     timeoutSeconds: opts.timeoutSeconds,
     exampleInput: opts.exampleInput,

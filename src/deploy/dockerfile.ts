@@ -29,6 +29,7 @@ export function imageEnv(ctx: ArtifactContext): Record<string, string> {
     AGENTCRATE_STORE: '/data/agentcrate.db',
     AGENTCRATE_TIMEOUT: String(ctx.timeoutSeconds),
     AGENTCRATE_TRACES: ctx.traces ? 'true' : 'false',
+    ...(ctx.api !== 'agentcrate' ? { AGENTCRATE_API: ctx.api } : {}),
     NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
     ...SERVER_ALLOCATOR_ENV,
   };

@@ -2,6 +2,9 @@
 import type { Workflow } from '../config/types.js';
 import type { DeployNames } from './names.js';
 
+/** The server's API styles (`API_STYLES` in server/compat), named here: deploy imports no server code. */
+export type ApiStyle = 'agentcrate' | 'configurable-agents';
+
 /** One environment variable the deployment needs; the CLI derives the list from the workflow. */
 export interface EnvVarSpec {
   name: string;
@@ -30,6 +33,8 @@ export interface ArtifactOptions {
   /** `--name`; defaults to the sanitised flow name. */
   name?: string;
   traces: boolean;
+  /** `--api`: the HTTP API's shapes (`AGENTCRATE_API`); default agentcrate's. */
+  api?: ApiStyle;
   envVars: EnvVarSpec[];
   /** Sync timeout of `/run` before it hands off to async (`AGENTCRATE_TIMEOUT`). */
   timeoutSeconds: number;
@@ -49,6 +54,7 @@ export interface ArtifactContext {
   baseImage: string;
   names: DeployNames;
   traces: boolean;
+  api: ApiStyle;
   envVars: EnvVarSpec[];
   timeoutSeconds: number;
   exampleInput: Record<string, unknown>;

@@ -4,6 +4,7 @@
  * from here, and `.env.example` lists the variables an operator may set.
  */
 import { defineSettings, type SettingValues } from '../settings/index.js';
+import { API_STYLES } from './compat/index.js';
 import type { ServeOptions } from './serve.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -136,6 +137,15 @@ export const SERVER_SETTINGS = defineSettings({
     env: 'AGENTCRATE_WEBHOOK_SECRET',
     description: 'HMAC-SHA256 key for signing webhook deliveries',
   },
+  api: {
+    type: 'enum',
+    choices: API_STYLES,
+    default: 'agentcrate',
+    placeholder: '<style>',
+    env: 'AGENTCRATE_API',
+    description:
+      "the HTTP API's shapes: agentcrate, or configurable-agents (its generated FastAPI server's routes, bodies, status codes and input rules)",
+  },
   logLevel: {
     type: 'enum',
     choices: LOG_LEVELS,
@@ -188,6 +198,7 @@ export function serveOptionsFrom(
 ): Omit<ServeOptions, 'workflow' | 'store' | 'models' | 'logger' | 'env' | 'cwd' | 'override'> {
   return {
     workflowFile: s.workflowFile,
+    api: s.api,
     port: s.port,
     host: s.host,
     storePath: s.storePath,

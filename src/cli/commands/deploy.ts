@@ -1,4 +1,5 @@
 /** `agentcrate deploy <file>`: validate, generate, build, run, wait until healthy. */
+import { SERVER_SETTINGS } from '../../server/settings.js';
 import { type CommandContext, defineCommand } from '../define.js';
 import type { OptionsSpec } from '../options.js';
 
@@ -40,6 +41,7 @@ const options = {
     description: 'container network; host publishes nothing and listens on --port',
   },
   traces: { type: 'boolean', default: true, description: 'record traces in the container' },
+  api: SERVER_SETTINGS.api,
   generate: { type: 'boolean', description: 'write the artifacts and stop (no engine needed)' },
   platform: {
     type: 'string',

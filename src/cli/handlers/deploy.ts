@@ -25,6 +25,7 @@ export default async function deployCommand(ctx: DeployContext): Promise<number>
     port: o.port,
     timeoutSeconds: o.timeout,
     traces: o.traces,
+    api: o.api,
     ...(o.name !== undefined ? { name: o.name } : {}),
     ...(o.baseImage !== undefined ? { baseImage: o.baseImage } : {}),
     ...(o.network !== undefined ? { network: o.network } : {}),
