@@ -112,6 +112,56 @@ describe('the openai npm client', () => {
     expect(usage).toMatchObject({ completion_tokens: expect.any(Number) });
   });
 
+  it('streams tool calls (arguments in deltas) and a json_schema answer', async () => {
+    a.script([
+      { toolCalls: [{ name: 'weather', args: { city: 'Oslo', days: 3 } }] },
+      { json: { city: 'Oslo', celsius: 4 } },
+    ]);
+    const toolStream = await client().chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'weather?' }],
+      stream: true,
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'weather',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
+      ],
+    });
+    const calls = new Map<number, { name: string; args: string }>();
+    let finish: string | null | undefined;
+    for await (const chunk of toolStream) {
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) {
+        const seen = calls.get(call.index) ?? { name: '', args: '' };
+        seen.name += call.function?.name ?? '';
+        seen.args += call.function?.arguments ?? '';
+        calls.set(call.index, seen);
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect([...calls.values()].map((c) => ({ name: c.name, args: JSON.parse(c.args) }))).toEqual([
+      { name: 'weather', args: { city: 'Oslo', days: 3 } },
+    ]);
+    expect(finish).toBe('tool_calls');
+
+    const jsonStream = await client().chat.completions.create({
+      model: 'fast',
+      messages: [{ role: 'user', content: 'json' }],
+      stream: true,
+      response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
+    });
+    let text = '';
+    for await (const chunk of jsonStream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(JSON.parse(text)).toEqual({ city: 'Oslo', celsius: 4 });
+    expect(a.chatRequests()[1]!.body).toMatchObject({
+      stream: true,
+      response_format: { type: 'json_schema' },
+    });
+  });
+
   it('raises its own error classes: a stream that cannot continue, an unknown model', async () => {
     a.enqueue({
       toolCalls: [
@@ -208,6 +258,44 @@ routes:
     // The second request carried the tool's result back.
     const second = a.chatRequests()[1]!.body.messages!;
     expect(second.at(-1)).toMatchObject({ role: 'tool', content: '5' });
+  });
+});
+
+describe('the AI SDK, streaming', () => {
+  it('streams a tool loop into a structured answer', async () => {
+    a.script([{ toolCalls: [{ name: 'add', args: { x: 2, y: 3 } }] }, { json: { sum: 5 } }]);
+    const result = streamText({
+      model: createOpenAICompatible({
+        name: 'gw',
+        baseURL: `${gateway.url}/v1`,
+        supportsStructuredOutputs: true,
+        includeUsage: true,
+      })('fast'),
+      prompt: 'add 2 and 3',
+      tools: {
+        add: tool({
+          inputSchema: jsonSchema<{ x: number; y: number }>({
+            type: 'object',
+            properties: { x: { type: 'number' }, y: { type: 'number' } },
+          }),
+          execute: async ({ x, y }) => x + y,
+        }),
+      },
+      stopWhen: ({ steps }) => steps.length >= 2,
+      output: Output.object({
+        schema: jsonSchema<{ sum: number }>({ type: 'object', properties: { sum: { type: 'number' } } }),
+      }),
+      maxRetries: 0,
+    });
+    const partials: unknown[] = [];
+    for await (const partial of result.partialOutputStream) partials.push(partial);
+    expect(await result.output).toEqual({ sum: 5 });
+    expect(partials.at(-1)).toEqual({ sum: 5 });
+    const steps = await result.steps;
+    expect(steps[0]?.toolResults[0]).toMatchObject({ toolName: 'add', output: 5 });
+    // Both requests streamed; the second carried the tool's result back.
+    expect(a.chatRequests().map((r) => r.body.stream)).toEqual([true, true]);
+    expect(a.chatRequests()[1]!.body.messages!.at(-1)).toMatchObject({ role: 'tool', content: '5' });
   });
 });
 
