@@ -130,7 +130,9 @@ export interface CreatedApp {
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // /ui is a static page: it fetches /traces with the key the user pastes, so data stays protected.
-const OPEN_PATHS = new Set(['/health', '/health/live', '/health/ready', '/ready', '/docs', '/ui']);
+/** Liveness and readiness probes (ours and --api configurable-agents'): answered whatever the Host. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/ready']);
+const OPEN_PATHS = new Set([...PROBE_PATHS, '/docs', '/ui']);
 
 const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
 
@@ -318,6 +320,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     '*',
     requestGuard({
       authenticated: keys.length > 0,
+      anyHostPaths: PROBE_PATHS,
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
       ...(options.host ? { boundHost: options.host } : {}),
     }),
