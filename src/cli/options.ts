@@ -57,8 +57,11 @@ export function addOptions(
           : new make(`${short}--${flag}`, help);
     } else {
       option = new make(`${short}--${flag} ${placeholder}`, help);
-      if (spec.type === 'list')
-        option.argParser((value: string, previous: string[] = []) => [...previous, value]);
+      if (spec.type === 'list') {
+        // As its environment variable is read: `--allowed-hosts a,b` is two values.
+        const split = spec.wholeValues === true ? (v: string) => [v] : splitList;
+        option.argParser((value: string, previous: string[] = []) => [...previous, ...split(value)]);
+      }
     }
     if (spec.hidden) option.hideHelp();
     cmd.addOption(option);
@@ -71,9 +74,17 @@ export function addOptions(
   return declared;
 }
 
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
 function describe(spec: OptionSpec): string {
   const parts = [spec.description];
-  if (spec.type === 'list') parts.push('(repeatable)');
+  if (spec.type === 'list')
+    parts.push(spec.wholeValues === true ? '(repeatable)' : '(comma-separated, repeatable)');
   if (spec.type === 'enum') parts.push(`(${spec.choices.join(', ')})`);
   const fallback = defaultText(spec);
   if (fallback !== undefined) parts.push(`(default: ${fallback})`);

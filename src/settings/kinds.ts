@@ -41,9 +41,11 @@ export interface EnumKind<C extends string = string> extends Common {
   choices: readonly C[];
   default?: C;
 }
-/** Several values: a repeated flag, or a comma-separated variable. */
+/** Several values: a repeated flag or a comma-separated one, or a comma-separated variable. */
 export interface ListKind extends Common {
   type: 'list';
+  /** Each flag is one value, commas and all (`-i tags=["a","b"]`): only repeating adds more. */
+  wholeValues?: true;
 }
 /** `7d`, `24h`, `30m`, `90s`, as milliseconds. */
 export interface DurationKind extends Common {

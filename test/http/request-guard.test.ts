@@ -155,6 +155,16 @@ describe('the request guard on a server without an API key', () => {
     expect(cancel.status).not.toBe(403);
   });
 
+  it('answers the probes of --api configurable-agents (/health/live, /health/ready) whatever the Host', async () => {
+    const server = await serve({ api: 'configurable-agents' });
+    const port = server.port;
+    // Kubernetes probes carry the pod's address; configurable-agents' manifests probe these paths.
+    for (const path of ['/health', '/health/live', '/health/ready', '/ready']) {
+      expect((await raw(port, 'GET', path, { host: '10.1.2.3:8000' })).status, path).toBe(200);
+    }
+    expect((await raw(port, 'GET', '/schema', { host: '10.1.2.3:8000' })).status).toBe(403);
+  });
+
   it('serves the Hosts listed in allowedHosts (names, addresses, ranges) and no others', async () => {
     const server = await serve({ allowedHosts: ['agentcrate-svc', '10.0.0.0/8', 'Api.Example.COM.'] });
     const port = server.port;

@@ -7,6 +7,7 @@ const args = { file: { description: 'the workflow file', type: 'path' } } as con
 const options = {
   input: {
     type: 'list',
+    wholeValues: true,
     short: 'i',
     placeholder: '<key=value>',
     description: 'an input value (JSON values are parsed)',
