@@ -11,7 +11,8 @@ import { compile } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import { createModelClient } from '../models/index.js';
 import type { LlmOverride, ModelClient } from '../models/types.js';
-import { createSqliteStore } from '../store/index.js';
+import { DEFAULT_STORE_FILE } from '../store/index.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { type AppOptions, type CreatedApp, createApp, DEFAULTS } from './app.js';
 import type { Logger } from './logger.js';
@@ -25,6 +26,7 @@ export interface ServeOptions
   port?: number;
   host?: string;
   /** SQLite file (default ./agentcrate.db); `:memory:` for a throwaway store. */
+  /** A SQLite file, `:memory:` or a postgres:// URL (several replicas share one database). */
   storePath?: string;
   /** Use this store instead of opening `storePath` (it is closed on close()). */
   store?: Store;
@@ -84,7 +86,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.override ? { override: options.override } : {}),
       dryRun: options.dryRun === true,
     });
-  const store = options.store ?? (await createSqliteStore(options.storePath ?? './agentcrate.db'));
+  const store = options.store ?? (await openStore(options.storePath ?? DEFAULT_STORE_FILE));
 
   let created: CreatedApp;
   try {

@@ -4,6 +4,7 @@
  * from here, and `.env.example` lists the variables an operator may set.
  */
 import { defineSettings, type SettingValues } from '../settings/index.js';
+import { isPostgresLocation } from '../store/index.js';
 import { API_STYLES } from './compat/index.js';
 import type { ServeOptions } from './serve.js';
 
@@ -34,11 +35,18 @@ export const SERVER_SETTINGS = defineSettings({
   storePath: {
     type: 'path',
     flag: 'store',
-    default: './agentcrate.db',
-    placeholder: '<path>',
+    placeholder: '<path|url>',
     env: 'AGENTCRATE_STORE',
     listed: false,
-    description: 'SQLite job store file (:memory: for a throwaway one)',
+    description:
+      'job store: a SQLite file (:memory: for a throwaway one) or a postgres:// URL several replicas share; unset: DATABASE_URL when it is a postgres:// URL, else ./agentcrate.db',
+  },
+  databaseUrl: {
+    type: 'string',
+    flag: false,
+    secret: true,
+    env: 'DATABASE_URL',
+    description: 'a postgres:// URL: the job store when --store and AGENTCRATE_STORE name none',
   },
   workflowFile: {
     type: 'path',
@@ -201,7 +209,9 @@ export function serveOptionsFrom(
     api: s.api,
     port: s.port,
     host: s.host,
-    storePath: s.storePath,
+    storePath:
+      s.storePath ??
+      (s.databaseUrl !== undefined && isPostgresLocation(s.databaseUrl) ? s.databaseUrl : undefined),
     timeoutSeconds: s.timeoutSeconds,
     maxTimeoutSeconds: s.maxTimeoutSeconds,
     maxConcurrentRuns: s.maxConcurrentRuns,

@@ -115,7 +115,10 @@ function parseAny(kind: Kind, raw: string, source: Source): unknown {
       return raw;
     case 'path': {
       if (raw.trim() === '') throw invalid(source, raw, 'a path');
-      return raw === ':memory:' ? raw : resolve(source.cwd, raw);
+      // A store may be a PostgreSQL URL instead of a file: kept as given.
+      return raw === ':memory:' || /^postgres(ql)?:\/\//i.test(raw.trim())
+        ? raw.trim()
+        : resolve(source.cwd, raw);
     }
     case 'number': {
       const value = raw.trim() === '' ? Number.NaN : Number(raw);

@@ -1,6 +1,6 @@
 /** The store room: one `Store` seam and its embedded SQLite implementation (PostgreSQL: store/postgres, opened through store/open.ts). */
 export { decodeCursor, encodeCursor } from './cursor.js';
-export { isPostgresLocation, storeLabel } from './location.js';
+export { DEFAULT_STORE_FILE, isPostgresLocation, resolveStoreLocation, storeLabel } from './location.js';
 export {
   ANY_SCOPE,
   MAX_MEMORY_VALUE_BYTES,

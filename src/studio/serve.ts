@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { AgentcrateError } from '../errors.js';
-import { createSqliteStore } from '../store/index.js';
+import { resolveStoreLocation, storeLabel } from '../store/index.js';
+import { openStore } from '../store/open.js';
 import { createStudioApp, type StudioOptions } from './app.js';
 import { newAccessToken } from './security.js';
 import type { StudioSettings } from './settings.js';
@@ -42,9 +43,8 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
       `${options.dir} is not a folder; pass the folder of your workflow files`,
     );
   }
-  const storePath =
-    settings.store === ':memory:' ? ':memory:' : resolve(options.cwd ?? process.cwd(), settings.store);
-  const store = await createSqliteStore(storePath);
+  const storePath = resolveStoreLocation(settings.store, {}, options.cwd ?? process.cwd());
+  const store = await openStore(storePath);
   const token = options.token ?? newAccessToken();
 
   // The port is only known once bound; the app is built after (the cookie name needs it).
@@ -78,7 +78,7 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     ...options,
     dir,
     store,
-    storeLabel: storePath,
+    storeLabel: storeLabel(storePath),
     token,
     port: address.port,
     allowedHosts: settings.allowedHosts,

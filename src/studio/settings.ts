@@ -41,7 +41,7 @@ export const STUDIO_SETTINGS = [
     env: 'AGENTCRATE_STORE',
     default: './agentcrate.db',
     kind: 'string',
-    description: 'SQLite job store: history, traces, costs and replays',
+    description: 'job store (a SQLite file or a postgres:// URL): history, traces, costs and replays',
   },
   {
     key: 'allowedHosts',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVER_SETTINGS } from '../../src/server/settings.js';
+import { SERVER_SETTINGS, serveOptionsFrom } from '../../src/server/settings.js';
 import {
   defineSettings,
   envListing,
@@ -142,9 +142,24 @@ describe('settings tables', () => {
       traces: false,
       apiKeys: ['k1', 'k2'],
       logLevel: 'warn',
-      storePath: '/data/agentcrate.db',
       timeoutSeconds: 30,
     });
+    // No store named: ./agentcrate.db, or DATABASE_URL when it is a PostgreSQL URL; a named one wins.
+    expect(serveOptionsFrom(s).storePath).toBeUndefined();
+    const url = 'postgres://u:p@db:5432/jobs';
+    const withUrl = readSettings(SERVER_SETTINGS, { env: { DATABASE_URL: url }, cwd: '/data' });
+    expect(serveOptionsFrom(withUrl).storePath).toBe(url);
+    const named = readSettings(SERVER_SETTINGS, {
+      env: { DATABASE_URL: url, AGENTCRATE_STORE: 'jobs.db' },
+      cwd: '/data',
+    });
+    expect(serveOptionsFrom(named).storePath).toBe('/data/jobs.db');
+    const asStore = readSettings(SERVER_SETTINGS, { env: { AGENTCRATE_STORE: ` ${url}` }, cwd: '/data' });
+    expect(serveOptionsFrom(asStore).storePath).toBe(url);
+    expect(
+      serveOptionsFrom(readSettings(SERVER_SETTINGS, { env: { DATABASE_URL: 'mysql://x/y' }, cwd: '/' }))
+        .storePath,
+    ).toBeUndefined();
     expect(() => readSettings(SERVER_SETTINGS, { env: { AGENTCRATE_LOG_LEVEL: 'loud' }, cwd: '/' })).toThrow(
       /AGENTCRATE_LOG_LEVEL expects one of fatal, error, warn, info, debug, trace, silent/,
     );

@@ -75,6 +75,10 @@ export interface MockRequest {
   body: ChatRequestBody;
   /** Index of this request since start/reset (0-based). */
   index: number;
+  /** When it arrived (epoch ms). */
+  at: number;
+  /** Set once its whole answer was handed to the client's socket (a client killed before gets none). */
+  answered?: boolean;
 }
 
 /** The subset of an OpenAI chat request the mock looks at (everything else is kept). */
@@ -156,8 +160,18 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     } catch {
       body = { raw } as ChatRequestBody;
     }
-    const request: MockRequest = { method, path, headers: { ...req.headers }, body, index: requests.length };
+    const request: MockRequest = {
+      method,
+      path,
+      headers: { ...req.headers },
+      body,
+      index: requests.length,
+      at: Date.now(),
+    };
     requests.push(request);
+    res.once('finish', () => {
+      request.answered = true;
+    });
 
     if (method === 'GET' && /\/models\/?$/.test(path)) {
       return sendJson(res, 200, {

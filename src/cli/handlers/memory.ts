@@ -6,7 +6,7 @@
  * Exit 0, 1 when the entry does not exist, 2 on usage errors.
  */
 import { AgentcrateError } from '../../errors.js';
-import type { MemoryEntry, MemoryQuery } from '../../store/index.js';
+import { type MemoryEntry, type MemoryQuery, storeLabel } from '../../store/index.js';
 import type { MemoryContext } from '../commands/memory.js';
 import { openExistingStore } from './job-store.js';
 
@@ -32,6 +32,7 @@ function json(entry: MemoryEntry) {
 export default async function memory(ctx: MemoryContext): Promise<number> {
   const { action, namespace } = ctx.args;
   const path = ctx.options.store;
+  const shown = storeLabel(path);
   if (action === 'get' && namespace === undefined) {
     throw new AgentcrateError('E_USAGE', "'memory get' needs a namespace, as 'memory list' prints it");
   }
@@ -47,14 +48,14 @@ export default async function memory(ctx: MemoryContext): Promise<number> {
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
       if (asJson) ctx.output.out(JSON.stringify(entries.map(json), null, 2));
-      else if (entries.length === 0) ctx.output.err(`no memory in ${path} matches`);
+      else if (entries.length === 0) ctx.output.err(`no memory in ${shown} matches`);
       else for (const e of entries) ctx.output.out(`${e.namespace}  ${text(e.value)}`);
       return 0;
     }
     if (action === 'get' && namespace !== undefined) {
       const entry = await store.memory.get(namespace);
       if (entry === undefined) {
-        ctx.output.err(`no memory entry '${namespace}' in ${path}; 'agentcrate memory list' shows them`);
+        ctx.output.err(`no memory entry '${namespace}' in ${shown}; 'agentcrate memory list' shows them`);
         return 1;
       }
       ctx.output.out(asJson ? JSON.stringify(json(entry), null, 2) : JSON.stringify(entry.value, null, 2));
@@ -62,7 +63,7 @@ export default async function memory(ctx: MemoryContext): Promise<number> {
     }
     if (namespace !== undefined) {
       if (!(await store.memory.delete(namespace))) {
-        ctx.output.err(`no memory entry '${namespace}' in ${path}`);
+        ctx.output.err(`no memory entry '${namespace}' in ${shown}`);
         return 1;
       }
       ctx.output.err(`deleted ${namespace}`);

@@ -16,7 +16,8 @@ import {
 } from '../../engine/index.js';
 import { toAgentcrateError } from '../../errors.js';
 import { createModelClient, type ModelClient } from '../../models/index.js';
-import { createSqliteStore, type Store } from '../../store/index.js';
+import { type Store, storeLabel } from '../../store/index.js';
+import { openStore as openJobStore } from '../../store/open.js';
 import { createToolRegistry } from '../../tools/index.js';
 import { modelOverride } from '../commands/model-override.js';
 import type { RunContext } from '../commands/run.js';
@@ -69,7 +70,7 @@ async function runWorkflow(ctx: RunContext): Promise<number> {
 async function openStore(path: string, required: boolean, ctx: RunContext): Promise<Store | undefined> {
   if (ctx.options.store === false && !required) return undefined;
   try {
-    return await createSqliteStore(path);
+    return await openJobStore(path);
   } catch (error) {
     if (required) throw error;
     ctx.output.err(ctx.output.color.yellow(`warning: the run is not recorded: ${(error as Error).message}`));
@@ -93,7 +94,7 @@ async function runWith(ctx: RunContext, p: Prepared): Promise<number> {
   const record =
     o.store === false || store === undefined
       ? undefined
-      : startRecord(store, p.storePath, workflow.flow.name, inputs);
+      : startRecord(store, storeLabel(p.storePath), workflow.flow.name, inputs);
   // The chain a server runs each event through (redaction, prices, live export): what is shown
   // and kept is what a server would keep.
   const telemetry = record || showTrace ? await startTelemetry(workflow, ctx.env) : undefined;

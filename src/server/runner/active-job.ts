@@ -2,7 +2,7 @@
  * One job while this process holds it: queued for a slot, running, or parked until the store
  * can write again. Its events stay in memory for live subscribers (SSE) until the job leaves.
  */
-import type { Checkpoint, RunError } from '../../engine/index.js';
+import type { Checkpoint, EngineEvent, RunError } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import type { Job, StoredEvent, StoreEvent } from '../../store/index.js';
 
@@ -75,6 +75,32 @@ export function newActiveJob(job: Job, isolated = false): ActiveJob {
     subscribers: new Set(),
     isolated,
   };
+}
+
+/**
+ * An engine event of the job as this process keeps it: numbered, held for live subscribers
+ * and for the next batch written to the store, and handed to the subscribers.
+ */
+export function recordEvent(active: ActiveJob, event: EngineEvent): void {
+  // Checkpoints are stored on their own; repeating the whole state in the event log would
+  // multiply its size for nothing.
+  if (event.type === 'checkpoint') return;
+  if (event.type === 'run-start' && active.origin !== undefined) {
+    (event as EngineEvent & { origin?: Record<string, unknown> }).origin = active.origin;
+  }
+  if (event.type === 'run-end') {
+    // A run the runner stopped did not end: it goes on later, here or in another process.
+    if (active.stop !== undefined) return;
+    active.end = { outputs: event.outputs, ...(event.error ? { error: event.error } : {}) };
+  }
+  const stored: StoredEvent = {
+    jobId: active.id,
+    seq: active.nextSeq++,
+    event: event as unknown as StoredEvent['event'],
+  };
+  active.events.push(stored);
+  active.unflushed.push(event);
+  for (const listener of active.subscribers) listener({ kind: 'event', event: stored });
 }
 
 /** The reason a run's controller is aborted with when the runner stops it (not the job's fault). */

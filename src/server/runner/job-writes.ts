@@ -4,6 +4,7 @@
  * its end; and where a job whose state in memory is lost goes on from.
  */
 import type { Checkpoint, RunResult } from '../../engine/index.js';
+import { AgentcrateError } from '../../errors.js';
 import { type Redactor, redactValue } from '../../secrets/index.js';
 import type { CreateJobResult, Job, Store } from '../../store/index.js';
 import type { ActiveJob } from './active-job.js';
@@ -134,7 +135,7 @@ export async function resumeFromStore(store: Store, active: ActiveJob): Promise<
 export async function storeNewJob(
   store: Store,
   input: SubmitInput,
-  job: { id: string; workflow: string; claim: boolean },
+  job: { id: string; workflow: string; claim: boolean; queueLimit?: number },
 ): Promise<CreateJobResult> {
   const stored = await store.createJob({
     id: job.id,
@@ -143,6 +144,7 @@ export async function storeNewJob(
     ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
     ...(input.webhookUrl !== undefined ? { webhookUrl: input.webhookUrl } : {}),
     ...(job.claim ? { claim: true } : {}),
+    ...(job.queueLimit !== undefined ? { queueLimit: job.queueLimit } : {}),
   });
   if (stored.created && input.resume !== undefined) {
     try {
@@ -155,4 +157,18 @@ export async function storeNewJob(
     }
   }
   return stored;
+}
+
+/** Cancels a pending or running job in the store; E_NOT_FOUND, or E_CONFLICT when it is already finished. */
+export async function cancelInStore(store: Store, id: string): Promise<void> {
+  if (await store.cancelJob(id)) return;
+  const job = await store.getJob(id);
+  if (job === undefined) {
+    throw new AgentcrateError('E_NOT_FOUND', `no job with id '${id}'`, { details: { jobId: id } });
+  }
+  throw new AgentcrateError(
+    'E_CONFLICT',
+    `job ${id} is already ${job.status}; only pending or running jobs can be cancelled`,
+    { details: { jobId: id, status: job.status } },
+  );
 }

@@ -25,14 +25,16 @@ import {
   type ActiveJob,
   type JobStreamListener,
   newActiveJob,
+  recordEvent,
   type StopReason,
   StopSignal,
 } from './active-job.js';
-import { resumeFromStore, saveProgress, storeEnd, storeNewJob } from './job-writes.js';
+import { cancelInStore, resumeFromStore, saveProgress, storeEnd, storeNewJob } from './job-writes.js';
 import { isStoreUnavailable, ParkingLot } from './parking.js';
 import { recoverStore } from './recovery.js';
 import { startRetention } from './retention.js';
-import { queueFull, type RunnerOptions, type SubmitInput, type SubmitResult } from './types.js';
+import { SharedQueue } from './shared.js';
+import { isFinished, queueFull, type RunnerOptions, type SubmitInput, type SubmitResult } from './types.js';
 import { watchJob } from './watch.js';
 import { WebhookDeliveries } from './webhooks.js';
 
@@ -52,6 +54,8 @@ export class JobRunner {
   #stoppedBecause = 'the server is shutting down and accepts no new runs; retry shortly';
   #stopRetention: (() => void) | undefined;
   #lease: StoreLease | undefined;
+  /** On a shared store: the store is the queue (shared.ts). */
+  #shared: SharedQueue | undefined;
   readonly #newId: () => string;
   readonly #workflowName: string;
   readonly #workflow: Workflow;
@@ -96,7 +100,8 @@ export class JobRunner {
     );
     this.#lease = recovered.lease;
     void recovered.lease.lost.then((error) => this.#leaseLost(error));
-    for (const { job, isolated } of recovered.queue) {
+    if (this.#o.store.shared) this.#startShared();
+    for (const { job, isolated } of this.#shared ? [] : recovered.queue) {
       if (this.#active.has(job.id)) continue;
       const active = newActiveJob(job, isolated);
       this.#active.set(job.id, active);
@@ -124,27 +129,37 @@ export class JobRunner {
     // A free slot and nobody waiting for one: the slot is taken now and the job is stored
     // already claimed, one write where a create and a claim were two.
     const startNow = this.#running < this.#o.maxConcurrentRuns && this.#queue.length === 0;
+    // On a shared store a run that cannot start waits in the store for any replica, bounded
+    // there; a replay stays here, claimed, since only this process has its origin.
+    const shared = this.#shared;
+    const keepHere = shared === undefined || startNow || input.resume !== undefined;
     if (startNow) this.#running += 1;
     let stored: CreateJobResult;
     try {
       stored = await storeNewJob(this.#o.store, input, {
         id: this.#newId(),
         workflow: this.#workflowName,
-        claim: startNow,
+        claim: startNow || (shared !== undefined && keepHere),
+        ...(keepHere ? {} : { queueLimit: this.#o.queueSize }),
       });
     } catch (error) {
       if (startNow) this.#releaseSlot();
       if (isStoreUnavailable(error)) this.#o.metrics.rejected.unavailable += 1;
+      if ((error as AgentcrateError).code === 'E_QUEUE_FULL') this.#o.metrics.rejected.queue_full += 1;
       throw error;
     }
     const { job, created } = stored;
     if (!created) {
       if (startNow) this.#releaseSlot();
       const active = this.#active.get(job.id);
-      return { job, created: false, done: active ? active.done : Promise.resolve(job) };
+      const done = active?.done ?? (shared && !isFinished(job) ? shared.waitFor(job.id) : undefined);
+      return { job, created: false, done: done ?? Promise.resolve(job) };
     }
+    if (!keepHere) return { job, created: true, done: shared!.waitFor(job.id) };
     const active = newActiveJob(job);
-    if (input.resume !== undefined) active.fromCheckpoint = true;
+    if (input.resume !== undefined && shared !== undefined && !startNow) {
+      active.resume = { job, checkpoint: input.resume };
+    } else if (input.resume !== undefined) active.fromCheckpoint = true;
     if (input.origin !== undefined) active.origin = input.origin;
     this.#active.set(job.id, active);
     if (!startNow) {
@@ -164,16 +179,7 @@ export class JobRunner {
 
   /** Cancels a pending or running job; E_NOT_FOUND or E_CONFLICT (already finished) otherwise. */
   async cancel(id: string): Promise<Job> {
-    const cancelled = await this.#o.store.cancelJob(id);
-    if (!cancelled) {
-      const job = await this.#o.store.getJob(id);
-      if (job === undefined) throw notFound(id);
-      throw new AgentcrateError(
-        'E_CONFLICT',
-        `job ${id} is already ${job.status}; only pending or running jobs can be cancelled`,
-        { details: { jobId: id, status: job.status } },
-      );
-    }
+    await cancelInStore(this.#o.store, id);
     const active = this.#active.get(id);
     if (active?.phase === 'queued' || active?.phase === 'parked') {
       const index = this.#queue.indexOf(active);
@@ -212,6 +218,7 @@ export class JobRunner {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
+    this.#shared?.stop();
     this.#stopRetention?.();
     // Queued jobs stay pending in the store; waiting HTTP callers get their job as it is (202).
     for (const active of this.#queue.splice(0)) this.#end(active, active.job);
@@ -249,6 +256,7 @@ export class JobRunner {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#stoppedBecause = `this server accepts no new runs: ${error.message}`;
+    this.#shared?.stop();
     this.#o.logger.error({ err: error.message }, 'store lease lost: this server stops running jobs');
     this.#stopRetention?.();
     this.#parking.stop();
@@ -268,11 +276,29 @@ export class JobRunner {
   #pump(): void {
     while (!this.#stopping && this.#running < this.#o.maxConcurrentRuns) {
       const index = this.#nextIndex();
-      if (index < 0) return;
+      if (index < 0) {
+        this.#shared?.pull();
+        return;
+      }
       const [active] = this.#queue.splice(index, 1);
       this.#running += 1;
       this.#start(active!);
     }
+  }
+
+  /** Claims work from the shared store while slots are free (shared.ts). */
+  #startShared(): void {
+    this.#shared = new SharedQueue(this.#o.store, this.#o.logger, this.#active, {
+      freeSlots: () =>
+        this.#stopping || this.#isolatedRunning > 0 ? 0 : this.#o.maxConcurrentRuns - this.#running,
+      mayRunIsolated: () => this.#running === 0,
+      start: (active) => {
+        this.#active.set(active.id, active);
+        this.#running += 1;
+        this.#start(active, active.job);
+      },
+    });
+    this.#shared.start();
   }
 
   #releaseSlot(): void {
@@ -357,26 +383,8 @@ export class JobRunner {
   }
 
   #onEvent(active: ActiveJob, event: EngineEvent): void {
-    // Checkpoints are stored on their own; repeating the whole state in the event log would
-    // multiply its size for nothing.
-    if (event.type === 'checkpoint') return;
-    if (event.type === 'run-start' && active.origin !== undefined) {
-      (event as EngineEvent & { origin?: Record<string, unknown> }).origin = active.origin;
-    }
     if (event.type === 'model-call') this.#o.metrics.recordTokens(event.inputTokens, event.outputTokens);
-    if (event.type === 'run-end') {
-      // A run the runner stopped did not end: it goes on later, here or in the next process.
-      if (active.stop !== undefined) return;
-      active.end = { outputs: event.outputs, ...(event.error ? { error: event.error } : {}) };
-    }
-    const stored: StoredEvent = {
-      jobId: active.id,
-      seq: active.nextSeq++,
-      event: event as unknown as StoredEvent['event'],
-    };
-    active.events.push(stored);
-    active.unflushed.push(event);
-    for (const listener of active.subscribers) listener({ kind: 'event', event: stored });
+    recordEvent(active, event);
   }
 
   async #checkpoint(active: ActiveJob, checkpoint: Checkpoint): Promise<void> {
@@ -442,6 +450,7 @@ export class JobRunner {
     this.#active.delete(active.id);
     this.#parking.remove(active);
     active.resolve(job);
+    this.#shared?.settled(job);
     for (const listener of active.subscribers) listener({ kind: 'end', job });
     active.subscribers.clear();
     active.events = [];
@@ -482,10 +491,4 @@ export class JobRunner {
     if (job !== undefined) this.#end(active, job);
     else this.#requeue(active);
   }
-}
-
-function notFound(id: string): AgentcrateError {
-  return new AgentcrateError('E_NOT_FOUND', `no job with id '${id}'`, {
-    details: { jobId: id },
-  });
 }

@@ -61,6 +61,11 @@ export interface SubmitResult {
   done: Promise<Job>;
 }
 
+/** Completed, failed or cancelled. */
+export function isFinished(job: Job): boolean {
+  return job.status !== 'pending' && job.status !== 'running';
+}
+
 /** Every slot busy and the queue full: 429, retry in a second. */
 export function queueFull(maxConcurrentRuns: number, queueSize: number): AgentcrateError {
   return new AgentcrateError(
