@@ -28,7 +28,10 @@ const node = lowestNode();
 const npmVersion = spawnSync('npm', ['--version'], { encoding: 'utf8' });
 const skip = node.skip ?? (npmVersion.status === 0 ? undefined : 'npm is not on PATH');
 const dockerSkip = skip ?? dockerSkipReason();
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+};
 const NAME = `ac-tarball-${process.pid}-${Date.now().toString(36)}`;
 
 /** Every package directory in node_modules (scoped ones as @scope/name). */
@@ -146,6 +149,16 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
     }
     expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(installed, 'dist'))).toBe(false);
+    // What a registry page and `npm repo` show: the licence and where the source lives.
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      license?: string;
+      repository?: { url?: string };
+      engines?: { node?: string };
+    };
+    expect(manifest.license).toBe('MIT');
+    expect(manifest.repository?.url).toMatch(/^git\+https:\/\/.+\.git$/);
+    expect(manifest.engines?.node).toBe(pkg.engines.node);
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/MIT License/);
   });
 
   it('runs on the lowest claimed Node with the checkout out of sight', () => {

@@ -9,6 +9,7 @@ import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../../http/idle-trim.js';
 import { requestGuard } from '../../http/request-guard.js';
 import { abortableSleep } from '../../models/retry.js';
 import { createRedactor } from '../../secrets/index.js';
+import { VERSION } from '../../version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { KeyGate } from '../keys/gate.js';
 import type { KeyStore } from '../keys/store.js';
@@ -82,7 +83,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     logger: options.logger ?? silentGatewayLogger,
     deps,
     bodyLimitBytes: options.bodyLimitBytes ?? config.server.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    version: options.version ?? process.env.AGENTCRATE_VERSION ?? '0.1.0',
+    version: options.version ?? VERSION,
   };
 
   const app = new Hono();
