@@ -147,6 +147,7 @@ const CONSEQUENCES: ReadonlySet<string> = new Set(['unreachable-node', 'no-path-
  * before the graph problems that follow from them.
  */
 function finish(result: LoadResult, strict: boolean | undefined): LoadResult {
+  foldMisspeltKeys(result);
   if (strict === true) {
     for (const d of result.diagnostics) if (d.severity === 'warning') d.severity = 'error';
   }
@@ -155,4 +156,33 @@ function finish(result: LoadResult, strict: boolean | undefined): LoadResult {
     (a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
   return result;
+}
+
+/**
+ * A required key reported missing while the same map holds an unknown key that looks like it
+ * (`nam:` for `name:`) is one mistake: the error says so, at the misspelt key, and the
+ * unknown-key warning that only repeated it is dropped.
+ */
+function foldMisspeltKeys(result: LoadResult): void {
+  const unknown = new Map<string, Diagnostic>();
+  for (const d of result.diagnostics) {
+    if (d.code !== 'unknown-key' || d.suggestion === undefined) continue;
+    const dot = d.path.lastIndexOf('.');
+    unknown.set(`${dot < 0 ? '' : d.path.slice(0, dot + 1)}${d.suggestion}`, d);
+  }
+  if (unknown.size === 0) return;
+  const folded = new Set<Diagnostic>();
+  for (const d of result.diagnostics) {
+    const typo = d.code === 'missing-key' ? unknown.get(d.path) : undefined;
+    if (typo === undefined || folded.has(typo)) continue;
+    const written = typo.path.slice(typo.path.lastIndexOf('.') + 1);
+    d.message += ` (the file has '${written}'${typo.line === undefined ? '' : ` at line ${typo.line}`}: did you mean '${typo.suggestion}'?)`;
+    d.suggestion = typo.suggestion;
+    if (typo.line !== undefined) {
+      d.line = typo.line;
+      d.column = typo.column ?? 1;
+    }
+    folded.add(typo);
+  }
+  if (folded.size > 0) result.diagnostics = result.diagnostics.filter((d) => !folded.has(d));
 }

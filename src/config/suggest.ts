@@ -47,8 +47,9 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  // A one- or two-letter name "matches" almost anything within 2 edits; require real overlap.
+  // A one- or two-letter name "matches" almost anything within 2 edits ('n' → 'END'): for
+  // those one edit at most, and never a complete rewrite.
+  const limit = name.length < 3 ? 1 : Math.max(2, Math.floor(name.length / 3));
   if (bestDistance > limit || bestDistance >= Math.max(name.length, best.length)) return undefined;
   return best;
 }

@@ -30,6 +30,11 @@ export interface NormaliseMeta {
   badConditions: Set<Condition>;
   /** Nodes without a usable `outputs` list. */
   badOutputs: Set<number>;
+  /**
+   * `state` or `state.fields` is missing or not a map: the fields are unknown, so references
+   * to them are not reported one by one (the missing fields are the one cause).
+   */
+  stateUnread: boolean;
 }
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -61,6 +66,7 @@ export class Reader {
     badOutputSchema: new Set(),
     badConditions: new Set(),
     badOutputs: new Set(),
+    stateUnread: false,
   };
 
   constructor(reporter: Reporter, map: SourceMap) {

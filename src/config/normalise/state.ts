@@ -8,16 +8,19 @@ import { readType } from './type-schema.js';
 
 export function normaliseState(rd: Reader, raw: unknown): StateField[] {
   if (raw === undefined || raw === null) {
+    rd.meta.stateUnread = true;
     rd.missing('state', 'the workflow has no state: add state: {fields: {name: {type: str}}}');
     return [];
   }
   if (!isObj(raw)) {
+    rd.meta.stateUnread = true;
     rd.wrongKind('state', 'a map with fields', raw);
     return [];
   }
   rd.checkKeys(raw, 'state', KEYS.state);
   const fields = raw.fields;
   if (!isObj(fields) || Object.keys(fields).length === 0) {
+    rd.meta.stateUnread = true;
     if (fields !== undefined && fields !== null && !isObj(fields))
       rd.wrongKind('state.fields', 'a map', fields);
     else rd.missing('state.fields', 'state.fields must define at least one field, e.g. {topic: {type: str}}');

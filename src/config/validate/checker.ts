@@ -94,6 +94,7 @@ export class Checker {
   }
 
   unknownField(path: string, name: string, message: string): void {
+    if (this.meta.stateUnread) return;
     const suggestion = suggest(name, this.state.keys());
     this.r.error('unknown-field', path, `${message}${didYouMean(suggestion)}`, { suggestion });
   }
@@ -106,6 +107,11 @@ export class Checker {
       suggestion === undefined
         ? ` in ${role}; known nodes: ${[...this.nodes.keys()].slice(0, 10).join(', ') || 'none'}`
         : didYouMean(suggestion);
+    // A node without an id may be the one meant: say so, with the fix.
+    const idless = this.wf.nodes.filter((n) => n.id === '').map((n) => `#${n.index + 1}`);
+    if (suggestion === undefined && idless.length > 0) {
+      hint += ` (node ${idless.slice(0, 3).join(', ')}${idless.length > 3 ? ', …' : ''} ${idless.length === 1 ? 'has' : 'have'} no id: if it is meant, add id: ${name} to it)`;
+    }
     // No edge names the suggested node: the typo may be in that node's id instead.
     if (suggestion !== undefined && this.nodes.has(suggestion) && !this.edgeNames().has(suggestion)) {
       hint += ` (or, if '${name}' is right, the id of node '${suggestion}' is misspelt: no edge names it)`;

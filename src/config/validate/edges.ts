@@ -117,6 +117,7 @@ function checkCondition(ck: Checker, c: Condition): void {
       ck.loopCounter(name, path, pos, `condition "${c.source}"`);
       continue;
     }
+    if (ck.meta.stateUnread) continue;
     const suggestion = suggest(name, ck.state.keys());
     ck.r.error(
       'unknown-field',

@@ -206,6 +206,8 @@ function checkTemplate(ck: Checker, t: Template, node: NodeDef, label: string, i
       checkMemoryPlaceholder(ck, node, ref.raw, rest, path, pos, where, label);
       continue;
     }
+    // Without readable state fields every state reference would be reported: one cause.
+    if (ck.meta.stateUnread) continue;
     const candidates = [...inputNames, ...ck.state.keys()];
     const suggestion = suggest(name, candidates);
     const what = viaState ? `no state field '${name}'` : `no input or state field '${name}'`;

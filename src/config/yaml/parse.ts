@@ -28,9 +28,6 @@ const ALIAS_FACTOR = 10;
 /** Collections nested deeper than this are left to the `yaml` package (and its message). */
 const MAX_FAST_DEPTH = 100;
 
-/** Later syntax errors are mostly echoes of the first ones. */
-const MAX_SYNTAX_ERRORS = 20;
-
 export interface ParseProblem {
   severity: 'error' | 'warning';
   code: string;
@@ -131,15 +128,13 @@ function readWithYamlPackage(source: string, format: 'yaml' | 'json'): ParsedSou
         // fall through to the YAML parser's located errors
       }
     }
-    for (const err of doc.errors.slice(0, MAX_SYNTAX_ERRORS))
-      problems.push(syntaxError(err, source, map, format));
-    if (doc.errors.length > MAX_SYNTAX_ERRORS) {
-      problems.push({
-        severity: 'error',
-        code: 'yaml-syntax',
-        message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more syntax errors not shown; fix the first ones and load again`,
-      });
-    }
+    // Only the first: the parser's later errors are nearly always echoes of it (one tab or
+    // one unclosed bracket makes every following line "misaligned").
+    const first = syntaxError(doc.errors[0]!, source, map, format);
+    const more = doc.errors.length - 1;
+    if (more > 0)
+      first.message += ` (${more} more syntax error${more === 1 ? '' : 's'} after it, most likely caused by this one: fix it and validate again)`;
+    problems.push(first);
     return { value: undefined, map, problems };
   }
 
@@ -191,6 +186,16 @@ function syntaxError(
     pos = map.positionOf(opened) ?? pos;
     message = `a ${quote}-quoted string starts here and is never closed (missing closing ${quote})`;
   }
+  // An unclosed flow collection is reported where the parser gave up; point at its opening.
+  const close = /^Flow (?:map|sequence) .*end with an? ([}\]])/.exec(message)?.[1];
+  const openedAt =
+    close === undefined ? -1 : unclosedOpener(source, err.pos[0], close === '}' ? '{' : '[', close);
+  if (close !== undefined && openedAt >= 0) {
+    pos = map.positionOf(openedAt) ?? pos;
+    message = `a flow ${close === '}' ? 'map' : 'list'} '${close === '}' ? '{' : '['}' opens here and is never closed: add the closing '${close}'`;
+  }
+  if (/^Tabs are not allowed as indentation/.test(message))
+    message = 'a tab indents this line; YAML indents with spaces only: replace the tab with spaces';
   const where = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.column}`;
   const problem: ParseProblem = {
     severity: 'error',
@@ -199,6 +204,20 @@ function syntaxError(
   };
   if (pos !== undefined) problem.pos = pos;
   return problem;
+}
+
+/** The nearest `open` before `end` that no `close` after it matches (quotes are not parsed). */
+function unclosedOpener(source: string, end: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = Math.min(end, source.length) - 1; i >= 0; i--) {
+    const ch = source[i];
+    if (ch === close) depth++;
+    else if (ch === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
 }
 
 function firstLine(message: string): string {
