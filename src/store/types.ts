@@ -227,6 +227,11 @@ export interface ClaimOptions {
    * their last checkpoint), for a runner already running one.
    */
   skipIsolated?: boolean;
+  /**
+   * Only jobs submitted to this workflow (`Job.workflow`): a store may hold several workflows'
+   * jobs, and a runner runs only its own.
+   */
+  workflow?: string;
 }
 
 /**

@@ -252,6 +252,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect((await store.getJob(c.id))?.status).toBe('running');
       });
 
+      it("claimNextPending can take only one workflow's jobs", async () => {
+        const other = await create({ workflow: 'other' });
+        await sleep(3);
+        const own = await create();
+        expect((await store.claimNextPending({ workflow: 'wf' }))?.id).toBe(own.id);
+        expect(await store.claimNextPending({ workflow: 'wf' })).toBeUndefined();
+        expect((await store.getJob(other.id))?.status).toBe('pending');
+        expect((await store.claimNextPending({ workflow: 'other' }))?.id).toBe(other.id);
+      });
+
       it('claimNextPending can skip the jobs the crash-loop guard isolates', async () => {
         const suspect = await create();
         await sleep(3);

@@ -202,15 +202,17 @@ export class PgJobs {
 
   async claimNextPending(options: ClaimOptions = {}): Promise<Job | undefined> {
     const isolated = options.skipIsolated === true ? `AND crashes < ${ISOLATE_AFTER_CRASHES}` : '';
+    const ofWorkflow = options.workflow === undefined ? '' : 'AND workflow = $4';
+    const params = options.workflow === undefined ? [] : [options.workflow];
     // SKIP LOCKED: replicas claiming at once each take a different job instead of queueing
     // behind the first one's row lock.
     const [row] = await this.#c.q(
       'claim the next pending job',
       `UPDATE jobs SET ${this.#claimSet(2, 3)}, started_at = COALESCE(started_at, $1)
-       WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated}
+       WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated} ${ofWorkflow}
                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [this.#c.now(), this.#own.owner(), this.#own.ttlMs()],
+      [this.#c.now(), this.#own.owner(), this.#own.ttlMs(), ...params],
     );
     return row === undefined ? undefined : rowToJob(row);
   }

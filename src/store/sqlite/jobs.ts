@@ -178,15 +178,18 @@ export class SqliteJobs {
 
   async claimNextPending(options: ClaimOptions = {}): Promise<Job | undefined> {
     const isolated = options.skipIsolated === true ? `AND crashes < ${ISOLATE_AFTER_CRASHES}` : '';
+    const ofWorkflow = options.workflow === undefined ? '' : 'AND workflow = ?';
+    const params = options.workflow === undefined ? [] : [options.workflow];
     return this.#db.write('claim the next pending job', () => {
       const row = this.#db
         .q(
           `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1
-         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated} ORDER BY created_at, id LIMIT 1)
+         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated} ${ofWorkflow}
+                     ORDER BY created_at, id LIMIT 1)
            AND status = 'pending'
          RETURNING *`,
         )
-        .get(this.#db.now());
+        .get(this.#db.now(), ...params);
       return row === undefined ? undefined : rowToJob(row as Row);
     });
   }
