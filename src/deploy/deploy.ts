@@ -379,7 +379,8 @@ async function pushImage(
   }
 }
 
-function loadEnv(opts: DeployOptions, emit: (e: Omit<DeployEvent, 'elapsedMs'>) => void): EnvEntry[] {
+/** The env file's entries: `--env-file`, else `.env` in the working directory, else none (with a warning). */
+export function loadEnv(opts: DeployOptions, emit: (e: Omit<DeployEvent, 'elapsedMs'>) => void): EnvEntry[] {
   if (opts.noEnvFile) return [];
   if (opts.envFile !== undefined) return readEnvFile(opts.envFile);
   const fallback = join(opts.cwd ?? process.cwd(), '.env');

@@ -200,6 +200,17 @@ describe('the openai npm client', () => {
   });
 });
 
+const addTool = tool({
+  inputSchema: jsonSchema<{ x: number; y: number }>({
+    type: 'object',
+    properties: { x: { type: 'number' }, y: { type: 'number' } },
+  }),
+  execute: async ({ x, y }) => x + y,
+});
+const sumOutput = Output.object({
+  schema: jsonSchema<{ sum: number }>({ type: 'object', properties: { sum: { type: 'number' } } }),
+});
+
 describe('the AI SDK', () => {
   const provider = () =>
     createOpenAICompatible({
@@ -239,19 +250,9 @@ routes:
     const result = await generateText({
       model: provider()('fast'),
       prompt: 'add 2 and 3',
-      tools: {
-        add: tool({
-          inputSchema: jsonSchema<{ x: number; y: number }>({
-            type: 'object',
-            properties: { x: { type: 'number' }, y: { type: 'number' } },
-          }),
-          execute: async ({ x, y }) => x + y,
-        }),
-      },
+      tools: { add: addTool },
       stopWhen: ({ steps }) => steps.length >= 2,
-      output: Output.object({
-        schema: jsonSchema<{ sum: number }>({ type: 'object', properties: { sum: { type: 'number' } } }),
-      }),
+      output: sumOutput,
       maxRetries: 0,
     });
     expect(result.output).toEqual({ sum: 5 });
@@ -272,19 +273,9 @@ describe('the AI SDK, streaming', () => {
         includeUsage: true,
       })('fast'),
       prompt: 'add 2 and 3',
-      tools: {
-        add: tool({
-          inputSchema: jsonSchema<{ x: number; y: number }>({
-            type: 'object',
-            properties: { x: { type: 'number' }, y: { type: 'number' } },
-          }),
-          execute: async ({ x, y }) => x + y,
-        }),
-      },
+      tools: { add: addTool },
       stopWhen: ({ steps }) => steps.length >= 2,
-      output: Output.object({
-        schema: jsonSchema<{ sum: number }>({ type: 'object', properties: { sum: { type: 'number' } } }),
-      }),
+      output: sumOutput,
       maxRetries: 0,
     });
     const partials: unknown[] = [];

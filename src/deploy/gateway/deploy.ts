@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../errors.js';
 import { writeArtifactFiles } from '../artifacts.js';
 import { bundleServer } from '../bundle.js';
-import type { DeployEvent, DeployOptions } from '../deploy.js';
-import { type EnvEntry, envFileToRecord, readEnvFile } from '../env-file.js';
+import { type DeployEvent, type DeployOptions, loadEnv } from '../deploy.js';
+import { type EnvEntry, envFileToRecord } from '../env-file.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { assertNoSecretsInContext } from '../secret-guard.js';
@@ -216,19 +216,6 @@ function hasAny(names: string[], entries: EnvEntry[]): boolean {
     entries.some((e) => names.includes(e.name) && e.value !== '') ||
     names.some((n) => (process.env[n] ?? '') !== '')
   );
-}
-
-function loadEnv(opts: StackDeployOptions, emit: (e: Omit<DeployEvent, 'elapsedMs'>) => void): EnvEntry[] {
-  if (opts.noEnvFile) return [];
-  if (opts.envFile !== undefined) return readEnvFile(opts.envFile);
-  const fallback = join(opts.cwd ?? process.cwd(), '.env');
-  if (existsSync(fallback)) return readEnvFile(fallback);
-  emit({
-    phase: 'detect',
-    message: 'no .env file found: the gateway gets its keys from this shell only',
-    warning: true,
-  });
-  return [];
 }
 
 /** Every value of the env file is guarded but the settings known not to be secret. */
