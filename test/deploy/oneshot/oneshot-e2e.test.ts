@@ -176,6 +176,15 @@ describe.skipIf(skip !== undefined)(`one-shot images: build, exec, clean${skipNo
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'E_INVALID_INPUT' });
     expect(JSON.stringify(result.error)).toContain('message');
+    // A provider the image does not carry, picked by the run's environment: said before running.
+    const envFile = join(tmp, 'other-provider.env');
+    writeFileSync(envFile, 'AGENTCRATE_LLM_PROVIDER=anthropic\nAGENTCRATE_LLM_MODEL=claude-test\n');
+    const other = await cli(['exec', echoFile, '{"message": "hi"}', '--env-file', envFile]);
+    expect(other.code, other.stderr).toBe(2);
+    expect(resultOf(other.stdout).error).toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining("provider 'anthropic'"),
+    });
     const notJson = await cli(['exec', echoFile, '{not json', '--dry-run']);
     expect(notJson.code).toBe(2);
     expect(resultOf(notJson.stdout).error).toMatchObject({ code: 'E_INVALID_INPUT' });

@@ -22,7 +22,13 @@ import { cappedFetch, readAnswerCap } from './capped-fetch.js';
 import { type OneshotConfig, readEmbedded } from './embedded.js';
 import { readSingleInput } from './input.js';
 import { createLog, describeEvent, type Log } from './log.js';
-import { describeTools, loadToolRegistry, openSandbox, preloadModels } from './parts.js';
+import {
+  assertProvidersCarried,
+  describeTools,
+  loadToolRegistry,
+  openSandbox,
+  preloadModels,
+} from './parts.js';
 import { exitCodeOf, fromError, fromRunResult, type OneshotResult } from './result.js';
 
 interface Runner {
@@ -64,6 +70,7 @@ export async function main(argv: readonly string[], runnerUrl: string): Promise<
       process.stdout.write(`${RUNNER_USAGE}\n`);
       return 0;
     }
+    if (!args.dryRun && args.mode !== 'warm') assertProvidersCarried(config, env);
     const models = args.mode === 'warm' || !args.dryRun ? preloadModels(config) : Promise.resolve();
     // Handled where it is awaited; this only keeps an early failure from being "unhandled".
     models.catch(() => undefined);

@@ -7,6 +7,7 @@ import type { EngineDeps } from '../../../engine/types.js';
 import { AgentcrateError } from '../../../errors.js';
 import { loadAiSdk } from '../../../models/client.js';
 import { providerSpec } from '../../../models/providers.js';
+import { readOverride, resolveLlm } from '../../../models/resolve.js';
 import { createToolRegistry } from '../../../tools/registry.js';
 import type { ToolDefinition, ToolRegistry } from '../../../tools/types.js';
 import type { OneshotConfig } from './embedded.js';
@@ -98,4 +99,26 @@ export async function openSandbox(
     ...(env.AGENTCRATE_PYODIDE_DIR ? { pyodideDir: env.AGENTCRATE_PYODIDE_DIR } : {}),
   });
   return { sandbox, close: () => sandbox.close() };
+}
+
+/**
+ * The providers the run's environment picks (`AGENTCRATE_LLM_PROVIDER` may name another than
+ * the build did) must be among those the image carries: otherwise say so, before any input
+ * is read, instead of failing on a missing module at the first model call.
+ */
+export function assertProvidersCarried(config: OneshotConfig, env: Record<string, string | undefined>): void {
+  const carried = new Set(config.providers);
+  const options = { env, override: readOverride(env, {}), dryRun: false };
+  const wf = config.workflow;
+  for (const node of wf.nodes) {
+    if (node.code !== undefined) continue;
+    const { provider } = resolveLlm(wf.config.llm, node.llm, options);
+    if (!carried.has(provider)) {
+      throw new AgentcrateError(
+        'E_USAGE',
+        `node '${node.id}' would call provider '${provider}' (from the environment), but this image carries only ${config.providers.join(', ') || 'no provider'}: rebuild it with agentcrate build --provider ${provider}`,
+        { details: { node: node.id, provider, carried: config.providers } },
+      );
+    }
+  }
 }

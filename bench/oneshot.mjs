@@ -1,0 +1,269 @@
+// One-shot images (`agentcrate build` / `exec`) and the single executable, against a real
+// Docker engine and the loopback mock model (0 ms), printed as one JSON object:
+//   - bytes the workflow's layers add over the one-shot base (echo: ollama only, google; the
+//     type-enforcement fixture), and the runner's own bytes;
+//   - in the container, process start → first model request (the runner's debug log line,
+//     milliseconds since the process started), and `docker run` → exit as seen from the host;
+//   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
+//     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> -e 0` (the floor);
+//   - `exec --batch` of 1,000 inputs through one container against the 0 ms mock (runs/s);
+//   - the single executable (`build --binary`): size and command start → JSON, dry.
+// Needs the built CLI (`node scripts/build.mjs`), a Docker engine and the one-shot base
+// (scripts/docker/build-oneshot-base.sh). On a shared machine run it under the bench lock:
+//   flock /work/.bench.lock node_modules/.bin/node bench/oneshot.mjs [--runs 15]
+// Removes every image and file it makes.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startMock } from './lib/mock.mjs';
+import { NODE, ROOT } from './lib/paths.mjs';
+import { stopAll } from './lib/proc.mjs';
+import { median, round } from './lib/stats.mjs';
+
+const BIN = join(ROOT, 'bin/agentcrate.js');
+const FIXTURES = join(ROOT, '../shared/fixtures/configurable-agents');
+const BASE = 'agentcrate-oneshot-base:24';
+const argRuns = process.argv.indexOf('--runs');
+const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 15;
+const BATCH = 1000;
+const PREFIX = `ac-bench-oneshot-${process.pid}`;
+const GOALS = { layerBytes: 1_000_000, firstRequestMs: 60, execMs: 400, batchRunsPerS: 500 };
+
+const tmp = mkdtempSync(join(tmpdir(), 'agentcrate-bench-oneshot-'));
+const made = [];
+
+function docker(...args) {
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs a command; resolves with its wall time to the first stdout byte and to its exit. */
+function timed(command, args, { input, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let firstOut;
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(command, args, { env: { ...process.env, ...env }, cwd: tmp });
+    child.stdout.on('data', (d) => {
+      firstOut ??= performance.now() - started;
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code, stdout, stderr, firstOutMs: firstOut, totalMs: performance.now() - started }),
+    );
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+const cli = (args, opts) => timed(NODE, [BIN, ...args], opts);
+
+async function build(file, tag, extra = []) {
+  const run = await cli([
+    'build',
+    file,
+    '-t',
+    tag,
+    '--json',
+    '--output',
+    join(tmp, `ctx-${made.length}`),
+    ...extra,
+  ]);
+  if (run.code !== 0) throw new Error(`build ${file} failed: ${run.stderr}`);
+  made.push(tag);
+  return JSON.parse(run.stdout);
+}
+
+function imageBytes(ref) {
+  return Number(docker('image', 'inspect', ref, '--format', '{{.Size}}').trim());
+}
+
+async function repeat(n, fn) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await fn(i));
+  return out;
+}
+
+function ok(run, what) {
+  if (run.code !== 0 && run.code !== null)
+    throw new Error(`${what} exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  return run;
+}
+
+const result = {
+  runs: RUNS,
+  base: BASE,
+  base_bytes: 0,
+  goals: GOALS,
+  load_average_at_start: loadavg().map((x) => round(x, 1)),
+};
+const echo = join(FIXTURES, 'echo.yaml');
+const types = join(FIXTURES, 'type_enforcement.yaml');
+const mock = await startMock(0);
+try {
+  result.base_bytes = imageBytes(BASE);
+
+  // Sizes: what each workflow's layers add over the base.
+  const sizes = {};
+  for (const [name, file, extra] of [
+    ['echo (ollama)', echo, ['--provider', 'ollama', '--model', 'llama3']],
+    ['echo (google)', echo, []],
+    ['type_enforcement (google)', types, []],
+  ]) {
+    const tag = `${PREFIX}-${Object.keys(sizes).length}:1`;
+    const built = await build(file, tag, extra);
+    sizes[name] = {
+      runner_bytes: built.runner_bytes,
+      layers_over_base_bytes: imageBytes(tag) - result.base_bytes,
+    };
+  }
+  result.sizes = sizes;
+
+  // Start → first model request in the container (mock on 127.0.0.1, host network).
+  const mockTag = `${PREFIX}-mock:1`;
+  const mockFlags = ['--provider', 'openai-compatible', '--model', 'mock-1', '--base-url', mock.url];
+  await build(echo, mockTag, mockFlags);
+  const firsts = [];
+  const dockerRuns = [];
+  for (const _ of Array.from({ length: RUNS })) {
+    const run = ok(
+      await timed('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--read-only',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        '--user',
+        '1000:1000',
+        '-e',
+        'AGENTCRATE_LOG_LEVEL=debug',
+        mockTag,
+        '{"message": "hi"}',
+      ]),
+      'docker run',
+    );
+    const line = run.stderr.split('\n').find((l) => l.includes('"first model request"'));
+    if (line === undefined) throw new Error(`no first-request log line: ${run.stderr}`);
+    firsts.push(JSON.parse(line).since_start_ms);
+    dockerRuns.push(run.totalMs);
+  }
+  // The floor in the same run: a bare node in the same base, process start → its first line of code.
+  const nodeFloor = [];
+  for (const _ of Array.from({ length: RUNS })) {
+    const run = ok(
+      await timed('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--read-only',
+        BASE,
+        '-e',
+        'process.stdout.write(String(Math.round(performance.now())))',
+      ]),
+      'node floor',
+    );
+    nodeFloor.push(Number(run.stdout));
+  }
+  result.first_model_request_ms = {
+    median: median(firsts),
+    min: Math.min(...firsts),
+    max: Math.max(...firsts),
+    bare_node_start_to_code_median: median(nodeFloor),
+  };
+  result.docker_run_to_exit_ms = round(median(dockerRuns));
+
+  // exec --dry-run of a built image vs run on the host vs the bare docker run floor.
+  const dryTag = `${PREFIX}-dry:1`;
+  await build(echo, dryTag);
+  const input = '{"message": "hi"}';
+  const execRuns = await repeat(RUNS, async () =>
+    ok(await cli(['exec', echo, input, '--dry-run', '-t', dryTag]), 'exec'),
+  );
+  const hostRuns = await repeat(RUNS, async () =>
+    ok(await cli(['run', echo, '-i', 'message=hi', '--dry-run', '--json']), 'run'),
+  );
+  const floorRuns = await repeat(RUNS, async () =>
+    ok(await timed('docker', ['run', '--rm', BASE, '-e', '0']), 'floor'),
+  );
+  result.exec_dry_run_ms = {
+    exec_median: round(median(execRuns.map((r) => r.firstOutMs))),
+    host_run_median: round(median(hostRuns.map((r) => r.firstOutMs))),
+    bare_docker_run_node_median: round(median(floorRuns.map((r) => r.totalMs))),
+  };
+
+  // --batch: 1,000 inputs through one container against the 0 ms mock.
+  const inputs = join(tmp, 'inputs.jsonl');
+  writeFileSync(
+    inputs,
+    `${Array.from({ length: BATCH }, (_, i) => JSON.stringify({ message: `m${i}` })).join('\n')}\n`,
+  );
+  const results = join(tmp, 'results.jsonl');
+  const batch = ok(
+    await cli([
+      'exec',
+      echo,
+      '--batch',
+      inputs,
+      '--concurrency',
+      '64',
+      '--output',
+      results,
+      '-t',
+      mockTag,
+      '--network',
+      'host',
+      ...mockFlags,
+    ]),
+    'batch',
+  );
+  const lines = readFileSync(results, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const succeeded = lines.filter((l) => l.status === 'success').length;
+  const finished = batch.stderr.split('\n').find((l) => l.includes('"batch finished"'));
+  const inContainerMs = finished !== undefined ? JSON.parse(finished).duration_ms : undefined;
+  result.batch = {
+    inputs: BATCH,
+    succeeded,
+    concurrency: 64,
+    command_ms: round(batch.totalMs),
+    runs_per_s_command: round((BATCH / batch.totalMs) * 1000),
+    in_container_ms: inContainerMs,
+    runs_per_s_in_container: inContainerMs ? round((BATCH / inContainerMs) * 1000) : undefined,
+  };
+
+  // The single executable.
+  const binary = join(tmp, 'echo-bin');
+  const sea = ok(await cli(['build', echo, '--binary', binary, '--json']), 'build --binary');
+  const seaRuns = await repeat(RUNS, async () =>
+    ok(await timed(binary, [input, '--dry-run'], { env: { PATH: tmp } }), 'binary'),
+  );
+  result.binary = {
+    bytes: statSync(binary).size,
+    build_ms: JSON.parse(sea.stdout).duration_ms,
+    start_to_json_median_ms: round(median(seaRuns.map((r) => r.firstOutMs))),
+  };
+} finally {
+  for (const tag of made) {
+    try {
+      docker('rmi', tag);
+    } catch {
+      // Already gone.
+    }
+  }
+  await mock.close();
+  await stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+}
+result.load_average_at_end = loadavg().map((x) => round(x, 1));
+console.log(JSON.stringify(result, null, 2));
