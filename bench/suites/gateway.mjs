@@ -89,6 +89,7 @@ function throughput(base, req, { connections, durationSec }) {
         if (error) reject(error);
         else
           resolve({
+            ok: Math.max(0, (r['2xx'] ?? 0) - (r.mismatches ?? 0)),
             rps: Math.max(0, (r['2xx'] ?? 0) - (r.mismatches ?? 0)) / (r.duration || 1),
             errors: (r.errors ?? 0) + (r.non2xx ?? 0) + (r.mismatches ?? 0),
           });
