@@ -1,7 +1,8 @@
 // A/B of two server bundles (or one bundle under two environments): both run side by side
 // against one mock and take turns under load in short windows (ABBA order), so drift of a
 // shared VM falls on both alike; prints medians and the per-pair ratios of runs/s and of
-// server CPU per run and bytes written to storage per run (from /proc).
+// server CPU per run and bytes written to storage per run (from /proc), with each server's
+// start (spawn → /health) and RSS after its first run and after the load.
 //   node_modules/.bin/node bench/ab.mjs A/server.mjs B/server.mjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleServer({ outFile, entry }) (src/deploy/bundle.ts), e.g. from a
 // `git worktree` of an older commit. Env:
@@ -18,7 +19,15 @@ import { join } from 'node:path';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
 import { NODE, ROOT } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, writtenBytes } from './lib/proc.mjs';
+import {
+  comparisonCpus,
+  freePort,
+  pinToCpus,
+  rssMb,
+  spawnTracked,
+  stopChild,
+  writtenBytes,
+} from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 import { agentcrate, runOnce } from './lib/systems.mjs';
 
@@ -36,6 +45,7 @@ const cpuMs = (pid) => {
 const f = (x, d = 2) => x.toFixed(d);
 
 async function start(name, entry, mock) {
+  const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'ab-'));
   const port = await freePort();
   const child = spawnTracked(NODE, ['--max-semi-space-size=8', '--heap-growing-percent=30', entry], {
@@ -60,9 +70,9 @@ async function start(name, entry, mock) {
     try {
       if ((await fetch(`${base}/health`)).ok) break;
     } catch {}
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 5));
   }
-  return { child, base };
+  return { child, base, readyMs: performance.now() - started };
 }
 
 const mock = await startMock(Number(process.env.LAT ?? 0));
@@ -78,6 +88,8 @@ if (process.env.PRIME === '1') {
   await stopChild(primer.child);
 }
 const S = { A: [], B: [] };
+/** Per round and side: spawn → /health ok, RSS after the first run, RSS after the windows. */
+const M = { A: [], B: [] };
 const perRound = [];
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
@@ -85,8 +97,10 @@ for (let round = 0; round < rounds; round++) {
   for (const name of order) servers[name] = await start(name, name === 'A' ? A : B, mock);
   // First runs only once both are up: a server's first requests served while the other one
   // boots would warm it up under different conditions.
-  for (const name of order)
+  for (const name of order) {
     if (!(await runOnce(agentcrate, servers[name].base, wf))) throw new Error(`first run failed ${name}`);
+    M[name].push({ readyMs: servers[name].readyMs, idleMb: rssMb(servers[name].child.pid) });
+  }
   if (cpus) {
     for (const s of Object.values(servers)) pinToCpus(s.child.pid, cpus.servers);
     pinToCpus(mock.child.pid, cpus.load);
@@ -114,6 +128,7 @@ for (let round = 0; round < rounds; round++) {
       mine[n].push(sample);
       S[n].push(sample);
     }
+  for (const name of order) M[name].at(-1).loadedMb = rssMb(servers[name].child.pid);
   for (const s of Object.values(servers)) await stopChild(s.child);
   const pr = (k) => mine.A.map((a, i) => mine.B[i][k] / a[k]);
   perRound.push({ first: order[0], rps: median(pr('rps')), cpu: median(pr('cpu')), pairs: pr('rps') });
@@ -136,6 +151,12 @@ for (const n of ['A', 'B'])
     f(median(S[n].map((s) => s.cpu)), 3),
     'bytes written/run',
     f(median(S[n].map((s) => s.bytes)), 0),
+    'ready ms',
+    f(median(M[n].map((m) => m.readyMs)), 0),
+    'RSS MB after the first run / after load',
+    f(median(M[n].map((m) => m.idleMb)), 1),
+    '/',
+    f(median(M[n].map((m) => m.loadedMb)), 1),
   );
 console.log(`B/A runs/s ratio (median of rounds) ${f(median(perRound.map((r) => r.rps)), 3)}`);
 console.log(`B/A cpu/run ratio (median of rounds) ${f(median(perRound.map((r) => r.cpu)), 3)}`);

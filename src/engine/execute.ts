@@ -219,7 +219,10 @@ export async function execute(
       elapsedMs: elapsedBefore + (now() - startedAt),
     };
     emit({ type: 'checkpoint', runId, at: now(), checkpoint: cp });
-    await deps.checkpoint?.(cp);
+    // Nothing running, waiting or queued: the walk ends after this checkpoint.
+    const final =
+      running.size === 0 && pending.size === 0 && pendingBatches.length === 0 && unfinished.length === 0;
+    await deps.checkpoint?.(cp, { final });
   }
 
   function countFor(nodeId: string): number {

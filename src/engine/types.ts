@@ -27,9 +27,11 @@ export interface EngineDeps {
   newId?: () => string;
   /**
    * Awaited after each completed node, before the run goes on: a host that persists it can
-   * resume an interrupted run from the last completed node.
+   * resume an interrupted run from the last completed node. `final`: nothing is left to run and
+   * the run ends right after it, so a host that stores the run's end in one write may store
+   * this checkpoint only when the run does not end by itself (no one resumes a finished run).
    */
-  checkpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
+  checkpoint?: (checkpoint: Checkpoint, info: { final: boolean }) => Promise<void> | void;
   /** Runs code nodes; a workflow with code nodes cannot run without one. */
   sandbox?: CodeSandbox;
   /** Keeps memory across runs; a workflow whose nodes have memory cannot run without one. */

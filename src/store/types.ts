@@ -143,6 +143,12 @@ export interface CompleteJobInput {
   outputs: Record<string, unknown>;
   executionTimeMs: number;
   usage: JobUsage;
+  /**
+   * The run's progress at its end, stored with the completion: a runner that writes the end of a
+   * run in place of its last checkpoint (nothing reads a finished job's checkpoint) keeps the
+   * job's progress true this way. Absent: the progress of the last checkpoint stays.
+   */
+  progress?: Job['progress'];
 }
 
 export interface FailJobOptions {

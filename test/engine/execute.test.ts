@@ -387,6 +387,31 @@ edges:
     expect(resumed.outputs).toEqual({ a: 'one!', b: 'two!', c: 'three!' });
     expect(resumed.runId).toBe(checkpoints[0]!.runId);
   });
+
+  it('marks only the checkpoint after which nothing is left to run as final', async () => {
+    const finals: boolean[] = [];
+    await execute(
+      compile(wf),
+      {},
+      { ...deps(scriptedModel(answer)), checkpoint: (_cp, info) => void finals.push(info.final) },
+    );
+    expect(finals).toEqual([false, false, true]);
+    // A resumed run's last checkpoint is final too.
+    const resumedFinals: boolean[] = [];
+    const checkpoints: Array<import('../../src/engine/index.js').Checkpoint> = [];
+    await execute(
+      compile(wf),
+      {},
+      { ...deps(scriptedModel(answer)), checkpoint: (cp) => void checkpoints.push(cp) },
+    );
+    await execute(
+      compile(wf),
+      {},
+      { ...deps(scriptedModel(answer)), checkpoint: (_cp, info) => void resumedFinals.push(info.final) },
+      { resume: checkpoints[1]! },
+    );
+    expect(resumedFinals).toEqual([true]);
+  });
 });
 
 describe('tools, credentials and unsupported features', () => {

@@ -43,6 +43,22 @@ describe('POST /run', () => {
     expect(await body(await t.app.request(`/jobs/${b.job_id}`))).toEqual(status);
   });
 
+  it('stores the end of a run with its progress in place of its final checkpoint, events all kept', async () => {
+    const t = await app();
+    const b = await body(await t.app.request('/run', json({ name: 'Ada' })));
+    expect(b.status).toBe('success');
+    // A finished job's checkpoint would be read by no one (resume is for unfinished runs).
+    expect(await t.store.getCheckpoint(b.job_id)).toBeUndefined();
+    expect((await t.store.getJob(b.job_id))?.progress).toEqual({ step: 1, nodesDone: ['greet'] });
+    expect((await t.store.listEvents(b.job_id)).map((e) => e.event.type)).toEqual([
+      'run-start',
+      'node-start',
+      'model-call',
+      'node-end',
+      'run-end',
+    ]);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const t = await app();
     const res = await t.app.request('/run', {

@@ -325,6 +325,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect(await store.getJob(job.id)).toEqual(done);
       });
 
+      it("stores the progress a completion carries, and keeps the last checkpoint's without one", async () => {
+        const withProgress = await create();
+        await store.claimJob(withProgress.id);
+        await store.saveCheckpoint(withProgress.id, { step: 1, completed: ['a'] });
+        const done = await store.completeJob(withProgress.id, {
+          outputs: {},
+          executionTimeMs: 1,
+          usage: zeroUsage,
+          progress: { step: 2, nodesDone: ['a', 'b'] },
+        });
+        expect(done?.progress).toEqual({ step: 2, nodesDone: ['a', 'b'] });
+        expect((await store.getJob(withProgress.id))?.progress).toEqual({ step: 2, nodesDone: ['a', 'b'] });
+        const without = await create();
+        await store.claimJob(without.id);
+        await store.saveCheckpoint(without.id, { step: 1, completed: ['a'] });
+        await store.completeJob(without.id, { outputs: {}, executionTimeMs: 1, usage: zeroUsage });
+        expect((await store.getJob(without.id))?.progress).toEqual({ step: 1, nodesDone: ['a'] });
+      });
+
       it('does not complete or fail a cancelled job', async () => {
         const job = await create();
         await store.claimJob(job.id);

@@ -42,6 +42,11 @@ export interface ActiveJob {
    * store/crash-guard.ts); cleared by the job's next checkpoint.
    */
   isolated: boolean;
+  /**
+   * The run's final checkpoint (nothing left to run), held instead of stored: the run's end
+   * is stored with its progress; only a run that does not end by itself stores it (storeEnd).
+   */
+  last?: Checkpoint;
   /** A checkpoint the store could not save: written first, then the run resumes from it. */
   unsaved?: Checkpoint;
   /** Set on a parked job: what to write before it can go on, and then how it goes on. */

@@ -72,9 +72,21 @@ export function storedCheckpoint(
 
 /**
  * The end of a run as stored (events first, in the same commit): completed, failed or
- * cancelled, or back to pending when a shutdown stopped it. Returns the job as stored.
+ * cancelled, or back to pending when a shutdown stopped it. A run that ended by itself after
+ * its final checkpoint stores that checkpoint's progress with its completion, in place of the
+ * checkpoint. Returns the job as stored.
  */
-export async function storeEnd(store: Store, active: ActiveJob, result: RunResult): Promise<Job> {
+export async function storeEnd(
+  store: Store,
+  active: ActiveJob,
+  result: RunResult,
+  redact: Redactor | undefined,
+): Promise<Job> {
+  const last = active.last;
+  const endedByItself = result.status === 'success' && active.stop === undefined;
+  // Stopped, failed or cancelled after its last node: that checkpoint is stored as any other,
+  // so a resume does not run the node again.
+  if (last !== undefined && !endedByItself) await saveProgress(store, active, last, redact);
   const flushed = flushEvents(store, active);
   flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const executionTimeMs = Math.round(result.durationMs);
@@ -88,7 +100,12 @@ export async function storeEnd(store: Store, active: ActiveJob, result: RunResul
   // What the event chain made of the run-end event: the stored job shows what the events show.
   const end = active.end ?? { outputs: result.outputs, ...(result.error ? { error: result.error } : {}) };
   if (result.status === 'success') {
-    job = await store.completeJob(active.id, { outputs: end.outputs, executionTimeMs, usage: result.usage });
+    job = await store.completeJob(active.id, {
+      outputs: end.outputs,
+      executionTimeMs,
+      usage: result.usage,
+      ...(last !== undefined ? { progress: { step: last.step, nodesDone: last.completed } } : {}),
+    });
   } else if (result.status === 'failed') {
     const error = end.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
     job = await store.failJob(

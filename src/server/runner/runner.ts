@@ -359,13 +359,14 @@ export class JobRunner {
     active.job = claimed;
     active.stop = undefined;
     active.end = undefined;
+    active.last = undefined;
     const controller = new AbortController();
     active.controller = controller;
     const chain = this.#o.events?.(active.id);
     const result = await execute(
       this.#o.plan,
       resume ? {} : claimed.inputs,
-      { ...this.#o.deps, checkpoint: (cp) => this.#checkpoint(active, cp) },
+      { ...this.#o.deps, checkpoint: (cp, info) => this.#checkpoint(active, cp, info.final) },
       {
         runId: active.id,
         signal: controller.signal,
@@ -387,7 +388,15 @@ export class JobRunner {
     recordEvent(active, event);
   }
 
-  async #checkpoint(active: ActiveJob, checkpoint: Checkpoint): Promise<void> {
+  async #checkpoint(active: ActiveJob, checkpoint: Checkpoint, final: boolean): Promise<void> {
+    if (final && active.stop === undefined) {
+      // The run ends next and its end is stored in one write with its events (storeEnd): a
+      // finished job's checkpoint is read by no one, so this one is stored only if the run does
+      // not end by itself.
+      active.last = checkpoint;
+      this.#progressed(active);
+      return;
+    }
     try {
       await saveProgress(this.#o.store, active, checkpoint, this.#o.redact);
     } catch (error) {
@@ -433,7 +442,7 @@ export class JobRunner {
 
   /** The job's final writes (events, then its end); ends it once they are stored. */
   async #finishWrites(active: ActiveJob, result: RunResult): Promise<void> {
-    const job = await storeEnd(this.#o.store, active, result);
+    const job = await storeEnd(this.#o.store, active, result, this.#o.redact);
     if (active.stop === 'shutdown') {
       this.#end(active, job, false);
       return;

@@ -279,7 +279,8 @@ export class PgJobs {
     const [row] = await this.#c.q(
       'complete a job',
       `UPDATE jobs SET status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
-         input_tokens = $5, output_tokens = $6, completed_at = $7, lease_owner = NULL, lease_expires_at = NULL
+         input_tokens = $5, output_tokens = $6, completed_at = $7, lease_owner = NULL, lease_expires_at = NULL,
+         progress_step = COALESCE($8::integer, progress_step), progress_nodes = COALESCE($9::text, progress_nodes)
        WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinished(this.#c, 'id')}`,
       [
         id,
@@ -289,6 +290,8 @@ export class PgJobs {
         result.usage.inputTokens,
         result.usage.outputTokens,
         this.#c.now(),
+        result.progress?.step ?? null,
+        result.progress ? JSON.stringify(result.progress.nodesDone) : null,
       ],
     );
     if (row !== undefined) return rowToJob(row);

@@ -231,7 +231,8 @@ export class SqliteJobs {
       const row = this.#db
         .q(
           `UPDATE jobs SET status = 'completed', outputs = ?, error = NULL, execution_time_ms = ?,
-           input_tokens = ?, output_tokens = ?, completed_at = ?
+           input_tokens = ?, output_tokens = ?, completed_at = ?,
+           progress_step = COALESCE(?, progress_step), progress_nodes = COALESCE(?, progress_nodes)
          WHERE id = ? AND ${ACTIVE} RETURNING *`,
         )
         .get(
@@ -240,6 +241,8 @@ export class SqliteJobs {
           result.usage.inputTokens,
           result.usage.outputTokens,
           this.#db.now(),
+          result.progress?.step ?? null,
+          result.progress ? JSON.stringify(result.progress.nodesDone) : null,
           id,
         );
       return row === undefined ? undefined : rowToJob(row as Row);
