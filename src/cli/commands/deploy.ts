@@ -5,7 +5,32 @@ import type { OptionsSpec } from '../options.js';
 
 const args = { file: { description: 'the workflow file', type: 'path' } } as const;
 const options = {
-  output: { type: 'path', default: './deploy', placeholder: '<dir>', description: 'where the artifacts go' },
+  target: {
+    type: 'enum',
+    choices: ['docker', 'kubernetes'],
+    default: 'docker',
+    placeholder: '<target>',
+    description:
+      'docker: build and run a container; kubernetes: write manifests for replicas sharing a PostgreSQL store',
+  },
+  output: {
+    type: 'path',
+    placeholder: '<dir>',
+    description: 'where the artifacts go (default ./deploy; ./k8s with --target kubernetes)',
+  },
+  replicas: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    default: 3,
+    placeholder: '<n>',
+    description: 'pods with --target kubernetes',
+  },
+  image: {
+    type: 'string',
+    placeholder: '<repo:tag>',
+    description: 'the image the pods run with --target kubernetes (default <name>:latest)',
+  },
   port: {
     type: 'number',
     integer: true,
@@ -80,7 +105,8 @@ export type DeployContext = CommandContext<typeof args, typeof options>;
 
 export default defineCommand({
   name: 'deploy',
-  summary: 'validate, generate container artifacts, build the image, run it and wait until healthy',
+  summary:
+    'validate, generate container artifacts, build the image, run it and wait until healthy (or write Kubernetes manifests)',
   args,
   options,
   load: () => import('../handlers/deploy.js'),

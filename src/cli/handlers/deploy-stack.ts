@@ -3,6 +3,7 @@
  * stack (src/deploy/gateway). The workflow is checked as the gateway will run it: every node
  * through provider `gateway`, so no provider key is asked of it.
  */
+import { resolve } from 'node:path';
 import type { Workflow } from '../../config/types.js';
 import { compile } from '../../engine/index.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
@@ -19,7 +20,7 @@ export async function deployStack(ctx: DeployContext, workflow: Workflow): Promi
   const result = await deployWithGateway({
     workflow,
     workflowFile: ctx.args.file,
-    output: o.output,
+    output: o.output ?? resolve(ctx.cwd, 'deploy'),
     port: o.port,
     gatewayHostPort: o.gatewayPort,
     timeoutSeconds: o.timeout,

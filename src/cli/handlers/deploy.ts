@@ -3,6 +3,8 @@
  * print everything needed next. `--generate` stops after writing the artifacts; `--json`
  * prints progress as NDJSON on stderr and one result object on stdout.
  */
+import { resolve } from 'node:path';
+import type { Workflow } from '../../config/types.js';
 import { compile } from '../../engine/index.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
 import type { DeployContext } from '../commands/deploy.js';
@@ -14,6 +16,7 @@ export default async function deployCommand(ctx: DeployContext): Promise<number>
   const workflow = await requireWorkflow(ctx.args.file, ctx);
   if (o.withGateway) return (await import('./deploy-stack.js')).deployStack(ctx, workflow);
   const c = ctx.output.color;
+  if (o.target === 'kubernetes') return kubernetesManifests(ctx, workflow);
   const { parsePlatforms } = await import('../../deploy/platform.js');
   const platforms = o.platform !== undefined ? parsePlatforms(o.platform) : undefined;
   const plan = compile(workflow);
@@ -21,7 +24,7 @@ export default async function deployCommand(ctx: DeployContext): Promise<number>
   const result = await deploy({
     workflow,
     workflowFile: ctx.args.file,
-    output: o.output,
+    output: o.output ?? resolve(ctx.cwd, 'deploy'),
     port: o.port,
     timeoutSeconds: o.timeout,
     traces: o.traces,
@@ -83,5 +86,38 @@ export default async function deployCommand(ctx: DeployContext): Promise<number>
     ...result.management.map((m) => `  ${m}`),
   ];
   ctx.output.out(lines.join('\n'));
+  return 0;
+}
+
+/** `--target kubernetes`: manifests only; no image is built and no cluster is contacted. */
+async function kubernetesManifests(ctx: DeployContext, workflow: Workflow): Promise<number> {
+  const o = ctx.options;
+  const { writeKubernetes } = await import('../../deploy/kubernetes/files.js');
+  const { deployNames } = await import('../../deploy/names.js');
+  const { VERSION } = await import('../../version.js');
+  const { SERVER_SETTINGS } = await import('../../server/settings.js');
+  const names = deployNames(workflow.flow.name, o.name);
+  const outputDir = o.output ?? resolve(ctx.cwd, 'k8s');
+  const files = writeKubernetes(outputDir, {
+    name: names.container,
+    image: o.image ?? names.image,
+    replicas: o.replicas,
+    port: SERVER_SETTINGS.port.default,
+    timeoutSeconds: o.timeout,
+    runsPerPod: SERVER_SETTINGS.maxConcurrentRuns.default,
+    envVars: workflowEnvVars(workflow),
+    flowName: workflow.flow.name,
+    agentcrateVersion: VERSION,
+  });
+  if (o.json) {
+    ctx.output.out(JSON.stringify({ kind: 'kubernetes', outputDir, files }));
+    return 0;
+  }
+  const c = ctx.output.color;
+  ctx.output.err(`${c.green('✓')} Kubernetes manifests for '${workflow.flow.name}' in ${outputDir}:`);
+  for (const f of files) ctx.output.err(`  ${f}`);
+  ctx.output.err(
+    `fill secret.yaml (DATABASE_URL, keys), then: kubectl apply -k ${outputDir} (or -k ${outputDir}/keda with KEDA)`,
+  );
   return 0;
 }

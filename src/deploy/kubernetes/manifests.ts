@@ -1,0 +1,228 @@
+/**
+ * Kubernetes manifests for a served workflow: replicas of the image sharing one PostgreSQL
+ * job store (DATABASE_URL from a Secret). A Deployment hardened like the container `deploy`
+ * runs (non-root, read-only root filesystem, every capability dropped, RuntimeDefault seccomp)
+ * with /health liveness and /ready readiness, a Service, a PodDisruptionBudget, Secret and
+ * ConfigMap templates whose values the operator fills in, an HPA on CPU, and a KEDA
+ * ScaledObject on queue depth (KEDA's `postgresql` scaler counting waiting and running jobs)
+ * in an overlay that replaces the HPA. Plain objects: `files.ts` writes them as YAML.
+ */
+import type { EnvVarSpec } from '../types.js';
+
+export interface KubernetesOptions {
+  /** Resource name (a DNS label: deploy's sanitised name). */
+  name: string;
+  /** The image the pods run, REPO:TAG. */
+  image: string;
+  replicas: number;
+  /** The port the server listens on in the container. */
+  port: number;
+  timeoutSeconds: number;
+  /** Runs one pod executes at once (AGENTCRATE_MAX_CONCURRENT_RUNS): KEDA adds a pod per this many jobs. */
+  runsPerPod: number;
+  /** The workflow's variables (credentials and tool settings), as deploy's `.env.example` lists them. */
+  envVars: readonly EnvVarSpec[];
+  /** The flow name, for labels and the README. */
+  flowName: string;
+  agentcrateVersion: string;
+}
+
+export type Manifest = Record<string, unknown>;
+
+/** The PostgreSQL schema the store uses when the URL names none (store/postgres). */
+const STORE_SCHEMA = 'agentcrate';
+/** Longer than the server's shutdown grace (25 s), so a pod parks its running jobs before it is killed. */
+const TERMINATION_GRACE_SECONDS = 35;
+
+function labels(o: KubernetesOptions): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': o.name,
+    'app.kubernetes.io/component': 'server',
+    'app.kubernetes.io/part-of': 'agentcrate',
+    'app.kubernetes.io/managed-by': 'agentcrate',
+  };
+}
+
+function selector(o: KubernetesOptions): Record<string, string> {
+  return { 'app.kubernetes.io/name': o.name, 'app.kubernetes.io/component': 'server' };
+}
+
+/** Settings that are not secret, with the values the image would use: the operator edits them. */
+export function configMap(o: KubernetesOptions): Manifest {
+  const plain = o.envVars.filter((v) => !v.secret).map((v) => v.name);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${o.name}-config`, labels: labels(o) },
+    data: {
+      AGENTCRATE_TIMEOUT: String(o.timeoutSeconds),
+      AGENTCRATE_MAX_CONCURRENT_RUNS: String(o.runsPerPod),
+      AGENTCRATE_LOG_LEVEL: 'info',
+      // The workflow's own settings: empty values are unset (the server's defaults apply).
+      ...Object.fromEntries(plain.map((name) => [name, ''])),
+    },
+  };
+}
+
+/**
+ * The secrets the pods need, as a template: keys with empty values, never a value. DATABASE_URL
+ * is required; the workflow's credentials as deploy's env file would hold them.
+ */
+export function secret(o: KubernetesOptions): Manifest {
+  const secrets = o.envVars.filter((v) => v.secret).map((v) => v.name);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${o.name}-secrets`, labels: labels(o) },
+    type: 'Opaque',
+    stringData: Object.fromEntries(
+      ['DATABASE_URL', 'AGENTCRATE_API_KEYS', ...secrets].map((name) => [name, '']),
+    ),
+  };
+}
+
+export function deployment(o: KubernetesOptions): Manifest {
+  const probe = (path: string, period: number, failures: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: period,
+    timeoutSeconds: 2,
+    failureThreshold: failures,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: o.name, labels: labels(o) },
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: selector(o) },
+      // One pod at a time: a pod going away parks its jobs, which the others resume at once.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels(o) },
+        spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'server',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: o.port, protocol: 'TCP' }],
+              env: [
+                // The image's default is a SQLite file; empty means unset, so DATABASE_URL wins.
+                { name: 'AGENTCRATE_STORE', value: '' },
+                { name: 'PORT', value: String(o.port) },
+              ],
+              envFrom: [
+                { configMapRef: { name: `${o.name}-config` } },
+                { secretRef: { name: `${o.name}-secrets` } },
+              ],
+              livenessProbe: { ...probe('/health', 10, 3), initialDelaySeconds: 5 },
+              readinessProbe: probe('/ready', 5, 2),
+              startupProbe: probe('/health', 2, 30),
+              resources: {
+                requests: { cpu: '250m', memory: '256Mi' },
+                limits: { memory: '512Mi' },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                privileged: false,
+                capabilities: { drop: ['ALL'] },
+              },
+              // The root filesystem is read-only: /tmp and the compile cache's /data are scratch.
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'data', mountPath: '/data' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+            { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function service(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: o.name, labels: labels(o) },
+    spec: {
+      type: 'ClusterIP',
+      selector: selector(o),
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+export function podDisruptionBudget(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: o.name, labels: labels(o) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector(o) } },
+  };
+}
+
+/** Scaling on CPU: works in any cluster with metrics-server; the KEDA overlay replaces it. */
+export function horizontalPodAutoscaler(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: o.name, labels: labels(o) },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: o.name },
+      minReplicas: o.replicas,
+      maxReplicas: Math.max(o.replicas * 4, o.replicas + 1),
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * KEDA on queue depth: one pod per `runsPerPod` waiting or running jobs, counted in the store
+ * by KEDA's `postgresql` scaler with the pods' own DATABASE_URL; CPU as a second trigger.
+ */
+export function scaledObject(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: o.name, labels: labels(o) },
+    spec: {
+      scaleTargetRef: { name: o.name },
+      minReplicaCount: o.replicas,
+      maxReplicaCount: Math.max(o.replicas * 4, o.replicas + 1),
+      pollingInterval: 15,
+      cooldownPeriod: 300,
+      triggers: [
+        {
+          type: 'postgresql',
+          metadata: {
+            connectionFromEnv: 'DATABASE_URL',
+            query: `SELECT count(*) FROM ${STORE_SCHEMA}.jobs WHERE status IN ('pending', 'running')`,
+            targetQueryValue: String(o.runsPerPod),
+            activationTargetQueryValue: '0',
+          },
+        },
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '70' } },
+      ],
+    },
+  };
+}
