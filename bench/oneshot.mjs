@@ -5,7 +5,7 @@
 //   - in the container, process start → first model request (the runner's debug log line,
 //     milliseconds since the process started), and `docker run` → exit as seen from the host;
 //   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
-//     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> -e 0` (the floor);
+//     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the floor);
 //   - `exec --batch` of 1,000 inputs through one container against the 0 ms mock (runs/s);
 //   - the single executable (`build --binary`): size and command start → JSON, dry.
 // Needs the built CLI (`node scripts/build.mjs`), a Docker engine and the one-shot base
@@ -166,6 +166,7 @@ try {
         'host',
         '--read-only',
         BASE,
+        'node',
         '-e',
         'process.stdout.write(String(Math.round(performance.now())))',
       ]),
@@ -192,7 +193,7 @@ try {
     ok(await cli(['run', echo, '-i', 'message=hi', '--dry-run', '--json']), 'run'),
   );
   const floorRuns = await repeat(RUNS, async () =>
-    ok(await timed('docker', ['run', '--rm', BASE, '-e', '0']), 'floor'),
+    ok(await timed('docker', ['run', '--rm', BASE, 'node', '-e', '0']), 'floor'),
   );
   result.exec_dry_run_ms = {
     exec_median: round(median(execRuns.map((r) => r.firstOutMs))),

@@ -228,7 +228,7 @@ export function loadAiSdk(): Promise<typeof import('ai')> {
 }
 
 /** `AGENTCRATE_MAX_MODEL_ANSWER_BYTES`, when set: a whole number of bytes. */
-function readAnswerCap(env: Record<string, string | undefined>): number | undefined {
+export function readAnswerCap(env: Record<string, string | undefined>): number | undefined {
   const raw = env.AGENTCRATE_MAX_MODEL_ANSWER_BYTES?.trim();
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);

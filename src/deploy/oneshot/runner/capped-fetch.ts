@@ -5,20 +5,13 @@
  * default 8 MiB, counted after decompression). The caller's signal stops the body too.
  */
 import { AgentcrateError } from '../../../errors.js';
+import { readAnswerCap } from '../../../models/client.js';
 
 export const DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
-export function readAnswerCap(env: Record<string, string | undefined>): number {
-  const raw = env.AGENTCRATE_MAX_MODEL_ANSWER_BYTES?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_MAX_ANSWER_BYTES;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new AgentcrateError(
-      'E_USAGE',
-      `AGENTCRATE_MAX_MODEL_ANSWER_BYTES must be a whole number of bytes ≥ 1, got '${raw}'`,
-    );
-  }
-  return value;
+/** The cap every agentcrate process applies (`models/client.ts` reads the variable). */
+export function answerCap(env: Record<string, string | undefined>): number {
+  return readAnswerCap(env) ?? DEFAULT_MAX_ANSWER_BYTES;
 }
 
 export function cappedFetch(

@@ -18,7 +18,7 @@ import { PROVIDERS } from '../../../models/providers.js';
 import { createRedactor, type Redactor } from '../../../secrets/index.js';
 import { parseRunnerArgs, RUNNER_USAGE, type RunnerArgs } from './args.js';
 import { runBatch } from './batch.js';
-import { cappedFetch, readAnswerCap } from './capped-fetch.js';
+import { answerCap, cappedFetch } from './capped-fetch.js';
 import { type OneshotConfig, readEmbedded } from './embedded.js';
 import { readSingleInput } from './input.js';
 import { createLog, describeEvent, type Log } from './log.js';
@@ -104,7 +104,7 @@ async function openRunner(
     env,
     dryRun: args.dryRun,
     // performance.now() counts from the process's start: the start-up cost, logged for benchmarks.
-    fetch: cappedFetch(readAnswerCap(env), globalThis.fetch, () =>
+    fetch: cappedFetch(answerCap(env), globalThis.fetch, () =>
       log('debug', 'first model request', { since_start_ms: Math.round(performance.now()) }),
     ),
   });
