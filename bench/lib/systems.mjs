@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE, PEERS, ROOT } from './paths.mjs';
-import { spawnTracked, waitUntil } from './proc.mjs';
+import { freePort, spawnTracked, waitUntil } from './proc.mjs';
 
 const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
   new URL('../../dist/deploy/types.js', import.meta.url).href
@@ -336,6 +336,13 @@ export async function startSystem(system, options) {
     child,
   });
   return { child, base, readyMs: Date.now() - started };
+}
+
+/** Starts a system on a free port with a fresh state directory of the suite (`ctx.stateFor`). */
+export async function startFresh(system, ctx, mockUrl, workflow) {
+  const port = await freePort();
+  const started = await startSystem(system, { port, mockUrl, workflow, ...ctx.stateFor(system) });
+  return { system, ...started };
 }
 
 /** One run through the system's HTTP API; true when the response says it succeeded. */

@@ -10,9 +10,9 @@
 // checkpoints) over the same runs.
 import { load } from '../lib/load.mjs';
 import { startMock } from '../lib/mock.mjs';
-import { cpuTimeMs, freePort, stopChild, writtenBytes } from '../lib/proc.mjs';
+import { cpuTimeMs, stopChild, writtenBytes } from '../lib/proc.mjs';
 import { median, round } from '../lib/stats.mjs';
-import { agentcrate, floor, runOnce, startSystem } from '../lib/systems.mjs';
+import { agentcrate, floor, runOnce, startFresh } from '../lib/systems.mjs';
 
 const GOALS = { one: { runs: 0.5, p99: 2 }, three: { runs: 0.4, p99: null } };
 
@@ -31,14 +31,7 @@ export async function floorSuite(ctx) {
         const servers = {};
         try {
           for (const system of k % 2 === 0 ? [agentcrate, floor] : [floor, agentcrate]) {
-            const port = await freePort();
-            const started = await startSystem(system, {
-              port,
-              mockUrl: mock.url,
-              workflow,
-              ...ctx.stateFor(system),
-            });
-            servers[system.name] = { system, ...started };
+            servers[system.name] = await startFresh(system, ctx, mock.url, workflow);
           }
           for (const { system, base } of Object.values(servers)) {
             if (!(await runOnce(system, base, workflow)))
@@ -110,7 +103,8 @@ function renderFloor(rows, { rounds, windows, durationSec }) {
   const head = `| workflow (0 ms mock, c=${rows[0]?.concurrency}) | agentcrate runs/s | floor runs/s | agentcrate / floor (goal) | agentcrate p50 / p99 ms | floor p50 / p99 ms | p99 ratio (goal) | CPU ms per run agentcrate / floor | bytes written per run agentcrate / floor |\n|---|---|---|---|---|---|---|---|---|`;
   const lines = rows.map((r) => {
     const goal = GOALS[r.workflow];
-    const met = (ok) => (ok ? 'met' : 'not met');
+    // The goals are set for c=50 and a real run; a smoke run's figures say nothing about them.
+    const met = (ok) => (r.concurrency !== 50 ? 'not judged at this c' : ok ? 'met' : 'not met');
     return `| ${r.workflow === 'one' ? '1-step vs floor' : '3-step vs 3-call floor'} | ${r.agentcrate_runs_per_s} | ${r.floor_runs_per_s} | **${r.runs_ratio}** (≥ ${goal.runs}: ${met(r.runs_ratio >= goal.runs)}) | ${r.agentcrate_p50_ms} / ${r.agentcrate_p99_ms} | ${r.floor_p50_ms} / ${r.floor_p99_ms} | ${r.p99_ratio}${goal.p99 ? ` (≤ ${goal.p99}: ${met(r.p99_ratio <= goal.p99)})` : ''} | ${r.agentcrate_cpu_ms_per_run} / ${r.floor_cpu_ms_per_run} | ${r.agentcrate_write_bytes_per_run} / ${r.floor_write_bytes_per_run} |`;
   });
   const perRound = rows.map(

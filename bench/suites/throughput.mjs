@@ -3,9 +3,9 @@
 // the floor (bench/floor/server.mjs) is the yardstick agentcrate's runs/s are read against.
 import { load } from '../lib/load.mjs';
 import { startMock } from '../lib/mock.mjs';
-import { freePort, rssMb, stopChild } from '../lib/proc.mjs';
+import { rssMb, stopChild } from '../lib/proc.mjs';
 import { medianOf, ratio, round } from '../lib/stats.mjs';
-import { runOnce, startSystem } from '../lib/systems.mjs';
+import { runOnce, startFresh } from '../lib/systems.mjs';
 
 export async function throughput(ctx) {
   const latencies = ctx.smoke ? [0] : [0, 50];
@@ -22,16 +22,7 @@ export async function throughput(ctx) {
         // the ratios (agentcrate / floor above all) compare windows seconds apart.
         const running = [];
         try {
-          for (const system of ctx.systems) {
-            const port = await freePort();
-            const started = await startSystem(system, {
-              port,
-              mockUrl: mock.url,
-              workflow,
-              ...ctx.stateFor(system),
-            });
-            running.push({ system, ...started });
-          }
+          for (const system of ctx.systems) running.push(await startFresh(system, ctx, mock.url, workflow));
           for (const { system, base } of running) {
             if (!(await runOnce(system, base, workflow)))
               throw new Error(`${system.name}: a first ${workflow} run did not succeed`);
