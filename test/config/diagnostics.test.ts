@@ -90,3 +90,32 @@ describe('YAML syntax: the first error, where the mistake is, with the fix', () 
     );
   });
 });
+
+describe('a placeholder without its closing brace', () => {
+  it('warns where it opens when the name is one the prompt could mean, and leaves other braces alone', () => {
+    const prompt = [
+      'prompt: |',
+      '      About {state.topic',
+      '      and {topic and {_parallel_item.x',
+      '      JSON {"k": 1}, code if (x) {return y}, {{state.topic is literal, {nothing here',
+    ].join('\n');
+    const r = load(ONE_NODE.replace('prompt: "Write about {state.topic}"', prompt));
+    expect(r.workflow).toBeDefined();
+    expect(placed(r)).toEqual([
+      ['unclosed-placeholder', 'nodes[0].prompt', 10, 13],
+      ['unclosed-placeholder', 'nodes[0].prompt', 11, 11],
+      ['unclosed-placeholder', 'nodes[0].prompt', 11, 22],
+    ]);
+    expect(r.diagnostics[0]?.message).toBe(
+      "'{state.topic' in the prompt of node 'write' reads like a placeholder but has no closing '}', so it is sent as written: add '}' (or write '{{' if a literal brace is meant)",
+    );
+    expect(r.diagnostics[1]?.message).toContain("'{topic'");
+    expect(r.diagnostics[2]?.message).toContain("'{_parallel_item.x'");
+  });
+
+  it('is an error under --strict', () => {
+    const r = load(ONE_NODE.replace('{state.topic}', '{state.topic'), true);
+    expect(r.workflow).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.severity, d.code])).toEqual([['error', 'unclosed-placeholder']]);
+  });
+});

@@ -67,6 +67,35 @@ export function parseTemplate(source: string): Template {
   return { source, parts };
 }
 
+/** A placeholder body NOT closed by `}`: identifiers joined by dots, then anything else. */
+const UNCLOSED = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?![A-Za-z0-9_.}])/y;
+
+/**
+ * Braces that open what reads as a placeholder but are never closed (`{state.topic` at the
+ * end of a line): the template keeps them as literal text, so the validator asks whether the
+ * name is one the prompt could mean. Same scan as parseTemplate (`{{` is a literal brace).
+ */
+export function unclosedRefs(source: string): Array<{ path: string[]; raw: string; offset: number }> {
+  const found: Array<{ path: string[]; raw: string; offset: number }> = [];
+  for (let i = source.indexOf('{'); i >= 0 && i < source.length; i = source.indexOf('{', i)) {
+    if (source[i + 1] === '{') {
+      i += 2;
+      continue;
+    }
+    REF.lastIndex = i + 1;
+    const closed = REF.exec(source);
+    if (closed) {
+      i += closed[0].length + 2;
+      continue;
+    }
+    UNCLOSED.lastIndex = i + 1;
+    const open = UNCLOSED.exec(source);
+    if (open) found.push({ path: open[0].split('.'), raw: `{${open[0]}`, offset: i });
+    i++;
+  }
+  return found;
+}
+
 export function templateRefs(t: Template): Array<{ path: string[]; raw: string; offset: number }> {
   const refs: Array<{ path: string[]; raw: string; offset: number }> = [];
   for (const part of t.parts) {

@@ -5,7 +5,7 @@
 
 import { joinPath } from '../diagnostics.js';
 import { LOOP_PREFIX, PARALLEL_INDEX, PARALLEL_ITEM } from '../graph.js';
-import { templateRefs } from '../languages/template.js';
+import { templateRefs, unclosedRefs } from '../languages/template.js';
 import { formatType, typeEquals } from '../languages/type-grammar.js';
 import { IDENTIFIER } from '../normalise/reader.js';
 import { didYouMean, suggest } from '../suggest.js';
@@ -159,6 +159,23 @@ function checkTemplate(ck: Checker, t: Template, node: NodeDef, label: string, i
   if (path === undefined) return;
   const inputNames = isInput ? [] : node.inputs.map((i) => i.name);
   const where = isInput ? `input of ${label}` : `prompt of ${label}`;
+  for (const open of unclosedRefs(t.source)) {
+    const [head, next] = open.path;
+    // Only names a placeholder could mean: other braces (code, prose) are literal text.
+    const meant =
+      (head === 'state' && next !== undefined) ||
+      ck.state.has(head!) ||
+      inputNames.includes(head!) ||
+      head!.startsWith(LOOP_PREFIX) ||
+      head === PARALLEL_ITEM;
+    if (!meant) continue;
+    ck.r.warn(
+      'unclosed-placeholder',
+      path,
+      `'${open.raw}' in the ${where} reads like a placeholder but has no closing '}', so it is sent as written: add '}' (or write '{{' if a literal brace is meant)`,
+      { pos: ck.map.positionIn(path, t.source, open.offset) },
+    );
+  }
   for (const ref of templateRefs(t)) {
     const pos = ck.map.positionIn(path, t.source, ref.offset);
     const p = ref.path;
