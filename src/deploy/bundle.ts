@@ -41,6 +41,13 @@ export const PREBUILT_SERVER_BUNDLE: string | undefined =
   typeof __AGENTCRATE_SERVER_BUNDLE__ === 'string'
     ? fileURLToPath(new URL(__AGENTCRATE_SERVER_BUNDLE__, import.meta.url))
     : undefined;
+/** Likewise for the model gateway's container entry (`deploy --with-gateway`). */
+declare const __AGENTCRATE_GATEWAY_BUNDLE__: string | undefined;
+
+export const PREBUILT_GATEWAY_BUNDLE: string | undefined =
+  typeof __AGENTCRATE_GATEWAY_BUNDLE__ === 'string'
+    ? fileURLToPath(new URL(__AGENTCRATE_GATEWAY_BUNDLE__, import.meta.url))
+    : undefined;
 export const DEFAULT_SERVER_ENTRY = fileURLToPath(new URL('../../src/server/entry.ts', import.meta.url));
 /** Bundles made from source are cached here (a checkout's node_modules), never in the output. */
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/agentcrate/', import.meta.url));
@@ -67,6 +74,8 @@ export interface BundleOptions {
   /** The entry file (`.../server.mjs`); chunks go to `chunks/` in its directory. */
   outFile: string;
   entry?: string;
+  /** Copy this prebuilt bundle (a packed package's) instead of bundling `entry`. */
+  prebuilt?: string;
 }
 
 export interface BundleResult {
@@ -88,15 +97,16 @@ export async function bundleServer(opts: BundleOptions): Promise<BundleResult> {
   mkdirSync(dirname(opts.outFile), { recursive: true });
   let prebuilt = false;
   let source: string;
-  if (opts.entry === undefined && PREBUILT_SERVER_BUNDLE !== undefined) {
-    if (!existsSync(PREBUILT_SERVER_BUNDLE)) {
+  const copyFrom = opts.prebuilt ?? (opts.entry === undefined ? PREBUILT_SERVER_BUNDLE : undefined);
+  if (copyFrom !== undefined) {
+    if (!existsSync(copyFrom)) {
       throw new AgentcrateError(
         'E_INTERNAL',
-        `this agentcrate package is incomplete: its server bundle ${PREBUILT_SERVER_BUNDLE} is missing; reinstall agentcrate`,
+        `this agentcrate package is incomplete: its bundle ${copyFrom} is missing; reinstall agentcrate`,
       );
     }
-    copyPrebuilt(PREBUILT_SERVER_BUNDLE, opts.outFile);
-    source = PREBUILT_SERVER_BUNDLE;
+    copyPrebuilt(copyFrom, opts.outFile);
+    source = copyFrom;
     prebuilt = true;
   } else {
     source = opts.entry ?? DEFAULT_SERVER_ENTRY;

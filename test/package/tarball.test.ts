@@ -233,6 +233,24 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
     expect(`${valid.stderr}${run.stderr}`).not.toMatch(/ExperimentalWarning/);
   });
 
+  it('deploy --with-gateway --generate writes the stack with the prebuilt gateway bundle', () => {
+    const out = join(app, 'stack');
+    const r = agentcrate([
+      'deploy',
+      'node_modules/agentcrate/examples/research-brief.yaml',
+      '--with-gateway',
+      '--generate',
+      '--output',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['docker-compose.yml', 'gateway.yaml', 'interactive-test.mjs', 'gateway/Dockerfile'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const bundle = readFileSync(join(out, 'gateway', 'gateway.mjs'), 'utf8');
+    expect(bundle).toContain('agentcrate gateway serving');
+    expect(bundle).not.toContain(ROOT);
+  });
+
   it('deploy --generate writes the artifacts and the prebuilt server bundle, nothing else', () => {
     const out = join(app, 'generated');
     const r = agentcrate([

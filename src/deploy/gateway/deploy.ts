@@ -4,12 +4,11 @@
  * bundle both servers → write the artifacts (stop here with `generateOnly`) → secret guard on
  * both build contexts → one `compose up -d --build` → wait until both are healthy.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../errors.js';
 import { writeArtifactFiles } from '../artifacts.js';
-import { bundleServer } from '../bundle.js';
+import { bundleServer, PREBUILT_GATEWAY_BUNDLE } from '../bundle.js';
 import { type DeployEvent, type DeployOptions, loadEnv } from '../deploy.js';
 import { type EnvEntry, envFileToRecord } from '../env-file.js';
 import { DockerRuntime } from '../runtime/docker.js';
@@ -117,16 +116,12 @@ export async function deployWithGateway(opts: StackDeployOptions): Promise<Stack
     outFile: join(outputDir, 'server.mjs'),
     ...(opts.serverEntry !== undefined ? { entry: opts.serverEntry } : {}),
   });
-  const gatewayEntry = opts.gatewayEntry ?? GATEWAY_ENTRY;
-  if (!existsSync(gatewayEntry)) {
-    throw new AgentcrateError(
-      'E_UNSUPPORTED_FEATURE',
-      `the gateway's source (${gatewayEntry}) is not part of this installation, so its image cannot be bundled: run deploy --with-gateway from an agentcrate checkout`,
-    );
-  }
+  // A packed package ships the gateway prebuilt (lib/gateway/); a checkout bundles its source.
   const gatewayBundle = await bundleServer({
     outFile: join(outputDir, GATEWAY_IMAGE_DIR, GATEWAY_BUNDLE),
-    entry: gatewayEntry,
+    ...(opts.gatewayEntry === undefined && PREBUILT_GATEWAY_BUNDLE !== undefined
+      ? { prebuilt: PREBUILT_GATEWAY_BUNDLE }
+      : { entry: opts.gatewayEntry ?? GATEWAY_ENTRY }),
   });
   const rendered = render({ server: server.sha256 });
   const written = writeArtifactFiles(outputDir, rendered.files);
