@@ -4,22 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkflowFile, loadWorkflowFromString } from '../../src/config/index.js';
 import { AgentcrateError } from '../../src/errors.js';
+import { ONE_NODE } from '../support/workflows.js';
 
-const VALID = `schema_version: "1.0"
-flow: {name: demo, description: d, version: 1.5}
-state:
-  fields:
-    topic: {type: str, required: true}
-    out: {type: str, default: ""}
-nodes:
-  - id: write
-    prompt: "Write about {state.topic}"
-    outputs: [out]
-    output_schema: {type: str}
-edges:
-  - {from: START, to: write}
-  - {from: write, to: END}
-`;
+/** The one-node workflow, with the optional flow keys. */
+const VALID = ONE_NODE.replace('flow: {name: demo}', 'flow: {name: demo, description: d, version: 1.5}');
 
 let dir: string;
 beforeAll(() => {
