@@ -4,7 +4,9 @@
  * from here, and `.env.example` lists the variables an operator may set.
  */
 import { defineSettings, type SettingValues } from '../settings/index.js';
-import { isPostgresLocation } from '../store/index.js';
+// The file, not the store room's index: the CLI loads this table at start-up, and the index
+// brings node:sqlite (Node 22 warns on loading it; the CLI hides the warning only later).
+import { isPostgresLocation } from '../store/location.js';
 import { API_STYLES } from './compat/index.js';
 import type { ServeOptions } from './serve.js';
 

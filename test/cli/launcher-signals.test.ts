@@ -5,55 +5,20 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLEAN_ENV, ROOT } from '../support/cli.js';
 import { announceSkip } from '../support/docker.js';
+import { alive, descendants, HAS_PROC, listening } from '../support/proc.js';
 
 const npm = spawnSync('npm', ['--version'], { encoding: 'utf8' });
-const skip = npm.status === 0 ? undefined : 'npm is not on PATH';
+const skip = !HAS_PROC
+  ? 'no /proc to find the processes npm started'
+  : npm.status === 0
+    ? undefined
+    : 'npm is not on PATH';
 const dir = mkdtempSync(join(tmpdir(), 'agentcrate-npx-'));
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Every pid below `pid` (from /proc), to find the serving node under npm and its shell. */
-function descendants(pid: number): number[] {
-  const spawnPs = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
-  const rows = spawnPs.stdout
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of rows)
-      if (parent === p) {
-        out.push(child);
-        walk(child);
-      }
-  };
-  walk(pid);
-  return out;
-}
 
 describe.skipIf(skip !== undefined)(
   `npx agentcrate serve${announceSkip('npx agentcrate serve', skip)}`,

@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, CLEAN_ENV, ROOT } from '../support/cli.js';
 import { announceSkip } from '../support/docker.js';
+import { alive, listening } from '../support/proc.js';
 
 /** A `node` on PATH older than 22.13, which makes the bin re-run itself. */
 function oldNode(): string | undefined {
@@ -65,26 +65,6 @@ function serveWrapped(name: string, detached = false): Wrapped {
     wrapper.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   return { wrapper, port, exit, stderr: () => stderr };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid of the wrapper's only child: the process that serves. */

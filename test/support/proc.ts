@@ -3,6 +3,7 @@
  * running" count threads and processes and read CPU time, never wall-clock speed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 export const HAS_PROC = existsSync('/proc/self/task');
 
@@ -70,4 +71,44 @@ export async function waitUntil(check: () => boolean, ms: number, what: string):
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Whether a process with this id exists (EPERM: it does, owned by another user). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Every process below `pid`, children first. */
+export function descendants(pid: number): number[] {
+  const rows = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => stat(Number(name)))
+    .filter((s): s is ProcStat => s !== undefined);
+  const out: number[] = [];
+  const walk = (parent: number) => {
+    for (const row of rows)
+      if (row.ppid === parent) {
+        out.push(row.pid);
+        walk(row.pid);
+      }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -1,0 +1,50 @@
+/**
+ * What the CLI loads before any command runs: its static import graph from src/cli/main.ts.
+ * node:sqlite must not be in it — Node 22 prints an ExperimentalWarning as the module loads,
+ * before the CLI can hide it (src/node-warnings.ts); commands import the store when they run.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+/** Static (not type-only, not dynamic) imports and re-exports of a TypeScript file. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s)?[^;]*?\sfrom\s+['"]([^'"]+)['"]/gm)) {
+    if (m[2] === undefined) out.push(m[3]!);
+  }
+  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push(m[1]!);
+  return out;
+}
+
+/** Each reachable module with the chain that reached it. */
+function graph(entry: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[entry, [entry]]]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const spec of staticImports(file)) {
+      const target = spec.startsWith('.') ? resolve(dirname(file), spec.replace(/\.js$/, '.ts')) : spec;
+      if (chains.has(target)) continue;
+      chains.set(target, [...chains.get(file)!, target]);
+      if (spec.startsWith('.')) queue.push(target);
+    }
+  }
+  return chains;
+}
+
+describe('CLI start-up', () => {
+  const chains = graph(join(ROOT, 'src/cli/main.ts'));
+
+  it('reads the graph (it reaches the command table and the settings)', () => {
+    expect(chains.has(join(ROOT, 'src/cli/commands/index.ts'))).toBe(true);
+    expect(chains.has(join(ROOT, 'src/server/settings.ts'))).toBe(true);
+  });
+
+  it('does not load node:sqlite before a command runs', () => {
+    const chain = chains.get('node:sqlite')?.map((f) => (f.startsWith('/') ? relative(ROOT, f) : f));
+    expect(chain, `loaded through ${chain?.join(' → ')}`).toBeUndefined();
+  });
+});
