@@ -33,6 +33,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   engines: { node: string };
 };
 const NAME = `ac-tarball-${process.pid}-${Date.now().toString(36)}`;
+const ONESHOT_BASE = 'agentcrate-oneshot-base:24';
 
 /** Every package directory in node_modules (scoped ones as @scope/name). */
 function installedPackages(app: string): string[] {
@@ -320,6 +321,34 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
         expect(rm.code, rm.stderr).toBe(0);
         expect(tryDocker('container', 'inspect', NAME)).toBeUndefined();
       }, 240_000);
+
+      it.skipIf(tryDocker('image', 'inspect', ONESHOT_BASE) === undefined)(
+        `build and exec a one-shot image from the package's prebuilt runner kit${announceSkip(
+          'a one-shot image from the packed package',
+          tryDocker('image', 'inspect', ONESHOT_BASE) === undefined
+            ? `the one-shot base ${ONESHOT_BASE} is missing (scripts/docker/build-oneshot-base.sh builds it)`
+            : undefined,
+        )}`,
+        () => {
+          const tag = `${NAME}-oneshot:1`;
+          try {
+            const flow = 'node_modules/agentcrate/examples/research-brief.yaml';
+            const built = agentcrate(['build', flow, '-t', tag, '--json', '--output', join(app, 'build')]);
+            expect(built.code, built.stderr).toBe(0);
+            expect(JSON.parse(built.stdout)).toMatchObject({
+              image: tag,
+              built: true,
+              providers: ['google'],
+            });
+            const run = agentcrate(['exec', flow, '{"topic": "tides"}', '--dry-run', '-t', tag]);
+            expect(run.code, run.stderr).toBe(0);
+            expect(JSON.parse(run.stdout)).toMatchObject({ status: 'success', outputs: { topic: 'tides' } });
+          } finally {
+            tryDocker('image', 'rm', tag);
+          }
+        },
+        240_000,
+      );
     },
   );
 });
