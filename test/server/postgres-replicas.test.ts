@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgConnection } from '../../src/store/postgres/connection.js';
+import { SCHEMA_VERSION } from '../../src/store/postgres/index.js';
+import { migrate } from '../../src/store/postgres/schema.js';
 import { BIN, CLEAN_ENV } from '../support/cli.js';
 import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from '../support/postgres.js';
@@ -37,13 +40,13 @@ interface Replica {
   stderr(): string;
 }
 
-function serve(): Replica {
+function serve(databaseUrl = db.url): Replica {
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...CLEAN_ENV,
     NO_COLOR: '1',
     OPENAI_API_KEY: 'test-key-not-secret',
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrl,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const child = spawn(
@@ -267,6 +270,30 @@ describe.skipIf(skip !== undefined)(
       expect(row!.status).toBe('cancelled');
       for (const r of replicas) r.child.kill('SIGTERM');
       expect(await Promise.all(replicas.map((r) => r.exited))).toEqual([0, 0]);
+    }, 60_000);
+
+    it('a replica started on a database the previous schema version wrote migrates it and runs its jobs', async () => {
+      const schema = 'previous_version';
+      const c = new PgConnection({ url: db.url, schema, poolSize: 2, connectTimeoutSeconds: 10 }, Date.now);
+      try {
+        expect(await migrate(c, SCHEMA_VERSION - 1)).toBe(SCHEMA_VERSION - 1);
+      } finally {
+        await c.close();
+      }
+      // What the previous version left: a job waiting, with the columns that version had.
+      db.psql(`INSERT INTO ${schema}.jobs (id, status, workflow, inputs, created_at, max_crashes)
+        VALUES ('left-waiting', 'pending', 'three', '{"n":"8001"}', 1000, 3)`);
+      const replica = serve(`${db.url}?schema=${schema}`);
+      await replica.url;
+      await waitUntil(async () => {
+        const [row] = await sql`SELECT status FROM ${sql(schema)}.jobs WHERE id = 'left-waiting'`;
+        return row?.status === 'completed';
+      }, 30_000);
+      const [version] =
+        await sql`SELECT version FROM ${sql(schema)}.schema_versions WHERE component = 'store'`;
+      expect(version!.version).toBe(SCHEMA_VERSION);
+      replica.child.kill('SIGTERM');
+      expect(await replica.exited).toBe(0);
     }, 60_000);
   },
 );

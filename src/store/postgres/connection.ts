@@ -84,7 +84,10 @@ export class PgConnection {
       connect_timeout: settings.connectTimeoutSeconds,
       idle_timeout: 60,
       onnotice: () => {},
-      connection: { application_name: 'agentcrate', search_path: settings.schema },
+      // A commit returns once the server has it, not once it is flushed to disk: a replica's
+      // crash loses nothing, a database server's crash at most its last moments of commits,
+      // never consistency — the SQLite store's WAL with synchronous=NORMAL promises the same.
+      connection: { application_name: 'agentcrate', search_path: settings.schema, synchronous_commit: 'off' },
       // int8 columns hold epoch ms and counters, all well inside Number's safe range.
       types: {
         int8: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) },
