@@ -63,6 +63,8 @@ describe('bundleServer', () => {
     const result = await bundleServer({ outFile, entry: DEFAULT_SERVER_ENTRY });
     const chunks = readdirSync(join(dir, CHUNKS_DIR)).sort();
     expect(chunks).not.toContain('stale-OLD.mjs');
+    // Nothing else beside the bundle (the build cache, with host paths, lives elsewhere).
+    expect(readdirSync(dir).sort()).toEqual([CHUNKS_DIR, 'server.mjs'].sort());
     expect(result.files).toEqual([outFile, ...chunks.map((c) => join(dir, CHUNKS_DIR, c))]);
     for (const chunk of result.files)
       expect(readFileSync(chunk, 'utf8').startsWith(BUNDLE_BANNER)).toBe(true);
