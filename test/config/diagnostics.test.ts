@@ -34,6 +34,13 @@ describe('a misspelt required key is one error, at the misspelling, with the fix
     expect(load(src).diagnostics.map((d) => d.code)).toEqual(['missing-key']);
   });
 
+  it('nodes that are not a list: one error, not one per edge naming a node', () => {
+    const asMap = load(ONE_NODE.replace(/nodes:\n(?: {2}.*\n)+/, 'nodes: {write: {prompt: x}}\n'));
+    expect(placed(asMap)).toEqual([['invalid-value', 'nodes', 7, 8]]);
+    const none = load(ONE_NODE.replace(/nodes:\n(?: {2}.*\n)+/, ''));
+    expect(none.diagnostics.map((d) => [d.code, d.path])).toEqual([['missing-key', 'nodes']]);
+  });
+
   it('a node id written as ide: the missing id is named and the edges that use it say which node it may be', () => {
     const r = load(ONE_NODE.replace('  - id: write', '  - ide: write'));
     expect(r.diagnostics[0]).toMatchObject({ code: 'missing-key', path: 'nodes[0].id', line: 8, column: 5 });

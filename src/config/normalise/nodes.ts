@@ -12,6 +12,7 @@ import { readType } from './type-schema.js';
 
 export function normaliseNodes(rd: Reader, raw: unknown): NodeDef[] {
   if (!Array.isArray(raw) || raw.length === 0) {
+    rd.meta.nodesUnread = true;
     if (raw !== undefined && raw !== null && !Array.isArray(raw))
       rd.wrongKind('nodes', 'a list of nodes', raw);
     else

@@ -35,6 +35,8 @@ export interface NormaliseMeta {
    * to them are not reported one by one (the missing fields are the one cause).
    */
   stateUnread: boolean;
+  /** `nodes` is missing, empty or not a list: edges naming nodes are not reported one by one. */
+  nodesUnread: boolean;
 }
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,6 +69,7 @@ export class Reader {
     badConditions: new Set(),
     badOutputs: new Set(),
     stateUnread: false,
+    nodesUnread: false,
   };
 
   constructor(reporter: Reporter, map: SourceMap) {

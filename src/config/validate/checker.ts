@@ -102,6 +102,7 @@ export class Checker {
   // ------------------------------------------------------------------ edges
 
   unknownNode(path: string, name: string, role: string, isFrom: boolean): void {
+    if (this.meta.nodesUnread) return;
     const suggestion = this.nodeSuggestion(name, isFrom);
     let hint =
       suggestion === undefined
