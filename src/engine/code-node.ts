@@ -84,7 +84,7 @@ export async function runCodeNode(ctx: NodeRunContext): Promise<NodeRunResult> {
   const record = answer as Record<string, unknown>;
   const writes: Record<string, unknown> = {};
   for (const name of node.outputs) writes[name] = record[name];
-  await applyMemory(ctx, outcome.memory);
+  applyMemory(ctx, outcome.memory);
   return { writes };
 }
 

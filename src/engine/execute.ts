@@ -20,6 +20,7 @@ import type {
   EngineDeps,
   EngineEvent,
   ExecuteOptions,
+  MemoryChange,
   Plan,
   RunError,
   RunResult,
@@ -47,6 +48,11 @@ export async function execute(
   const addUsage = (used: Usage): void => {
     usage.inputTokens += used.inputTokens;
     usage.outputTokens += used.outputTokens;
+  };
+  // Memory writes of completed nodes, kept with the next checkpoint (EngineDeps.checkpoint).
+  const stagedMemory: MemoryChange[] = [];
+  const stageMemory = (changes: readonly MemoryChange[]): void => {
+    stagedMemory.push(...changes);
   };
   let state: Record<string, unknown> = options.resume ? structuredClone(options.resume.state) : {};
   const completed: string[] = options.resume ? [...options.resume.completed] : [];
@@ -222,7 +228,9 @@ export async function execute(
     // Nothing running, waiting or queued: the walk ends after this checkpoint.
     const final =
       running.size === 0 && pending.size === 0 && pendingBatches.length === 0 && unfinished.length === 0;
-    await deps.checkpoint?.(cp, { final });
+    const memory = stagedMemory.splice(0);
+    if (deps.checkpoint !== undefined) await deps.checkpoint(cp, { final, memory });
+    else if (memory.length > 0) await deps.memory?.apply(memory);
   }
 
   function countFor(nodeId: string): number {
@@ -259,6 +267,7 @@ export async function execute(
           now,
           emit,
           addUsage,
+          stageMemory,
           logPrompts: options.logPrompts === true,
         });
         writes = result.writes;
@@ -321,6 +330,7 @@ export async function execute(
           now,
           emit,
           addUsage,
+          stageMemory,
           logPrompts: options.logPrompts === true,
         });
         // One output → the value itself; several → an object per item.

@@ -10,6 +10,7 @@ export type {
   EngineEvent,
   EngineEventType,
   ExecuteOptions,
+  MemoryChange,
   Plan,
   RunError,
   RunResult,

@@ -4,7 +4,7 @@
  * parts a scope does not use written `*` — agent scope `{flow}:*:*:{key}`, workflow scope
  * `{flow}:{flow}:*:{key}`, node scope `{flow}:{flow}:{node}:{key}`. A node reads its scope
  * before it runs (prompts as `{memory.key}`, code as `memory['key']`); code's writes are
- * stored when the node succeeds, each one an event in the run's trace.
+ * stored with the checkpoint that marks the node done, each one an event in the run's trace.
  */
 import type { NodeDef } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
@@ -38,13 +38,17 @@ export async function loadMemory(ctx: NodeRunContext): Promise<Record<string, un
   return values;
 }
 
-/** Stores a node's memory changes in one transaction, then emits one event per change. */
-export async function applyMemory(ctx: NodeRunContext, ops: readonly MemoryOp[]): Promise<void> {
+/**
+ * Hands a succeeded node's memory changes to the run, which keeps them with the checkpoint
+ * that marks the node done (one transaction: see EngineDeps.checkpoint), and emits one event
+ * per change.
+ */
+export function applyMemory(ctx: NodeRunContext, ops: readonly MemoryOp[]): void {
   if (ops.length === 0) return;
   const { node, deps } = ctx;
   if (deps.memory === undefined) throw noBackend(node.id);
   const address = memoryAddress(ctx.plan, node);
-  await deps.memory.apply(ops.map((op) => ({ ...address, ...op, jobId: ctx.runId })));
+  ctx.stageMemory(ops.map((op) => ({ ...address, ...op, jobId: ctx.runId })));
   for (const op of ops) {
     ctx.emit({
       type: 'memory-write',

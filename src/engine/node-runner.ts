@@ -13,7 +13,7 @@ import { loadMemory, withMemory } from './memory.js';
 import { checkNodeOutput } from './output-schema.js';
 import { renderTemplate, scopeLookup } from './template-render.js';
 import { adaptTools } from './tool-adapter.js';
-import type { EngineDeps, EngineEvent, Plan } from './types.js';
+import type { EngineDeps, EngineEvent, MemoryChange, Plan } from './types.js';
 
 export interface NodeRunContext {
   plan: Plan;
@@ -28,6 +28,8 @@ export interface NodeRunContext {
   emit: (event: EngineEvent) => void;
   /** Told the tokens of every model call as it returns, failed attempts included. */
   addUsage: (usage: Usage) => void;
+  /** Takes a succeeded node's memory writes, kept with the next checkpoint (engine/memory.ts). */
+  stageMemory: (changes: readonly MemoryChange[]) => void;
   /** The host asked for prompt capture on every node. */
   logPrompts?: boolean;
 }

@@ -30,8 +30,15 @@ export interface EngineDeps {
    * resume an interrupted run from the last completed node. `final`: nothing is left to run and
    * the run ends right after it, so a host that stores the run's end in one write may store
    * this checkpoint only when the run does not end by itself (no one resumes a finished run).
+   * `memory` holds the memory writes of the nodes this checkpoint completes: the host keeps
+   * them in the same transaction as the checkpoint (or, for a final one it does not store, as
+   * the run's end), so a crash leaves both or neither (a resumed node would otherwise write
+   * twice). Without a checkpoint sink the engine writes them to `memory` itself.
    */
-  checkpoint?: (checkpoint: Checkpoint, info: { final: boolean }) => Promise<void> | void;
+  checkpoint?: (
+    checkpoint: Checkpoint,
+    info: { final: boolean; memory: readonly MemoryChange[] },
+  ) => Promise<void> | void;
   /** Runs code nodes; a workflow with code nodes cannot run without one. */
   sandbox?: CodeSandbox;
   /** Keeps memory across runs; a workflow whose nodes have memory cannot run without one. */
@@ -51,13 +58,13 @@ export interface MemoryBackend {
     entries: Array<{ key: string; value: unknown }>;
     nextCursor: string | null;
   }>;
-  apply(
-    changes: ReadonlyArray<
-      | (MemoryScopeAddress & { op: 'set'; key: string; value: unknown; jobId?: string })
-      | (MemoryScopeAddress & { op: 'delete'; key: string; jobId?: string })
-    >,
-  ): Promise<void>;
+  apply(changes: readonly MemoryChange[]): Promise<void>;
 }
+
+/** One memory write of a node, addressed to its scope. */
+export type MemoryChange =
+  | (MemoryScopeAddress & { op: 'set'; key: string; value: unknown; jobId?: string })
+  | (MemoryScopeAddress & { op: 'delete'; key: string; jobId?: string });
 
 /** Everything needed to resume a run after the last completed node. */
 export interface Checkpoint {

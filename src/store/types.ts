@@ -6,7 +6,7 @@
  * engine-specific leaks in.
  */
 
-import type { MemoryStore } from './memory-types.js';
+import type { MemoryChange, MemoryStore } from './memory-types.js';
 
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -310,8 +310,17 @@ export interface Store {
   countByStatus(): Promise<Record<JobStatus, number>>;
 
   // Checkpoints (latest per job)
-  /** Keeps only the latest per job and sets the job's progress from `checkpoint.completed`. */
-  saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void>;
+  /**
+   * Keeps only the latest per job and sets the job's progress from `checkpoint.completed`.
+   * `memory`: the memory writes of the nodes this checkpoint completes, kept in the same
+   * transaction, so a crash never leaves a node's memory without its checkpoint or the other
+   * way round (a resumed run would write them twice, or lose them).
+   */
+  saveCheckpoint(
+    jobId: string,
+    checkpoint: unknown,
+    options?: { memory?: readonly MemoryChange[] },
+  ): Promise<void>;
   getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined>;
 
   // Events (SSE replay, progress, and the record traces are rebuilt from)

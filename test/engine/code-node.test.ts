@@ -220,6 +220,62 @@ describe('memory', () => {
     }
   });
 
+  it("hands a node's memory writes to the host with the checkpoint that marks it done, never before", async () => {
+    const wf = counter('workflow', 'durable');
+    const seen: Array<{ completed: string[]; memory: unknown[]; stored: unknown }> = [];
+    const result = await execute(
+      compile(wf),
+      {},
+      {
+        ...deps(scriptedModel(() => ({ note: 'ok' }))),
+        checkpoint: async (cp, { memory }) => {
+          // Nothing reached the store on its own: the host writes it with the checkpoint.
+          seen.push({
+            completed: cp.completed,
+            memory: [...memory],
+            stored: await store.memory.get('durable:durable:*:runs'),
+          });
+        },
+      },
+    );
+    expect(result.status).toBe('success');
+    expect(seen).toEqual([
+      {
+        completed: ['bump'],
+        memory: [
+          expect.objectContaining({
+            op: 'set',
+            key: 'runs',
+            value: 1,
+            agent: 'durable',
+            workflow: 'durable',
+            node: '*',
+            jobId: result.runId,
+          }),
+        ],
+        stored: undefined,
+      },
+      { completed: ['bump', 'tell'], memory: [], stored: undefined },
+    ]);
+    expect(await store.memory.get('durable:durable:*:runs')).toBeUndefined();
+  });
+
+  it('keeps no memory of a node whose checkpoint the host could not keep', async () => {
+    const wf = counter('workflow', 'unkept');
+    const result = await execute(
+      compile(wf),
+      {},
+      {
+        ...deps(scriptedModel(() => ({ note: 'ok' }))),
+        checkpoint: () => {
+          throw new Error('disk full');
+        },
+      },
+    );
+    expect(result.status).toBe('failed');
+    expect(await store.memory.get('unkept:unkept:*:runs')).toBeUndefined();
+  });
+
   it('keeps nothing a failed node wrote', async () => {
     const wf = flow(
       'failing',

@@ -656,6 +656,40 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         await expectCode(store.saveCheckpoint(job.id, null), 'E_INVALID_INPUT');
         expect(await store.getCheckpoint(job.id)).toBeUndefined();
       });
+
+      const address = { agent: 'wf', workflow: '*', node: '*' };
+      it("keeps a checkpoint's memory writes with it", async () => {
+        const job = await create();
+        await store.memory.apply([{ ...address, key: 'old', op: 'set', value: 1 }]);
+        await store.saveCheckpoint(job.id, checkpoint(1, ['count']), {
+          memory: [
+            { ...address, key: 'count', op: 'set', value: 7, jobId: job.id },
+            { ...address, key: 'old', op: 'delete', jobId: job.id },
+          ],
+        });
+        expect((await store.getCheckpoint(job.id))?.step).toBe(1);
+        expect(await store.memory.get('wf:*:*:count')).toMatchObject({ value: 7, jobId: job.id });
+        expect(await store.memory.get('wf:*:*:old')).toBeUndefined();
+      });
+
+      it('writes neither the checkpoint nor its memory when the checkpoint cannot be kept', async () => {
+        await expectCode(
+          store.saveCheckpoint('missing', checkpoint(1, ['a']), {
+            memory: [{ ...address, key: 'orphan', op: 'set', value: 1 }],
+          }),
+          'E_NOT_FOUND',
+        );
+        expect(await store.memory.get('wf:*:*:orphan')).toBeUndefined();
+        const job = await create();
+        // A memory change the store refuses leaves the checkpoint unwritten too.
+        await expectCode(
+          store.saveCheckpoint(job.id, checkpoint(1, ['a']), {
+            memory: [{ ...address, key: '', op: 'set', value: 1 }],
+          }),
+          'E_INVALID_INPUT',
+        );
+        expect(await store.getCheckpoint(job.id)).toBeUndefined();
+      });
     });
 
     describe('events', () => {

@@ -2,7 +2,7 @@
  * One job while this process holds it: queued for a slot, running, or parked until the store
  * can write again. Its events stay in memory for live subscribers (SSE) until the job leaves.
  */
-import type { Checkpoint, EngineEvent, RunError } from '../../engine/index.js';
+import type { Checkpoint, EngineEvent, MemoryChange, RunError } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import type { Job, StoredEvent, StoreEvent } from '../../store/index.js';
 
@@ -47,8 +47,10 @@ export interface ActiveJob {
    * is stored with its progress; only a run that does not end by itself stores it (storeEnd).
    */
   last?: Checkpoint;
-  /** A checkpoint the store could not save: written first, then the run resumes from it. */
-  unsaved?: Checkpoint;
+  /** The memory writes of the final checkpoint's nodes, stored with it or with the run's end. */
+  lastMemory?: readonly MemoryChange[];
+  /** A checkpoint the store could not save (with its memory writes): written first, then the run resumes from it. */
+  unsaved?: { checkpoint: Checkpoint; memory: readonly MemoryChange[] };
   /** Set on a parked job: what to write before it can go on, and then how it goes on. */
   retry?: () => Promise<void>;
   /**

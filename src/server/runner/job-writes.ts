@@ -3,7 +3,7 @@
  * and the end, carries the ones emitted since the last), its checkpoints with secrets hidden,
  * its end; and where a job whose state in memory is lost goes on from.
  */
-import type { Checkpoint, RunResult } from '../../engine/index.js';
+import type { Checkpoint, MemoryChange, RunResult } from '../../engine/index.js';
 import { AgentcrateError } from '../../errors.js';
 import { type Redactor, redactValue } from '../../secrets/index.js';
 import type { CreateJobResult, Job, Store } from '../../store/index.js';
@@ -32,10 +32,16 @@ export async function saveProgress(
   active: ActiveJob,
   checkpoint: Checkpoint,
   redact: Redactor | undefined,
+  memory: readonly MemoryChange[] = [],
 ): Promise<void> {
   await Promise.all([
     flushEvents(store, active),
-    store.saveCheckpoint(active.id, storedCheckpoint(active, checkpoint, redact)),
+    // The nodes' memory writes in the checkpoint's own transaction (Store.saveCheckpoint).
+    store.saveCheckpoint(
+      active.id,
+      storedCheckpoint(active, checkpoint, redact),
+      memory.length > 0 ? { memory } : undefined,
+    ),
   ]);
 }
 
@@ -83,10 +89,15 @@ export async function storeEnd(
   redact: Redactor | undefined,
 ): Promise<Job> {
   const last = active.last;
+  const lastMemory = active.lastMemory ?? [];
   const endedByItself = result.status === 'success' && active.stop === undefined;
   // Stopped, failed or cancelled after its last node: that checkpoint is stored as any other,
   // so a resume does not run the node again.
-  if (last !== undefined && !endedByItself) await saveProgress(store, active, last, redact);
+  if (last !== undefined && !endedByItself) await saveProgress(store, active, last, redact, lastMemory);
+  // Ended by itself: the last nodes' memory goes with the run's end, issued in the same turn
+  // as completeJob below so the store commits them together.
+  const memoryWritten = endedByItself && lastMemory.length > 0 ? store.memory.apply(lastMemory) : undefined;
+  memoryWritten?.catch(() => {}); // awaited below
   const flushed = flushEvents(store, active);
   flushed.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const executionTimeMs = Math.round(result.durationMs);
@@ -106,6 +117,7 @@ export async function storeEnd(
       usage: result.usage,
       ...(last !== undefined ? { progress: { step: last.step, nodesDone: last.completed } } : {}),
     });
+    await memoryWritten;
   } else if (result.status === 'failed') {
     const error = end.error ?? { code: 'E_INTERNAL', message: 'the run failed without an error' };
     job = await store.failJob(

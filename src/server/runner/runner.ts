@@ -16,6 +16,7 @@ import {
   type Checkpoint,
   type EngineEvent,
   execute,
+  type MemoryChange,
   type RunResult,
 } from '../../engine/index.js';
 import { AgentcrateError, toAgentcrateError } from '../../errors.js';
@@ -360,13 +361,14 @@ export class JobRunner {
     active.stop = undefined;
     active.end = undefined;
     active.last = undefined;
+    active.lastMemory = undefined;
     const controller = new AbortController();
     active.controller = controller;
     const chain = this.#o.events?.(active.id);
     const result = await execute(
       this.#o.plan,
       resume ? {} : claimed.inputs,
-      { ...this.#o.deps, checkpoint: (cp, info) => this.#checkpoint(active, cp, info.final) },
+      { ...this.#o.deps, checkpoint: (cp, info) => this.#checkpoint(active, cp, info) },
       {
         runId: active.id,
         signal: controller.signal,
@@ -388,21 +390,26 @@ export class JobRunner {
     recordEvent(active, event);
   }
 
-  async #checkpoint(active: ActiveJob, checkpoint: Checkpoint, final: boolean): Promise<void> {
+  async #checkpoint(
+    active: ActiveJob,
+    checkpoint: Checkpoint,
+    { final, memory }: { final: boolean; memory: readonly MemoryChange[] },
+  ): Promise<void> {
     if (final && active.stop === undefined) {
       // The run ends next and its end is stored in one write with its events (storeEnd): a
       // finished job's checkpoint is read by no one, so this one is stored only if the run does
       // not end by itself.
       active.last = checkpoint;
+      active.lastMemory = memory;
       this.#progressed(active);
       return;
     }
     try {
-      await saveProgress(this.#o.store, active, checkpoint, this.#o.redact);
+      await saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
     } catch (error) {
       if (isStoreUnavailable(error) && active.stop === undefined) {
         // Stop the run here; it goes on from this very checkpoint once the store can write.
-        active.unsaved = checkpoint;
+        active.unsaved = { checkpoint, memory };
         this.#interrupt(active, 'store');
       }
       throw error;
@@ -416,9 +423,9 @@ export class JobRunner {
       return;
     }
     if (active.stop === 'store' && active.unsaved !== undefined) {
-      const checkpoint = active.unsaved;
+      const { checkpoint, memory } = active.unsaved;
       this.#parking.park(active, new Error('the store could not save a checkpoint'), async () => {
-        await saveProgress(this.#o.store, active, checkpoint, this.#o.redact);
+        await saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
         active.unsaved = undefined;
         active.resume = { job: active.job, checkpoint };
         this.#requeue(active);

@@ -4,6 +4,8 @@
  * statement: the job row is updated first (progress, or the seqs the batch reserves), which
  * both serialises writers of one job and fences them to its owner.
  */
+
+import type { TransactionSql } from 'postgres';
 import type { AgentcrateError } from '../../errors.js';
 import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js';
 import { checkLimit } from '../cursor.js';
@@ -11,6 +13,13 @@ import { rowToEvent } from '../rows.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
 import type { PgConnection } from './connection.js';
 import { fence, type Ownership, type PgJobs } from './jobs.js';
+
+const SAVE_CHECKPOINT = `WITH j AS (
+    UPDATE jobs SET progress_step = $3, progress_nodes = $4, crashes = 0, blamed_crashes = 0
+    WHERE id = $1 AND ${fence(2)} RETURNING id)
+  INSERT INTO checkpoints (job_id, step, saved_at, data) SELECT id, $3, $5, $6 FROM j
+  ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, saved_at = excluded.saved_at, data = excluded.data
+  RETURNING job_id`;
 
 export class PgEvents {
   readonly #c: PgConnection;
@@ -27,20 +36,31 @@ export class PgEvents {
     return (await this.#jobs.refusal(jobId, owner)) ?? notFound(jobId);
   }
 
-  async saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
+  /** `before` runs first in the same transaction: a checkpoint that fails takes its writes back. */
+  async saveCheckpoint(
+    jobId: string,
+    checkpoint: unknown,
+    before?: (sql: TransactionSql) => Promise<unknown>,
+  ): Promise<void> {
     const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
     const owner = this.#own.owner();
-    const rows = await this.#c.q(
-      'save a checkpoint',
-      `WITH j AS (
-         UPDATE jobs SET progress_step = $3, progress_nodes = $4, crashes = 0, blamed_crashes = 0
-         WHERE id = $1 AND ${fence(2)} RETURNING id)
-       INSERT INTO checkpoints (job_id, step, saved_at, data) SELECT id, $3, $5, $6 FROM j
-       ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, saved_at = excluded.saved_at, data = excluded.data
-       RETURNING job_id`,
-      [jobId, owner, step, JSON.stringify(nodesDone), this.#c.now(), data],
-    );
-    if (rows.length === 0) throw await this.#missing(jobId, owner);
+    const params = [jobId, owner, step, JSON.stringify(nodesDone), this.#c.now(), data];
+    if (before === undefined) {
+      const rows = await this.#c.q('save a checkpoint', SAVE_CHECKPOINT, params);
+      if (rows.length === 0) throw await this.#missing(jobId, owner);
+      return;
+    }
+    const missing = notFound(jobId);
+    try {
+      await this.#c.tx('save a checkpoint', async (sql) => {
+        await before(sql);
+        const rows = await sql.unsafe(SAVE_CHECKPOINT, params, { prepare: true });
+        if (rows.length === 0) throw missing;
+      });
+    } catch (error) {
+      if (error === missing) throw await this.#missing(jobId, owner);
+      throw error;
+    }
   }
 
   async getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {

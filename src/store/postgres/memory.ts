@@ -1,4 +1,6 @@
 /** The memory part of the PostgreSQL store (table `memory`, schema v1). */
+
+import type { TransactionSql } from 'postgres';
 import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import { checkPart, noQueryError, prepareChanges, queryParts } from '../memory-checks.js';
 import {
@@ -74,30 +76,33 @@ export class PgMemory implements MemoryStore {
   async apply(changes: readonly MemoryChange[]): Promise<void> {
     const prepared = prepareChanges(changes);
     if (prepared.length === 0) return;
-    const now = this.#c.now();
     // In order, in one transaction, pipelined: all of them are kept, or none.
-    await this.#c.tx('write memory', (sql) =>
-      Promise.all(
-        prepared.map(({ change, text }) => {
-          const namespace = memoryNamespace(change);
-          return text === null
-            ? sql.unsafe('DELETE FROM memory WHERE namespace = $1', [namespace], { prepare: true })
-            : sql.unsafe(
-                UPSERT,
-                [
-                  namespace,
-                  change.agent,
-                  change.workflow,
-                  change.node,
-                  change.key,
-                  text,
-                  now,
-                  change.jobId ?? null,
-                ],
-                { prepare: true },
-              );
-        }),
-      ),
+    await this.#c.tx('write memory', (sql) => this.writePrepared(sql, prepared));
+  }
+
+  /** Writes checked changes in the caller's transaction (apply, a checkpoint's). */
+  writePrepared(sql: TransactionSql, prepared: ReturnType<typeof prepareChanges>): Promise<unknown> {
+    const now = this.#c.now();
+    return Promise.all(
+      prepared.map(({ change, text }) => {
+        const namespace = memoryNamespace(change);
+        return text === null
+          ? sql.unsafe('DELETE FROM memory WHERE namespace = $1', [namespace], { prepare: true })
+          : sql.unsafe(
+              UPSERT,
+              [
+                namespace,
+                change.agent,
+                change.workflow,
+                change.node,
+                change.key,
+                text,
+                now,
+                change.jobId ?? null,
+              ],
+              { prepare: true },
+            );
+      }),
     );
   }
 

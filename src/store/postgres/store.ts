@@ -7,7 +7,8 @@
  */
 import { AgentcrateError } from '../../errors.js';
 import { isPostgresLocation } from '../location.js';
-import type { MemoryStore } from '../memory-types.js';
+import { prepareChanges } from '../memory-checks.js';
+import type { MemoryChange, MemoryStore } from '../memory-types.js';
 import type {
   ClaimOptions,
   CompleteJobInput,
@@ -135,6 +136,7 @@ class PostgresStore implements Store {
   readonly #events: PgEvents;
   readonly #feed: ChangeFeed;
   readonly memory: MemoryStore;
+  readonly #memory: PgMemory;
   readonly shared = true;
   #lease: PgLease | undefined;
 
@@ -146,7 +148,8 @@ class PostgresStore implements Store {
     };
     this.#jobs = new PgJobs(c, ownership);
     this.#events = new PgEvents(c, ownership, this.#jobs);
-    this.memory = new PgMemory(c);
+    this.#memory = new PgMemory(c);
+    this.memory = this.#memory;
     this.#feed = new ChangeFeed(c);
   }
 
@@ -210,8 +213,17 @@ class PostgresStore implements Store {
   countByStatus(): Promise<Record<JobStatus, number>> {
     return this.#jobs.countByStatus();
   }
-  saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
-    return this.#events.saveCheckpoint(jobId, checkpoint);
+  async saveCheckpoint(
+    jobId: string,
+    checkpoint: unknown,
+    options?: { memory?: readonly MemoryChange[] },
+  ): Promise<void> {
+    const memory = prepareChanges(options?.memory ?? []);
+    return this.#events.saveCheckpoint(
+      jobId,
+      checkpoint,
+      memory.length > 0 ? (sql) => this.#memory.writePrepared(sql, memory) : undefined,
+    );
   }
   getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {
     return this.#events.getCheckpoint(jobId);

@@ -18,11 +18,13 @@ export class SqliteEvents {
     this.#db = access;
   }
 
-  async saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
+  /** `before` runs first in the same savepoint: a checkpoint that fails takes its writes back. */
+  async saveCheckpoint(jobId: string, checkpoint: unknown, before?: () => void): Promise<void> {
     const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
     await this.#db.write(
       'save a checkpoint',
       () => {
+        before?.();
         const updated = this.#db
           .q(
             'UPDATE jobs SET progress_step = ?, progress_nodes = ?, crashes = 0, blamed_crashes = 0 WHERE id = ?',

@@ -65,37 +65,36 @@ export class SqliteMemory implements MemoryStore {
   async apply(changes: readonly MemoryChange[]): Promise<void> {
     const prepared = prepareChanges(changes);
     if (prepared.length === 0) return;
+    await this.#db.write('write memory', () => this.writePrepared(prepared), true);
+  }
+
+  /** Writes checked changes inside the caller's write transaction (apply, a checkpoint's). */
+  writePrepared(prepared: ReturnType<typeof prepareChanges>): void {
     const now = this.#db.now();
-    await this.#db.write(
-      'write memory',
-      () => {
-        for (const { change, text } of prepared) {
-          const namespace = memoryNamespace(change);
-          if (text === null) {
-            this.#db.q('DELETE FROM memory WHERE namespace = ?').run(namespace);
-            continue;
-          }
-          this.#db
-            .q(
-              `INSERT INTO memory (namespace, agent, workflow, node, key, value, updated_at, job_id)
+    for (const { change, text } of prepared) {
+      const namespace = memoryNamespace(change);
+      if (text === null) {
+        this.#db.q('DELETE FROM memory WHERE namespace = ?').run(namespace);
+        continue;
+      }
+      this.#db
+        .q(
+          `INSERT INTO memory (namespace, agent, workflow, node, key, value, updated_at, job_id)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (namespace) DO UPDATE SET value = excluded.value,
                  updated_at = excluded.updated_at, job_id = excluded.job_id`,
-            )
-            .run(
-              namespace,
-              change.agent,
-              change.workflow,
-              change.node,
-              change.key,
-              text,
-              now,
-              change.jobId ?? null,
-            );
-        }
-      },
-      true,
-    );
+        )
+        .run(
+          namespace,
+          change.agent,
+          change.workflow,
+          change.node,
+          change.key,
+          text,
+          now,
+          change.jobId ?? null,
+        );
+    }
   }
 
   async delete(namespace: string): Promise<boolean> {

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
-import type { MemoryStore } from '../memory-types.js';
+import { prepareChanges } from '../memory-checks.js';
+import type { MemoryChange, MemoryStore } from '../memory-types.js';
 import type {
   ClaimOptions,
   CompleteJobInput,
@@ -128,6 +129,7 @@ class SqliteStore implements Store {
   readonly #jobs: SqliteJobs;
   readonly #events: SqliteEvents;
   readonly memory: MemoryStore;
+  readonly #memory: SqliteMemory;
   /** One owner at a time (lease.ts): its runner queues work itself and recovers only at start. */
   readonly shared = false;
   #lease: SqliteLease | undefined;
@@ -137,7 +139,8 @@ class SqliteStore implements Store {
     this.#c = connection;
     this.#jobs = new SqliteJobs(connection);
     this.#events = new SqliteEvents(connection);
-    this.memory = new SqliteMemory(connection);
+    this.#memory = new SqliteMemory(connection);
+    this.memory = this.#memory;
   }
 
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
@@ -196,8 +199,17 @@ class SqliteStore implements Store {
   countByStatus(): Promise<Record<JobStatus, number>> {
     return this.#jobs.countByStatus();
   }
-  saveCheckpoint(jobId: string, checkpoint: unknown): Promise<void> {
-    return this.#events.saveCheckpoint(jobId, checkpoint);
+  async saveCheckpoint(
+    jobId: string,
+    checkpoint: unknown,
+    options?: { memory?: readonly MemoryChange[] },
+  ): Promise<void> {
+    const memory = prepareChanges(options?.memory ?? []);
+    return this.#events.saveCheckpoint(
+      jobId,
+      checkpoint,
+      memory.length > 0 ? () => this.#memory.writePrepared(memory) : undefined,
+    );
   }
   getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {
     return this.#events.getCheckpoint(jobId);
