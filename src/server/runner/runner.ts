@@ -290,6 +290,7 @@ export class JobRunner {
   /** Claims work from the shared store while slots are free (shared.ts). */
   #startShared(): void {
     this.#shared = new SharedQueue(this.#o.store, this.#o.logger, this.#active, {
+      workflow: this.#workflowName,
       freeSlots: () =>
         this.#stopping || this.#isolatedRunning > 0 ? 0 : this.#o.maxConcurrentRuns - this.#running,
       mayRunIsolated: () => this.#running === 0,

@@ -17,6 +17,8 @@ import { isFinished } from './types.js';
 export const SHARED_TICK_MS = 1000;
 
 export interface SharedHooks {
+  /** The runner's workflow: a replica claims only jobs submitted to it (a database may serve several). */
+  workflow: string;
   /** Free slots now (0 stops pulling). */
   freeSlots(): number;
   /** Whether a job the crash-loop guard isolates may start here now (nothing else running). */
@@ -104,7 +106,10 @@ export class SharedQueue {
   async #pullLoop(): Promise<void> {
     while (!this.#stopped && this.#hooks.freeSlots() > 0) {
       this.#pullAgain = false;
-      const job = await this.#store.claimNextPending({ skipIsolated: !this.#hooks.mayRunIsolated() });
+      const job = await this.#store.claimNextPending({
+        skipIsolated: !this.#hooks.mayRunIsolated(),
+        workflow: this.#hooks.workflow,
+      });
       if (job === undefined) return;
       if (this.#stopped) {
         // Stopping while the claim was in flight: put it back for the other replicas.

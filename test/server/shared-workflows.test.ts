@@ -1,0 +1,43 @@
+/**
+ * Replicas on a shared store (PostgreSQL) claim only their own workflow's jobs: one database
+ * may serve several workflows, and a job runs only through the graph it was submitted to.
+ * A real PostgreSQL server; skipped saying why without one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { createTestDatabase, pgSkipReason, type TestDatabase } from '../support/postgres.js';
+import { json, makeApp, THREE_STEPS, waitUntil } from './helpers.js';
+
+const skip = pgSkipReason();
+let db: TestDatabase;
+let store: Store;
+
+beforeAll(async () => {
+  if (skip !== undefined) return;
+  db = createTestDatabase('agentcrate_wf');
+  store = await openStore(db.url);
+});
+afterAll(async () => {
+  await store?.close();
+  db?.drop();
+});
+
+describe.skipIf(skip !== undefined)(`a replica on a shared store${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it("claims only its own workflow's pending jobs", async () => {
+    expect(store.shared).toBe(true);
+    await store.createJob({ id: 'greeter-waiting', workflow: 'greeter', inputs: { name: 'Ada' } });
+    const app = await makeApp({ store, workflow: THREE_STEPS, closeStore: false });
+    try {
+      const res = await app.app.request('/run', json({ n: '1' }));
+      expect(res.status).toBe(200);
+      // A few ticks of the shared queue (it polls the store every second as well).
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(app.model.calls.map((c) => c.nodeId)).toEqual(['one', 'two', 'three']);
+      expect((await store.getJob('greeter-waiting'))?.status).toBe('pending');
+    } finally {
+      await app.close(0);
+    }
+    await waitUntil(async () => (await store.getJob('greeter-waiting'))?.status === 'pending');
+  }, 30_000);
+});
