@@ -78,7 +78,8 @@ const METADATA_HINT =
   'cloud metadata endpoints hand out machine credentials; only an allowed_hosts entry naming this exact host or address opens one';
 
 function describe(info: AddressInfo): string {
-  const kind = info.metadata ? 'a cloud metadata address' : `a ${info.class} address`;
+  const article = /^[aeiou]/.test(info.class) ? 'an' : 'a';
+  const kind = info.metadata ? 'a cloud metadata address' : `${article} ${info.class} address`;
   return info.embedded ? `${kind} (${info.embedded.form} ${info.embedded.ipv4})` : kind;
 }
 
