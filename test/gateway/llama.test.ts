@@ -92,6 +92,9 @@ routes:
     const r = await streamChat(gateway.url, {
       model: 'failover',
       max_tokens: 16,
+      // llama.cpp's own field, passed through: the random-weight model may otherwise end the
+      // continuation at once, which would leave nothing to check.
+      ignore_eos: true,
       messages: [{ role: 'user', content: 'Tell a story.' }],
     });
     expect(r.status).toBe(200);
