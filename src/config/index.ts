@@ -30,6 +30,7 @@ export {
   type DiagnosticStyle,
   formatDiagnostic,
   loadValidWorkflow,
+  requireValid,
   type ValidWorkflow,
 } from './require-valid.js';
 export { editDistance, suggest } from './suggest.js';

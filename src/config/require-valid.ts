@@ -5,7 +5,7 @@
  */
 import { AgentcrateError } from '../errors.js';
 import { type LoadOptions, loadWorkflowFile } from './load.js';
-import type { Diagnostic, Workflow } from './types.js';
+import type { Diagnostic, LoadResult, Workflow } from './types.js';
 
 /** Optional colours for the parts of a diagnostic line (plain text without them). */
 export interface DiagnosticStyle {
@@ -37,8 +37,15 @@ export async function loadValidWorkflow(
   path: string,
   options: LoadOptions & { shownAs?: string } = {},
 ): Promise<ValidWorkflow> {
-  const shown = options.shownAs ?? path;
   const result = await loadWorkflowFile(path, options.strict === undefined ? {} : { strict: options.strict });
+  return requireValid(result, options.shownAs ?? path);
+}
+
+/**
+ * The same for a workflow already loaded (the studio's editor text): its workflow and warnings,
+ * or the one E_INVALID_WORKFLOW error naming `shown`.
+ */
+export function requireValid(result: LoadResult, shown: string): ValidWorkflow {
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
   if (result.workflow) return { workflow: result.workflow, warnings };
   const errors = result.diagnostics.filter((d) => d.severity === 'error');

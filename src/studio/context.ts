@@ -1,5 +1,6 @@
 /** What every studio route needs, built once by `createStudioApp`. */
 import type { Context, Hono } from 'hono';
+import { requireValid } from '../config/index.js';
 import type { Workflow } from '../config/types.js';
 import type { EnvVarSpec } from '../deploy/index.js';
 import type { ContainerRuntime } from '../deploy/runtime/types.js';
@@ -75,14 +76,7 @@ export async function requireWorkflow(
 ): Promise<Workflow> {
   const file = ctx.workspace.confine(name);
   const source = text ?? (await ctx.workspace.read(name)).text;
-  const result = validateText(source, file);
-  if (result.workflow === undefined) {
-    const errors = result.diagnostics.filter((d) => d.severity === 'error');
-    throw new AgentcrateError(
-      'E_INVALID_WORKFLOW',
-      `${name} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} in the editor first`,
-      { details: { diagnostics: result.diagnostics } },
-    );
-  }
-  return result.workflow;
+  // The one check every caller uses: an invalid workflow is E_INVALID_WORKFLOW listing its
+  // errors as file:line:col (the diagnostics in the details, for the editor).
+  return requireValid(validateText(source, file), name).workflow;
 }
