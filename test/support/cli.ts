@@ -55,3 +55,42 @@ export const CLEAN_ENV: Record<string, undefined> = {
   AGENTCRATE_LLM_MODEL: undefined,
   AGENTCRATE_LLM_BASE_URL: undefined,
 };
+
+/**
+ * `agentcrate serve …` as a child process, resolved once it prints the URL it serves at;
+ * `stop()` sends SIGINT and waits for the exit code.
+ */
+export async function startServe(
+  args: string[],
+  opts: { env?: Record<string, string | undefined> } = {},
+): Promise<{ url: string; stderr: () => string; stop: () => Promise<number> }> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...CLEAN_ENV,
+    NO_COLOR: '1',
+    ...opts.env,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const child = spawn(process.execPath, ['--', BIN, 'serve', ...args], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+  });
+  let stderr = '';
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    stop: () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}

@@ -3,14 +3,13 @@
  * entry's `AGENTCRATE_API`, and the image `agentcrate deploy --api` writes (its Dockerfile's
  * environment). Each is checked by what the started server answers, not by option plumbing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderArtifacts } from '../../../src/deploy/artifacts.js';
 import { echoOptions, loadSource } from '../../deploy/helpers.js';
-import { BIN, CLEAN_ENV, ROOT } from '../../support/cli.js';
+import { CLEAN_ENV, runCli, startServe } from '../../support/cli.js';
 import { type MockLlm, startMockLlm } from '../../support/mock-llm.js';
 import { killHard, startEntry } from '../support/entry-process.js';
 import { HealthResponse, RunResponse, ValidationError } from './upstream-client.js';
@@ -64,57 +63,27 @@ async function expectUpstreamApi(base: string): Promise<void> {
 
 describe('the API style setting', () => {
   it('agentcrate serve --api configurable-agents answers as upstream', async () => {
-    const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(
-      process.execPath,
-      [
-        '--',
-        BIN,
-        'serve',
-        file,
-        '--api',
-        'configurable-agents',
-        '--dry-run',
-        '--port',
-        '0',
-        '--store',
-        join(dir, 'cli.db'),
-      ],
-      { cwd: ROOT, env: env as NodeJS.ProcessEnv },
-    );
-    let stderr = '';
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-    });
+    const serve = await startServe([
+      file,
+      '--api',
+      'configurable-agents',
+      '--dry-run',
+      '--port',
+      '0',
+      '--store',
+      join(dir, 'cli.db'),
+    ]);
     try {
-      await expectUpstreamApi(base);
+      await expectUpstreamApi(serve.url);
     } finally {
-      child.kill('SIGINT');
-      await exited;
+      await serve.stop();
     }
   }, 60_000);
 
   it('refuses an unknown style, naming the choices', async () => {
-    const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, ['--', BIN, 'serve', file, '--api', 'fastapi', '--dry-run'], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
-    expect(code).toBe(2);
-    expect(stderr).toContain('configurable-agents');
+    const r = await runCli(['serve', file, '--api', 'fastapi', '--dry-run'], { env: CLEAN_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('configurable-agents');
   }, 30_000);
 
   it('the container entry takes AGENTCRATE_API', async () => {
