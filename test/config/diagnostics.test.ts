@@ -59,6 +59,15 @@ describe('a misspelt required key is one error, at the misspelling, with the fix
   });
 });
 
+describe('an edge to START or from END', () => {
+  it('is its own error; the nodes it might have connected are not also reported as cut off', () => {
+    const toStart = load(ONE_NODE.replace('{from: START, to: write}', '{from: START, to: START}'));
+    expect(toStart.diagnostics.map((d) => [d.code, d.path])).toEqual([['invalid-target', 'edges[0].to']]);
+    const fromEnd = load(ONE_NODE.replace('{from: write, to: END}', '{from: END, to: write}'));
+    expect(fromEnd.diagnostics.map((d) => d.code)).toEqual(['invalid-edge']);
+  });
+});
+
 describe('did-you-mean only when it is likely', () => {
   it('a one-letter name is not "corrected" to a different word', () => {
     expect(suggest('n', ['END', 'write'])).toBeUndefined();

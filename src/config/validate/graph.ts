@@ -26,21 +26,20 @@ function repairedGraph(ck: Checker): { succ: Map<string, Set<string>>; startEdge
     set.add(to);
     succ.set(from, set);
   };
-  const resolve = (name: string, isFrom: boolean): string | undefined => {
+  const resolve = (name: string, isFrom: boolean): string => {
     if (name === (isFrom ? START : END) || ck.nodes.has(name)) return name;
-    // START as a target and END as a source are errors of their own, not typos.
-    if (name === START || name === END) return undefined;
+    // START as a target and END as a source are errors of their own; what the edge was
+    // meant to connect is unknown, so it stands for anything, like an unknown name.
+    if (name === START || name === END) return ANY;
     return ck.nodeSuggestion(name, isFrom) ?? ANY;
   };
   let startEdges = 0;
   let any = false;
   for (const e of ck.wf.edges) {
     const from = resolve(e.from, true);
-    if (from === undefined) continue;
     if (from === START) startEdges++;
     for (const target of edgeTargets(e)) {
       const to = resolve(target, false);
-      if (to === undefined) continue;
       add(from, to);
       if (from === ANY || to === ANY) any = true;
     }
