@@ -3,7 +3,10 @@
 // the 0 ms mock, then prints the functions with the most self time (or allocated bytes), grouped
 // by package. The raw .cpuprofile / .heapprofile is kept for Chrome DevTools.
 //   node_modules/.bin/node bench/profile-serve.mjs [cpu|heap] [seconds=10] [out-dir]
-// WF=one|three; ENTRY=dist profiles dist/server/entry.js instead, so time is told by source file.
+// WF=one|three; ENTRY=dist profiles dist/server/entry.js instead, so time is told by source file
+// (ENTRY=/other/checkout/dist/server/entry.js profiles another version's, to compare the two).
+// Each place and function is also given in µs of self time per run served, so two profiles of
+// different throughput compare by cost per run.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +24,7 @@ const flags =
   kind === 'heap' ? ['--heap-prof', `--heap-prof-dir=${out}`] : ['--cpu-prof', `--cpu-prof-dir=${out}`];
 
 const mock = await startMock(0);
+let runs = 0;
 try {
   const stateDir = mkdtempSync(join(tmpdir(), 'agentcrate-profile-state-'));
   const { child, base } = await startSystem(agentcrate, {
@@ -30,12 +34,17 @@ try {
     stateDir,
     logFile: join(stateDir, 'server.log'),
     env: { NODE_OPTIONS: flags.join(' ') },
-    ...(process.env.ENTRY === 'dist' ? { entry: join(ROOT, 'dist/server/entry.js') } : {}),
+    ...(process.env.ENTRY === 'dist'
+      ? { entry: join(ROOT, 'dist/server/entry.js') }
+      : process.env.ENTRY
+        ? { entry: process.env.ENTRY }
+        : {}),
   });
   if (!(await runOnce(agentcrate, base, workflow))) throw new Error('a first run failed');
-  await load(agentcrate, base, workflow, { connections: 50, durationSec: 2 });
+  const warm = await load(agentcrate, base, workflow, { connections: 50, durationSec: 2 });
   await mock.reset();
   const r = await load(agentcrate, base, workflow, { connections: 50, durationSec: seconds });
+  runs = 1 + warm.runs_per_s * 2 + r.runs_per_s * seconds;
   console.log(`${Math.round(r.runs_per_s)} runs/s under the profiler, p99 ${r.p99_ms} ms`);
   await stopChild(child, 20000);
 } finally {
@@ -91,8 +100,11 @@ const top = (map, n) =>
   [...map.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .map(
+      ([k, v]) =>
+        `${((100 * v) / total).toFixed(1).padStart(5)}% ${(v / runs).toFixed(1).padStart(8)}${kind === 'heap' ? ' B' : ' µs'}/run  ${k}`,
+    )
     .join('\n');
 console.log(
-  `\n${join(out, file)}\n\nby place:\n${top(byWhere, 15)}\n\nby function (self):\n${top(byFn, 40)}`,
+  `\n${join(out, file)}\n${Math.round(runs)} runs, ${(total / runs).toFixed(0)} ${kind === 'heap' ? 'B' : 'µs'} per run in all\n\nby place:\n${top(byWhere, 15)}\n\nby function (self):\n${top(byFn, 40)}`,
 );
