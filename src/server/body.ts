@@ -37,7 +37,15 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
     chunks.push(chunk);
   };
   if (incoming !== undefined && typeof incoming.on === 'function') {
-    for await (const chunk of incoming) add(chunk as Buffer);
+    if (incoming.complete && !incoming.readableDidRead) {
+      // The whole body has arrived (the usual case for a small one): it is all in the stream's
+      // buffer, so it is taken in one synchronous read rather than through an async iterator,
+      // which costs promises and stream listeners per request.
+      const chunk: Buffer | null = incoming.read();
+      if (chunk !== null) add(chunk);
+    } else {
+      for await (const chunk of incoming) add(chunk as Buffer);
+    }
   } else {
     const reader = c.req.raw.body?.getReader();
     if (reader !== undefined) {
