@@ -13,12 +13,12 @@ export function shownPath(file: string, cwd: string): string {
   return relative(cwd, file) || file;
 }
 
+/**
+ * In the loader's order, not re-sorted by line: it puts causes (an unknown node) before the
+ * graph problems that follow from them, wherever in the file each one sits.
+ */
 export function printDiagnostics(output: Output, diagnostics: readonly Diagnostic[], file: string): void {
-  for (const d of [...diagnostics].sort(byPosition)) output.err(formatDiagnostic(d, file, output.color));
-}
-
-function byPosition(a: Diagnostic, b: Diagnostic): number {
-  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+  for (const d of diagnostics) output.err(formatDiagnostic(d, file, output.color));
 }
 
 /**

@@ -47,6 +47,25 @@ describe('agentcrate validate', () => {
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
 
+  it('prints causes before the graph problems they leave, even when the cause sits lower in the file', async () => {
+    const two = good
+      .replace(
+        '    summary: {type: str, default: ""}',
+        '    summary: {type: str, default: ""}\n    extra: {type: str, default: ""}',
+      )
+      .replace(
+        '    output_schema: {type: str}\n',
+        '    output_schema: {type: str}\n  - id: polish\n    prompt: "Polish {summary}"\n    outputs: [extra]\n    output_schema: {type: str}\n',
+      )
+      .replace('- {from: summarize, to: END}', '- {from: sumarize, to: END}\n  - {from: polish, to: END}');
+    const r = await runCli(['validate', file('order.yaml', two)]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => / error /.test(l));
+    expect(lines.map((l) => / error ([^:]+):/.exec(l)?.[1])).toEqual(['edges[1].from', 'nodes[1].id']);
+    expect(lines[0]).toMatch(/unknown node 'sumarize' — did you mean 'summarize'\?/);
+    expect(lines[1]).toMatch(/node 'polish' is never reached from START/);
+  });
+
   it('prints a machine-readable report with --json', async () => {
     const r = await runCli([
       'validate',
