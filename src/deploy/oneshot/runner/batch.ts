@@ -4,6 +4,11 @@
  * failed run is a result line like any other: the batch goes on. Lines are read only as fast
  * as results drain (at most `window` inputs between the oldest unwritten result and the newest
  * started run), so memory stays bounded however long the input and however slow one run.
+ *
+ * Results that are ready in the same turn of the event loop go out in one write: Node writes
+ * to a pipe synchronously, and a container's stdout is a pipe to the engine, so a write per
+ * line would block on the engine's reader a thousand times for a thousand inputs
+ * (BENCHMARKS.md, one-shot images).
  */
 import { parseInputObject } from './input.js';
 import { EXIT_BAD_INPUT, exitCodeOf, type OneshotResult } from './result.js';
@@ -30,8 +35,11 @@ export interface BatchOptions {
   run(input: Record<string, unknown>, index: number): Promise<OneshotResult>;
   /** A result for an input that could not be read (the error it raised). */
   failure(error: unknown): OneshotResult;
-  /** Writes one line (without its newline); awaited, so a slow reader slows the batch. */
-  write(line: string): Promise<void> | void;
+  /**
+   * Writes result lines (without their newlines), in order; awaited, so a slow reader slows
+   * the batch. Each call carries every line that became writable since the previous one.
+   */
+  write(lines: string[]): Promise<void> | void;
   onProgress?(summary: BatchSummary): void;
 }
 
@@ -43,7 +51,10 @@ export async function runBatch(lines: AsyncIterable<string>, opts: BatchOptions)
   /** Results whose write has completed. */
   let written = 0;
   let inFlight = 0;
-  let writing = Promise.resolve();
+  /** Lines in input order, waiting for the write in progress (or the next turn) to end. */
+  const ready: string[] = [];
+  let pumping: Promise<void> | undefined;
+  let writeFailed: { error: unknown } | undefined;
   // Resolved whenever a run finishes or a line is written, so the reader can go on.
   let wake: (() => void) | undefined;
   const waitForChange = () => new Promise<void>((resolve) => (wake = resolve));
@@ -53,18 +64,32 @@ export async function runBatch(lines: AsyncIterable<string>, opts: BatchOptions)
     w?.();
   };
 
+  // Starts after the current turn (setImmediate runs once this turn's I/O is handled), so
+  // every result that settled in it is in the first write; then writes what piled up meanwhile.
+  const pump = () =>
+    new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      try {
+        while (ready.length > 0 && writeFailed === undefined) {
+          const lines = ready.splice(0, ready.length);
+          await opts.write(lines);
+          written += lines.length;
+          changed();
+        }
+      } catch (error) {
+        writeFailed = { error };
+        changed();
+      } finally {
+        pumping = undefined;
+      }
+    });
+
   const flush = () => {
     while (done.has(nextToWrite)) {
-      const line = done.get(nextToWrite) as string;
+      ready.push(done.get(nextToWrite) as string);
       done.delete(nextToWrite);
       nextToWrite++;
-      writing = writing
-        .then(() => opts.write(line))
-        .then(() => {
-          written++;
-          changed();
-        });
     }
+    if (ready.length > 0 && pumping === undefined) pumping = pump();
   };
 
   const settle = (index: number, lineNo: number, result: OneshotResult) => {
@@ -82,7 +107,9 @@ export async function runBatch(lines: AsyncIterable<string>, opts: BatchOptions)
   for await (const raw of lines) {
     lineNo++;
     if (raw.trim() === '') continue;
-    while (inFlight >= opts.concurrency || index - written >= window) await waitForChange();
+    while ((inFlight >= opts.concurrency || index - written >= window) && writeFailed === undefined)
+      await waitForChange();
+    if (writeFailed !== undefined) break;
     const i = index++;
     const at = lineNo;
     summary.total++;
@@ -104,6 +131,11 @@ export async function runBatch(lines: AsyncIterable<string>, opts: BatchOptions)
       });
   }
   while (inFlight > 0) await waitForChange();
-  await writing;
+  // A pump may still be writing, or finish with lines that settled during its last write.
+  while (pumping !== undefined) {
+    await pumping;
+    if (ready.length > 0 && writeFailed === undefined) pumping = pump();
+  }
+  if (writeFailed !== undefined) throw writeFailed.error;
   return summary;
 }

@@ -159,7 +159,7 @@ async function batch(runner: Runner, started: number, models: Promise<void>): Pr
     concurrency: runner.args.concurrency,
     run: (input) => runOne(runner, input),
     failure: (error) => fromError(error, 0, runner.redact),
-    write: (line) => writeOut(`${line}\n`),
+    write: (lines) => writeOut(`${lines.join('\n')}\n`),
     onProgress: (s) => {
       if (performance.now() - lastProgress < 1000) return;
       lastProgress = performance.now();
