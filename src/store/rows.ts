@@ -2,7 +2,8 @@
  * Row ↔ object mapping for the SQL stores (SQLite, PostgreSQL), which share column names: the only
  * place that knows them and which columns hold JSON text, so no table shape leaks through the seam.
  */
-import type { MemoryEntry } from './memory-types.js';
+import { encodeCursor } from './cursor.js';
+import type { MemoryEntry, MemoryPage } from './memory-types.js';
 import type { Job, JobError, JobStatus, StoredEvent } from './types.js';
 
 export type Row = Record<string, unknown>;
@@ -65,5 +66,15 @@ export function rowToMemoryEntry(row: Row): MemoryEntry {
     value: JSON.parse(row.value as string) as unknown,
     updatedAt: num(row.updated_at),
     jobId: strOrNull(row.job_id),
+  };
+}
+
+/** A page of memory entries from rows read with one more than `limit` (the extra says more follow). */
+export function memoryPage(rows: readonly Row[], limit: number): MemoryPage {
+  const entries = rows.slice(0, limit).map(rowToMemoryEntry);
+  const last = entries.at(-1);
+  return {
+    entries,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ t: 0, id: last.namespace }) : null,
   };
 }

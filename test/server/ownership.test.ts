@@ -4,13 +4,14 @@
  * the store meanwhile, and after the owner is killed with -9 the next `serve` takes over at
  * once and finishes its jobs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
+import { CLEAN_ENV, runCli } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { spawnServe } from '../support/serve-process.js';
 import { THREE_STEPS_YAML, waitUntil } from './helpers.js';
 
 let dir: string;
@@ -29,48 +30,10 @@ afterAll(async () => {
 });
 
 function serve(store: string) {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    ...CLEAN_ENV,
-    NO_COLOR: '1',
-    OPENAI_API_KEY: 'test-key-not-secret',
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(
-    process.execPath,
-    [
-      '--',
-      BIN,
-      'serve',
-      join(dir, 'three.yaml'),
-      '--port',
-      '0',
-      '--store',
-      store,
-      '--provider',
-      'openai',
-      '--base-url',
-      mock.url,
-      '--model',
-      'mock-1',
-    ],
-    { cwd: ROOT, env: env as NodeJS.ProcessEnv },
-  );
-  children.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  const args = [join(dir, 'three.yaml'), '--port', '0', '--store', store];
+  return spawnServe([...args, '--provider', 'openai', '--base-url', mock.url, '--model', 'mock-1'], {
+    track: children,
   });
-  url.catch(() => undefined);
-  return { child, url, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 async function submit(base: string, n: number): Promise<string> {

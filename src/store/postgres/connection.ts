@@ -62,6 +62,19 @@ function lockNamespace(text: string): number {
 /** Advisory-lock keys (second half) the store uses besides one per replica (those start at 16). */
 export const LOCK = { migrate: 0, queue: 1, recover: 2 } as const;
 
+/** What `qTurn` rejects with when a `mustWrite` statement changed nothing (the turn is taken back). */
+export const REFUSED = new AgentcrateError('E_NOT_FOUND', 'the write changed nothing');
+
+interface Pending {
+  what: string;
+  text: string;
+  params: readonly unknown[];
+  before?: ((sql: postgres.TransactionSql) => Promise<unknown>) | undefined;
+  mustWrite: boolean;
+  resolve: (rows: Row[]) => void;
+  reject: (error: unknown) => void;
+}
+
 export class PgConnection {
   readonly sql: Sql;
   readonly label: string;
@@ -72,6 +85,8 @@ export class PgConnection {
   readonly channel: string;
   readonly now: () => number;
   #closed = false;
+  /** Per key (a job), the statements issued this turn, committed together at its end. */
+  readonly #turn = new Map<string, Pending[]>();
 
   constructor(settings: PgSettings, now: () => number) {
     this.label = storeLabel(settings.url);
@@ -116,6 +131,68 @@ export class PgConnection {
       return (await this.sql.begin(fn)) as T;
     } catch (error) {
       throw this.storeError(what, error);
+    }
+  }
+
+  /**
+   * Runs the statement with the others of this turn for the same key (a job's events, its
+   * checkpoint, its end) in one transaction, as the SQLite store's group commit does: a process
+   * killed between them never leaves one without the others. `before` runs first in it; a
+   * `mustWrite` statement that changes nothing rejects with REFUSED and takes the turn back.
+   */
+  qTurn(
+    key: string,
+    what: string,
+    text: string,
+    params: readonly unknown[],
+    options: { before?: (sql: postgres.TransactionSql) => Promise<unknown>; mustWrite?: boolean } = {},
+  ): Promise<Row[]> {
+    let batch = this.#turn.get(key);
+    if (batch === undefined) {
+      const created: Pending[] = [];
+      batch = created;
+      this.#turn.set(key, created);
+      queueMicrotask(() => {
+        this.#turn.delete(key);
+        void this.#commit(created);
+      });
+    }
+    const pending = batch;
+    return new Promise((resolve, reject) =>
+      pending.push({
+        what,
+        text,
+        params,
+        before: options.before,
+        mustWrite: options.mustWrite === true,
+        resolve,
+        reject,
+      }),
+    );
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    try {
+      const one = batch.length === 1 ? batch[0]! : undefined;
+      const results =
+        one !== undefined && one.before === undefined
+          ? [await this.q(one.what, one.text, one.params)]
+          : await this.tx(batch.map((p) => p.what).join(' and '), async (sql) => {
+              const out: Row[][] = [];
+              for (const p of batch) {
+                if (p.before) await p.before(sql);
+                const rows = (await sql.unsafe(p.text, p.params as never[], { prepare: true })) as Row[];
+                if (p.mustWrite && rows.length === 0) throw REFUSED;
+                out.push(rows);
+              }
+              return out;
+            });
+      for (const [i, p] of batch.entries()) {
+        if (p.mustWrite && results[i]!.length === 0) p.reject(REFUSED);
+        else p.resolve(results[i]!);
+      }
+    } catch (error) {
+      for (const p of batch) p.reject(error);
     }
   }
 

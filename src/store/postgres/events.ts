@@ -2,7 +2,11 @@
  * Checkpoints (the latest per job, with the job's progress) and events (the append-only log
  * SSE replays and traces are rebuilt from) in the PostgreSQL store. Each write is one
  * statement: the job row is updated first (progress, or the seqs the batch reserves), which
- * both serialises writers of one job and fences them to its owner.
+ * both serialises writers of one job and fences them to its owner. The writes of one job issued
+ * in the same turn (a node's events and its checkpoint, with the node's memory writes) commit
+ * in one transaction, as the SQLite store's group commit does: a replica killed between them
+ * must not leave a node's end stored without the checkpoint that says it finished (its resume
+ * would run the node again and store its end twice).
  */
 
 import type { TransactionSql } from 'postgres';
@@ -11,7 +15,7 @@ import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js'
 import { checkLimit } from '../cursor.js';
 import { rowToEvent } from '../rows.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
-import type { PgConnection } from './connection.js';
+import { type PgConnection, REFUSED } from './connection.js';
 import { fence, type Ownership, type PgJobs } from './jobs.js';
 
 const SAVE_CHECKPOINT = `WITH j AS (
@@ -25,7 +29,6 @@ export class PgEvents {
   readonly #c: PgConnection;
   readonly #own: Ownership;
   readonly #jobs: PgJobs;
-
   constructor(c: PgConnection, ownership: Ownership, jobs: PgJobs) {
     this.#c = c;
     this.#own = ownership;
@@ -45,20 +48,13 @@ export class PgEvents {
     const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
     const owner = this.#own.owner();
     const params = [jobId, owner, step, JSON.stringify(nodesDone), this.#c.now(), data];
-    if (before === undefined) {
-      const rows = await this.#c.q('save a checkpoint', SAVE_CHECKPOINT, params);
-      if (rows.length === 0) throw await this.#missing(jobId, owner);
-      return;
-    }
-    const missing = notFound(jobId);
     try {
-      await this.#c.tx('save a checkpoint', async (sql) => {
-        await before(sql);
-        const rows = await sql.unsafe(SAVE_CHECKPOINT, params, { prepare: true });
-        if (rows.length === 0) throw missing;
+      await this.#c.qTurn(jobId, 'save a checkpoint', SAVE_CHECKPOINT, params, {
+        mustWrite: true,
+        ...(before ? { before } : {}),
       });
     } catch (error) {
-      if (error === missing) throw await this.#missing(jobId, owner);
+      if (error === REFUSED) throw await this.#missing(jobId, owner);
       throw error;
     }
   }
@@ -88,24 +84,30 @@ export class PgEvents {
     const checked = events.map(checkEvent);
     if (checked.length === 0) return [];
     const owner = this.#own.owner();
-    const rows = await this.#c.q(
-      'append events',
-      `WITH j AS (
+    const rows = await this.#c
+      .qTurn(
+        jobId,
+        'append events',
+        `WITH j AS (
          UPDATE jobs SET event_seq = event_seq + $3 WHERE id = $1 AND ${fence(2)} RETURNING event_seq)
        INSERT INTO events (job_id, seq, type, at, data)
        SELECT $1, j.event_seq - $3 + u.ord, u.type, u.at, u.data
        FROM j, unnest($4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS u(type, at, data, ord)
        RETURNING seq`,
-      [
-        jobId,
-        owner,
-        checked.length,
-        checked.map((e) => e.type),
-        checked.map((e) => Math.round(e.at)),
-        checked.map((e) => JSON.stringify(e)),
-      ],
-    );
-    if (rows.length === 0) throw await this.#missing(jobId, owner);
+        [
+          jobId,
+          owner,
+          checked.length,
+          checked.map((e) => e.type),
+          checked.map((e) => Math.round(e.at)),
+          checked.map((e) => JSON.stringify(e)),
+        ],
+        { mustWrite: true },
+      )
+      .catch(async (error) => {
+        if (error === REFUSED) throw await this.#missing(jobId, owner);
+        throw error;
+      });
     const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
     return checked.map((event, i) => ({ jobId, seq: seqs[i]!, event: event as StoredEvent['event'] }));
   }

@@ -35,7 +35,7 @@ import {
   type ListJobsResult,
   MAX_PAGE_SIZE,
 } from '../types.js';
-import { DB_NOW, LOCK, type PgConnection, type Row, sqlState } from './connection.js';
+import { DB_NOW, LOCK, type PgConnection, REFUSED, type Row, sqlState } from './connection.js';
 
 const DELETE_CHUNK = 500;
 const ACTIVE = `status IN ('pending','running')`;
@@ -276,24 +276,31 @@ export class PgJobs {
   async completeJob(id: string, result: CompleteJobInput): Promise<Job | undefined> {
     if (!isPlainObject(result?.outputs)) throw invalid(`Job ${id}: outputs must be a JSON object.`);
     const owner = this.#own.owner();
-    const [row] = await this.#c.q(
-      'complete a job',
-      `UPDATE jobs SET status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
+    const [row] = await this.#c
+      .qTurn(
+        id,
+        'complete a job',
+        `UPDATE jobs SET status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
          input_tokens = $5, output_tokens = $6, completed_at = $7, lease_owner = NULL, lease_expires_at = NULL,
          progress_step = COALESCE($8::integer, progress_step), progress_nodes = COALESCE($9::text, progress_nodes)
        WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinished(this.#c, 'id')}`,
-      [
-        id,
-        owner,
-        JSON.stringify(result.outputs),
-        result.executionTimeMs,
-        result.usage.inputTokens,
-        result.usage.outputTokens,
-        this.#c.now(),
-        result.progress?.step ?? null,
-        result.progress ? JSON.stringify(result.progress.nodesDone) : null,
-      ],
-    );
+        [
+          id,
+          owner,
+          JSON.stringify(result.outputs),
+          result.executionTimeMs,
+          result.usage.inputTokens,
+          result.usage.outputTokens,
+          this.#c.now(),
+          result.progress?.step ?? null,
+          result.progress ? JSON.stringify(result.progress.nodesDone) : null,
+        ],
+      )
+      .catch((error: unknown) => {
+        // Taken back with the job's other writes of this turn (fenced): answered as refused below.
+        if (error === REFUSED) return [];
+        throw error;
+      });
     if (row !== undefined) return rowToJob(row);
     const refused = await this.refusal(id, owner);
     if (refused !== undefined) throw refused;
@@ -303,23 +310,30 @@ export class PgJobs {
   async failJob(id: string, error: JobError, options: FailJobOptions = {}): Promise<Job | undefined> {
     checkFailure(id, error);
     const owner = this.#own.owner();
-    const [row] = await this.#c.q(
-      'fail a job',
-      `UPDATE jobs SET status = 'failed', error = $3, completed_at = $4,
+    const [row] = await this.#c
+      .qTurn(
+        id,
+        'fail a job',
+        `UPDATE jobs SET status = 'failed', error = $3, completed_at = $4,
          execution_time_ms = COALESCE($5, execution_time_ms),
          input_tokens = COALESCE($6, input_tokens), output_tokens = COALESCE($7, output_tokens),
          lease_owner = NULL, lease_expires_at = NULL
        WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinished(this.#c, 'id')}`,
-      [
-        id,
-        owner,
-        JSON.stringify(error),
-        this.#c.now(),
-        options.executionTimeMs ?? null,
-        options.usage?.inputTokens ?? null,
-        options.usage?.outputTokens ?? null,
-      ],
-    );
+        [
+          id,
+          owner,
+          JSON.stringify(error),
+          this.#c.now(),
+          options.executionTimeMs ?? null,
+          options.usage?.inputTokens ?? null,
+          options.usage?.outputTokens ?? null,
+        ],
+      )
+      .catch((error: unknown) => {
+        // Taken back with the job's other writes of this turn (fenced): answered as refused below.
+        if (error === REFUSED) return [];
+        throw error;
+      });
     if (row !== undefined) return rowToJob(row);
     const refused = await this.refusal(id, owner);
     if (refused !== undefined) throw refused;

@@ -1,7 +1,7 @@
 /** The memory part of the PostgreSQL store (table `memory`, schema v1). */
 
 import type { TransactionSql } from 'postgres';
-import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
+import { checkLimit, decodeCursor } from '../cursor.js';
 import { checkPart, noQueryError, prepareChanges, queryParts } from '../memory-checks.js';
 import {
   type MemoryChange,
@@ -12,7 +12,7 @@ import {
   type MemoryStore,
   memoryNamespace,
 } from '../memory-types.js';
-import { rowToMemoryEntry } from '../rows.js';
+import { memoryPage, rowToMemoryEntry } from '../rows.js';
 import { MAX_PAGE_SIZE } from '../types.js';
 import type { PgConnection } from './connection.js';
 
@@ -64,13 +64,7 @@ export class PgMemory implements MemoryStore {
        ORDER BY namespace COLLATE "C" LIMIT $${values.length}`,
       values,
     );
-    const more = rows.length > limit;
-    const entries = rows.slice(0, limit).map(rowToMemoryEntry);
-    const last = entries.at(-1);
-    return {
-      entries,
-      nextCursor: more && last !== undefined ? encodeCursor({ t: 0, id: last.namespace }) : null,
-    };
+    return memoryPage(rows, limit);
   }
 
   async apply(changes: readonly MemoryChange[]): Promise<void> {

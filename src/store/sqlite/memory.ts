@@ -1,6 +1,6 @@
 /** The memory part of the SQLite store (table `memory`, schema v4). */
 import type { SQLInputValue } from 'node:sqlite';
-import { checkLimit, decodeCursor, encodeCursor } from '../cursor.js';
+import { checkLimit, decodeCursor } from '../cursor.js';
 import { checkPart, noQueryError, prepareChanges, queryParts } from '../memory-checks.js';
 import {
   type MemoryChange,
@@ -11,7 +11,7 @@ import {
   type MemoryStore,
   memoryNamespace,
 } from '../memory-types.js';
-import { type Row, rowToMemoryEntry } from '../rows.js';
+import { memoryPage, type Row, rowToMemoryEntry } from '../rows.js';
 import { MAX_PAGE_SIZE } from '../types.js';
 import type { SqliteAccess } from './connection.js';
 
@@ -53,13 +53,7 @@ export class SqliteMemory implements MemoryStore {
     const rows = this.#db.read('list memory', () =>
       this.#db.q(text).all(...params, limit + 1),
     ) as unknown as Row[];
-    const more = rows.length > limit;
-    const entries = rows.slice(0, limit).map(rowToMemoryEntry);
-    const last = entries.at(-1);
-    return {
-      entries,
-      nextCursor: more && last !== undefined ? encodeCursor({ t: 0, id: last.namespace }) : null,
-    };
+    return memoryPage(rows, limit);
   }
 
   async apply(changes: readonly MemoryChange[]): Promise<void> {

@@ -1,0 +1,49 @@
+/**
+ * `agentcrate serve` as a child process for tests that kill it (-9) or run several: the CLI
+ * with a clean environment, the URL it prints once it serves, its exit code and output.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { BIN, CLEAN_ENV, ROOT } from './cli.js';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** The base URL it prints once it serves; rejects if it exits first. */
+  url: Promise<string>;
+  exited: Promise<number>;
+  stderr(): string;
+  stdout(): string;
+}
+
+/** Starts `agentcrate serve <args…>`; `env` adds to a clean environment (no provider keys). */
+export function spawnServe(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; track?: ChildProcess[] } = {},
+): ServeProcess {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...CLEAN_ENV,
+    NO_COLOR: '1',
+    OPENAI_API_KEY: 'test-key-not-secret',
+    ...options.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, ['--', BIN, 'serve', ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: env as NodeJS.ProcessEnv,
+  });
+  options.track?.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  url.catch(() => undefined);
+  return { child, url, exited, stderr: () => stderr, stdout: () => stdout };
+}
