@@ -101,7 +101,8 @@ export const STORE_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_pending ON jobs (created_at, id) WHERE status = 'pending';
   CREATE INDEX jobs_running_by_owner ON jobs (lease_owner) WHERE status = 'running';
   `,
-  // v3: the model gateway's virtual keys (src/gateway/keys/), for gateways sharing a database.
+  // v3: a table for the model gateway's virtual keys (src/gateway/keys/), for gateways sharing a
+  // database. Not used yet: the gateway's key store still keeps its keys in its SQLite file.
   `
   CREATE TABLE gateway_keys (
     id text PRIMARY KEY,
