@@ -197,3 +197,132 @@ describe('deploy --target kubernetes', () => {
     30_000,
   );
 });
+
+describe('deploy --target kubernetes --with-gateway', () => {
+  let gwDir: string;
+  const gw = (file: string): Doc => parse(readFileSync(join(gwDir, 'k8s', file), 'utf8')) as Doc;
+
+  beforeAll(async () => {
+    gwDir = mkdtempSync(join(tmpdir(), 'agentcrate-k8s-gw-'));
+    writeFileSync(join(gwDir, 'triage.yaml'), WORKFLOW);
+    const result = await runCli(
+      [
+        'deploy',
+        'triage.yaml',
+        '--target',
+        'kubernetes',
+        '--with-gateway',
+        '--output',
+        'k8s',
+        '--image',
+        'registry.example/triage:1.2.3',
+      ],
+      { cwd: gwDir, env: { OPENAI_API_KEY: SECRET_VALUE } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('gateway-secret.yaml');
+  }, 60_000);
+
+  afterAll(() => rmSync(gwDir, { recursive: true, force: true }));
+
+  it('adds the gateway manifests, valid against the schemas and listed in the kustomization', () => {
+    const resources = gw('kustomization.yaml').resources as string[];
+    for (const file of [
+      'gateway-deployment.yaml',
+      'gateway-service.yaml',
+      'gateway-configmap.yaml',
+      'gateway-secret.yaml',
+    ]) {
+      expect(resources).toContain(file);
+      const doc = gw(file);
+      const Model = VALIDATORS[`${doc.apiVersion}/${doc.kind}`];
+      expect(Model, file).toBeDefined();
+      expect(() => new Model!(doc as never).validate(), file).not.toThrow();
+    }
+  });
+
+  it('runs the gateway hardened and probed on 8585 behind the model-gateway Service', () => {
+    const d = gw('gateway-deployment.yaml');
+    const pod = d.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const [c] = pod.containers;
+    expect(c.image).toBe('registry.example/triage-gateway:1.2.3');
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8585, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(c.env).toContainEqual({ name: 'GATEWAY_ALLOWED_HOSTS', value: 'model-gateway' });
+    expect(c.env).toContainEqual({ name: 'GATEWAY_CONFIG', value: '/config/gateway.yaml' });
+    expect(c.envFrom).toEqual([{ secretRef: { name: 'support-triage-gateway-secrets' } }]);
+    // gateway.yaml from the ConfigMap, mounted read-only where GATEWAY_CONFIG points.
+    expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: '/config', readOnly: true });
+    expect(pod.volumes).toContainEqual({
+      name: 'config',
+      configMap: { name: 'support-triage-gateway-config' },
+    });
+    const svc = gw('gateway-service.yaml');
+    expect(svc.metadata.name).toBe('model-gateway');
+    expect(svc.spec.ports[0].port).toBe(8585);
+    expect(svc.spec.selector).toEqual(d.spec.selector.matchLabels);
+    // The workflow's Service does not select the gateway's pods, nor the other way round.
+    expect(gw('service.yaml').spec.selector).not.toEqual(svc.spec.selector);
+  });
+
+  it('ships the gateway.yaml deploy --with-gateway generates, which the gateway accepts', async () => {
+    const { stackGatewayConfig } = await import('../../src/deploy/gateway/config.js');
+    const { loadSource } = await import('./helpers.js');
+    const yamlText = gw('gateway-configmap.yaml').data['gateway.yaml'] as string;
+    expect(yamlText).toBe(stackGatewayConfig(loadSource(WORKFLOW)).yaml);
+    const { loadGatewayConfig } = await import('../../src/gateway/config/load.js');
+    const loaded = loadGatewayConfig(yamlText, {});
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect([...loaded.config!.upstreams.keys()]).toEqual(['openai']);
+  });
+
+  it('keeps provider keys in the gateway Secret only, and points the workflow at the gateway', () => {
+    const gatewaySecret = gw('gateway-secret.yaml');
+    expect(Object.keys(gatewaySecret.stringData)).toContain('OPENAI_API_KEY');
+    expect(Object.values(gatewaySecret.stringData).every((v) => v === '')).toBe(true);
+    const secret = gw('secret.yaml');
+    expect(Object.keys(secret.stringData)).not.toContain('OPENAI_API_KEY');
+    expect(Object.keys(secret.stringData)).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'GATEWAY_API_KEY']),
+    );
+    const [c] = gw('deployment.yaml').spec.template.spec.containers;
+    expect(c.env).toContainEqual({ name: 'AGENTCRATE_LLM_PROVIDER', value: 'gateway' });
+    expect(c.env).toContainEqual({ name: 'GATEWAY_URL', value: 'http://model-gateway:8585' });
+    expect(gw('configmap.yaml').data).not.toHaveProperty('OPENAI_API_KEY');
+    for (const file of ['gateway-deployment.yaml', 'gateway-configmap.yaml', 'gateway-secret.yaml']) {
+      expect(readFileSync(join(gwDir, 'k8s', file), 'utf8')).not.toContain(SECRET_VALUE);
+    }
+  });
+
+  it('reports a broken --gateway-config with its file and line, writing nothing', async () => {
+    writeFileSync(join(gwDir, 'bad-gateway.yaml'), 'upstreams:\n  openai:\n    provider: nosuch\n');
+    const result = await runCli(
+      [
+        'deploy',
+        'triage.yaml',
+        '--target',
+        'kubernetes',
+        '--with-gateway',
+        '--gateway-config',
+        'bad-gateway.yaml',
+        '--output',
+        'k8s-bad',
+      ],
+      { cwd: gwDir, env: {} },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/bad-gateway\.yaml:3/);
+    expect(() => readFileSync(join(gwDir, 'k8s-bad', 'deployment.yaml'))).toThrow();
+  });
+});

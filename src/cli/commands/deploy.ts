@@ -82,7 +82,7 @@ const options = {
   withGateway: {
     type: 'boolean',
     description:
-      'deploy with a model gateway: one compose stack, provider keys in the gateway only (docs/gateway.md)',
+      'deploy with a model gateway: one compose stack (with --target kubernetes: a second Deployment), provider keys in the gateway only (docs/gateway.md)',
   },
   gatewayConfig: {
     type: 'path',

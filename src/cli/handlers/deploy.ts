@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Workflow } from '../../config/types.js';
+import type { EnvVarSpec } from '../../deploy/types.js';
 import { compile } from '../../engine/index.js';
 import { exampleInput, inputsSchema, outputsSchema } from '../../server/openapi.js';
 import type { DeployContext } from '../commands/deploy.js';
@@ -14,9 +15,9 @@ import { verifyContainerEnv, workflowEnvVars } from '../env-vars.js';
 export default async function deployCommand(ctx: DeployContext): Promise<number> {
   const o = ctx.options;
   const workflow = await requireWorkflow(ctx.args.file, ctx);
+  if (o.target === 'kubernetes') return kubernetesManifests(ctx, workflow);
   if (o.withGateway) return (await import('./deploy-stack.js')).deployStack(ctx, workflow);
   const c = ctx.output.color;
-  if (o.target === 'kubernetes') return kubernetesManifests(ctx, workflow);
   const { parsePlatforms } = await import('../../deploy/platform.js');
   const platforms = o.platform !== undefined ? parsePlatforms(o.platform) : undefined;
   const plan = compile(workflow);
@@ -89,25 +90,39 @@ export default async function deployCommand(ctx: DeployContext): Promise<number>
   return 0;
 }
 
-/** `--target kubernetes`: manifests only; no image is built and no cluster is contacted. */
+/**
+ * `--target kubernetes`: manifests only; no image is built and no cluster is contacted. With
+ * `--with-gateway`, the gateway's gateway.yaml and key variables are the compose stack's.
+ */
 async function kubernetesManifests(ctx: DeployContext, workflow: Workflow): Promise<number> {
   const o = ctx.options;
   const { writeKubernetes } = await import('../../deploy/kubernetes/files.js');
+  const { THROUGH_GATEWAY } = await import('../../deploy/kubernetes/gateway.js');
   const { deployNames } = await import('../../deploy/names.js');
   const { VERSION } = await import('../../version.js');
   const { SERVER_SETTINGS } = await import('../../server/settings.js');
   const names = deployNames(workflow.flow.name, o.name);
   const outputDir = o.output ?? resolve(ctx.cwd, 'k8s');
+  const image = o.image ?? names.image;
+  let gateway: { image: string; yaml: string; variables: EnvVarSpec[] } | undefined;
+  if (o.withGateway) {
+    const { stackGatewayConfig } = await import('../../deploy/gateway/config.js');
+    const config = stackGatewayConfig(workflow, o.gatewayConfig);
+    for (const w of config.warnings) ctx.output.err(ctx.output.color.yellow(`gateway config: ${w}`));
+    gateway = { image: gatewayImage(image), yaml: config.yaml, variables: config.variables };
+  }
   const files = writeKubernetes(outputDir, {
     name: names.container,
-    image: o.image ?? names.image,
+    image,
     replicas: o.replicas,
     port: SERVER_SETTINGS.port.default,
     timeoutSeconds: o.timeout,
     runsPerPod: SERVER_SETTINGS.maxConcurrentRuns.default,
-    envVars: workflowEnvVars(workflow),
+    // Through the gateway the pods hold no provider key: only tool keys and settings.
+    envVars: gateway !== undefined ? workflowEnvVars(workflow, THROUGH_GATEWAY) : workflowEnvVars(workflow),
     flowName: workflow.flow.name,
     agentcrateVersion: VERSION,
+    ...(gateway !== undefined ? { gateway } : {}),
   });
   if (o.json) {
     ctx.output.out(JSON.stringify({ kind: 'kubernetes', outputDir, files }));
@@ -117,7 +132,17 @@ async function kubernetesManifests(ctx: DeployContext, workflow: Workflow): Prom
   ctx.output.err(`${c.green('✓')} Kubernetes manifests for '${workflow.flow.name}' in ${outputDir}:`);
   for (const f of files) ctx.output.err(`  ${f}`);
   ctx.output.err(
-    `fill secret.yaml (DATABASE_URL, keys), then: kubectl apply -k ${outputDir} (or -k ${outputDir}/keda with KEDA)`,
+    `fill secret.yaml (DATABASE_URL, keys)${gateway !== undefined ? ' and gateway-secret.yaml (provider keys)' : ''}, then: kubectl apply -k ${outputDir} (or -k ${outputDir}/keda with KEDA)`,
   );
   return 0;
+}
+
+/** The gateway's image beside the workflow's: REPO-gateway:TAG (the compose stack's naming). */
+function gatewayImage(image: string): string {
+  const at = image.indexOf('@');
+  if (at >= 0) return `${image.slice(0, at)}-gateway:latest`; // a digest names the workflow's image only
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  const [repo, tag] = colon > slash ? [image.slice(0, colon), image.slice(colon)] : [image, ':latest'];
+  return `${repo}-gateway${tag}`;
 }

@@ -7,7 +7,9 @@
  * ScaledObject on queue depth (KEDA's `postgresql` scaler counting waiting and running jobs)
  * in an overlay that replaces the HPA. Plain objects: `files.ts` writes them as YAML.
  */
+import { GATEWAY_API_KEY_VAR } from '../gateway/types.js';
 import type { EnvVarSpec } from '../types.js';
+import { type KubernetesGateway, THROUGH_GATEWAY } from './gateway.js';
 
 export interface KubernetesOptions {
   /** Resource name (a DNS label: deploy's sanitised name). */
@@ -25,6 +27,8 @@ export interface KubernetesOptions {
   /** The flow name, for labels and the README. */
   flowName: string;
   agentcrateVersion: string;
+  /** `--with-gateway`: the model gateway as a second Deployment, which the workflow's pods call. */
+  gateway?: KubernetesGateway;
 }
 
 export type Manifest = Record<string, unknown>;
@@ -66,7 +70,8 @@ export function configMap(o: KubernetesOptions): Manifest {
 
 /**
  * The secrets the pods need, as a template: keys with empty values, never a value. DATABASE_URL
- * is required; the workflow's credentials as deploy's env file would hold them.
+ * is required; the workflow's credentials as deploy's env file would hold them. With the gateway,
+ * no provider key (the gateway's Secret holds those), and the virtual key the pods present to it.
  */
 export function secret(o: KubernetesOptions): Manifest {
   const secrets = o.envVars.filter((v) => v.secret).map((v) => v.name);
@@ -76,7 +81,12 @@ export function secret(o: KubernetesOptions): Manifest {
     metadata: { name: `${o.name}-secrets`, labels: labels(o) },
     type: 'Opaque',
     stringData: Object.fromEntries(
-      ['DATABASE_URL', 'AGENTCRATE_API_KEYS', ...secrets].map((name) => [name, '']),
+      [
+        'DATABASE_URL',
+        'AGENTCRATE_API_KEYS',
+        ...(o.gateway !== undefined ? [GATEWAY_API_KEY_VAR.name] : []),
+        ...secrets,
+      ].map((name) => [name, '']),
     ),
   };
 }
@@ -119,6 +129,10 @@ export function deployment(o: KubernetesOptions): Manifest {
                 // The image's default is a SQLite file; empty means unset, so DATABASE_URL wins.
                 { name: 'AGENTCRATE_STORE', value: '' },
                 { name: 'PORT', value: String(o.port) },
+                // Every node goes through the gateway, keeping its provider/model as the route.
+                ...(o.gateway !== undefined
+                  ? Object.entries(THROUGH_GATEWAY).map(([name, value]) => ({ name, value }))
+                  : []),
               ],
               envFrom: [
                 { configMapRef: { name: `${o.name}-config` } },

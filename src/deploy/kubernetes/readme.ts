@@ -17,12 +17,26 @@ running jobs resume in another from their last completed node.
 | \`configmap.yaml\` | settings (timeout, runs per pod, log level, the workflow's own settings) |
 | \`secret.yaml\` | a template with empty values: \`DATABASE_URL\`, \`AGENTCRATE_API_KEYS\`${secrets.length > 0 ? `, ${secrets.join(', ')}` : ''} |
 | \`hpa.yaml\` | autoscaling on CPU (needs metrics-server) |
-| \`keda/\` | an overlay replacing the HPA with a KEDA ScaledObject: one pod per ${o.runsPerPod} waiting or running jobs, counted in the database |
+${
+  o.gateway !== undefined
+    ? `| \`gateway-deployment.yaml\` | the model gateway (\`${o.gateway.image}\`), hardened like the server, \`/health\` and \`/ready\` probes on 8585; one pod: its virtual keys are in its own store |
+| \`gateway-service.yaml\` | \`model-gateway:8585\`, which the server's pods call (\`AGENTCRATE_LLM_PROVIDER=gateway\`) |
+| \`gateway-configmap.yaml\` | \`gateway.yaml\` (upstreams, routes, retries), mounted at /config |
+| \`gateway-secret.yaml\` | a template with empty values: the provider keys ${o.gateway.variables.map((v) => `\`${v.name}\``).join(', ')}; the server's pods hold none |
+`
+    : ''
+}| \`keda/\` | an overlay replacing the HPA with a KEDA ScaledObject: one pod per ${o.runsPerPod} waiting or running jobs, counted in the database |
 
 ## Apply
 
 1. Build and push the image: \`agentcrate deploy <workflow> --push REGISTRY/REPO\`, then set its
-   tag in \`deployment.yaml\` (or \`kustomize edit set image\`).
+   tag in \`deployment.yaml\` (or \`kustomize edit set image\`).${
+     o.gateway !== undefined
+       ? `
+   The gateway's image: \`agentcrate deploy <workflow> --with-gateway --generate\`, then
+   \`docker build -t ${o.gateway.image} deploy/gateway\` and push it.`
+       : ''
+   }
 2. Fill \`secret.yaml\` (or create the Secret from your secret manager and drop the file):
    \`DATABASE_URL=postgres://user:password@host:5432/db\` (the user needs CREATE on the database
    the first time; the schema \`agentcrate\` is created and migrated on start).

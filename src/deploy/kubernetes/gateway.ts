@@ -1,0 +1,160 @@
+/**
+ * The model gateway as a second Deployment beside the workflow's (`--target kubernetes
+ * --with-gateway`): the gateway image hardened like the server (non-root, read-only root,
+ * no capabilities, RuntimeDefault seccomp), /health and /ready probes on its port, a Service
+ * named `model-gateway` (the name `deploy --with-gateway`'s gateway.yaml allows and the
+ * workflow calls), its own Secret template with the provider keys (never a value) and a
+ * ConfigMap holding gateway.yaml, mounted where the gateway's container entry reads it.
+ * The workflow's pods then hold no provider key: they call the gateway (manifests.ts).
+ */
+import { GATEWAY_OPTIONAL_VARS, GATEWAY_PORT, GATEWAY_SERVICE } from '../gateway/types.js';
+import type { EnvVarSpec } from '../types.js';
+import type { KubernetesOptions, Manifest } from './manifests.js';
+
+export interface KubernetesGateway {
+  /** The gateway image, REPO:TAG (built from `deploy --with-gateway --generate`'s gateway/). */
+  image: string;
+  /** gateway.yaml's text: the user's `--gateway-config` or the one generated from the workflow. */
+  yaml: string;
+  /** The variables the gateway reads provider keys from (secret). */
+  variables: readonly EnvVarSpec[];
+}
+
+/** What the workflow's pods are given to send every node through the gateway. */
+export const THROUGH_GATEWAY = {
+  AGENTCRATE_LLM_PROVIDER: 'gateway',
+  GATEWAY_URL: `http://${GATEWAY_SERVICE}:${GATEWAY_PORT}`,
+} as const;
+
+const CONFIG_DIR = '/config';
+const CONFIG_FILE = 'gateway.yaml';
+
+export const gatewayName = (o: KubernetesOptions): string => `${o.name}-gateway`;
+
+function labels(o: KubernetesOptions): Record<string, string> {
+  return {
+    ...selector(o),
+    'app.kubernetes.io/part-of': 'agentcrate',
+    'app.kubernetes.io/managed-by': 'agentcrate',
+  };
+}
+
+function selector(o: KubernetesOptions): Record<string, string> {
+  return { 'app.kubernetes.io/name': o.name, 'app.kubernetes.io/component': 'gateway' };
+}
+
+function required(o: KubernetesOptions): KubernetesGateway {
+  if (o.gateway === undefined) throw new Error('gateway manifests asked for without a gateway');
+  return o.gateway;
+}
+
+/** The provider keys as a template: names with empty values, never a value. */
+export function gatewaySecret(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${gatewayName(o)}-secrets`, labels: labels(o) },
+    type: 'Opaque',
+    stringData: Object.fromEntries(required(o).variables.map((v) => [v.name, ''])),
+  };
+}
+
+export function gatewayConfigMap(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${gatewayName(o)}-config`, labels: labels(o) },
+    data: { [CONFIG_FILE]: required(o).yaml },
+  };
+}
+
+export function gatewayDeployment(o: KubernetesOptions): Manifest {
+  const gateway = required(o);
+  const probe = (path: string, period: number, failures: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: period,
+    timeoutSeconds: 2,
+    failureThreshold: failures,
+  });
+  const optional = Object.fromEntries(GATEWAY_OPTIONAL_VARS.map((v) => [v.name, '']));
+  optional.GATEWAY_LOG_LEVEL = 'info';
+  optional.GATEWAY_REQUIRE_KEYS = 'auto';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: gatewayName(o), labels: labels(o) },
+    spec: {
+      // One pod: its virtual keys, limits and budgets live in its own key store file.
+      replicas: 1,
+      selector: { matchLabels: selector(o) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels(o) },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'gateway',
+              image: gateway.image,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: GATEWAY_PORT, protocol: 'TCP' }],
+              env: [
+                { name: 'GATEWAY_HOST', value: '0.0.0.0' },
+                { name: 'GATEWAY_PORT', value: String(GATEWAY_PORT) },
+                { name: 'GATEWAY_CONFIG', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+                // The workflow calls it by its Service name: the Host guard must serve that name.
+                { name: 'GATEWAY_ALLOWED_HOSTS', value: GATEWAY_SERVICE },
+                { name: 'GATEWAY_KEYS_DB', value: '/data/gateway.db' },
+                ...Object.entries(optional).map(([name, value]) => ({ name, value })),
+              ],
+              envFrom: [{ secretRef: { name: `${gatewayName(o)}-secrets` } }],
+              livenessProbe: { ...probe('/health', 10, 3), initialDelaySeconds: 5 },
+              readinessProbe: probe('/ready', 5, 2),
+              startupProbe: probe('/health', 2, 30),
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi' },
+                limits: { memory: '256Mi' },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                privileged: false,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'data', mountPath: '/data' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name: `${gatewayName(o)}-config` } },
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function gatewayService(o: KubernetesOptions): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: GATEWAY_SERVICE, labels: labels(o) },
+    spec: {
+      type: 'ClusterIP',
+      selector: selector(o),
+      ports: [{ name: 'http', port: GATEWAY_PORT, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
