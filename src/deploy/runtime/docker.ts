@@ -4,6 +4,8 @@
  * `E_CONFLICT` / `E_NOT_FOUND`) that says what happened and what to do.
  */
 import type { Readable } from 'node:stream';
+// Before dockerode: defers the parts of it that load heavy packages (defer-modules.ts).
+import './defer-modules.js';
 import Docker from 'dockerode';
 import { AgentcrateError } from '../../errors.js';
 import { LABEL_MANAGED } from '../labels.js';
