@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import { registerAssets } from './assets.js';
 import type { DeployHooks, StudioContext } from './context.js';
 import { RunHosts } from './hosts.js';
+import { StoreOwnership } from './ownership.js';
 import { registerCostRoutes } from './routes/costs.js';
 import { registerDeployRoutes } from './routes/deploy.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -33,6 +34,11 @@ export interface StudioOptions {
   store: Store;
   /** What the page shows for the store (its path). */
   storeLabel?: string;
+  /**
+   * The store's owner lease (serve.ts claims it at start). Default: one taken on the first run,
+   * released by the store's close.
+   */
+  ownership?: StoreOwnership;
   /** The access token (security.ts `newAccessToken()`). */
   token: string;
   /** The port served on: it names the cookie, so two studios on one host stay apart. */
@@ -61,12 +67,23 @@ export interface StudioApp {
   close(): Promise<void>;
 }
 
+/** Whether this studio runs jobs on its store, and if not, who does and why. */
+function storeAccess(ownership: StoreOwnership) {
+  const state = ownership.state;
+  if (state.mode !== 'read-only') return { mode: state.mode === 'owner' ? 'owner' : 'free', owner: null };
+  const owner = state.owner ? { pid: state.owner.pid, host: state.owner.host } : null;
+  return { mode: 'read-only', owner, message: state.reason };
+}
+
 export function createStudioApp(options: StudioOptions): StudioApp {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const dir = resolve(options.dir);
   const deployDir = resolve(options.deployDir ?? join(dir, 'deploy'));
+  const ownership =
+    options.ownership ?? new StoreOwnership(options.store, logger, options.storeLabel ?? 'of this studio');
   const hosts = new RunHosts({
+    ownership,
     store: options.store,
     env,
     cwd: options.cwd ?? dir,
@@ -109,7 +126,13 @@ export function createStudioApp(options: StudioOptions): StudioApp {
 
   const api = new Hono();
   api.get('/info', (c) =>
-    c.json({ dir, deploy_dir: deployDir, store: options.storeLabel ?? null, version: VERSION }),
+    c.json({
+      dir,
+      deploy_dir: deployDir,
+      store: options.storeLabel ?? null,
+      store_access: storeAccess(ownership),
+      version: VERSION,
+    }),
   );
   registerWorkflowRoutes(api, ctx);
   registerJobRoutes(api, ctx);

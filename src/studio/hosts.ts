@@ -5,8 +5,8 @@
  * and event log — and shows up in history, traces and cost reports with everything else.
  *
  * Hosts are kept for the last few versions of each workflow; an idle one past the limit is
- * closed. `start()` is never called: the studio must not recover or expire jobs that another
- * process (`agentcrate serve` on the same store) owns.
+ * closed. `start()` is never called: the studio's one lease (ownership.ts) covers every host,
+ * taken before a host runs anything, and recovery happens once, when the lease is taken.
  */
 import { createHash } from 'node:crypto';
 import type { Workflow } from '../config/types.js';
@@ -19,6 +19,7 @@ import type { Logger } from '../server/logger.js';
 import type { JobStreamListener } from '../server/runner/index.js';
 import type { Store, StoredEvent } from '../store/index.js';
 import { FINISHED_STATUSES } from '../store/index.js';
+import type { StoreOwnership } from './ownership.js';
 
 const MAX_HOSTS = 16;
 const POLL_MS = 400;
@@ -29,6 +30,8 @@ export interface HostsOptions {
   cwd: string;
   logger: Logger;
   logPrompts: boolean;
+  /** The store's owner lease: no host runs anything without it. */
+  ownership: StoreOwnership;
   /** Model client for real runs (default: from the environment). */
   models?: ModelClient;
 }
@@ -49,10 +52,17 @@ export class RunHosts {
 
   constructor(options: HostsOptions) {
     this.#o = options;
+    options.ownership.onLost((error) => {
+      for (const host of this.#ready.values()) host.app.runner.stopForLostLease(error);
+    });
   }
 
-  /** The host for this exact workflow text and mode, created on first use. */
+  /**
+   * The host for this exact workflow text and mode, created on first use. Takes the store's
+   * lease first: E_STORE_LOCKED (nothing runs) while another live process owns the store.
+   */
   async hostFor(workflow: Workflow, dryRun: boolean): Promise<CreatedApp> {
+    await this.#o.ownership.claim();
     const key = `${dryRun ? 'dry' : 'real'}:${createHash('sha256').update(workflow.source).digest('hex')}:${workflow.file ?? ''}`;
     let pending = this.#hosts.get(key);
     if (pending === undefined) {

@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { AgentcrateError } from '../errors.js';
+import { silentLogger } from '../server/logger.js';
 import { resolveStoreLocation, storeLabel } from '../store/index.js';
 import { openStore } from '../store/open.js';
 import { createStudioApp, type StudioOptions } from './app.js';
+import { type OwnershipState, StoreOwnership } from './ownership.js';
 import { newAccessToken } from './security.js';
 import type { StudioSettings } from './settings.js';
 
@@ -28,6 +30,8 @@ export interface RunningStudio {
   openUrl: string;
   token: string;
   port: number;
+  /** Owner of the store (runs jobs), or read-only beside the process that owns it. */
+  store: OwnershipState;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,15 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
   }
   const storePath = resolveStoreLocation(settings.store, {}, options.cwd ?? process.cwd());
   const store = await openStore(storePath);
+  // Owning the store before anything is served: a `serve` started later on the same file is
+  // refused instead of taking the studio's running jobs for a crash's leftovers.
+  const ownership = new StoreOwnership(store, options.logger ?? silentLogger, storeLabel(storePath));
+  try {
+    await ownership.tryClaim();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const token = options.token ?? newAccessToken();
 
   // The port is only known once bound; the app is built after (the cookie name needs it).
@@ -79,6 +92,7 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     dir,
     store,
     storeLabel: storeLabel(storePath),
+    ownership,
     token,
     port: address.port,
     allowedHosts: settings.allowedHosts,
@@ -103,12 +117,16 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     openUrl: `${url}/?token=${token}`,
     token,
     port: address.port,
+    get store() {
+      return ownership.state;
+    },
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
         if ('closeAllConnections' in server) server.closeAllConnections();
         await studio.close();
         await closed;
+        await ownership.release();
         await store.close();
       })();
       return closing;

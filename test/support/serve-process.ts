@@ -1,6 +1,7 @@
 /**
- * `agentcrate serve` as a child process for tests that kill it (-9) or run several: the CLI
- * with a clean environment, the URL it prints once it serves, its exit code and output.
+ * `agentcrate serve` (or `studio`) as a child process for tests that kill it (-9) or run
+ * several: the CLI with a clean environment, the URL it prints once it serves, its exit code
+ * and output.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { BIN, CLEAN_ENV, ROOT } from './cli.js';
@@ -14,10 +15,27 @@ export interface ServeProcess {
   stdout(): string;
 }
 
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  track?: ChildProcess[];
+}
+
 /** Starts `agentcrate serve <args…>`; `env` adds to a clean environment (no provider keys). */
-export function spawnServe(
+export function spawnServe(args: readonly string[], options: SpawnOptions = {}): ServeProcess {
+  return spawnCli('serve', args, options, /serving '.*' at (http:\/\/\S+)/);
+}
+
+/** Starts `agentcrate studio <args…>`; `url` is the address with its access token. */
+export function spawnStudio(args: readonly string[], options: SpawnOptions = {}): ServeProcess {
+  return spawnCli('studio', args, options, /(http:\/\/\S+\?token=\S+)/);
+}
+
+function spawnCli(
+  command: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; track?: ChildProcess[] } = {},
+  options: SpawnOptions,
+  printed: RegExp,
 ): ServeProcess {
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -27,7 +45,7 @@ export function spawnServe(
     ...options.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ['--', BIN, 'serve', ...args], {
+  const child = spawn(process.execPath, ['--', BIN, command, ...args], {
     cwd: options.cwd ?? ROOT,
     env: env as NodeJS.ProcessEnv,
   });
@@ -39,10 +57,10 @@ export function spawnServe(
   const url = new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d) => {
       stderr += d;
-      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
+      const m = printed.exec(stderr);
       if (m) resolve(m[1]!);
     });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`${command} exited ${code}: ${stderr}`)));
   });
   url.catch(() => undefined);
   return { child, url, exited, stderr: () => stderr, stdout: () => stdout };

@@ -36,6 +36,7 @@ export default async function studioCommand(ctx: StudioContext): Promise<number>
     '',
     `  Store    ${settings.store}`,
   ];
+  if (studio.store.mode === 'read-only') lines.push('', c.yellow(`  ${studio.store.reason}`));
   if (!LOOPBACK.has(settings.host)) {
     lines.push(
       '',

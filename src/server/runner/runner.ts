@@ -246,6 +246,11 @@ export class JobRunner {
     await this.#lease?.release();
   }
 
+  /** The lease this runner runs under, held elsewhere in the process (the studio's), was lost. */
+  stopForLostLease(error: Error): void {
+    this.#leaseLost(error);
+  }
+
   // ------------------------------------------------------------------------ internals
 
   #interrupt(active: ActiveJob, reason: StopReason): void {

@@ -46,7 +46,7 @@ function lockedError(file: string, row: LeaseRow, now: number, alive: boolean): 
   const since = new Date(owner.since).toISOString();
   return new AgentcrateError(
     'E_STORE_LOCKED',
-    `The job store ${file} is in use by agentcrate pid ${owner.pid} on host ${owner.host} (since ${since}, last heartbeat ${seconds(now - Number(row.heartbeat_at))} ago)${alive ? '; that process is alive' : ''}. Its lease expires in ${seconds(expiresIn)} if it has stopped. Stop that server first, or point --store at another file.`,
+    `The job store ${file} is in use by agentcrate pid ${owner.pid} on host ${owner.host} (since ${since}, last heartbeat ${seconds(now - Number(row.heartbeat_at))} ago)${alive ? '; that process is alive' : ''}. Its lease expires in ${seconds(expiresIn)} if it has stopped. Stop that process (agentcrate serve or studio) first, or point --store at another file.`,
     { details: { path: file, owner, expiresInMs: Math.max(0, expiresIn) } },
   );
 }

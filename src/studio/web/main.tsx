@@ -43,11 +43,18 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+interface Info {
+  dir: string;
+  store: string | null;
+  version: string;
+  store_access?: { mode: string; message?: string };
+}
+
 function App() {
   const route = useRoute();
-  const [info, setInfo] = useState<{ dir: string; store: string | null; version: string } | null>(null);
+  const [info, setInfo] = useState<Info | null>(null);
   useEffect(() => {
-    void api<{ dir: string; store: string | null; version: string }>('/info').then(setInfo);
+    void api<Info>('/info').then(setInfo);
   }, []);
   return (
     <div class="shell">
@@ -77,6 +84,11 @@ function App() {
         )}
       </nav>
       <main id="main">
+        {info?.store_access?.mode === 'read-only' && (
+          <p class="banner warn" role="status">
+            Read-only store: {info.store_access.message}
+          </p>
+        )}
         <Page route={route} />
       </main>
     </div>
