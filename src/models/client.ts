@@ -103,8 +103,6 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   async function generate(request: ModelRequest): Promise<ModelResponse> {
     const started = now();
     let attempts = 1;
-    const sdk = await loadAiSdk();
-    const { generateText, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedError, Output } = sdk;
     const base = await baseModel(request.llm);
     const model = isV3(base)
       ? withTransportPolicy(base, {
@@ -136,6 +134,9 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
         ? { model, prompt: toV3Prompt(request.system, request.messages) }
         : undefined;
 
+    // A direct call needs the AI SDK (the `ai` package) only for its errors, when an answer
+    // does not parse: not loading it first keeps it off a one-shot runner's start.
+    let sdk: typeof import('ai') | undefined;
     try {
       if (direct?.prompt !== undefined) {
         const r = await directCall(
@@ -148,7 +149,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
             abortSignal: request.signal,
             providerOptions: PROVIDER_OPTIONS,
           },
-          sdk,
+          loadAiSdk,
         );
         return respond({
           output: r.output,
@@ -158,6 +159,8 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
           ...(r.answered ? {} : { parseError: noAnswer(r.finishReason) }),
         });
       }
+      sdk = await loadAiSdk();
+      const { generateText, jsonSchema, NoOutputGeneratedError, Output } = sdk;
       if (toolCount > 0) {
         return respond(
           await callWithTools(sdk, model, request, { maxSteps, providerOptions: PROVIDER_OPTIONS }),
@@ -193,6 +196,8 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
         });
       }
     } catch (error) {
+      // Loaded already unless a direct call failed (then it is cached after the first failure).
+      const { NoObjectGeneratedError } = sdk ?? (await loadAiSdk());
       if (NoObjectGeneratedError.isInstance(error)) {
         return respond({
           output: undefined,

@@ -73,7 +73,8 @@ export async function directCall(
   model: LanguageModelV3,
   prompt: V3Prompt,
   input: DirectCallInput,
-  errors: SdkErrors,
+  /** The SDK's error classes, loaded only when an answer does not parse. */
+  errors: () => Promise<SdkErrors>,
 ): Promise<DirectCallResult> {
   const response = await model.doGenerate({
     prompt,
@@ -97,9 +98,10 @@ export async function directCall(
   }
   const parsed = parseJsonSecurely(text);
   if (!parsed.ok) {
-    throw new errors.NoObjectGeneratedError({
+    const { NoObjectGeneratedError, JSONParseError } = await errors();
+    throw new NoObjectGeneratedError({
       message: 'No object generated: could not parse the response.',
-      cause: new errors.JSONParseError({ text, cause: parsed.error }),
+      cause: new JSONParseError({ text, cause: parsed.error }),
       text,
       response: {
         id: response.response?.id ?? '',

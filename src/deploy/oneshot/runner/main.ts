@@ -71,7 +71,10 @@ export async function main(argv: readonly string[], runnerUrl: string): Promise<
       return 0;
     }
     if (!args.dryRun && args.mode !== 'warm') assertProvidersCarried(config, env);
-    const models = args.mode === 'warm' || !args.dryRun ? preloadModels(config) : Promise.resolve();
+    const models =
+      args.mode === 'warm' || !args.dryRun
+        ? preloadModels(config, { sdk: args.mode === 'warm' })
+        : Promise.resolve();
     // Handled where it is awaited; this only keeps an early failure from being "unhandled".
     models.catch(() => undefined);
     const runner = await openRunner(config, env, args, redact, controller.signal);

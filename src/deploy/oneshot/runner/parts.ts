@@ -60,13 +60,15 @@ export async function describeTools(): Promise<Record<string, Array<{ name: stri
 }
 
 /**
- * Starts loading the AI SDK and every provider package the image carries: a model is built
+ * Starts loading every provider package the image carries (and the AI SDK with `sdk`): a model is built
  * with a placeholder address that is never called. Resolves once all are loaded; a failure
  * (a part missing from the image) rejects with what to do.
  */
-export function preloadModels(config: OneshotConfig): Promise<void> {
+export function preloadModels(config: OneshotConfig, { sdk }: { sdk: boolean }): Promise<void> {
   const placeholder = 'http://127.0.0.1:9/v1';
-  const loads: Array<Promise<unknown>> = [loadAiSdk()];
+  // The AI SDK itself is needed by a run only for tool steps or an answer that does not parse
+  // (models/client.ts loads it then); the warm-up loads it so the compile cache holds it.
+  const loads: Array<Promise<unknown>> = sdk ? [loadAiSdk()] : [];
   for (const name of config.providers) {
     loads.push(
       providerSpec(name).create(
