@@ -40,11 +40,15 @@ routes:
     const r = await chat(gateway.url, {
       model: 'local',
       max_tokens: 16,
+      // The random-weight model may end its answer at once; llama.cpp's ignore_eos keeps it going.
+      ignore_eos: true,
       messages: [{ role: 'user', content: 'Say hello.' }],
     });
     expect(r.status).toBe(200);
     const choice = (r.json.choices as Array<{ message: { content: string }; finish_reason: string }>)[0]!;
     expect(choice.message.content.length).toBeGreaterThan(0);
+    // ignore_eos reached llama.cpp through the gateway: the answer ran to its token limit.
+    expect(choice.finish_reason).toBe('length');
     expect((r.json.usage as { completion_tokens: number }).completion_tokens).toBeGreaterThan(0);
   });
 
@@ -52,6 +56,7 @@ routes:
     const r = await streamChat(gateway.url, {
       model: 'local',
       max_tokens: 16,
+      ignore_eos: true,
       messages: [{ role: 'user', content: 'Count to five.' }],
       stream_options: { include_usage: true },
     });
