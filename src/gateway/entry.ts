@@ -41,7 +41,7 @@ async function healthcheck(env: Env): Promise<number> {
   }
 }
 
-function keys(args: string[], env: Env): number {
+function keys(args: string[], env: Env): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   if (argv.includes('--healthcheck')) process.exit(await healthcheck(env));
   if (argv[0] === 'keys') {
     try {
-      process.exit(keys(argv.slice(1), env));
+      process.exit(await keys(argv.slice(1), env));
     } catch (error) {
       process.stderr.write(`error ${(error as Error).message}\nusage: gateway.mjs ${KEYS_USAGE}\n`);
       process.exit(isAgentcrateError(error) && (error.code === 'E_USAGE' || error.code === 'E_IO') ? 2 : 1);

@@ -13,7 +13,7 @@ import { loadGatewayConfigFile } from './config/load.js';
 import { configFromEnvironment } from './config/resolve.js';
 import type { GatewayConfig } from './config/types.js';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from './http/app.js';
-import { KeyStore } from './keys/store.js';
+import { openKeyStore } from './keys/open.js';
 import type { GatewayLogger } from './ops/log.js';
 import { type GatewaySettings, readGatewaySettings } from './settings.js';
 
@@ -88,10 +88,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   if (settings.requireKeys !== undefined) config.keys = { ...config.keys, require: settings.requireKeys };
   const keysPath =
     flags.keysDb !== undefined || env.GATEWAY_KEYS_DB ? settings.keysDb : (config.keys.db ?? settings.keysDb);
-  const keyStore =
-    config.keys.require === 'never'
-      ? undefined
-      : KeyStore.open(keysPath === ':memory:' ? keysPath : resolve(cwd, keysPath));
+  const keyStore = config.keys.require === 'never' ? undefined : await openKeyStore(keysPath, cwd);
 
   let gateway: GatewayApp;
   try {
@@ -107,7 +104,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });
   } catch (error) {
-    keyStore?.close();
+    await keyStore?.close();
     throw error;
   }
 

@@ -290,6 +290,10 @@ describe('deploy --target kubernetes --with-gateway', () => {
   it('keeps provider keys in the gateway Secret only, and points the workflow at the gateway', () => {
     const gatewaySecret = gw('gateway-secret.yaml');
     expect(Object.keys(gatewaySecret.stringData)).toContain('OPENAI_API_KEY');
+    // Where its virtual keys live: empty keeps the pod's own file, a postgres:// URL shares them.
+    expect(Object.keys(gatewaySecret.stringData)).toContain('GATEWAY_KEYS_DB');
+    const [gc] = gw('gateway-deployment.yaml').spec.template.spec.containers;
+    expect(gc.env.map((e: Doc) => e.name)).not.toContain('GATEWAY_KEYS_DB'); // env would beat the Secret
     expect(Object.values(gatewaySecret.stringData).every((v) => v === '')).toBe(true);
     const secret = gw('secret.yaml');
     expect(Object.keys(secret.stringData)).not.toContain('OPENAI_API_KEY');

@@ -37,13 +37,15 @@ async function keysPath(
 ): Promise<string> {
   const { readGatewaySettings } = await import('../../gateway/settings.js');
   const settings = readGatewaySettings(flags, ctx.env);
-  if (flags.keysDb !== undefined || ctx.env.GATEWAY_KEYS_DB) return resolve(ctx.cwd, settings.keysDb);
+  const { isPostgresKeyStore } = await import('../../gateway/keys/open.js');
+  const at = (location: string) => (isPostgresKeyStore(location) ? location : resolve(ctx.cwd, location));
+  if (flags.keysDb !== undefined || ctx.env.GATEWAY_KEYS_DB) return at(settings.keysDb);
   // The configuration file may name the store (keys.db); read leniently, it may not exist.
   const configFile = resolve(ctx.cwd, settings.config);
   if (existsSync(configFile)) {
     const { loadGatewayConfigFile } = await import('../../gateway/config/load.js');
     const db = (await loadGatewayConfigFile(configFile, ctx.env)).config?.keys.db;
-    if (db !== undefined) return resolve(ctx.cwd, db);
+    if (db !== undefined) return at(db);
   }
-  return resolve(ctx.cwd, settings.keysDb);
+  return at(settings.keysDb);
 }

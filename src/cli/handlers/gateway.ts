@@ -74,7 +74,7 @@ async function serveGateway(ctx: GatewayContext): Promise<number> {
   const names = g.router.modelNames().map((m) => m.id);
   const usable = g.pool.all().filter((u) => u.client !== undefined);
   const keys = g.gate.required
-    ? `required (${plural(g.keyStore?.count() ?? 0, 'key')} in ${g.keyStore?.path ?? 'memory'})`
+    ? `required (${plural((await g.keyStore?.count()) ?? 0, 'key')} in ${g.keyStore?.path ?? 'memory'})`
     : g.config.keys.require === 'never'
       ? 'not required (keys.require: never)'
       : 'not required yet: create one with agentcrate gateway keys create (then every request needs one)';

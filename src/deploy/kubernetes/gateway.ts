@@ -55,7 +55,11 @@ export function gatewaySecret(o: KubernetesOptions): Manifest {
     kind: 'Secret',
     metadata: { name: `${gatewayName(o)}-secrets`, labels: labels(o) },
     type: 'Opaque',
-    stringData: Object.fromEntries(required(o).variables.map((v) => [v.name, ''])),
+    // GATEWAY_KEYS_DB: empty keeps the keys in the pod's own file (/data/gateway.db, one pod);
+    // a postgres:// URL (the store's DATABASE_URL serves) shares them between gateway pods.
+    stringData: Object.fromEntries(
+      [...required(o).variables.map((v) => v.name), 'GATEWAY_KEYS_DB'].map((name) => [name, '']),
+    ),
   };
 }
 
@@ -84,7 +88,7 @@ export function gatewayDeployment(o: KubernetesOptions): Manifest {
     kind: 'Deployment',
     metadata: { name: gatewayName(o), labels: labels(o) },
     spec: {
-      // One pod: its virtual keys, limits and budgets live in its own key store file.
+      // One pod: its virtual keys live in its own file unless GATEWAY_KEYS_DB names PostgreSQL.
       replicas: 1,
       selector: { matchLabels: selector(o) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -111,7 +115,6 @@ export function gatewayDeployment(o: KubernetesOptions): Manifest {
                 { name: 'GATEWAY_CONFIG', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
                 // The workflow calls it by its Service name: the Host guard must serve that name.
                 { name: 'GATEWAY_ALLOWED_HOSTS', value: GATEWAY_SERVICE },
-                { name: 'GATEWAY_KEYS_DB', value: '/data/gateway.db' },
                 ...Object.entries(optional).map(([name, value]) => ({ name, value })),
               ],
               envFrom: [{ secretRef: { name: `${gatewayName(o)}-secrets` } }],

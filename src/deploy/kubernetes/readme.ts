@@ -19,10 +19,10 @@ running jobs resume in another from their last completed node.
 | \`hpa.yaml\` | autoscaling on CPU (needs metrics-server) |
 ${
   o.gateway !== undefined
-    ? `| \`gateway-deployment.yaml\` | the model gateway (\`${o.gateway.image}\`), hardened like the server, \`/health\` and \`/ready\` probes on 8585; one pod: its virtual keys are in its own store |
+    ? `| \`gateway-deployment.yaml\` | the model gateway (\`${o.gateway.image}\`), hardened like the server, \`/health\` and \`/ready\` probes on 8585; one pod (scale it once \`GATEWAY_KEYS_DB\` in its Secret puts the virtual keys in PostgreSQL) |
 | \`gateway-service.yaml\` | \`model-gateway:8585\`, which the server's pods call (\`AGENTCRATE_LLM_PROVIDER=gateway\`) |
 | \`gateway-configmap.yaml\` | \`gateway.yaml\` (upstreams, routes, retries), mounted at /config |
-| \`gateway-secret.yaml\` | a template with empty values: the provider keys ${o.gateway.variables.map((v) => `\`${v.name}\``).join(', ')}; the server's pods hold none |
+| \`gateway-secret.yaml\` | a template with empty values: the provider keys ${o.gateway.variables.map((v) => `\`${v.name}\``).join(', ')}, and \`GATEWAY_KEYS_DB\` (empty: the pod's own file; a \`postgres://\` URL shares keys and budgets between gateway pods); the server's pods hold none |
 `
     : ''
 }| \`keda/\` | an overlay replacing the HPA with a KEDA ScaledObject: one pod per ${o.runsPerPod} waiting or running jobs, counted in the database |

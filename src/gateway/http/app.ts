@@ -12,7 +12,7 @@ import { createRedactor } from '../../secrets/index.js';
 import { VERSION } from '../../version.js';
 import type { GatewayConfig } from '../config/types.js';
 import { KeyGate } from '../keys/gate.js';
-import type { KeyStore } from '../keys/store.js';
+import type { GatewayKeyStore } from '../keys/store.js';
 import { type GatewayLogger, silentGatewayLogger } from '../ops/log.js';
 import { GatewayMetrics } from '../ops/metrics.js';
 import { type UpstreamFactory, UpstreamPool } from '../routing/pool.js';
@@ -28,7 +28,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 export interface GatewayAppOptions {
   config: GatewayConfig;
   /** Opened key store; without one no key is ever required. */
-  keyStore?: KeyStore;
+  keyStore?: GatewayKeyStore;
   env?: Record<string, string | undefined>;
   logger?: GatewayLogger;
   bodyLimitBytes?: number;
@@ -201,7 +201,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
         idle.stop();
         gate.close();
         await pool.close();
-        options.keyStore?.close();
+        await options.keyStore?.close();
       })();
       return closing;
     },

@@ -1,7 +1,7 @@
 /** What every route of the gateway needs, built once by `createGatewayApp`. */
 import type { GatewayConfig } from '../config/types.js';
 import type { KeyGate } from '../keys/gate.js';
-import type { KeyStore } from '../keys/store.js';
+import type { GatewayKeyStore } from '../keys/store.js';
 import type { GatewayLogger } from '../ops/log.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { UpstreamPool } from '../routing/pool.js';
@@ -13,7 +13,7 @@ export interface GatewayContext {
   router: Router;
   pool: UpstreamPool;
   gate: KeyGate;
-  keyStore: KeyStore | undefined;
+  keyStore: GatewayKeyStore | undefined;
   metrics: GatewayMetrics;
   logger: GatewayLogger;
   deps: DispatchDeps;

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { AgentcrateError } from '../../errors.js';
 import { parseDuration } from '../../settings/index.js';
-import { type KeyLimits, type KeyRecord, KeyStore } from './store.js';
+import { isPostgresKeyStore, openKeyStore } from './open.js';
+import type { GatewayKeyStore, KeyLimits, KeyRecord } from './store.js';
 
 export interface KeysOptions {
   name?: unknown;
@@ -29,32 +30,38 @@ export interface KeysIo {
 export const KEYS_USAGE =
   'keys create [--name N] [--rpm N] [--tpm N] [--budget-usd USD] [--budget-period 30d] [--models a,b] | keys list | keys revoke <id>';
 
-/** Runs one keys action on the store at `path`; returns the exit code. */
-export function keysAdmin(path: string, args: readonly string[], options: KeysOptions, io: KeysIo): number {
+/** Runs one keys action on the store at `path` (a file or a postgres:// URL); returns the exit code. */
+export async function keysAdmin(
+  path: string,
+  args: readonly string[],
+  options: KeysOptions,
+  io: KeysIo,
+): Promise<number> {
   const [action, target] = args;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
     throw new AgentcrateError('E_USAGE', `unknown keys action '${action ?? ''}': ${KEYS_USAGE}`);
   }
-  if (action !== 'create' && path !== ':memory:' && !existsSync(path)) {
+  if (action !== 'create' && path !== ':memory:' && !isPostgresKeyStore(path) && !existsSync(path)) {
     throw new AgentcrateError(
       'E_IO',
       `no key store at ${path}: create a key first (keys create), or name the file (--keys-db, GATEWAY_KEYS_DB)`,
     );
   }
-  const store = KeyStore.open(path);
+  const store = await openKeyStore(path);
   try {
-    if (action === 'create') return create(store, options, io);
-    if (action === 'list') return list(store.list(), options, io);
+    if (action === 'create') return await create(store, options, io);
+    if (action === 'list') return list(await store.list(), options, io);
     if (target === undefined)
       throw new AgentcrateError('E_USAGE', 'keys revoke <id>: name the key (its id, or the key itself)');
-    const revoked = store.revoke(target);
-    if (revoked === undefined) throw new AgentcrateError('E_NOT_FOUND', `no key '${target}' in ${path}`);
+    const revoked = await store.revoke(target);
+    if (revoked === undefined)
+      throw new AgentcrateError('E_NOT_FOUND', `no key '${target}' in ${store.path}`);
     io.err(
       `${io.green('✓')} revoked ${revoked.id} (${revoked.name}); a running gateway refuses it within a second`,
     );
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -70,7 +77,7 @@ function positive(value: unknown, flag: string, integer: boolean): number | unde
   return n;
 }
 
-function create(store: KeyStore, o: KeysOptions, io: KeysIo): number {
+async function create(store: GatewayKeyStore, o: KeysOptions, io: KeysIo): Promise<number> {
   const limits: KeyLimits = {};
   const rpm = positive(o.rpm, '--rpm', true);
   const tpm = positive(o.tpm, '--tpm', true);
@@ -88,7 +95,7 @@ function create(store: KeyStore, o: KeysOptions, io: KeysIo): number {
       .map((m) => m.trim())
       .filter((m) => m !== '');
   }
-  const { record, secret } = store.create(typeof o.name === 'string' ? o.name : 'unnamed', limits);
+  const { record, secret } = await store.create(typeof o.name === 'string' ? o.name : 'unnamed', limits);
   if (o.json === true) {
     io.out(JSON.stringify({ key: secret, ...view(record) }, null, 2));
     return 0;

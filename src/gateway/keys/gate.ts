@@ -10,7 +10,7 @@
  * flight when it is reached.
  */
 import type { KeyRequirement } from '../config/types.js';
-import { hashKey, type KeyRecord, type KeyStore, type SpendDelta } from './store.js';
+import { type GatewayKeyStore, hashKey, type KeyRecord, type SpendDelta } from './store.js';
 import { MinuteWindow } from './window.js';
 
 export interface LiveKey {
@@ -36,7 +36,7 @@ export type Refusal = {
 const REFRESH_MS = 1000;
 
 export class KeyGate {
-  readonly #store: KeyStore | undefined;
+  readonly #store: GatewayKeyStore | undefined;
   readonly #requirement: KeyRequirement;
   readonly #now: () => number;
   readonly #byHash = new Map<string, LiveKey>();
@@ -45,7 +45,7 @@ export class KeyGate {
   #checkedAt = 0;
   readonly #flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(store: KeyStore | undefined, requirement: KeyRequirement, now: () => number = Date.now) {
+  constructor(store: GatewayKeyStore | undefined, requirement: KeyRequirement, now: () => number = Date.now) {
     this.#store = store;
     this.#requirement = requirement;
     this.#now = now;

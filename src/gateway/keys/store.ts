@@ -51,6 +51,28 @@ export interface SpendDelta {
   lastUsedAt: number;
 }
 
+/**
+ * The seam between the gateway and where its keys live: this SQLite file (the default) or a
+ * PostgreSQL database (`postgres.ts`, a `postgres://` --keys-db). What the request path reads
+ * (`entries`, `get`, `dataVersion`, `check`) and `addSpend` answer at once from either; the
+ * administration (`create`, `list`, `revoke`, `count`) may wait on the database.
+ */
+export interface GatewayKeyStore {
+  /** Where the keys are: a file path, or the database URL without its password. */
+  readonly path: string;
+  create(name: string, limits: KeyLimits): CreatedKey | Promise<CreatedKey>;
+  get(id: string): KeyRecord | undefined;
+  list(): KeyRecord[] | Promise<KeyRecord[]>;
+  entries(): Array<{ hash: string; record: KeyRecord }>;
+  count(): number | Promise<number>;
+  revoke(idOrSecret: string): KeyRecord | undefined | Promise<KeyRecord | undefined>;
+  addSpend(id: string, delta: SpendDelta): void;
+  /** Changes when keys were created, revoked or spent on by another process. */
+  dataVersion(): number;
+  check(): { ok: boolean; reason?: string };
+  close(): void | Promise<void>;
+}
+
 const MIGRATIONS = [
   `CREATE TABLE gateway_keys (
     id TEXT PRIMARY KEY,
@@ -81,7 +103,18 @@ export function hashKey(secret: string): string {
 
 type Row = Record<string, number | string | null>;
 
-export class KeyStore {
+/** A new key: the secret shown once, its id, its hash and the prefix kept to recognise it. */
+export function newKey(): { secret: string; id: string; hash: string; prefix: string } {
+  const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
+  return {
+    secret,
+    id: `key_${randomBytes(6).toString('hex')}`,
+    hash: hashKey(secret),
+    prefix: secret.slice(0, KEY_PREFIX.length + 4),
+  };
+}
+
+export class KeyStore implements GatewayKeyStore {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #now: () => number;
@@ -125,8 +158,7 @@ export class KeyStore {
   }
 
   create(name: string, limits: KeyLimits): CreatedKey {
-    const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-    const id = `key_${randomBytes(6).toString('hex')}`;
+    const { secret, id, hash, prefix } = newKey();
     const now = this.#now();
     this.#stmt(
       `INSERT INTO gateway_keys (id, name, hash, prefix, created_at, rpm, tpm, budget_usd, budget_period_ms, models, period_start)
@@ -134,8 +166,8 @@ export class KeyStore {
     ).run(
       id,
       name,
-      hashKey(secret),
-      secret.slice(0, KEY_PREFIX.length + 4),
+      hash,
+      prefix,
       now,
       limits.rpm ?? null,
       limits.tpm ?? null,
@@ -251,7 +283,8 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
-function toRecord(row: Row): KeyRecord {
+/** A row of `gateway_keys` (SQLite's or PostgreSQL's: the same columns) as a record. */
+export function toRecord(row: Row): KeyRecord {
   const num = (name: string): number | undefined =>
     row[name] === null || row[name] === undefined ? undefined : Number(row[name]);
   const record: KeyRecord = {

@@ -101,8 +101,8 @@ export const STORE_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_pending ON jobs (created_at, id) WHERE status = 'pending';
   CREATE INDEX jobs_running_by_owner ON jobs (lease_owner) WHERE status = 'running';
   `,
-  // v3: a table for the model gateway's virtual keys (src/gateway/keys/), for gateways sharing a
-  // database. Not used yet: the gateway's key store still keeps its keys in its SQLite file.
+  // v3: the model gateway's virtual keys when its --keys-db is a postgres:// URL (gateways sharing
+  // a database; src/gateway/keys/postgres.ts), the same columns as its SQLite file's.
   `
   CREATE TABLE gateway_keys (
     id text PRIMARY KEY,

@@ -80,6 +80,17 @@ function splitSchema(url: string, option: string | undefined): { url: string; sc
 
 /** Opens the store at `url`, creating or migrating its schema; fails with E_STORE* when it cannot. */
 export async function createPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  return new PostgresStore(await openPgConnection(url, options));
+}
+
+/**
+ * A connection to the store's database with its schema created or migrated: the job store's,
+ * and the gateway's virtual keys' when they live in PostgreSQL (migration v3's table).
+ */
+export async function openPgConnection(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<PgConnection> {
   if (typeof url !== 'string' || !isPostgresLocation(url)) {
     throw new AgentcrateError(
       'E_STORE',
@@ -107,7 +118,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     await c.close().catch(() => undefined);
     throw openError(c.label, error);
   }
-  return new PostgresStore(c);
+  return c;
 }
 
 function openError(label: string, error: unknown): AgentcrateError {
