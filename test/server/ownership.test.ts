@@ -4,47 +4,17 @@
  * the store meanwhile, and after the owner is killed with -9 the next `serve` takes over at
  * once and finishes its jobs.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLEAN_ENV, runCli } from '../support/cli.js';
-import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { spawnServe } from '../support/serve-process.js';
+import { processFixture } from '../support/process-fixture.js';
+import { submitAsync } from '../support/serve-process.js';
 import { THREE_STEPS_YAML, waitUntil } from './helpers.js';
 
-let dir: string;
-let mock: MockLlm;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcrate-owner-'));
-  writeFileSync(join(dir, 'three.yaml'), THREE_STEPS_YAML);
-  mock = await startMockLlm({ latencyMs: 300 });
-});
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function serve(store: string) {
-  const args = [join(dir, 'three.yaml'), '--port', '0', '--store', store];
-  return spawnServe([...args, '--provider', 'openai', '--base-url', mock.url, '--model', 'mock-1'], {
-    track: children,
-  });
-}
-
-async function submit(base: string, n: number): Promise<string> {
-  const res = await fetch(`${base}/run`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', Prefer: 'respond-async' },
-    body: JSON.stringify({ n: String(n) }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { job_id: string }).job_id;
-}
+const fx = processFixture('agentcrate-owner-', 'three.yaml', THREE_STEPS_YAML);
+const serve = (store: string) => fx.serve(store);
+const submit = (base: string, n: number) => submitAsync(base, { n: String(n) });
 
 const completed = async (base: string, ids: string[]) => {
   const res = await fetch(`${base}/jobs?status=completed&limit=100`);
@@ -54,12 +24,12 @@ const completed = async (base: string, ids: string[]) => {
 
 describe('store ownership', () => {
   it('refuses a second serve on a live store, and takes over at once from one killed with -9', async () => {
-    const store = join(dir, 'jobs.db');
+    const store = join(fx.dir, 'jobs.db');
     const first = serve(store);
     const base = await first.url;
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await submit(base, i));
-    await waitUntil(() => mock.chatRequests().length >= 6, 15_000);
+    await waitUntil(() => fx.mock.chatRequests().length >= 6, 15_000);
 
     // A second server on the same file while the first runs its jobs: refused, clearly.
     const second = serve(store);
@@ -76,12 +46,12 @@ describe('store ownership', () => {
 
     await waitUntil(() => completed(base, ids), 30_000);
     // Each job ran each node exactly once: the refused server ran nothing.
-    expect(mock.chatRequests()).toHaveLength(6 * 3);
+    expect(fx.mock.chatRequests()).toHaveLength(6 * 3);
 
     // The owner dies mid-run; the next server does not wait for the lease to expire.
-    mock.reset();
+    fx.mock.reset();
     const more = [await submit(base, 10), await submit(base, 11)];
-    await waitUntil(() => mock.chatRequests().length >= 2, 15_000);
+    await waitUntil(() => fx.mock.chatRequests().length >= 2, 15_000);
     first.child.kill('SIGKILL');
     await first.exited;
     const started = Date.now();

@@ -5,44 +5,23 @@
  * works, runs are refused naming the owner and --store) and takes the store over once that
  * server has stopped.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { THREE_STEPS_YAML, waitUntil } from '../server/helpers.js';
-import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { spawnServe, spawnStudio } from '../support/serve-process.js';
-
-let dir: string;
-let mock: MockLlm;
-const children: ChildProcess[] = [];
+import { processFixture } from '../support/process-fixture.js';
+import { spawnStudio, submitAsync } from '../support/serve-process.js';
 
 // The studio's real runs take their model from the workflow and the environment.
 const WORKFLOW = `${THREE_STEPS_YAML}config:\n  llm: {provider: openai, model: mock-1}\n`;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcrate-studio-owner-'));
-  writeFileSync(join(dir, 'three.yaml'), WORKFLOW);
-  mock = await startMockLlm({ latencyMs: 300 });
-});
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await mock.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function serve(store: string) {
-  const args = [join(dir, 'three.yaml'), '--port', '0', '--store', store];
-  return spawnServe([...args, '--provider', 'openai', '--base-url', mock.url, '--model', 'mock-1'], {
-    track: children,
-  });
-}
+const fx = processFixture('agentcrate-studio-owner-', 'three.yaml', WORKFLOW);
+const serve = (store: string) => fx.serve(store);
 
 function studio(store: string) {
-  return spawnStudio([dir, '--port', '0', '--store', store], {
-    env: { OPENAI_BASE_URL: mock.url },
-    track: children,
+  return spawnStudio([fx.dir, '--port', '0', '--store', store], {
+    env: { OPENAI_BASE_URL: fx.mock.url },
+    track: fx.children,
   });
 }
 
@@ -69,8 +48,8 @@ const statusOf = async (openUrl: string, id: string): Promise<string> =>
 
 describe('studio and serve on one store', () => {
   it('a studio running jobs owns the store: a serve on the same file is refused and runs nothing twice', async () => {
-    const store = join(dir, 'studio-first.db');
-    const before = mock.chatRequests().length;
+    const store = join(fx.dir, 'studio-first.db');
+    const before = fx.mock.chatRequests().length;
     const s = studio(store);
     const openUrl = await s.url;
     const info = (await (await api(openUrl, '/info')).json()) as { store_access: { mode: string } };
@@ -81,7 +60,7 @@ describe('studio and serve on one store', () => {
       expect(res.status, await res.clone().text()).toBe(202);
       ids.push(((await res.json()) as { job_id: string }).job_id);
     }
-    await waitUntil(() => mock.chatRequests().length - before >= 3, 15_000);
+    await waitUntil(() => fx.mock.chatRequests().length - before >= 3, 15_000);
 
     // While the studio runs them, a serve on the same file must not take them for a crash's.
     const second = serve(store);
@@ -91,7 +70,7 @@ describe('studio and serve on one store', () => {
 
     for (const id of ids) await waitUntil(async () => (await statusOf(openUrl, id)) === 'completed', 30_000);
     // Each job ran each of its three nodes exactly once.
-    expect(mock.chatRequests().length - before).toBe(3 * 3);
+    expect(fx.mock.chatRequests().length - before).toBe(3 * 3);
 
     // Stopped cleanly, the studio releases the store: a serve now starts at once.
     s.child.kill('SIGTERM');
@@ -104,21 +83,13 @@ describe('studio and serve on one store', () => {
   });
 
   it('a studio beside a live serve reads the store, refuses runs naming the owner, and takes over once it stops', async () => {
-    const store = join(dir, 'serve-first.db');
-    const before = mock.chatRequests().length;
+    const store = join(fx.dir, 'serve-first.db');
+    const before = fx.mock.chatRequests().length;
     const server = serve(store);
     const base = await server.url;
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${base}/run`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', Prefer: 'respond-async' },
-        body: JSON.stringify({ n: String(i) }),
-      });
-      expect(res.status).toBe(202);
-      ids.push(((await res.json()) as { job_id: string }).job_id);
-    }
-    await waitUntil(() => mock.chatRequests().length - before >= 3, 15_000);
+    for (let i = 0; i < 3; i++) ids.push(await submitAsync(base, { n: String(i) }));
+    await waitUntil(() => fx.mock.chatRequests().length - before >= 3, 15_000);
 
     const s = studio(store);
     const openUrl = await s.url;
@@ -147,7 +118,7 @@ describe('studio and serve on one store', () => {
       return ((await res.json()) as { jobs: unknown[] }).jobs.length === ids.length;
     }, 30_000);
     // The server ran each node once; the studio ran nothing.
-    expect(mock.chatRequests().length - before).toBe(3 * 3);
+    expect(fx.mock.chatRequests().length - before).toBe(3 * 3);
 
     // The owner stops: the studio's next run takes the store over and runs.
     server.child.kill('SIGTERM');
@@ -164,5 +135,34 @@ describe('studio and serve on one store', () => {
     expect(late.stderr()).toContain(`agentcrate pid ${s.child.pid}`);
     s.child.kill('SIGTERM');
     await s.exited;
+  });
+  it("a studio taking over from a serve killed with -9 leaves its jobs pending for the workflow's server, which finishes them", async () => {
+    const store = join(fx.dir, 'dead-owner.db');
+    const server = serve(store);
+    const base = await server.url;
+    const before = fx.mock.chatRequests().length;
+    const ids = [await submitAsync(base, { n: '1' }), await submitAsync(base, { n: '2' })];
+    await waitUntil(() => fx.mock.chatRequests().length - before >= 2, 15_000);
+    server.child.kill('SIGKILL');
+    await server.exited;
+
+    const s = studio(store);
+    const openUrl = await s.url;
+    const info = (await (await api(openUrl, '/info')).json()) as { store_access: { mode: string } };
+    expect(info.store_access.mode).toBe('owner');
+    // Not shown running with nobody running them: back to pending, and the studio ran none.
+    for (const id of ids) expect(await statusOf(openUrl, id)).toBe('pending');
+    expect(s.stdout()).toContain('the previous owner of the store died without releasing it');
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+
+    const next = serve(store);
+    const nextBase = await next.url;
+    await waitUntil(async () => {
+      const res = await fetch(`${nextBase}/jobs?status=completed&limit=100`);
+      return ((await res.json()) as { jobs: unknown[] }).jobs.length === ids.length;
+    }, 30_000);
+    next.child.kill('SIGTERM');
+    await next.exited;
   });
 });

@@ -26,6 +26,28 @@ export function spawnServe(args: readonly string[], options: SpawnOptions = {}):
   return spawnCli('serve', args, options, /serving '.*' at (http:\/\/\S+)/);
 }
 
+/** `serve <workflow> --store <store>` on a random port, its model the mock at `mockUrl`. */
+export function spawnServeOnMock(
+  workflow: string,
+  store: string,
+  mockUrl: string,
+  options: SpawnOptions = {},
+): ServeProcess {
+  const model = ['--provider', 'openai', '--base-url', mockUrl, '--model', 'mock-1'];
+  return spawnServe([workflow, '--port', '0', '--store', store, ...model], options);
+}
+
+/** `POST /run` answered at once (Prefer: respond-async): the new job's id. */
+export async function submitAsync(base: string, inputs: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${base}/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', Prefer: 'respond-async' },
+    body: JSON.stringify(inputs),
+  });
+  if (res.status !== 202) throw new Error(`POST /run answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { job_id: string }).job_id;
+}
+
 /** Starts `agentcrate studio <args…>`; `url` is the address with its access token. */
 export function spawnStudio(args: readonly string[], options: SpawnOptions = {}): ServeProcess {
   return spawnCli('studio', args, options, /(http:\/\/\S+\?token=\S+)/);
