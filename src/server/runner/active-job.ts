@@ -123,3 +123,15 @@ export class StopSignal extends AgentcrateError {
     );
   }
 }
+
+/** Waits until every job in `jobs` is done or `ms` have passed, whichever comes first. */
+export async function allDoneWithin(jobs: readonly ActiveJob[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(jobs.map((a) => a.done)),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms));
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -201,3 +201,28 @@ export async function cancelInStore(store: Store, id: string): Promise<void> {
     { details: { jobId: id, status: job.status } },
   );
 }
+
+/**
+ * Fails a job over an error around its run, its message redacted; the job as stored, or
+ * undefined when the store itself is failing (the job stays running and is recovered on the
+ * next start).
+ */
+export async function failInStore(
+  store: Store,
+  id: string,
+  err: AgentcrateError,
+  redact: Redactor | undefined,
+): Promise<Job | undefined> {
+  try {
+    const message = redact?.(err.message) ?? err.message;
+    // Already finished (its final write landed before the error): the job as stored.
+    return (await store.failJob(id, { code: err.code, message })) ?? (await store.getJob(id));
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a finished job counts in the run metrics. */
+export function runOutcome(job: Job): 'completed' | 'cancelled' | 'failed' {
+  return job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
+}

@@ -24,13 +24,14 @@ import type { CreateJobResult, Job, StoredEvent, StoreLease } from '../../store/
 import { uuidv7 } from '../job-id.js';
 import {
   type ActiveJob,
+  allDoneWithin,
   type JobStreamListener,
   newActiveJob,
   recordEvent,
   type StopReason,
   StopSignal,
 } from './active-job.js';
-import { cancelInStore, resumeFromStore, saveProgress, storeEnd, storeNewJob } from './job-writes.js';
+import * as writes from './job-writes.js';
 import { isStoreUnavailable, ParkingLot } from './parking.js';
 import { recoverStore } from './recovery.js';
 import { startRetention } from './retention.js';
@@ -137,7 +138,7 @@ export class JobRunner {
     if (startNow) this.#running += 1;
     let stored: CreateJobResult;
     try {
-      stored = await storeNewJob(this.#o.store, input, {
+      stored = await writes.storeNewJob(this.#o.store, input, {
         id: this.#newId(),
         workflow: this.#workflowName,
         claim: startNow || (shared !== undefined && keepHere),
@@ -180,7 +181,7 @@ export class JobRunner {
 
   /** Cancels a pending or running job; E_NOT_FOUND or E_CONFLICT (already finished) otherwise. */
   async cancel(id: string): Promise<Job> {
-    await cancelInStore(this.#o.store, id);
+    await writes.cancelInStore(this.#o.store, id);
     const active = this.#active.get(id);
     if (active?.phase === 'queued' || active?.phase === 'parked') {
       const index = this.#queue.indexOf(active);
@@ -225,14 +226,7 @@ export class JobRunner {
     for (const active of this.#queue.splice(0)) this.#end(active, active.job);
     const running = [...this.#active.values()].filter((a) => a.phase === 'running');
     if (running.length > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(running.map((a) => a.done)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, graceMs));
-        }),
-      ]);
-      clearTimeout(timer);
+      await allDoneWithin(running, graceMs);
       const left = [...this.#active.values()].filter((a) => a.phase === 'running');
       for (const active of left) this.#interrupt(active, 'shutdown');
       await Promise.all(left.map((a) => a.done));
@@ -411,7 +405,7 @@ export class JobRunner {
       return;
     }
     try {
-      await saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
+      await writes.saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
     } catch (error) {
       if (isStoreUnavailable(error) && active.stop === undefined) {
         // Stop the run here; it goes on from this very checkpoint once the store can write.
@@ -431,7 +425,7 @@ export class JobRunner {
     if (active.stop === 'store' && active.unsaved !== undefined) {
       const { checkpoint, memory } = active.unsaved;
       this.#parking.park(active, new Error('the store could not save a checkpoint'), async () => {
-        await saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
+        await writes.saveProgress(this.#o.store, active, checkpoint, this.#o.redact, memory);
         active.unsaved = undefined;
         active.resume = { job: active.job, checkpoint };
         this.#requeue(active);
@@ -455,14 +449,12 @@ export class JobRunner {
 
   /** The job's final writes (events, then its end); ends it once they are stored. */
   async #finishWrites(active: ActiveJob, result: RunResult): Promise<void> {
-    const job = await storeEnd(this.#o.store, active, result, this.#o.redact);
+    const job = await writes.storeEnd(this.#o.store, active, result, this.#o.redact);
     if (active.stop === 'shutdown') {
       this.#end(active, job, false);
       return;
     }
-    const outcome =
-      job.status === 'completed' ? 'completed' : job.status === 'cancelled' ? 'cancelled' : 'failed';
-    this.#o.metrics.recordRun(outcome, result.durationMs);
+    this.#o.metrics.recordRun(writes.runOutcome(job), result.durationMs);
     this.#end(active, job);
   }
 
@@ -494,22 +486,14 @@ export class JobRunner {
       return;
     }
     this.#o.logger.error({ jobId: active.id, code: err.code, err: err.message }, 'job runner error');
-    let job: Job | undefined;
-    try {
-      const message = this.#o.redact?.(err.message) ?? err.message;
-      job = await this.#o.store.failJob(active.id, { code: err.code, message });
-      // Already finished (its final write landed before the error): report it as stored.
-      job ??= await this.#o.store.getJob(active.id);
-    } catch {
-      // the store itself is failing; the job stays running and is recovered on the next start
-    }
+    const job = await writes.failInStore(this.#o.store, active.id, err, this.#o.redact);
     this.#o.metrics.recordRun('failed', 0);
     this.#end(active, job ?? active.job);
   }
 
   /** A parked job whose in-memory state is unknown goes on from what the store holds. */
   async #resync(active: ActiveJob): Promise<void> {
-    const job = await resumeFromStore(this.#o.store, active);
+    const job = await writes.resumeFromStore(this.#o.store, active);
     if (job !== undefined) this.#end(active, job);
     else this.#requeue(active);
   }
