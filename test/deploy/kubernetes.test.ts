@@ -53,26 +53,22 @@ const SECRET_VALUE = 'sk-test-never-in-a-manifest-0123456789';
 type Doc = Record<string, any>;
 const read = (file: string): Doc => parse(readFileSync(join(out, file), 'utf8')) as Doc;
 
+/** `deploy triage.yaml --target kubernetes --output k8s --image …` in `cwd`, with `extra` flags. */
+async function deployK8s(cwd: string, extra: string[]) {
+  const args = ['deploy', 'triage.yaml', '--target', 'kubernetes', '--output', 'k8s'];
+  const result = await runCli([...args, '--image', 'registry.example/triage:1.2.3', ...extra], {
+    cwd,
+    env: { OPENAI_API_KEY: SECRET_VALUE },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  return result;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'agentcrate-k8s-'));
   out = join(dir, 'k8s');
   writeFileSync(join(dir, 'triage.yaml'), WORKFLOW);
-  const result = await runCli(
-    [
-      'deploy',
-      'triage.yaml',
-      '--target',
-      'kubernetes',
-      '--output',
-      'k8s',
-      '--replicas',
-      '3',
-      '--image',
-      'registry.example/triage:1.2.3',
-    ],
-    { cwd: dir, env: { OPENAI_API_KEY: SECRET_VALUE } },
-  );
-  expect(result.code, result.stderr).toBe(0);
+  const result = await deployK8s(dir, ['--replicas', '3']);
   expect(result.stderr).toContain('kubectl apply -k');
 }, 60_000);
 
@@ -205,21 +201,7 @@ describe('deploy --target kubernetes --with-gateway', () => {
   beforeAll(async () => {
     gwDir = mkdtempSync(join(tmpdir(), 'agentcrate-k8s-gw-'));
     writeFileSync(join(gwDir, 'triage.yaml'), WORKFLOW);
-    const result = await runCli(
-      [
-        'deploy',
-        'triage.yaml',
-        '--target',
-        'kubernetes',
-        '--with-gateway',
-        '--output',
-        'k8s',
-        '--image',
-        'registry.example/triage:1.2.3',
-      ],
-      { cwd: gwDir, env: { OPENAI_API_KEY: SECRET_VALUE } },
-    );
-    expect(result.code, result.stderr).toBe(0);
+    const result = await deployK8s(gwDir, ['--with-gateway']);
     expect(result.stderr).toContain('gateway-secret.yaml');
   }, 60_000);
 

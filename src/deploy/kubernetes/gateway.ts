@@ -9,6 +9,7 @@
  */
 import { GATEWAY_OPTIONAL_VARS, GATEWAY_PORT, GATEWAY_SERVICE } from '../gateway/types.js';
 import type { EnvVarSpec } from '../types.js';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, probes } from './hardening.js';
 import type { KubernetesOptions, Manifest } from './manifests.js';
 
 export interface KubernetesGateway {
@@ -74,12 +75,6 @@ export function gatewayConfigMap(o: KubernetesOptions): Manifest {
 
 export function gatewayDeployment(o: KubernetesOptions): Manifest {
   const gateway = required(o);
-  const probe = (path: string, period: number, failures: number) => ({
-    httpGet: { path, port: 'http' },
-    periodSeconds: period,
-    timeoutSeconds: 2,
-    failureThreshold: failures,
-  });
   const optional = Object.fromEntries(GATEWAY_OPTIONAL_VARS.map((v) => [v.name, '']));
   optional.GATEWAY_LOG_LEVEL = 'info';
   optional.GATEWAY_REQUIRE_KEYS = 'auto';
@@ -96,13 +91,7 @@ export function gatewayDeployment(o: KubernetesOptions): Manifest {
         metadata: { labels: labels(o) },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [
             {
               name: 'gateway',
@@ -118,19 +107,12 @@ export function gatewayDeployment(o: KubernetesOptions): Manifest {
                 ...Object.entries(optional).map(([name, value]) => ({ name, value })),
               ],
               envFrom: [{ secretRef: { name: `${gatewayName(o)}-secrets` } }],
-              livenessProbe: { ...probe('/health', 10, 3), initialDelaySeconds: 5 },
-              readinessProbe: probe('/ready', 5, 2),
-              startupProbe: probe('/health', 2, 30),
+              ...probes(),
               resources: {
                 requests: { cpu: '100m', memory: '128Mi' },
                 limits: { memory: '256Mi' },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                privileged: false,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },

@@ -10,6 +10,7 @@
 import { GATEWAY_API_KEY_VAR } from '../gateway/types.js';
 import type { EnvVarSpec } from '../types.js';
 import { type KubernetesGateway, THROUGH_GATEWAY } from './gateway.js';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, probes } from './hardening.js';
 
 export interface KubernetesOptions {
   /** Resource name (a DNS label: deploy's sanitised name). */
@@ -92,12 +93,6 @@ export function secret(o: KubernetesOptions): Manifest {
 }
 
 export function deployment(o: KubernetesOptions): Manifest {
-  const probe = (path: string, period: number, failures: number) => ({
-    httpGet: { path, port: 'http' },
-    periodSeconds: period,
-    timeoutSeconds: 2,
-    failureThreshold: failures,
-  });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -112,13 +107,7 @@ export function deployment(o: KubernetesOptions): Manifest {
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: POD_SECURITY_CONTEXT,
           containers: [
             {
               name: 'server',
@@ -138,19 +127,12 @@ export function deployment(o: KubernetesOptions): Manifest {
                 { configMapRef: { name: `${o.name}-config` } },
                 { secretRef: { name: `${o.name}-secrets` } },
               ],
-              livenessProbe: { ...probe('/health', 10, 3), initialDelaySeconds: 5 },
-              readinessProbe: probe('/ready', 5, 2),
-              startupProbe: probe('/health', 2, 30),
+              ...probes(),
               resources: {
                 requests: { cpu: '250m', memory: '256Mi' },
                 limits: { memory: '512Mi' },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                privileged: false,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
               // The root filesystem is read-only: /tmp and the compile cache's /data are scratch.
               volumeMounts: [
                 { name: 'tmp', mountPath: '/tmp' },

@@ -14,6 +14,7 @@ import {
   type CreatedKey,
   type GatewayKeyStore,
   hashKey,
+  KEY_INSERT_COLUMNS,
   KEY_PREFIX,
   type KeyLimits,
   type KeyRecord,
@@ -66,25 +67,12 @@ export class PgKeyStore implements GatewayKeyStore {
   }
 
   async create(name: string, limits: KeyLimits): Promise<CreatedKey> {
-    const { secret, id, hash, prefix } = newKey();
-    const now = this.#now();
+    const { secret, values } = newKey(name, limits, this.#now());
     const [row] = await this.#c.q<Row>(
       'create a gateway key',
-      `INSERT INTO gateway_keys (id, name, hash, prefix, created_at, rpm, tpm, budget_usd, budget_period_ms, models, period_start, version)
+      `INSERT INTO gateway_keys (${KEY_INSERT_COLUMNS}, version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, nextval('gateway_keys_changes')) RETURNING *`,
-      [
-        id,
-        name,
-        hash,
-        prefix,
-        now,
-        limits.rpm ?? null,
-        limits.tpm ?? null,
-        limits.budgetUsd ?? null,
-        limits.budgetPeriodMs ?? null,
-        limits.models === undefined ? null : JSON.stringify(limits.models),
-        limits.budgetPeriodMs === undefined ? null : now,
-      ],
+      values,
     );
     this.#keep(row!);
     return { record: toRecord(row!), secret };

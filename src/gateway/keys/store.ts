@@ -103,16 +103,35 @@ export function hashKey(secret: string): string {
 
 type Row = Record<string, number | string | null>;
 
-/** A new key: the secret shown once, its id, its hash and the prefix kept to recognise it. */
-export function newKey(): { secret: string; id: string; hash: string; prefix: string } {
+/**
+ * A new key: the secret shown once and the values of its row, in the order of
+ * `KEY_INSERT_COLUMNS` (only its hash and a prefix to recognise it are kept).
+ */
+export function newKey(
+  name: string,
+  limits: KeyLimits,
+  now: number,
+): { secret: string; id: string; values: unknown[] } {
   const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-  return {
-    secret,
-    id: `key_${randomBytes(6).toString('hex')}`,
-    hash: hashKey(secret),
-    prefix: secret.slice(0, KEY_PREFIX.length + 4),
-  };
+  const id = `key_${randomBytes(6).toString('hex')}`;
+  const values = [
+    id,
+    name,
+    hashKey(secret),
+    secret.slice(0, KEY_PREFIX.length + 4),
+    now,
+    limits.rpm ?? null,
+    limits.tpm ?? null,
+    limits.budgetUsd ?? null,
+    limits.budgetPeriodMs ?? null,
+    limits.models === undefined ? null : JSON.stringify(limits.models),
+    limits.budgetPeriodMs === undefined ? null : now,
+  ];
+  return { secret, id, values };
 }
+
+export const KEY_INSERT_COLUMNS =
+  'id, name, hash, prefix, created_at, rpm, tpm, budget_usd, budget_period_ms, models, period_start';
 
 export class KeyStore implements GatewayKeyStore {
   readonly path: string;
@@ -158,24 +177,10 @@ export class KeyStore implements GatewayKeyStore {
   }
 
   create(name: string, limits: KeyLimits): CreatedKey {
-    const { secret, id, hash, prefix } = newKey();
-    const now = this.#now();
+    const { secret, id, values } = newKey(name, limits, this.#now());
     this.#stmt(
-      `INSERT INTO gateway_keys (id, name, hash, prefix, created_at, rpm, tpm, budget_usd, budget_period_ms, models, period_start)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      id,
-      name,
-      hash,
-      prefix,
-      now,
-      limits.rpm ?? null,
-      limits.tpm ?? null,
-      limits.budgetUsd ?? null,
-      limits.budgetPeriodMs ?? null,
-      limits.models === undefined ? null : JSON.stringify(limits.models),
-      limits.budgetPeriodMs === undefined ? null : now,
-    );
+      `INSERT INTO gateway_keys (${KEY_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(...(values as Array<string | number | null>));
     return { record: this.get(id) as KeyRecord, secret };
   }
 
