@@ -187,6 +187,42 @@ export const portkey = {
   },
 };
 
+/**
+ * The least a Node gateway can cost: bench/lib/node-floor-proxy.mjs (node:http in, an undici
+ * Pool out, the body passed through), with agentcrate's Node flags and allocator settings.
+ * Latency and memory only; it has no routes, so no failover.
+ */
+export const nodeFloor = {
+  name: 'node-floor',
+  floor: true,
+  available: () => ({ ok: true }),
+  version: () => process.versions.node,
+  upstream: '',
+  async start({ port, mockA, stateDir, logFile }) {
+    this.upstream = `${mockA}/chat/completions`;
+    const script = new URL('./node-floor-proxy.mjs', import.meta.url).pathname;
+    const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, script, String(port), this.upstream], {
+      cwd: stateDir,
+      logFile,
+      env: { ...SERVER_ALLOCATOR_ENV },
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), {
+      timeoutMs: 30000,
+      what: 'node floor',
+      child,
+    });
+    return { child, base };
+  },
+  request(_route, { stream = false } = {}) {
+    return {
+      path: CHAT,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-model', messages: MESSAGES, ...(stream ? { stream: true } : {}) }),
+    };
+  },
+};
+
 /** The mock itself: the floor every gateway adds to. */
 export function direct(mockUrl) {
   const url = new URL(mockUrl);

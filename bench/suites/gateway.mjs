@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { agentcrateGateway, direct, portkey } from '../lib/gateways.mjs';
+import { agentcrateGateway, direct, nodeFloor, portkey } from '../lib/gateways.mjs';
 import { startMock } from '../lib/mock.mjs';
 import { comparisonCpus, freePort, pinToCpus, rssMb, stopChild } from '../lib/proc.mjs';
 import { median, ratio, round, sleep } from '../lib/stats.mjs';
@@ -143,7 +143,7 @@ async function failover(system, running, mocks, { repeats }) {
 export async function gateway(ctx) {
   const smoke = ctx.smoke;
   // A smoke run (the harness's own test) keeps to agentcrate: Portkey takes seconds to start.
-  const systems = (smoke ? [agentcrateGateway] : [agentcrateGateway, portkey]).filter((s) => {
+  const systems = (smoke ? [agentcrateGateway] : [agentcrateGateway, portkey, nodeFloor]).filter((s) => {
     const a = s.available();
     if (!a.ok) ctx.log(`gateway: skipping ${s.name}: ${a.why}`);
     return a.ok;
@@ -242,7 +242,7 @@ export async function gateway(ctx) {
     b: await startMock(50, { chunkDelayMs: 10 }),
   };
   try {
-    for (const system of systems) {
+    for (const system of systems.filter((s) => !s.floor)) {
       const state = ctx.stateFor({ name: `gateway-${system.name}-failover` });
       const r = await system.start({
         port: await freePort(),
@@ -283,6 +283,7 @@ function render(rows) {
   const a = by.agentcrate ?? {};
   const p = by.portkey ?? {};
   const d = by.direct ?? {};
+  const f = by['node-floor'] ?? {};
   const v = (x, unit = '') => (x === null || x === undefined ? '–' : `${x}${unit}`);
   const plus = (x) => (x === null || x === undefined ? '–' : `+${x} ms`);
   const failed = (r) =>
@@ -292,15 +293,15 @@ function render(rows) {
         ? `completed ${r.failover_completed}/${r.failover_repeats}, +${r.failover_added_ms} ms`
         : `completed ${r.failover_completed}/${r.failover_repeats} (the rest reached the client truncated)`;
   return [
-    '| measure | direct to the mock | agentcrate gateway | Portkey gateway | agentcrate goal |',
-    '|---|---|---|---|---|',
-    `| latency, c=1, p50 | ${v(d.p50_ms, ' ms')} | ${plus(a.added_p50_ms)} (${v(a.p50_ms, ' ms')}) | ${plus(p.added_p50_ms)} (${v(p.p50_ms, ' ms')}) | ≤ +0.2 ms |`,
-    `| latency, c=1, p99 | ${v(d.p99_ms, ' ms')} | ${plus(a.added_p99_ms)} (${v(a.p99_ms, ' ms')}) | ${plus(p.added_p99_ms)} (${v(p.p99_ms, ' ms')}) | ≤ +1 ms |`,
-    `| time to first byte of a stream, c=1, p50 | ${v(d.ttfb_p50_ms, ' ms')} | ${plus(a.added_ttfb_p50_ms)} | ${plus(p.added_ttfb_p50_ms)} | ≤ +1 ms |`,
-    `| throughput, c=50 (req/s) | ${v(d.rps_c50)} | ${v(a.rps_c50)} (${v(a.rps_ratio_vs_portkey)}× Portkey) | ${v(p.rps_c50)} | ≥ 5× Portkey |`,
-    `| CPU time per request at c=50 | – | ${v(a.cpu_ms_per_request, ' ms')} (${v(a.cpu_ratio_vs_portkey)}× less than Portkey) | ${v(p.cpu_ms_per_request, ' ms')} | – |`,
-    `| memory idle after start / after the latency runs (MB) | – | ${v(a.idle_cold_mb)} / ${v(a.idle_after_mb)} | ${v(p.idle_cold_mb)} / ${v(p.idle_after_mb)} | ≤ 50 MB |`,
-    `| stream broken after 4 of 10 chunks (fallback first token ${v(a.fallback_first_token_ms, ' ms')}) | – | ${failed(a)} | ${failed(p)} | + one fallback first token |`,
+    '| measure | direct to the mock | bare Node proxy (the floor) | agentcrate gateway | Portkey gateway | agentcrate goal |',
+    '|---|---|---|---|---|---|',
+    `| latency, c=1, p50 | ${v(d.p50_ms, ' ms')} | ${plus(f.added_p50_ms)} (${v(f.p50_ms, ' ms')}) | ${plus(a.added_p50_ms)} (${v(a.p50_ms, ' ms')}) | ${plus(p.added_p50_ms)} (${v(p.p50_ms, ' ms')}) | ≤ +0.2 ms |`,
+    `| latency, c=1, p99 | ${v(d.p99_ms, ' ms')} | ${plus(f.added_p99_ms)} (${v(f.p99_ms, ' ms')}) | ${plus(a.added_p99_ms)} (${v(a.p99_ms, ' ms')}) | ${plus(p.added_p99_ms)} (${v(p.p99_ms, ' ms')}) | ≤ +1 ms |`,
+    `| time to first byte of a stream, c=1, p50 | ${v(d.ttfb_p50_ms, ' ms')} | ${plus(f.added_ttfb_p50_ms)} | ${plus(a.added_ttfb_p50_ms)} | ${plus(p.added_ttfb_p50_ms)} | ≤ +1 ms |`,
+    `| throughput, c=50 (req/s) | ${v(d.rps_c50)} | ${v(f.rps_c50)} | ${v(a.rps_c50)} (${v(a.rps_ratio_vs_portkey)}× Portkey) | ${v(p.rps_c50)} | ≥ 5× Portkey |`,
+    `| CPU time per request at c=50 | – | ${v(f.cpu_ms_per_request, ' ms')} | ${v(a.cpu_ms_per_request, ' ms')} (${v(a.cpu_ratio_vs_portkey)}× less than Portkey) | ${v(p.cpu_ms_per_request, ' ms')} | – |`,
+    `| memory idle after start / after the latency runs (MB) | – | ${v(f.idle_cold_mb)} / ${v(f.idle_after_mb)} | ${v(a.idle_cold_mb)} / ${v(a.idle_after_mb)} | ${v(p.idle_cold_mb)} / ${v(p.idle_after_mb)} | ≤ 50 MB |`,
+    `| stream broken after 4 of 10 chunks (fallback first token ${v(a.fallback_first_token_ms, ' ms')}) | – | – | ${failed(a)} | ${failed(p)} | + one fallback first token |`,
     '',
   ].join('\n');
 }
