@@ -5,24 +5,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { freePort } from './helpers.js';
 
 const ENTRY = join(ROOT, 'dist/gateway/entry.js');
 let dir: string;
 let mock: MockLlm;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 function env(port: number, config: string): NodeJS.ProcessEnv {
   return {

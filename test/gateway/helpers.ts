@@ -1,7 +1,18 @@
 /** Shared set-up for gateway tests: configurations from YAML text, a gateway on a real socket, SSE reading. */
+import { createServer } from 'node:net';
 import { loadGatewayConfig } from '../../src/gateway/config/load.js';
 import type { GatewayConfig } from '../../src/gateway/config/types.js';
 import { type RunningGateway, type StartGatewayOptions, startGateway } from '../../src/gateway/serve.js';
+
+/** A loopback port free at the time of asking (for a gateway started as its own process). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 export function configFrom(yaml: string, env: Record<string, string | undefined> = {}): GatewayConfig {
   const result = loadGatewayConfig(yaml, env, 'gateway.yaml');

@@ -7,13 +7,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { freePort } from './helpers.js';
 
 const ENTRY = join(ROOT, 'dist/gateway/entry.js');
 let dir: string;
@@ -43,14 +43,6 @@ const OTHER_PROVIDERS: Record<string, RegExp> = {
   'the AI SDK core': /node_modules\/ai\//,
   opentelemetry: /node_modules\/@opentelemetry\//,
 };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Starts the entry with `yaml`, sends one chat request per model, stops it; the resolved URLs. */
 async function loadedModules(name: string, yaml: string, models: string[]): Promise<string[]> {
