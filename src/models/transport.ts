@@ -25,6 +25,9 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici';
 import { AgentcrateError } from '../errors.js';
 
+/** What the global Response takes as its body (named here: the build's lib has no DOM types). */
+type ResponseBody = ConstructorParameters<typeof Response>[0];
+
 export const DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 export interface ModelTransportOptions {
@@ -211,7 +214,7 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
       answer.body.destroy();
       throw new ModelAnswerTooLargeError(limit, url.href);
     }
-    let content: BodyInit | null;
+    let content: ResponseBody;
     if (method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode)) {
       answer.body.resume();
       content = null;
