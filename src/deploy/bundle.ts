@@ -61,7 +61,7 @@ export const CHUNKS_DIR = 'chunks';
  * the file's own URL.
  */
 export const BUNDLE_BANNER =
-  "import { createRequire } from 'node:module'; import { fileURLToPath as __acPath } from 'node:url'; const require = createRequire(import.meta.url); const __filename = __acPath(import.meta.url); const __dirname = __acPath(new URL('.', import.meta.url));";
+  "import { createRequire as __acRequire } from 'node:module'; import { fileURLToPath as __acPath } from 'node:url'; const require = __acRequire(import.meta.url); const __filename = __acPath(import.meta.url); const __dirname = __acPath(new URL('.', import.meta.url));";
 
 /**
  * Not bundled: Node's builtins, and the native add-ons ssh2 (under dockerode, which docker-mode
