@@ -1,43 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
+import { CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
+import { spawnServe, spawnServeExample } from '../support/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentcrate-serve-'));
-
-function startServe(args: string[]) {
-  const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ['--', BIN, 'serve', ...args], {
-    cwd: ROOT,
-    env: env as NodeJS.ProcessEnv,
-  });
-  let stderr = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, url, exited, stderr: () => stderr };
-}
 
 describe('agentcrate serve', () => {
   it('serves the example in dry-run mode, runs it, shows its trace, and stops cleanly on SIGINT', async () => {
     const store = join(dir, 'jobs.db');
-    const s = startServe([
-      join(ROOT, 'examples/research-brief.yaml'),
-      '--dry-run',
-      '--port',
-      '0',
-      '--store',
-      store,
-    ]);
+    const s = spawnServeExample(store);
     const base = await s.url;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${base}/run`, {
@@ -73,7 +46,7 @@ describe('agentcrate serve', () => {
       const run = await runCli(['run', file, '--dry-run', '--trace', '-i', 'topic=AI'], { env: CLEAN_ENV });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/traces stay in agentcrate's trace store/);
-      const s = startServe([file, '--dry-run', '--port', '0', '--store', join(dir, 'mlflow.db')]);
+      const s = spawnServe([file, '--dry-run', '--port', '0', '--store', join(dir, 'mlflow.db')]);
       const base = await s.url;
       expect((await fetch(`${base}/ready`)).status).toBe(200);
       s.child.kill('SIGINT');
@@ -92,41 +65,22 @@ describe('agentcrate serve', () => {
 });
 
 describe('agentcrate serve settings from the environment', () => {
-  async function served(env: Record<string, string>, extra: string[] = []) {
-    const child = spawn(
-      process.execPath,
-      [
-        '--',
-        BIN,
-        'serve',
-        join(ROOT, 'examples/research-brief.yaml'),
-        '--dry-run',
-        '--port',
-        '0',
-        '--store',
-        ':memory:',
-        ...extra,
-      ],
-      { cwd: ROOT, env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** The settings under test come from `env` alone, not from the shell that runs the tests. */
+  const UNSET = {
+    AGENTCRATE_LOG_REQUESTS: undefined,
+    AGENTCRATE_LOG_LEVEL: undefined,
+    AGENTCRATE_API_KEYS: undefined,
+    HOST: undefined,
+  };
+
+  async function served(env: Record<string, string>) {
+    const s = spawnServeExample(':memory:', [], { env: { ...UNSET, ...env } });
     return {
-      base,
-      logs: () => stdout,
+      base: await s.url,
+      logs: s.stdout,
       async stop() {
-        child.kill('SIGTERM');
-        expect(await exited).toBe(0);
+        s.child.kill('SIGTERM');
+        expect(await s.exited).toBe(0);
       },
     };
   }
@@ -161,11 +115,3 @@ describe('agentcrate serve settings from the environment', () => {
     await s.stop();
   });
 });
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
-  for (const k of ['AGENTCRATE_LOG_REQUESTS', 'AGENTCRATE_LOG_LEVEL', 'AGENTCRATE_API_KEYS', 'HOST'])
-    delete env[k];
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return env as NodeJS.ProcessEnv;
-}

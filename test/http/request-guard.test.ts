@@ -4,13 +4,11 @@
  * server's own pages and API clients send is served. Requests are written with node:http so
  * Host and Origin are exactly what a browser would put there.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { GREETER } from '../server/helpers.js';
-import { BIN, CLEAN_ENV, ROOT } from '../support/cli.js';
+import { spawnServeExample } from '../support/serve-process.js';
 import { servedWorkflow } from '../support/served.js';
 
 const served = servedWorkflow(GREETER);
@@ -222,35 +220,9 @@ describe('the request guard on a server with an API key', () => {
 
 describe('agentcrate serve --allowed-hosts (a real serve process)', () => {
   it('serves a listed Host and refuses attacker.example', async () => {
-    const env: Record<string, string | undefined> = { ...process.env, ...CLEAN_ENV, NO_COLOR: '1' };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(
-      process.execPath,
-      [
-        '--',
-        BIN,
-        'serve',
-        join(ROOT, 'examples/research-brief.yaml'),
-        '--dry-run',
-        '--port',
-        '0',
-        '--store',
-        ':memory:',
-        '--allowed-hosts',
-        'agentcrate-svc,10.0.0.0/8',
-      ],
-      { cwd: ROOT, env: env as NodeJS.ProcessEnv },
-    );
+    const s = spawnServeExample(':memory:', ['--allowed-hosts', 'agentcrate-svc,10.0.0.0/8']);
     try {
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (d) => {
-          stderr += d;
-          const m = /serving '.*' at (http:\/\/\S+)/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (c) => reject(new Error(`serve exited ${c}: ${stderr}`)));
-      });
+      const url = await s.url;
       const port = Number(new URL(url).port);
       expect((await raw(port, 'GET', '/schema', { host: 'agentcrate-svc:8000' })).status).toBe(200);
       expect((await raw(port, 'GET', '/schema', { host: '10.1.1.1' })).status).toBe(200);
@@ -269,8 +241,8 @@ describe('agentcrate serve --allowed-hosts (a real serve process)', () => {
       );
       expect(attack.status).toBe(403);
     } finally {
-      child.kill('SIGINT');
-      await new Promise((r) => child.once('exit', r));
+      s.child.kill('SIGINT');
+      await s.exited;
     }
   });
 });

@@ -4,6 +4,7 @@
  * and output.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { BIN, CLEAN_ENV, ROOT } from './cli.js';
 
 export interface ServeProcess {
@@ -16,7 +17,8 @@ export interface ServeProcess {
 }
 
 export interface SpawnOptions {
-  env?: Record<string, string>;
+  /** Added to a clean environment; `undefined` removes a variable the test runner has. */
+  env?: Record<string, string | undefined>;
   cwd?: string;
   track?: ChildProcess[];
 }
@@ -24,6 +26,16 @@ export interface SpawnOptions {
 /** Starts `agentcrate serve <args…>`; `env` adds to a clean environment (no provider keys). */
 export function spawnServe(args: readonly string[], options: SpawnOptions = {}): ServeProcess {
   return spawnCli('serve', args, options, /serving '.*' at (http:\/\/\S+)/);
+}
+
+/** The example workflow served `--dry-run` on a random port, its jobs in `store`; `extra` args after. */
+export function spawnServeExample(
+  store: string,
+  extra: readonly string[] = [],
+  options: SpawnOptions = {},
+): ServeProcess {
+  const example = join(ROOT, 'examples/research-brief.yaml');
+  return spawnServe([example, '--dry-run', '--port', '0', '--store', store, ...extra], options);
 }
 
 /** `serve <workflow> --store <store>` on a random port, its model the mock at `mockUrl`. */
@@ -46,6 +58,26 @@ export async function submitAsync(base: string, inputs: Record<string, unknown>)
   });
   if (res.status !== 202) throw new Error(`POST /run answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { job_id: string }).job_id;
+}
+
+/**
+ * `agentcrate serve …` resolved once it prints the URL it serves at; `stop()` sends SIGINT and
+ * waits for the exit code.
+ */
+export async function startServe(
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<{ url: string; stderr: () => string; stop: () => Promise<number> }> {
+  const s = spawnServe(args, options);
+  const url = await s.url;
+  return {
+    url,
+    stderr: s.stderr,
+    stop: () => {
+      s.child.kill('SIGINT');
+      return s.exited;
+    },
+  };
 }
 
 /** Starts `agentcrate studio <args…>`; `url` is the address with its access token. */

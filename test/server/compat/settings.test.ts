@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderArtifacts } from '../../../src/deploy/artifacts.js';
 import { echoOptions, loadSource } from '../../deploy/helpers.js';
-import { CLEAN_ENV, runCli, startServe } from '../../support/cli.js';
+import { CLEAN_ENV, runCli } from '../../support/cli.js';
 import { type MockLlm, startMockLlm } from '../../support/mock-llm.js';
+import { startServe } from '../../support/serve-process.js';
 import { killHard, startEntry } from '../support/entry-process.js';
 import { HealthResponse, RunResponse, ValidationError } from './upstream-client.js';
 
