@@ -4,11 +4,11 @@
  * there is no error. Only things that are not about the content throw (`E_IO` for a file
  * that cannot be read, `E_FILE_TYPE` for an extension that is not YAML or JSON).
  */
-import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { AgentcrateError } from '../errors.js';
 import { Reporter } from './diagnostics.js';
 import { normalise } from './normalise/normalise.js';
+import { readSourceFile } from './source-file.js';
 import type { Diagnostic, LoadResult } from './types.js';
 import { validate } from './validate/validate.js';
 import { parseSource } from './yaml/parse.js';
@@ -43,24 +43,7 @@ export async function loadWorkflowFile(path: string, opts: LoadOptions = {}): Pr
       { details: { file, extension: ext } },
     );
   }
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new AgentcrateError('E_IO', `cannot read workflow ${path}: ${why}`, {
-      cause: err,
-      details: { file },
-    });
-  }
+  const { source } = await readSourceFile(path, 'workflow');
   return loadWorkflowFromString(source, { ...opts, file, format });
 }
 

@@ -105,6 +105,7 @@ describe('loadWorkflowFile', () => {
     mkdirSync(join(dir, 'adir.yaml'));
     expect(await loadWorkflowFile(join(dir, 'adir.yaml')).catch((e: unknown) => e)).toMatchObject({
       code: 'E_IO',
+      message: `cannot read workflow ${join(dir, 'adir.yaml')}: it is a directory`,
     });
   });
 

@@ -1,7 +1,9 @@
 /** The gateway configuration: compiler-style diagnostics, inheritance, keys from the environment, the published schema. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from '../../src/gateway/config/load.js';
+import { loadGatewayConfig, loadGatewayConfigFile } from '../../src/gateway/config/load.js';
 import { configFromEnvironment } from '../../src/gateway/config/resolve.js';
 import { gatewaySchemaJson } from '../../src/gateway/config/schema.js';
 import { configFrom } from './helpers.js';
@@ -12,6 +14,19 @@ const lines = (yaml: string, env: Record<string, string> = {}) =>
   );
 
 describe('gateway config: diagnostics', () => {
+  it('says why a file cannot be read (E_IO), as the workflow loader does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentcrate-gw-config-'));
+    for (const [path, why] of [
+      [join(dir, 'missing.yaml'), 'no such file'],
+      [dir, 'it is a directory'],
+    ] as const) {
+      await expect(loadGatewayConfigFile(path, {})).rejects.toMatchObject({
+        code: 'E_IO',
+        message: `cannot read gateway config ${path}: ${why}`,
+      });
+    }
+  });
+
   it('reports every schema problem at once with line, column and did-you-mean', () => {
     expect(
       lines(`upstreams:

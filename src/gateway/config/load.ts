@@ -4,13 +4,11 @@
  * file:line:column, nothing thrown for bad content. Then the rules the schema cannot state
  * (targets naming upstreams, keys present in the environment) and the defaults are applied.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { Reporter } from '../../config/diagnostics.js';
+import { readSourceFile } from '../../config/source-file.js';
 import type { Diagnostic } from '../../config/types.js';
 import { parseSource } from '../../config/yaml/parse.js';
-import { AgentcrateError } from '../../errors.js';
 import { reportIssues } from './issues.js';
 import { type Env, resolveConfig } from './resolve.js';
 import { checkRules } from './rules.js';
@@ -27,25 +25,7 @@ const MAX_SOURCE_BYTES = 1024 * 1024;
 
 /** Reads and checks a configuration file. Throws only `E_IO` (unreadable file). */
 export async function loadGatewayConfigFile(path: string, env: Env): Promise<GatewayLoadResult> {
-  const file = resolve(path);
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (error as Error).message;
-    throw new AgentcrateError('E_IO', `cannot read gateway config ${path}: ${why}`, {
-      cause: error,
-      details: { file },
-    });
-  }
+  const { file, source } = await readSourceFile(path, 'gateway config');
   return loadGatewayConfig(source, env, file);
 }
 
