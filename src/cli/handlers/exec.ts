@@ -4,12 +4,13 @@
  * exit code through: one JSON result on stdout, logs on stderr, 0 success, 1 failed, 2 bad input.
  * `--batch inputs.jsonl` runs every line through one container, one result line each.
  */
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envFileToRecord, readEnvFile } from '../../deploy/env-file.js';
 import { LABEL_HASH } from '../../deploy/labels.js';
 import { type ExecInput, execImage } from '../../deploy/oneshot/exec.js';
+import { checkResultsFile, openResultsFile } from '../../deploy/oneshot/results-file.js';
 import { DockerRuntime } from '../../deploy/runtime/docker.js';
 import { AgentcrateError } from '../../errors.js';
 import type { ExecContext } from '../commands/exec.js';
@@ -38,6 +39,7 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
   if (o.output !== undefined && batchFile === undefined) {
     throw new AgentcrateError('E_USAGE', '--output (the results file) goes with --batch');
   }
+  if (o.output !== undefined) checkResultsFile(o.output);
   const env = o.envFile !== undefined ? envFileToRecord(readEnvFile(o.envFile)) : {};
   if (o.logLevel !== undefined) env.AGENTCRATE_LOG_LEVEL = o.logLevel;
 
@@ -72,9 +74,10 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
           : process.stdin.isTTY === true
             ? { kind: 'none' }
             : { kind: 'stdin', stream: process.stdin };
-  const results = o.output !== undefined ? createWriteStream(o.output) : undefined;
+  const results = o.output !== undefined ? openResultsFile(o.output) : undefined;
+  let exitCode: number;
   try {
-    return await execImage({
+    exitCode = await execImage({
       runtime,
       image: prepared.image,
       input,
@@ -88,11 +91,13 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
       dryRun: o.dryRun,
       ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
       allowPrivateNetwork: o.allowPrivateNetwork,
-      stdout: results ?? process.stdout,
+      stdout: results?.stream ?? process.stdout,
       stderr: process.stderr,
-      signal: ctx.signal,
+      signal: results !== undefined ? AbortSignal.any([ctx.signal, results.failed]) : ctx.signal,
     });
   } finally {
-    if (results !== undefined) await new Promise<void>((done) => results.end(done));
+    // A failed write of the results stopped the container: that, not its exit code, is the outcome.
+    await results?.close();
   }
+  return exitCode;
 }

@@ -272,6 +272,26 @@ describe.skipIf(skip !== undefined)(`one-shot images: build, exec, clean${skipNo
     expect(lines[3]?.outputs).toMatchObject({ message: 'four' });
   }, 60_000);
 
+  it('exec --batch: a results file that cannot be written is reported as such (E_IO, the path)', async () => {
+    const inputs = join(tmp, 'inputs-out.jsonl');
+    writeFileSync(inputs, '{"message": "one"}\n{"message": "two"}\n');
+    // A directory that does not exist: refused before any container starts.
+    const missing = join(tmp, 'no-such-dir', 'results.jsonl');
+    const early = await cli(['exec', echoFile, '--batch', inputs, '--output', missing, '--dry-run']);
+    expect(early.code, early.stderr).toBe(2);
+    expect(early.stderr).toContain(`cannot write the batch results to ${missing}`);
+    expect(early.stderr).toContain('ENOENT');
+    expect(early.stderr).not.toMatch(/cannot read|\n\s+at /);
+    // A file whose writes fail (a full disk): the container's results have nowhere to go.
+    if (existsSync('/dev/full')) {
+      const full = await cli(['exec', echoFile, '--batch', inputs, '--output', '/dev/full', '--dry-run']);
+      expect(full.code, full.stderr).toBe(2);
+      expect(full.stderr).toContain('cannot write the batch results to /dev/full');
+      expect(full.stderr).toContain('ENOSPC');
+      expect(full.stderr).not.toMatch(/cannot read|\n\s+at /);
+    }
+  }, 60_000);
+
   it('clean removes exactly the images build made for the workflow, and asks without --yes', async () => {
     const before = tagsOf(ECHO);
     expect(before.length).toBeGreaterThanOrEqual(2);

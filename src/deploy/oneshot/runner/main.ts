@@ -162,14 +162,22 @@ async function batch(runner: Runner, started: number, models: Promise<void>): Pr
     concurrency: runner.args.concurrency,
     run: (input) => runOne(runner, input),
     failure: (error) => fromError(error, 0, runner.redact),
-    write: (lines) => writeOut(`${lines.join('\n')}\n`),
+    write: (lines) =>
+      writeOut(`${lines.join('\n')}\n`).catch((error: unknown) => {
+        throw new AgentcrateError(
+          'E_IO',
+          `cannot write the batch results to stdout: ${(error as Error).message}; check where stdout goes (a full disk, a closed pipe)`,
+          { cause: error },
+        );
+      }),
     onProgress: (s) => {
       if (performance.now() - lastProgress < 1000) return;
       lastProgress = performance.now();
       runner.log('info', 'batch progress', { done: s.succeeded + s.failed, failed: s.failed });
     },
   }).catch((error: unknown) => {
-    // Only reading the input can fail here (each run's failure is a result line).
+    // Each run's failure is a result line: what fails here is writing the results or reading the input.
+    if (error instanceof AgentcrateError) throw error;
     throw new AgentcrateError(
       'E_INVALID_INPUT',
       `cannot read the batch input${runner.args.batchFile !== undefined ? ` ${runner.args.batchFile}` : ''}: ${(error as Error).message}`,
@@ -201,11 +209,30 @@ async function warm(runner: Runner, config: OneshotConfig, models: Promise<void>
   return 0;
 }
 
+/**
+ * Writes the result to stdout; when stdout cannot take it (the failure being reported may be
+ * that very write), the result goes to stderr instead of being lost.
+ */
 function emit(result: OneshotResult): Promise<number> {
-  return writeOut(`${JSON.stringify(result)}\n`).then(() => exitCodeOf(result));
+  const line = `${JSON.stringify(result)}\n`;
+  return writeOut(line).then(
+    () => exitCodeOf(result),
+    () => {
+      process.stderr.write(line);
+      return exitCodeOf(result);
+    },
+  );
 }
 
+let stdoutErrorsHandled = false;
+
 function writeOut(text: string): Promise<void> {
+  // A failed write reaches its callback below; unheard, the stream's 'error' event would
+  // also end the process with a stack trace before the failure is reported.
+  if (!stdoutErrorsHandled) {
+    process.stdout.on('error', () => undefined);
+    stdoutErrorsHandled = true;
+  }
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
   });
