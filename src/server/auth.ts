@@ -5,6 +5,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+export { presentedToken } from '../http/presented-token.js';
+
 export type KeyCheck = (token: string | undefined) => boolean;
 
 function digest(value: string): Buffer {
@@ -23,16 +25,4 @@ export function createKeyCheck(keys: readonly string[]): KeyCheck {
     for (const known of digests) ok = timingSafeEqual(presented, known) || ok;
     return ok;
   };
-}
-
-/** The token from `Authorization: Bearer <token>`, or from `X-API-Key`. */
-export function presentedToken(
-  authorization: string | undefined,
-  apiKeyHeader: string | undefined,
-): string | undefined {
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (match) return match[1]!.trim();
-  }
-  return apiKeyHeader?.trim() || undefined;
 }

@@ -6,6 +6,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
+import { presentedToken } from '../../http/presented-token.js';
 import type { LiveKey } from '../keys/gate.js';
 import type { ChatRequest } from '../openai/types.js';
 import { requestLogFields } from '../ops/log.js';
@@ -242,18 +243,6 @@ export function checkRequest(body: unknown): string | undefined {
   }
   if (b.stream !== undefined && typeof b.stream !== 'boolean') return "'stream' must be true or false";
   return undefined;
-}
-
-/** The token from `Authorization: Bearer <token>`, or from `X-API-Key`. */
-export function presentedToken(
-  authorization: string | undefined,
-  apiKeyHeader: string | undefined,
-): string | undefined {
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (match) return match[1]!.trim();
-  }
-  return apiKeyHeader?.trim() || undefined;
 }
 
 /** Watches for the client disconnecting before the answer is complete. */
