@@ -41,6 +41,29 @@ const nested = {
 } as const;
 
 describe('dry run', () => {
+  it('a tuple (prefixItems) gets each position its own type; a label names where strings came from', () => {
+    const pair = {
+      type: 'object',
+      properties: {
+        pair: {
+          type: 'array',
+          prefixItems: [
+            { type: 'integer', minimum: 4 },
+            { type: 'string', format: 'email' },
+          ],
+          minItems: 2,
+          maxItems: 2,
+        },
+        name: { type: 'string' },
+      },
+    };
+    expect(placeholderFor(pair)).toEqual({ pair: [4, 'dry-run@example.com'], name: '[dry-run] name' });
+    expect(placeholderFor(pair, 'value', 'mock')).toEqual({
+      pair: [4, 'mock@example.com'],
+      name: 'mock name',
+    });
+  });
+
   it('placeholders validate against a nested schema', () => {
     const value = placeholderFor(nested) as Record<string, unknown>;
     const validator = fromJSONSchema(nested as unknown as Parameters<typeof fromJSONSchema>[0]);

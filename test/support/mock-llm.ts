@@ -1,7 +1,8 @@
 /**
  * A scripted, OpenAI-compatible model server on 127.0.0.1 for tests, benchmarks and the
- * container e2e tests. One self-contained file importing only `node:` built-ins, written in
- * erasable TypeScript so Node 24 can run it directly as a standalone process:
+ * container e2e tests. It imports only `node:` built-ins and the dry-run model's schema
+ * sampler (by its `.ts` name), all erasable TypeScript, so Node 24 can run it directly as a
+ * standalone process:
  *
  *   node_modules/.bin/node test/support/mock-llm.ts --port 0 --latency 50
  *   → prints {"url": "http://127.0.0.1:PORT/v1"} on one line of stdout
@@ -13,6 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { placeholderFor } from '../../src/models/schema-sample.ts';
 
 export interface MockToolCall {
   name: string;
@@ -470,101 +472,9 @@ export function defaultAnswer(request: MockRequest): MockAnswer {
   return { text: 'mock answer' };
 }
 
-/** A value that satisfies a JSON Schema (the subset agentcrate and the AI SDK emit). */
-export function sampleFromSchema(
-  schema: unknown,
-  name = 'value',
-  root: unknown = schema,
-  depth = 0,
-): unknown {
-  if (depth > 12 || schema === null || typeof schema !== 'object') return `mock ${name}`;
-  const s = schema as Record<string, unknown>;
-  if (typeof s.$ref === 'string') return sampleFromSchema(resolveRef(root, s.$ref), name, root, depth + 1);
-  if ('const' in s) return s.const;
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
-  for (const key of ['anyOf', 'oneOf'] as const) {
-    const options = s[key];
-    if (Array.isArray(options) && options.length > 0) {
-      const nonNull = options.find((o) => (o as Record<string, unknown>)?.type !== 'null') ?? options[0];
-      return sampleFromSchema(nonNull, name, root, depth + 1);
-    }
-  }
-  if (Array.isArray(s.allOf) && s.allOf.length > 0) {
-    const merged = Object.assign({}, ...(s.allOf as object[]));
-    return sampleFromSchema(merged, name, root, depth + 1);
-  }
-  let type = s.type;
-  if (Array.isArray(type)) type = type.find((t) => t !== 'null') ?? type[0];
-  if (type === undefined) {
-    if (s.properties !== undefined || s.additionalProperties !== undefined) type = 'object';
-    else if (s.items !== undefined) type = 'array';
-  }
-  switch (type) {
-    case 'string': {
-      if (s.format === 'date-time') return '2024-01-01T00:00:00Z';
-      if (s.format === 'date') return '2024-01-01';
-      if (s.format === 'email') return 'mock@example.com';
-      if (s.format === 'uri' || s.format === 'url') return 'https://example.com/mock';
-      let text = `mock ${name}`;
-      const minLength = typeof s.minLength === 'number' ? s.minLength : 0;
-      while (text.length < minLength) text += ' mock';
-      if (typeof s.maxLength === 'number') text = text.slice(0, s.maxLength);
-      return text;
-    }
-    case 'integer':
-      return clampNumber(1, s, true);
-    case 'number':
-      return clampNumber(0.5, s, false);
-    case 'boolean':
-      return true;
-    case 'null':
-      return null;
-    case 'array': {
-      let count = 2;
-      if (typeof s.minItems === 'number') count = Math.max(count, s.minItems);
-      if (typeof s.maxItems === 'number') count = Math.min(count, s.maxItems);
-      const items = Array.isArray(s.prefixItems) ? undefined : s.items;
-      return Array.from({ length: count }, (_, i) =>
-        sampleFromSchema(items ?? { type: 'string' }, `${name} ${i + 1}`, root, depth + 1),
-      );
-    }
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      const properties = (s.properties ?? {}) as Record<string, unknown>;
-      for (const [key, value] of Object.entries(properties)) {
-        out[key] = sampleFromSchema(value, key, root, depth + 1);
-      }
-      if (Object.keys(properties).length === 0 && s.additionalProperties !== false) {
-        const valueSchema =
-          typeof s.additionalProperties === 'object' ? s.additionalProperties : { type: 'string' };
-        out.key = sampleFromSchema(valueSchema, 'key', root, depth + 1);
-      }
-      return out;
-    }
-    default:
-      return `mock ${name}`;
-  }
-}
-
-function clampNumber(preferred: number, s: Record<string, unknown>, integer: boolean): number {
-  let value = preferred;
-  if (typeof s.minimum === 'number' && value < s.minimum) value = s.minimum;
-  if (typeof s.exclusiveMinimum === 'number' && value <= s.exclusiveMinimum)
-    value = s.exclusiveMinimum + (integer ? 1 : 0.5);
-  if (typeof s.maximum === 'number' && value > s.maximum) value = s.maximum;
-  if (typeof s.exclusiveMaximum === 'number' && value >= s.exclusiveMaximum)
-    value = s.exclusiveMaximum - (integer ? 1 : 0.5);
-  return integer ? Math.ceil(value) : value;
-}
-
-function resolveRef(root: unknown, ref: string): unknown {
-  if (!ref.startsWith('#')) return {};
-  let node: unknown = root;
-  for (const part of ref.slice(1).split('/').filter(Boolean)) {
-    if (node === null || typeof node !== 'object') return {};
-    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return node ?? {};
+/** A value that satisfies a JSON Schema (the subset agentcrate and the AI SDK emit), strings `mock <field>`. */
+export function sampleFromSchema(schema: unknown): unknown {
+  return placeholderFor(schema, 'value', 'mock');
 }
 
 /** The first balanced `{...}` in the text that parses as a JSON Schema of an object. */
