@@ -122,8 +122,9 @@ edges:
 });
 
 describe('conditions, routes and loops', () => {
-  it('edge conditions: first true wins, an unconditional edge is the default', async () => {
-    const wf = workflowFrom(`${head('cond')}
+  /** `rate` scores into `score` first; then `targets`, each writing its name to `out`, and `edges`. */
+  const rateThen = (name: string, targets: string[], edges: string) =>
+    workflowFrom(`${head(name)}
 state:
   fields:
     score: {type: int, default: 0}
@@ -133,18 +134,23 @@ nodes:
     prompt: rate
     outputs: [score]
     output_schema: {type: int}
-${strNode('high', 'out')}
-${strNode('low', 'out')}
-${strNode('other', 'out')}
+${targets.map((t) => strNode(t, 'out')).join('\n')}
 edges:
   - {from: START, to: rate}
-  - {from: rate, to: high, condition: "state.score >= 80"}
+${edges}`);
+
+  it('edge conditions: first true wins, an unconditional edge is the default', async () => {
+    const wf = rateThen(
+      'cond',
+      ['high', 'low', 'other'],
+      `  - {from: rate, to: high, condition: "state.score >= 80"}
   - {from: rate, to: low, condition: "state.score < 20"}
   - {from: rate, to: other}
   - {from: high, to: END}
   - {from: low, to: END}
   - {from: other, to: END}
-`);
+`,
+    );
     for (const [score, expected] of [
       [90, 'high'],
       [10, 'low'],
@@ -157,22 +163,13 @@ edges:
   });
 
   it('no true condition and no default fails naming the node and the values', async () => {
-    const wf = workflowFrom(`${head('noroute')}
-state:
-  fields:
-    score: {type: int, default: 0}
-    out: {type: str, default: ""}
-nodes:
-  - id: rate
-    prompt: rate
-    outputs: [score]
-    output_schema: {type: int}
-${strNode('high', 'out')}
-edges:
-  - {from: START, to: rate}
-  - {from: rate, to: high, condition: "state.score > 80"}
+    const wf = rateThen(
+      'noroute',
+      ['high'],
+      `  - {from: rate, to: high, condition: "state.score > 80"}
   - {from: high, to: END}
-`);
+`,
+    );
     const result = await execute(compile(wf), {}, deps(scriptedModel(() => ({ score: 3 }))));
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('E_ROUTING');
