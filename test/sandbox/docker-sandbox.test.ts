@@ -7,26 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { DockerSandbox, SANDBOX_LABEL } from '../../src/sandbox/docker/docker-sandbox.js';
 import type { CodeRequest, SandboxSettings } from '../../src/sandbox/types.js';
-import { docker, dockerSkipReason, SANDBOX_TEST_IMAGE } from '../support/sandbox.js';
+import {
+  docker,
+  dockerSkipReason,
+  SANDBOX_TEST_IMAGE,
+  sandboxRequest,
+  sandboxSettings,
+} from '../support/sandbox.js';
 
 const skip = dockerSkipReason();
 if (skip) console.warn(`docker sandbox tests skipped: ${skip}`);
 
-const settings = (over: Partial<SandboxSettings> = {}): SandboxSettings => ({
-  mode: 'docker',
-  enabled: true,
-  network: false,
-  preset: 'low',
-  ...over,
-});
-const request = (code: string, over: Partial<CodeRequest> = {}): CodeRequest => ({
-  nodeId: 'n',
-  code,
-  inputs: {},
-  memory: { enabled: false, values: {} },
-  settings: settings(),
-  ...over,
-});
+const settings = (over: Partial<SandboxSettings> = {}) => sandboxSettings('docker', over);
+const request = (code: string, over: Partial<CodeRequest> = {}) => sandboxRequest(code, settings(), over);
 const leftovers = () => docker('ps', '-aq', '--filter', `label=${SANDBOX_LABEL}`).trim();
 
 describe.skipIf(skip !== undefined)(`docker sandbox${skip ? ` — skipped: ${skip}` : ''}`, () => {

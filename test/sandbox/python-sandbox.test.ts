@@ -12,23 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PythonSandbox } from '../../src/sandbox/pyodide/python-sandbox.js';
 import type { CodeRequest, SandboxSettings } from '../../src/sandbox/types.js';
+import { sandboxRequest, sandboxSettings } from '../support/sandbox.js';
 
-const settings = (over: Partial<SandboxSettings> = {}): SandboxSettings => ({
-  mode: 'python',
-  enabled: true,
-  network: false,
-  preset: 'low',
-  ...over,
-});
-
-const request = (code: string, over: Partial<CodeRequest> = {}): CodeRequest => ({
-  nodeId: 'n',
-  code,
-  inputs: {},
-  memory: { enabled: false, values: {} },
-  settings: settings(),
-  ...over,
-});
+const settings = (over: Partial<SandboxSettings> = {}) => sandboxSettings('python', over);
+const request = (code: string, over: Partial<CodeRequest> = {}) => sandboxRequest(code, settings(), over);
 
 describe('python sandbox (Pyodide in a worker)', () => {
   const sandbox = new PythonSandbox();
