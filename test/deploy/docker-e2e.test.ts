@@ -48,6 +48,32 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** The echo fixture deployed with no env file or schemas, as the tests beside the first deploy need. */
+async function deployAgain(
+  output: string,
+  name: string,
+  serverEntry: string,
+  over: Partial<Parameters<typeof deploy>[0]> = {},
+): Promise<unknown> {
+  return deploy({
+    workflow: loadFixture('echo.yaml'),
+    output,
+    port: await freePort(),
+    name,
+    baseImage: TEST_BASE_IMAGE,
+    noEnvFile: true,
+    timeoutSeconds: 30,
+    traces: true,
+    envVars: [],
+    exampleInput: {},
+    inputSchema: {},
+    outputSchema: {},
+    serverEntry,
+    runtime,
+    ...over,
+  });
+}
+
 async function caught(p: Promise<unknown>): Promise<AgentcrateError> {
   try {
     await p;
@@ -197,24 +223,7 @@ describe.skipIf(!available || !FIXTURES_PRESENT)(`deploy to a real Docker engine
   });
 
   it('a second deploy with the same name is an explicit conflict, not a replacement', async () => {
-    const err = await caught(
-      deploy({
-        workflow: loadFixture('echo.yaml'),
-        output: join(tmp, 'second'),
-        port: await freePort(),
-        name: NAME,
-        baseImage: TEST_BASE_IMAGE,
-        noEnvFile: true,
-        timeoutSeconds: 30,
-        traces: true,
-        envVars: [],
-        exampleInput: {},
-        inputSchema: {},
-        outputSchema: {},
-        serverEntry: FIXTURE_SERVER,
-        runtime,
-      }),
-    );
+    const err = await caught(deployAgain(join(tmp, 'second'), NAME, FIXTURE_SERVER));
     expect(err.code).toBe('E_CONFLICT');
     expect(err.message).toContain(
       `a container named ${NAME} already exists; use --name or \`agentcrate rm ${NAME}\``,
@@ -223,23 +232,7 @@ describe.skipIf(!available || !FIXTURES_PRESENT)(`deploy to a real Docker engine
 
   it('a server that dies at start: E_RUNTIME with its last log lines, container removed', async () => {
     const err = await caught(
-      deploy({
-        workflow: loadFixture('echo.yaml'),
-        output: join(tmp, 'crash'),
-        port: await freePort(),
-        name: CRASH_NAME,
-        baseImage: TEST_BASE_IMAGE,
-        noEnvFile: true,
-        timeoutSeconds: 30,
-        traces: true,
-        envVars: [],
-        exampleInput: {},
-        inputSchema: {},
-        outputSchema: {},
-        serverEntry: CRASH_SERVER,
-        healthTimeoutMs: 20_000,
-        runtime,
-      }),
+      deployAgain(join(tmp, 'crash'), CRASH_NAME, CRASH_SERVER, { healthTimeoutMs: 20_000 }),
     );
     expect(err.code).toBe('E_RUNTIME');
     expect(err.message).toMatch(/did not become healthy: the server exited (with code 3|and was restarted)/);
