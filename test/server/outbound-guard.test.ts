@@ -7,25 +7,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { servedWorkflow } from '../support/served.js';
-import { workflowFrom } from '../support/workflows.js';
+import { oneToolNode } from '../support/workflows.js';
 import { GREETER, waitUntil } from './helpers.js';
 
-const FETCHER = workflowFrom(`schema_version: "1.0"
-flow: {name: fetcher}
-state:
-  fields:
-    url: {type: str, required: true}
-    summary: {type: str, default: ""}
-nodes:
-  - id: look
-    prompt: "look at {state.url}"
-    outputs: [summary]
-    output_schema: {type: str}
-    tools: [http_client]
-edges:
-  - {from: START, to: look}
-  - {from: look, to: END}
-`);
+const FETCHER = oneToolNode({
+  name: 'fetcher',
+  input: 'url',
+  output: 'summary',
+  id: 'look',
+  prompt: 'look at {state.url}',
+  tools: ['http_client'],
+});
 
 const served = servedWorkflow(FETCHER);
 const serve = served.serve;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/index.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { workflowFrom } from '../support/workflows.js';
+import { oneToolNode } from '../support/workflows.js';
 import { waitUntil } from './helpers.js';
 
 const PROVIDER_KEY = 'sk-provider-key-0123456789abcdef';
@@ -22,22 +22,14 @@ const API_KEY = 'server-api-key-0001';
 
 // serper_search is declared so its credential (SERPER_API_KEY) is a configured one; the
 // model never calls it.
-const WORKFLOW = workflowFrom(`schema_version: "1.0"
-flow: {name: echo}
-state:
-  fields:
-    name: {type: str, required: true}
-    greeting: {type: str, default: ""}
-nodes:
-  - id: greet
-    prompt: "greet {state.name}"
-    outputs: [greeting]
-    output_schema: {type: str}
-    tools: [serper_search]
-edges:
-  - {from: START, to: greet}
-  - {from: greet, to: END}
-`);
+const WORKFLOW = oneToolNode({
+  name: 'echo',
+  input: 'name',
+  output: 'greeting',
+  id: 'greet',
+  prompt: 'greet {state.name}',
+  tools: ['serper_search'],
+});
 
 let dir: string;
 let mock: MockLlm;

@@ -28,6 +28,33 @@ export function workflowFrom(yaml: string): Workflow {
   return result.workflow;
 }
 
+/** One node `id` asked `prompt`, from a required str input to a str output, with `tools`. */
+export function oneToolNode(o: {
+  name: string;
+  input: string;
+  output: string;
+  id: string;
+  prompt: string;
+  tools: string[];
+}): Workflow {
+  return workflowFrom(`schema_version: "1.0"
+flow: {name: ${o.name}}
+state:
+  fields:
+    ${o.input}: {type: str, required: true}
+    ${o.output}: {type: str, default: ""}
+nodes:
+  - id: ${o.id}
+    prompt: "${o.prompt}"
+    outputs: [${o.output}]
+    output_schema: {type: str}
+    tools: [${o.tools.join(', ')}]
+edges:
+  - {from: START, to: ${o.id}}
+  - {from: ${o.id}, to: END}
+`);
+}
+
 /** A workflow from its parts: `fields`, `nodes` and `edges` are YAML blocks, already indented. */
 export function workflowOf(
   name: string,
