@@ -10,20 +10,7 @@
  *   the per-call cost of a throw-away container.
  */
 import { spawnSync } from 'node:child_process';
-import { registerHooks } from 'node:module';
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js')) {
-        return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw error;
-    }
-  },
-});
+import './lib/ts-sources.mjs';
 
 const { PythonSandbox } = await import('../src/sandbox/pyodide/python-sandbox.js');
 const calls = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);

@@ -8,24 +8,9 @@
  * time like the server's c=50 load; the target is well above 5,000 runs/s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-// The sources import siblings as `./x.js` (nodenext style); when running them straight from
-// src/ with Node's type stripping, map such an import to the `.ts` file beside it.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js')) {
-        return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw error;
-    }
-  },
-});
+import './lib/ts-sources.mjs';
 
 const { createSqliteStore } = await import('../src/store/index.js');
 
