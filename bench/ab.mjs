@@ -8,6 +8,8 @@
 // `git worktree` of an older commit. Env:
 //   WF=one|three, LAT (mock ms), TRACES=true|false
 //   ENV_A / ENV_B  a JSON object of extra environment for one side (e.g. allocator settings)
+//   FLAGS_A / FLAGS_B  that side's Node flags, space-separated, in place of the served
+//                  process's (src/deploy/types.ts SERVER_NODE_FLAGS), e.g. to compare heap settings
 //   PIN=1          servers on the last CPU, load and mock on the first
 //   ROUNDS=n       n fresh pairs, started in alternating order (default 3), combined by the
 //                  median of their median ratios. On this VM one of two identical servers was
@@ -29,7 +31,7 @@ import {
   writtenBytes,
 } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
-import { agentcrate, runOnce } from './lib/systems.mjs';
+import { agentcrate, runOnce, SERVER_NODE_FLAGS } from './lib/systems.mjs';
 
 const [A, B] = [process.argv[2], process.argv[3]];
 const windows = Number(process.argv[4] ?? 8),
@@ -48,7 +50,8 @@ async function start(name, entry, mock) {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'ab-'));
   const port = await freePort();
-  const child = spawnTracked(NODE, ['--max-semi-space-size=8', '--heap-growing-percent=30', entry], {
+  const flags = process.env[`FLAGS_${name}`]?.split(' ').filter(Boolean) ?? SERVER_NODE_FLAGS;
+  const child = spawnTracked(NODE, [...flags, entry], {
     cwd: dir,
     env: {
       AGENTCRATE_WORKFLOW: join(ROOT, 'bench/workflows', wf === 'one' ? 'one-step.yaml' : 'three-step.yaml'),

@@ -6,6 +6,9 @@
 // Extra arguments add transports to compare (a module exporting a fetch, e.g. an older build).
 // Env: ROUNDS (default 6), CALLS per round (default 2000), C concurrent calls (default 8),
 //      PIN=1 (this process on the last CPU, the mock on the first).
+// CLIENTS=old/dist,new/dist compares whole model clients (client, provider, transport) of two
+// builds instead, each with its own default transport: `node_modules/.bin/node --expose-gc
+// bench/model-transport.mjs` with CLIENTS set, e.g. a copy of dist/ from before a change.
 // Needs dist/ (npm run build).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,15 +23,19 @@ const CALLS = Number(process.env.CALLS ?? 2000);
 const C = Number(process.env.C ?? 8);
 const cpus = process.env.PIN === '1' ? comparisonCpus() : undefined;
 
+const builds = process.env.CLIENTS?.split(',') ?? [];
 const { createModelClient } = await import(pathToFileURL(join(ROOT, 'dist/models/index.js')).href);
 const { createModelTransport } = await import(pathToFileURL(join(ROOT, 'dist/models/transport.js')).href);
 
 const agent = new Agent({ keepAliveTimeout: 4000, connections: 256 });
-const transports = {
-  'transport.ts (undici request)': createModelTransport(),
-  'undici fetch + Agent': (input, init) => undiciFetch(input, { ...init, dispatcher: agent }),
-  'global fetch': globalThis.fetch,
-};
+const transports =
+  builds.length > 0
+    ? {}
+    : {
+        'transport.ts (undici request)': createModelTransport(),
+        'undici fetch + Agent': (input, init) => undiciFetch(input, { ...init, dispatcher: agent }),
+        'global fetch': globalThis.fetch,
+      };
 for (const spec of process.argv.slice(2)) {
   const [file, name = 'default'] = spec.split(':');
   const module = await import(pathToFileURL(file).href);
@@ -46,11 +53,16 @@ const schema = {
   required: ['answer'],
   additionalProperties: false,
 };
+const llmSettings = { provider: 'openai-compatible', model: 'mock-model', api_base: mock.url };
 const clients = Object.entries(transports).map(([name, fetch]) => {
   const client = createModelClient({ env: {}, fetch });
-  const llm = client.resolve({ provider: 'openai-compatible', model: 'mock-model', api_base: mock.url }, {});
-  return { name, client, llm, cpuUs: [], perS: [] };
+  return { name, client, llm: client.resolve(llmSettings, {}), cpuUs: [], perS: [] };
 });
+for (const dir of builds) {
+  const build = await import(pathToFileURL(join(dir, 'models/index.js')).href);
+  const client = build.createModelClient({ env: {} });
+  clients.push({ name: dir, client, llm: client.resolve(llmSettings, {}), cpuUs: [], perS: [] });
+}
 
 async function burst({ client, llm }, count) {
   let next = 0;

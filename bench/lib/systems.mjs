@@ -13,6 +13,8 @@ const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
   new URL('../../dist/deploy/types.js', import.meta.url).href
 ).catch(() => ({ SERVER_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
+export { SERVER_NODE_FLAGS };
+
 // Peers must not phone home (there is no network but loopback, and it would add noise).
 const QUIET = {
   MASTRA_TELEMETRY_DISABLED: '1',

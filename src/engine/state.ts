@@ -82,7 +82,7 @@ export function buildInitialState(
           message: `'${field.name}' is required (${field.typeText})${field.description ? `: ${field.description}` : ''}`,
         });
       }
-      state[field.name] = field.hasDefault ? structuredClone(field.default) : null;
+      state[field.name] = field.hasDefault ? ownCopy(field.default) : null;
       continue;
     }
     const value = inputs[field.name];
@@ -96,6 +96,15 @@ export function buildInitialState(
   }
   if (issues.length > 0) throw invalidInput(issues);
   return state;
+}
+
+/**
+ * A default's own copy for one run: objects and lists are cloned so no run shares them with
+ * another; a string, number or boolean is itself (structuredClone costs microseconds even
+ * for those, on every run).
+ */
+function ownCopy(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }
 
 /** Users see state fields only: loop counters and other bookkeeping stay inside. */

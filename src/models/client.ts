@@ -35,11 +35,11 @@ import type {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
-/** Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway. */
-const PROVIDER_OPTIONS = {
-  openai: { strictJsonSchema: false },
-  openaiCompatible: { strictJsonSchema: false },
-};
+/**
+ * Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway.
+ * OpenAI-compatible models get the same through their request body (providers.ts).
+ */
+const PROVIDER_OPTIONS = { openai: { strictJsonSchema: false } };
 
 export interface CreateModelClientOptions {
   env: Record<string, string | undefined>;

@@ -80,6 +80,18 @@ export function ollamaApiBase(baseURL: string): string {
   return `${trimmed}/api`;
 }
 
+/**
+ * OpenAI-compatible models are asked for a non-strict JSON schema: strict mode rejects open
+ * objects (`dict` fields), and the engine checks every answer against the state types anyway.
+ * Set in the request body (the provider's `transformRequestBody`) rather than through
+ * `providerOptions`, which the provider validates with zod three times on every call.
+ */
+export function nonStrictJsonSchema(body: Record<string, unknown>): Record<string, unknown> {
+  const format = body.response_format as { type?: string; json_schema?: { strict?: boolean } } | undefined;
+  if (format?.type === 'json_schema' && format.json_schema !== undefined) format.json_schema.strict = false;
+  return body;
+}
+
 const AWS_CREDENTIAL_SOURCES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_PROFILE',
@@ -199,6 +211,7 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
           // Gateways (LiteLLM, vLLM, Ollama /v1, LM Studio) accept json_schema response formats.
           supportsStructuredOutputs: true,
           includeUsage: true,
+          transformRequestBody: nonStrictJsonSchema,
           fetch,
         }).chatModel(llm.model);
       },
@@ -221,6 +234,7 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
           // The gateway passes json_schema on, or translates it for the provider behind the alias.
           supportsStructuredOutputs: true,
           includeUsage: true,
+          transformRequestBody: nonStrictJsonSchema,
           fetch,
         }).chatModel(llm.model);
       },

@@ -20,16 +20,22 @@ export function withTransportPolicy(model: LanguageModelV3, policy: TransportPol
     signal: AbortSignal | undefined,
     call: (s: AbortSignal) => PromiseLike<T>,
   ) => {
-    const timeout = new AbortController();
+    // One controller per call, aborted by the timeout or by the caller's signal (its reason
+    // passed on). The caller's abort is forwarded by a listener removed when the call ends,
+    // rather than AbortSignal.any: a composite signal is tracked through weak references until
+    // the garbage collector clears it, which a server pays for on every model call.
+    const own = new AbortController();
     const timer = setTimeout(
-      () => timeout.abort(new ModelCallTimeoutError(policy.callTimeoutMs)),
+      () => own.abort(new ModelCallTimeoutError(policy.callTimeoutMs)),
       policy.callTimeoutMs,
     );
-    const combined = signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
+    const forward = (): void => own.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
-      return await call(combined);
+      return await call(own.signal);
     } catch (error) {
-      if (timeout.signal.aborted && !signal?.aborted) {
+      if (own.signal.aborted && !signal?.aborted) {
         const timedOut = new ModelCallTimeoutError(policy.callTimeoutMs);
         timedOut.cause = error;
         throw timedOut;
@@ -37,6 +43,7 @@ export function withTransportPolicy(model: LanguageModelV3, policy: TransportPol
       throw error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
     }
   };
   const retryOptions = (signal: AbortSignal | undefined): RetryOptions => ({

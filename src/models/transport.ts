@@ -44,23 +44,38 @@ const DEFAULT_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['accept-encoding', 'gzip, deflate, br'],
 ];
 
-let shared: Dispatcher | undefined;
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+
+let shared: { direct: Dispatcher; following: Dispatcher } | undefined;
 
 /**
  * One pool for every model client of the process. Idle sockets close after 4 s (undici's
  * default) or sooner when the server's `Keep-Alive` hint asks, and never keep the process up.
+ * Two ways through it: `direct`, which every call takes first, and `following`, with undici's
+ * redirect handler, taken only when an answer is a redirect (model APIs hardly ever answer
+ * one, and the redirect handler parses two URLs for every answer it sees).
  */
-function dispatcher(): Dispatcher {
+function dispatchers(): { direct: Dispatcher; following: Dispatcher } {
   if (shared === undefined) {
     const options = { keepAliveTimeout: 4000, connections: 256 };
     const base = process.env.NODE_USE_ENV_PROXY === '1' ? new EnvHttpProxyAgent(options) : new Agent(options);
-    shared = base.compose(
-      interceptors.redirect({ maxRedirections: 5 }),
-      // Error answers decoded too: providers put the reason in them.
-      interceptors.decompress({ skipErrorResponses: false }),
-    );
+    // Error answers decoded too: providers put the reason in them.
+    const decompress = interceptors.decompress({ skipErrorResponses: false });
+    shared = {
+      direct: base.compose(decompress),
+      following: base.compose(interceptors.redirect({ maxRedirections: 5 }), decompress),
+    };
   }
   return shared;
+}
+
+/** The last URL string seen, parsed: a model client calls the same endpoint every time. */
+let lastUrl: { href: string; url: URL } | undefined;
+function parseUrl(href: string): URL | null {
+  if (lastUrl?.href === href) return lastUrl.url;
+  const url = URL.parse(href);
+  if (url !== null) lastUrl = { href, url };
+  return url;
 }
 
 export class ModelAnswerTooLargeError extends AgentcrateError {
@@ -187,23 +202,31 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
   const limit = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   return async (input, init = {}) => {
     const body = plainBody(init.body);
-    const url = typeof input === 'string' ? URL.parse(input) : input instanceof URL ? input : null;
+    const url = typeof input === 'string' ? parseUrl(input) : input instanceof URL ? input : null;
     if (url === null || body === false || (init.redirect !== undefined && init.redirect !== 'follow')) {
       // What the providers never send (a Request, a stream or form body, manual redirects).
       return globalThis.fetch(input, init);
     }
     const signal = init.signal ?? undefined;
     const method = (init.method ?? 'GET').toUpperCase();
+    const request: Dispatcher.RequestOptions = {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: method as Dispatcher.HttpMethod,
+      headers: flatHeaders(init.headers),
+      body: body ?? (method === 'POST' || method === 'PUT' ? '' : null),
+      ...(signal ? { signal } : {}),
+    };
+    const { direct, following } = dispatchers();
     let answer: Dispatcher.ResponseData;
     try {
-      answer = await dispatcher().request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers: flatHeaders(init.headers),
-        body: body ?? (method === 'POST' || method === 'PUT' ? '' : null),
-        ...(signal ? { signal } : {}),
-      });
+      answer = await direct.request(request);
+      if (REDIRECT_STATUSES.has(answer.statusCode) && answer.headers.location !== undefined) {
+        // Asked again through the redirect handler, which follows it as fetch would (method,
+        // body and headers per the fetch standard); the body is a string or bytes, so it can be sent again.
+        answer.body.destroy();
+        answer = await following.request(request);
+      }
     } catch (error) {
       throw signal?.aborted ? signal.reason : networkError(error);
     }
@@ -221,7 +244,8 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
     } else if (STREAMING_TYPE.test(headers.get('content-type') ?? '')) {
       content = streamingBody(answer.body, limit, url.href, signal);
     } else {
-      content = new Uint8Array(await readCapped(answer.body, limit, url.href, signal));
+      // A Buffer is a Uint8Array; the Response copies it (as it copies any bytes it is given).
+      content = (await readCapped(answer.body, limit, url.href, signal)) as Uint8Array<ArrayBuffer>;
     }
     try {
       return new Response(content, { status: statusCode, statusText, headers });

@@ -89,6 +89,31 @@ describe('ModelClient against the mock server', () => {
     expect(mock.chatRequests()[0]?.body.response_format?.type).toBe('json_schema');
   });
 
+  it('asks OpenAI and OpenAI-compatible models for a non-strict JSON schema, with and without tools', async () => {
+    // Strict mode would refuse open objects (dict fields); the engine checks answers itself.
+    const tools = {
+      lookup: tool({ inputSchema: z.object({ q: z.string() }), execute: async () => ({ found: 1 }) }),
+    };
+    for (const provider of ['openai', 'openai-compatible'] as const) {
+      mock.reset();
+      const { models } = client({ provider });
+      const llm = models.resolve({}, {});
+      // Straight to the provider; through generateText (a message in parts); the tool loop's
+      // last allowed step, which asks for the answer.
+      await models.generate(request(llm));
+      await models.generate(
+        request(llm, { messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi.' }] }] }),
+      );
+      await models.generate(request(llm, { tools, maxToolSteps: 1 }));
+      const formats = mock.chatRequests().map((r) => r.body.response_format);
+      expect(formats.filter((f) => f?.type === 'json_schema').length, provider).toBe(3);
+      for (const format of formats.filter((f) => f !== undefined)) {
+        expect(format.type, provider).toBe('json_schema');
+        expect(format.json_schema?.strict, provider).toBe(false);
+      }
+    }
+  });
+
   it('runs the tool loop and returns the tool result to the model', async () => {
     const { models } = client();
     const llm = models.resolve({}, {});

@@ -230,6 +230,33 @@ describe('responses', () => {
     expect([got.method, got.path, got.body]).toEqual(['POST', '/new', 'again']);
   });
 
+  it('follows redirects as fetch does: a POST answered 303 or 301 is followed with a GET and no body', async () => {
+    for (const status of [303, 301]) {
+      const s = await serve((req, res, body) => {
+        if (req.url === '/old') res.writeHead(status, { location: '/new' }).end();
+        else echo(req, res, body);
+      });
+      const got = (await (await send(`${s.url}/old`, { method: 'POST', body: 'once' })).json()) as Echoed;
+      expect([got.method, got.path, got.body], String(status)).toEqual(['GET', '/new', '']);
+    }
+  });
+
+  it('sends an answered request once: only a redirect is asked again', async () => {
+    const seen: string[] = [];
+    const s = await serve((req, res, body) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/moved') res.writeHead(308, { location: '/here' }).end();
+      else if (req.url === '/no-location') res.writeHead(302).end('no location');
+      else echo(req, res, body);
+    });
+    await (await send(`${s.url}/here`, { method: 'POST', body: 'x' })).text();
+    const bare = await send(`${s.url}/no-location`, { method: 'POST', body: 'x' });
+    expect([bare.status, await bare.text()]).toEqual([302, 'no location']);
+    expect(seen).toEqual(['POST /here', 'POST /no-location']);
+    const moved = (await (await send(`${s.url}/moved`, { method: 'POST', body: 'x' })).json()) as Echoed;
+    expect([moved.method, moved.path, moved.body]).toEqual(['POST', '/here', 'x']);
+  });
+
   // A buffering client would wait forever here, hence the short timeout.
   it('hands an event stream over as it arrives', { timeout: 5000 }, async () => {
     let sendSecond!: () => void;

@@ -88,7 +88,7 @@ export interface ChatRequestBody {
   model?: string;
   messages?: Array<{ role: string; content?: unknown; tool_calls?: unknown; tool_call_id?: string }>;
   tools?: Array<{ type: string; function: { name: string; parameters?: unknown } }>;
-  response_format?: { type: string; json_schema?: { name?: string; schema?: unknown } };
+  response_format?: { type: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } };
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   [key: string]: unknown;
