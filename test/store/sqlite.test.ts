@@ -67,7 +67,10 @@ describe('createSqliteStore (SQLite specifics)', () => {
     // Put the file back the way version 1 left it: its span tables (with a row) and index,
     // and none of the tables later versions add.
     const old = new DatabaseSync(path);
-    old.exec(`DROP TABLE memory; DROP TABLE lease;
+    old.exec(`DROP TABLE memory; DROP TABLE lease; DROP TABLE event_batches;
+      CREATE TABLE events (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+        type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+      INSERT INTO events VALUES ('j1', 1, 'run-start', 1, '{"type":"run-start","at":1}');
       ALTER TABLE jobs DROP COLUMN crashes; ALTER TABLE jobs DROP COLUMN blamed_crashes;
       ALTER TABLE jobs RENAME COLUMN max_crashes TO max_attempts; UPDATE jobs SET max_attempts = 5;
       CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
@@ -101,6 +104,77 @@ describe('createSqliteStore (SQLite specifics)', () => {
       } finally {
         peek.close();
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('upgrades a version-5 store: its event rows become batches, listed and numbered on as before', async () => {
+    const path = join(root, 'v5', 'agentcrate.db');
+    const first = await createSqliteStore(path);
+    await first.createJob({ id: 'j5', workflow: 'wf', inputs: {} });
+    await first.close();
+    const old = new DatabaseSync(path);
+    const event = (seq: number, type: string) =>
+      JSON.stringify({ type, runId: 'j5', at: seq, ...(type === 'node-end' ? { writes: { a: 'x' } } : {}) });
+    old.exec(`DROP TABLE event_batches;
+      CREATE TABLE events (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+        type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+      INSERT INTO events VALUES ('j5', 1, 'run-start', 1, '${event(1, 'run-start')}'),
+        ('j5', 2, 'node-start', 2, '${event(2, 'node-start')}'), ('j5', 3, 'node-end', 3, '${event(3, 'node-end')}');
+      PRAGMA user_version = 5`);
+    old.close();
+
+    const store = await createSqliteStore(path);
+    try {
+      const listed = await store.listEvents('j5');
+      expect(listed.map((e) => [e.seq, JSON.stringify(e.event)])).toEqual([
+        [1, event(1, 'run-start')],
+        [2, event(2, 'node-start')],
+        [3, event(3, 'node-end')],
+      ]);
+      const [next] = await store.appendEvents('j5', [{ type: 'run-end', at: 4 }]);
+      expect(next?.seq).toBe(4);
+      expect((await store.listEvents('j5', 2)).map((e) => e.seq)).toEqual([3, 4]);
+      expect((await store.listEvents('j5', 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a batch of events as one row, the runId its events repeat kept once', async () => {
+    const path = freshPath();
+    const store = await createSqliteStore(path);
+    try {
+      await store.createJob({ id: 'run-1', workflow: 'wf', inputs: {} });
+      const events = [
+        { type: 'node-start', runId: 'run-1', at: 1, nodeId: 'a' },
+        { type: 'node-end', runId: 'run-1', at: 2, nodeId: 'a', writes: { note: '"runId":"run-1"' } },
+      ];
+      await store.appendEvents('run-1', events);
+      // Not the job's runId everywhere, or not right after the type: kept as written.
+      const odd = [
+        { type: 'x', runId: 'other', at: 3 },
+        { type: 'y', at: 4, runId: 'other' },
+      ];
+      await store.appendEvents('run-1', odd);
+      const peek = new DatabaseSync(path);
+      try {
+        const rows = peek.prepare('SELECT seq, last_seq, run_id, data FROM event_batches ORDER BY seq').all();
+        expect(rows.map((r) => [r.seq, r.last_seq, r.run_id])).toEqual([
+          [1, 2, 'run-1'],
+          [3, 4, null],
+        ]);
+        expect(String(rows[0]?.data)).not.toContain('"runId":"run-1",');
+      } finally {
+        peek.close();
+      }
+      const listed = await store.listEvents('run-1');
+      // Exactly as appended, key order included (SSE clients receive this JSON).
+      expect(listed.map((e) => JSON.stringify(e.event))).toEqual(
+        [...events, ...odd].map((e) => JSON.stringify(e)),
+      );
+      expect((await store.listEvents('run-1', 1, 2)).map((e) => e.event.type)).toEqual(['node-end', 'x']);
     } finally {
       await store.close();
     }

@@ -4,12 +4,18 @@
  */
 import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js';
 import { checkLimit } from '../cursor.js';
-import { type Row, rowToEvent } from '../rows.js';
+import { decodeBatch, encodeBatch } from '../event-batch.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
 import type { SqliteAccess } from './connection.js';
 import { sqliteCode } from './jobs.js';
 
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+
+/** A batch of events after the job's last one (?1 job, ?2 how many, ?3 runId, ?4 the JSON array). */
+const APPEND_BATCH = `INSERT INTO event_batches (job_id, seq, last_seq, run_id, data)
+  SELECT ?1, n + 1, n + ?2, ?3, ?4 FROM (SELECT COALESCE(
+    (SELECT last_seq FROM event_batches WHERE job_id = ?1 ORDER BY seq DESC LIMIT 1), 0) AS n)
+  RETURNING seq`;
 
 export class SqliteEvents {
   readonly #db: SqliteAccess;
@@ -66,40 +72,38 @@ export class SqliteEvents {
     if (!Array.isArray(events)) throw invalid(`Job ${jobId}: events must be an array.`);
     const checked = events.map(checkEvent);
     if (checked.length === 0) return [];
-    const data = checked.map((event) => JSON.stringify(event));
-    return this.#db.write(
-      'append events',
-      () => {
-        const last = this.#db.q('SELECT MAX(seq) AS seq FROM events WHERE job_id = ?').get(jobId) as
-          | { seq: number | null }
-          | undefined;
-        let seq = Number(last?.seq ?? 0);
-        const insert = this.#db.q('INSERT INTO events (job_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)');
-        const stored: StoredEvent[] = [];
-        try {
-          for (let i = 0; i < checked.length; i++) {
-            const event = checked[i]!;
-            seq += 1;
-            insert.run(jobId, seq, event.type, event.at, data[i]!);
-            stored.push({ jobId, seq, event: event as StoredEvent['event'] });
-          }
-        } catch (error) {
-          if (sqliteCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY) throw notFound(jobId);
-          throw error;
-        }
-        return stored;
-      },
-      true,
-    );
+    const { runId, data } = encodeBatch(checked);
+    // One statement: it finds the job's last seq (the right edge of its rows, on the page it
+    // then writes) and inserts the batch, so it needs no savepoint and no lookup of its own.
+    const first = await this.#db.write('append events', () => {
+      try {
+        const row = this.#db.q(APPEND_BATCH).get(jobId, checked.length, runId, data) as { seq: number };
+        return Number(row.seq);
+      } catch (error) {
+        if (sqliteCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY) throw notFound(jobId);
+        throw error;
+      }
+    });
+    return checked.map((event, i) => ({ jobId, seq: first + i, event: event as StoredEvent['event'] }));
   }
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<StoredEvent[]> {
     if (limit !== undefined) checkLimit(limit, Number.MAX_SAFE_INTEGER, 'event list');
     return this.#db.read('list events', () => {
+      // Each batch read holds at least one event after afterSeq, so `limit` batches are enough.
       const rows = this.#db
-        .q('SELECT job_id, seq, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .all(jobId, afterSeq, limit ?? -1) as Row[];
-      return rows.map(rowToEvent);
+        .q(
+          'SELECT seq, run_id, data FROM event_batches WHERE job_id = ? AND last_seq > ? ORDER BY seq LIMIT ?',
+        )
+        .all(jobId, afterSeq, limit ?? -1) as Array<{ seq: number; run_id: string | null; data: string }>;
+      const out: StoredEvent[] = [];
+      let room = limit ?? Number.MAX_SAFE_INTEGER;
+      for (const row of rows) {
+        decodeBatch(out, jobId, Number(row.seq), row.run_id, row.data, afterSeq, room);
+        room = (limit ?? Number.MAX_SAFE_INTEGER) - out.length;
+        if (room <= 0) break;
+      }
+      return out;
     });
   }
 }

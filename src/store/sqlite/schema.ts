@@ -129,6 +129,24 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE jobs ADD COLUMN blamed_crashes INTEGER NOT NULL DEFAULT 0;
   `,
+  // v6: a job's events as one row per batch the runner writes (the events of a node, or of a
+  // run's end), a JSON array, instead of a row per event: one insert per batch, the next seq
+  // found in that insert, and no copy of each event's type and time in columns nothing reads.
+  // run_id: the runId every event of the batch had, taken out of each and put back on reading.
+  `
+  CREATE TABLE event_batches (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    -- the seq of the batch's first event; its events are seq .. last_seq
+    seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    run_id TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO event_batches (job_id, seq, last_seq, data)
+    SELECT job_id, seq, seq, '[' || data || ']' FROM events;
+  DROP TABLE events;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
