@@ -109,9 +109,15 @@ export function checkpointProgress(
   checkpoint: unknown,
 ): { step: number; nodesDone: string[]; data: string } {
   if (!isPlainObject(checkpoint)) throw invalid(`Job ${jobId}: a checkpoint must be a JSON object.`);
-  const step = typeof checkpoint.step === 'number' && Number.isFinite(checkpoint.step) ? checkpoint.step : 0;
+  const step = checkpointStep(checkpoint);
   const nodesDone = Array.isArray(checkpoint.completed)
     ? checkpoint.completed.filter((node): node is string => typeof node === 'string')
     : [];
   return { step, nodesDone, data: JSON.stringify(checkpoint) };
+}
+
+/** A checkpoint's step counter: its `step`, or 0 when it has none. */
+export function checkpointStep(checkpoint: unknown): number {
+  const step = isPlainObject(checkpoint) ? checkpoint.step : undefined;
+  return typeof step === 'number' && Number.isFinite(step) ? step : 0;
 }

@@ -2,7 +2,7 @@
  * Checkpoints (the latest per job, with the job's progress) and events (the append-only log
  * SSE replays and traces are rebuilt from) in the SQLite store.
  */
-import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js';
+import { checkEvent, checkpointProgress, checkpointStep, invalid, notFound } from '../checks.js';
 import { checkLimit } from '../cursor.js';
 import { decodeBatch, encodeBatch } from '../event-batch.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
@@ -24,7 +24,10 @@ export class SqliteEvents {
     this.#db = access;
   }
 
-  /** `before` runs first in the same savepoint: a checkpoint that fails takes its writes back. */
+  /**
+   * One UPDATE of the job's row (progress, crash counts, the checkpoint). `before` runs first
+   * in the same savepoint: a checkpoint that fails takes its writes back.
+   */
   async saveCheckpoint(jobId: string, checkpoint: unknown, before?: () => void): Promise<void> {
     const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
     await this.#db.write(
@@ -33,32 +36,28 @@ export class SqliteEvents {
         before?.();
         const updated = this.#db
           .q(
-            'UPDATE jobs SET progress_step = ?, progress_nodes = ?, crashes = 0, blamed_crashes = 0 WHERE id = ?',
+            `UPDATE jobs SET progress_step = ?, progress_nodes = ?, crashes = 0, blamed_crashes = 0,
+             checkpoint = ?, checkpoint_at = ? WHERE id = ?`,
           )
-          .run(step, JSON.stringify(nodesDone), jobId);
+          .run(step, JSON.stringify(nodesDone), data, this.#db.now(), jobId);
         if (Number(updated.changes) === 0) throw notFound(jobId);
-        this.#db
-          .q(
-            `INSERT INTO checkpoints (job_id, step, saved_at, data) VALUES (?, ?, ?, ?)
-           ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, saved_at = excluded.saved_at, data = excluded.data`,
-          )
-          .run(jobId, step, this.#db.now(), data);
       },
-      true,
+      before !== undefined,
     );
   }
 
   async getCheckpoint(jobId: string): Promise<StoredCheckpoint | undefined> {
     return this.#db.read('read a checkpoint', () => {
-      const row = this.#db.q('SELECT step, saved_at, data FROM checkpoints WHERE job_id = ?').get(jobId) as
-        | { step: number; saved_at: number; data: string }
-        | undefined;
+      const row = this.#db
+        .q('SELECT checkpoint_at, checkpoint FROM jobs WHERE id = ? AND checkpoint IS NOT NULL')
+        .get(jobId) as { checkpoint_at: number; checkpoint: string } | undefined;
       if (row === undefined) return undefined;
+      const checkpoint = JSON.parse(row.checkpoint) as unknown;
       return {
         jobId,
-        step: Number(row.step),
-        savedAt: Number(row.saved_at),
-        checkpoint: JSON.parse(row.data) as unknown,
+        step: checkpointStep(checkpoint),
+        savedAt: Number(row.checkpoint_at),
+        checkpoint,
       };
     });
   }

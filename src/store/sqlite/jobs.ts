@@ -1,7 +1,7 @@
 /**
  * Jobs in the SQLite store: creation (with idempotency keys), listing, the lifecycle moves,
  * crash recovery and retention. State moves (claim, complete, fail, cancel) are single guarded
- * `UPDATE … WHERE status … RETURNING *` statements, so they stay atomic even if a second
+ * `UPDATE … WHERE status … RETURNING ${JOB_COLUMNS}` statements, so they stay atomic even if a second
  * connection writes the same file.
  */
 import type { SQLInputValue } from 'node:sqlite';
@@ -42,6 +42,11 @@ const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 const DELETE_CHUNK = 500;
 
 const ACTIVE = `status IN ('pending','running')`;
+
+/** The columns a Job is read from: every one but the checkpoint's (events.ts reads it). */
+const JOB_COLUMNS = `id, status, workflow, inputs, outputs, error, created_at, started_at, completed_at,
+  execution_time_ms, attempts, max_crashes, idempotency_key, webhook_url, progress_step, progress_nodes,
+  input_tokens, output_tokens, crashes, blamed_crashes`;
 const FINISHED = `status IN ('completed','failed','cancelled')`;
 
 export function sqliteCode(error: unknown): number | undefined {
@@ -75,14 +80,14 @@ export class SqliteJobs {
   }
 
   #jobRow(id: string): Row | undefined {
-    return this.#db.q('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return this.#db.q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as Row | undefined;
   }
 
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     const { id, maxCrashes, key, claim, queueLimit } = checkNewJob(input);
     return this.#db.write('create a job', () => {
       if (key !== null) {
-        const existing = this.#db.q('SELECT * FROM jobs WHERE idempotency_key = ?').get(key);
+        const existing = this.#db.q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`).get(key);
         if (existing !== undefined) return { job: rowToJob(existing as Row), created: false };
       }
       if (queueLimit !== undefined && !claim) {
@@ -106,13 +111,16 @@ export class SqliteJobs {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
       try {
         if (key === null) {
-          return { job: rowToJob(this.#db.q(`${insert} RETURNING *`).get(...values) as Row), created: true };
+          return {
+            job: rowToJob(this.#db.q(`${insert} RETURNING ${JOB_COLUMNS}`).get(...values) as Row),
+            created: true,
+          };
         }
         const row = this.#db
-          .q(`${insert} ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
+          .q(`${insert} ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${JOB_COLUMNS}`)
           .get(...values);
         if (row !== undefined) return { job: rowToJob(row as Row), created: true };
-        const existing = this.#db.q('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as
+        const existing = this.#db.q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`).get(key) as
           | Row
           | undefined;
         if (existing === undefined)
@@ -153,7 +161,7 @@ export class SqliteJobs {
         where.push('(created_at, id) < (?, ?)');
         params.push(after.t, after.id);
       }
-      const sql = `SELECT * FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT ?`;
       const rows = this.#db.q(sql).all(...params, limit + 1) as Row[];
       const jobs = rows.slice(0, limit).map(rowToJob);
@@ -169,7 +177,7 @@ export class SqliteJobs {
       const row = this.#db
         .q(
           `UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1
-         WHERE id = ? AND status = 'pending' RETURNING *`,
+         WHERE id = ? AND status = 'pending' RETURNING ${JOB_COLUMNS}`,
         )
         .get(this.#db.now(), id);
       return row === undefined ? undefined : rowToJob(row as Row);
@@ -187,7 +195,7 @@ export class SqliteJobs {
          WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ${isolated} ${ofWorkflow}
                      ORDER BY created_at, id LIMIT 1)
            AND status = 'pending'
-         RETURNING *`,
+         RETURNING ${JOB_COLUMNS}`,
         )
         .get(this.#db.now(), ...params);
       return row === undefined ? undefined : rowToJob(row as Row);
@@ -219,7 +227,7 @@ export class SqliteJobs {
         return row === undefined ? undefined : rowToJob(row);
       }
       const row = this.#db
-        .q(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? RETURNING *`)
+        .q(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? RETURNING ${JOB_COLUMNS}`)
         .get(...params, id);
       return row === undefined ? undefined : rowToJob(row as Row);
     });
@@ -233,7 +241,7 @@ export class SqliteJobs {
           `UPDATE jobs SET status = 'completed', outputs = ?, error = NULL, execution_time_ms = ?,
            input_tokens = ?, output_tokens = ?, completed_at = ?,
            progress_step = COALESCE(?, progress_step), progress_nodes = COALESCE(?, progress_nodes)
-         WHERE id = ? AND ${ACTIVE} RETURNING *`,
+         WHERE id = ? AND ${ACTIVE} RETURNING ${JOB_COLUMNS}`,
         )
         .get(
           JSON.stringify(result.outputs),
@@ -257,7 +265,7 @@ export class SqliteJobs {
           `UPDATE jobs SET status = 'failed', error = ?, completed_at = ?,
            execution_time_ms = COALESCE(?, execution_time_ms),
            input_tokens = COALESCE(?, input_tokens), output_tokens = COALESCE(?, output_tokens)
-         WHERE id = ? AND ${ACTIVE} RETURNING *`,
+         WHERE id = ? AND ${ACTIVE} RETURNING ${JOB_COLUMNS}`,
         )
         .get(
           JSON.stringify(error),
@@ -286,15 +294,17 @@ export class SqliteJobs {
       () => {
         const now = this.#db.now();
         const interrupted = (
-          this.#db.q(`SELECT * FROM jobs WHERE status = 'running' ORDER BY created_at, id`).all() as Row[]
+          this.#db
+            .q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'running' ORDER BY created_at, id`)
+            .all() as Row[]
         ).map(rowToJob);
         if (interrupted.length === 0) return [];
         const fail = this.#db.q(
           `UPDATE jobs SET status = 'failed', error = ?, completed_at = ?, crashes = ?, blamed_crashes = ?
-           WHERE id = ? RETURNING *`,
+           WHERE id = ? RETURNING ${JOB_COLUMNS}`,
         );
         const resume = this.#db.q(
-          `UPDATE jobs SET status = 'pending', crashes = ?, blamed_crashes = ? WHERE id = ? RETURNING *`,
+          `UPDATE jobs SET status = 'pending', crashes = ?, blamed_crashes = ? WHERE id = ? RETURNING ${JOB_COLUMNS}`,
         );
         // Oldest first, so the runner resumes them in submission order.
         return decideRecovery(interrupted).map((d): RecoveredJob => {

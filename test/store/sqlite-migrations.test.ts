@@ -1,0 +1,141 @@
+/**
+ * The SQLite store opens a file every earlier schema version left: each test makes a store at
+ * the current version, puts the file back the way that version had it (with data), and opens it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../../src/store/index.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'agentcrate-migrate-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** v7 → v6: checkpoints in a table of their own. */
+const TO_V6 = `
+  CREATE TABLE checkpoints (job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL, saved_at INTEGER NOT NULL, data TEXT NOT NULL);
+  ALTER TABLE jobs DROP COLUMN checkpoint; ALTER TABLE jobs DROP COLUMN checkpoint_at;`;
+
+/** v6 → v5: a row per event. */
+const TO_V5 = `
+  DROP TABLE event_batches;
+  CREATE TABLE events (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+    type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (job_id, seq)) WITHOUT ROWID;`;
+
+/** A file at the current version with one job, rewound by `sql` and set to `version`. */
+async function oldStore(name: string, jobId: string, sql: string, version: number): Promise<string> {
+  const path = join(root, name, 'agentcrate.db');
+  const first = await createSqliteStore(path);
+  await first.createJob({ id: jobId, workflow: 'wf', inputs: { topic: 'x' } });
+  await first.close();
+  const old = new DatabaseSync(path);
+  old.exec(`${sql}\nPRAGMA user_version = ${version}`);
+  old.close();
+  return path;
+}
+
+function peek<T>(path: string, fn: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(path);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite store migrations', () => {
+  it('upgrades a version-1 store in place: jobs and events kept, the span tables dropped', async () => {
+    const path = await oldStore(
+      'v1',
+      'j1',
+      `${TO_V6}${TO_V5}
+      INSERT INTO events VALUES ('j1', 1, 'run-start', 1, '{"type":"run-start","at":1}');
+      DROP TABLE memory; DROP TABLE lease;
+      ALTER TABLE jobs DROP COLUMN crashes; ALTER TABLE jobs DROP COLUMN blamed_crashes;
+      ALTER TABLE jobs RENAME COLUMN max_crashes TO max_attempts; UPDATE jobs SET max_attempts = 5;
+      CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+        name TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, status TEXT NOT NULL,
+        attributes TEXT NOT NULL, job_id TEXT, PRIMARY KEY (trace_id, span_id));
+      CREATE INDEX spans_by_job ON spans (job_id) WHERE job_id IS NOT NULL;
+      INSERT INTO spans VALUES ('${'a'.repeat(32)}', '${'b'.repeat(16)}', NULL, 'run wf', 1, 2, 'ok', '{}', 'j1');
+      CREATE TABLE traces (trace_id TEXT PRIMARY KEY, name TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL, span_count INTEGER NOT NULL, status TEXT NOT NULL, job_id TEXT) WITHOUT ROWID;`,
+      1,
+    );
+    const store = await createSqliteStore(path);
+    try {
+      // The old claim limit carries over as the crash limit; crash counts start at zero.
+      expect(await store.getJob('j1')).toMatchObject({
+        inputs: { topic: 'x' },
+        maxCrashes: 5,
+        crashes: 0,
+        blamedCrashes: 0,
+      });
+      expect((await store.listEvents('j1')).map((e) => e.event.type)).toEqual(['run-start']);
+      peek(path, (db) => {
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+        expect(
+          db
+            .prepare("SELECT name FROM sqlite_master WHERE name IN ('spans', 'traces', 'spans_by_job')")
+            .all(),
+        ).toEqual([]);
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('upgrades a version-5 store: its event rows become batches, listed and numbered on as before', async () => {
+    const event = (seq: number, type: string) =>
+      JSON.stringify({ type, runId: 'j5', at: seq, ...(type === 'node-end' ? { writes: { a: 'x' } } : {}) });
+    const path = await oldStore(
+      'v5',
+      'j5',
+      `${TO_V6}${TO_V5}
+      INSERT INTO events VALUES ('j5', 1, 'run-start', 1, '${event(1, 'run-start')}'),
+        ('j5', 2, 'node-start', 2, '${event(2, 'node-start')}'), ('j5', 3, 'node-end', 3, '${event(3, 'node-end')}');`,
+      5,
+    );
+    const store = await createSqliteStore(path);
+    try {
+      const listed = await store.listEvents('j5');
+      expect(listed.map((e) => [e.seq, JSON.stringify(e.event)])).toEqual([
+        [1, event(1, 'run-start')],
+        [2, event(2, 'node-start')],
+        [3, event(3, 'node-end')],
+      ]);
+      const [next] = await store.appendEvents('j5', [{ type: 'run-end', at: 4 }]);
+      expect(next?.seq).toBe(4);
+      expect((await store.listEvents('j5', 2)).map((e) => e.seq)).toEqual([3, 4]);
+      expect((await store.listEvents('j5', 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("upgrades a version-6 store: each job's checkpoint moves into its row, resumable as before", async () => {
+    const checkpoint = { runId: 'j6', step: 2, state: { topic: 'x' }, completed: ['a', 'b'], pending: [] };
+    const path = await oldStore(
+      'v6',
+      'j6',
+      `${TO_V6}
+      INSERT INTO checkpoints VALUES ('j6', 2, 1234, '${JSON.stringify(checkpoint)}');`,
+      6,
+    );
+    const store = await createSqliteStore(path);
+    try {
+      expect(await store.getCheckpoint('j6')).toEqual({ jobId: 'j6', step: 2, savedAt: 1234, checkpoint });
+      await store.saveCheckpoint('j6', { ...checkpoint, step: 3, completed: ['a', 'b', 'c'] });
+      expect((await store.getCheckpoint('j6'))?.step).toBe(3);
+      expect((await store.getJob('j6'))?.progress).toEqual({ step: 3, nodesDone: ['a', 'b', 'c'] });
+      peek(path, (db) => {
+        expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'checkpoints'").all()).toEqual([]);
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
