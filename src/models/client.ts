@@ -223,8 +223,8 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
 
 /**
  * The AI SDK is imported on the first model call, not at startup: it is the largest module
- * the server loads (about 120 ms and 15 MB when bundled), and a server should be ready, and a
- * `validate` or dry-run CLI quick, without it.
+ * the server loads (its cost is in BENCHMARKS.md, "Numbers behind settings in the code"),
+ * and a server should be ready, and a `validate` or dry-run CLI quick, without it.
  */
 let aiSdk: Promise<typeof import('ai')> | undefined;
 export function loadAiSdk(): Promise<typeof import('ai')> {

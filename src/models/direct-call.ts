@@ -4,10 +4,9 @@
  * For one step with no tools, `generateText` adds nothing the engine uses, yet costs about
  * as much CPU as the provider call itself: it re-validates the prompt against the SDK's
  * recursive message schema, builds step and result objects, and response messages, on every
- * call (client CPU per call against a loopback model: ~560–780 µs through `generateText`,
- * ~285–410 µs direct, same provider and transport). This file does exactly the part of
- * `generateText` + `Output.object` that applies to that case, in the SDK's own order and
- * with its own error types, so the caller handles both paths alike:
+ * call (measured in BENCHMARKS.md, "Numbers behind settings in the code"). This file does
+ * exactly the part of `generateText` + `Output.object` that applies to that case, in the
+ * SDK's own order and with its own error types, so the caller handles both paths alike:
  *
  * - the prompt in the provider's v3 format (`convertToLanguageModelPrompt` for text messages);
  * - `responseFormat: {type: 'json', schema}` as `Output.object` asks for it;

@@ -31,8 +31,9 @@ export interface ProviderSpec {
   /** The env values that are secrets, so error messages can be scrubbed of them. */
   secrets(env: Env): string[];
   /**
-   * Provider packages are imported on first use: each costs about 100 ms to load, and a
-   * server needs one or two of six (cold start matters for containers and the CLI).
+   * Provider packages are imported on first use: each takes a while to load (BENCHMARKS.md,
+   * "Numbers behind settings in the code"), and a server needs one or two of six (cold start
+   * matters for containers and the CLI).
    */
   create(llm: ResolvedLlm, ctx: ProviderContext): Promise<LanguageModel>;
 }

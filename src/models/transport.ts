@@ -2,8 +2,8 @@
  * The transport of model calls: the `fetch` the AI SDK providers are given, built on undici's
  * `request` API over one keep-alive `Agent` with undici's decompression and redirect
  * interceptors. Model calls are the server's hot path (one per node of every run), and
- * `request` costs about half the client CPU per call that undici's `fetch` does (the numbers
- * are in BENCHMARKS.md), because it skips the fetch standard's request and response
+ * `request` costs clearly less client CPU per call than undici's `fetch` (the numbers are in
+ * BENCHMARKS.md, "Model transport"), because it skips the fetch standard's request and response
  * machinery the providers do not use.
  *
  * What it adds is what fetch promises the providers and what a server needs:

@@ -4,6 +4,7 @@
  * OpenAPI document, schema, docs page) is built here once, never per request.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { Workflow } from '../config/types.js';
 import { compile, type Plan } from '../engine/index.js';
@@ -290,16 +291,24 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     c.set('requestId', requestId);
     metrics.httpRequests += 1;
     const started = logRequests ? performance.now() : 0;
+    // Under @hono/node-server the id goes on Node's response, which joins it to whatever the
+    // route answers: setting it on `c.res` would turn every answer's plain header record into
+    // a fetch Headers object first. Elsewhere (app.request(), other runtimes) on `c.res`.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const direct = outgoing !== undefined && typeof outgoing.setHeader === 'function';
+    if (direct) outgoing.setHeader('X-Request-Id', requestId);
     idle.enter();
     try {
       await next();
     } finally {
       idle.leave();
     }
-    try {
-      c.res.headers.set('X-Request-Id', requestId);
-    } catch {
-      // immutable headers (a proxied response): the id is still in the log line
+    if (!direct) {
+      try {
+        c.res.headers.set('X-Request-Id', requestId);
+      } catch {
+        // immutable headers (a proxied response): the id is still in the log line
+      }
     }
     if (logRequests) {
       logger.info(

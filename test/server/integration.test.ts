@@ -77,7 +77,29 @@ describe('served over a socket with the real model client', () => {
     expect(typeof body.outputs.greeting).toBe('string');
     expect(mock.chatRequests()).toHaveLength(1);
     expect(promptOf(mock.chatRequests()[0]!)).toBe('greet Ada');
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('gives every answer its request id over the socket: a run, an error, a stream', async () => {
+    const server = await serve();
+    const ran = await fetch(`${server.url}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'run-1' },
+      body: JSON.stringify({ name: 'Ada' }),
+    });
+    expect([ran.status, ran.headers.get('x-request-id')]).toEqual([200, 'run-1']);
+    const job = await jsonOf(ran);
+    const missing = await fetch(`${server.url}/nowhere`, { headers: { 'x-request-id': 'lost-2' } });
+    expect([missing.status, missing.headers.get('x-request-id')]).toEqual([404, 'lost-2']);
+    await missing.text();
+    const events = await fetch(`${server.url}/jobs/${job.job_id}/events`, {
+      headers: { 'x-request-id': 'sse-3' },
+    });
+    expect([events.headers.get('content-type'), events.headers.get('x-request-id')]).toEqual([
+      'text/event-stream',
+      'sse-3',
+    ]);
+    await events.body?.cancel();
   });
 
   it('hands a slow run over to async: 202, then completed, the model called once per node', async () => {
