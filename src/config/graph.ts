@@ -63,8 +63,8 @@ interface Labels {
 
 /**
  * "Can node `a` still lead to node `b`?" for the scheduler's joins, in time and memory linear
- * in nodes + edges. (A reachable set per node, the obvious alternative, is quadratic: 1.7 GB
- * for a 10,000-node chain.) Nodes are grouped into strongly connected components (Tarjan),
+ * in nodes + edges. (A reachable set per node, the obvious alternative, is quadratic in memory:
+ * BENCHMARKS.md, "Long chains", has what it cost a long chain before this index.) Nodes are grouped into strongly connected components (Tarjan),
  * numbered so every edge between components goes from a higher number to a lower one. Two
  * depth-first traversals of the component graph, children in opposite orders, label each
  * component with intervals (as in GRAIL, Yıldırım et al. 2010) that answer most questions at
