@@ -10,29 +10,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chainWorkflow } from '../test/support/chain-workflow.ts';
 import { NODE, ROOT } from './lib/paths.mjs';
 import { freePort, stopChild } from './lib/proc.mjs';
 
 const GOAL = { nodes: 10_000, readyMs: 2000, peakMb: 300 };
-
-/**
- * START → n0 → … → n(N-1) → END, each node reading the previous node's output. One flow-style
- * line per field, node and edge keeps 40,000 nodes under the loader's 5 MB file limit.
- */
-export function chainWorkflow(nodes) {
-  const lines = ['schema_version: "1.0"', 'flow:', `  name: chain_${nodes}`, 'state:', '  fields:'];
-  lines.push('    topic: {type: str, required: true}');
-  for (let i = 0; i < nodes; i++) lines.push(`    f${i}: str`);
-  lines.push('nodes:');
-  for (let i = 0; i < nodes; i++) {
-    const prev = i === 0 ? 'topic' : `f${i - 1}`;
-    lines.push(`- {id: n${i}, prompt: "{${prev}}", outputs: [f${i}], output_schema: {type: str}}`);
-  }
-  lines.push('edges:', '- {from: START, to: n0}');
-  for (let i = 0; i + 1 < nodes; i++) lines.push(`- {from: n${i}, to: n${i + 1}}`);
-  lines.push(`- {from: n${nodes - 1}, to: END}`);
-  return `${lines.join('\n')}\n`;
-}
 
 /** Peak resident memory of a live process in MB (VmHWM), or null once it is gone. */
 function peakMb(pid) {

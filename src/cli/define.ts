@@ -38,8 +38,13 @@ export interface CommandContext<A extends ArgsSpec, O extends OptionsSpec> {
   output: Output;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Aborted by SIGINT, SIGTERM or SIGHUP. */
+  /** Aborted by SIGINT, SIGTERM or SIGHUP once their handlers are installed. */
   signal: AbortSignal;
+  /**
+   * Installs the handlers that turn SIGINT, SIGTERM and SIGHUP into `signal` (done before the
+   * handler runs, unless the command says `stopSignals: 'handler'`); once only.
+   */
+  handleStopSignals(): void;
 }
 
 /** A handler module; method syntax, so a table can hold commands of different shapes. */
@@ -54,6 +59,12 @@ export interface CommandSpec<A extends ArgsSpec = ArgsSpec, O extends OptionsSpe
   options: O;
   /** The handler, imported only when the command runs (help and --version stay fast). */
   load(): Promise<HandlerModule<CommandContext<A, O>>>;
+  /**
+   * When a stop signal starts aborting `signal` rather than ending the process at once: from
+   * the start (default), or from the handler's `handleStopSignals()` call — for a command that
+   * first does long synchronous work with nothing to drain (serve loading a large workflow).
+   */
+  stopSignals?: 'start' | 'handler';
   /**
    * For a command whose `--json` promises one object on stdout whatever happens: that object
    * for an error, also one found before the handler runs (an unknown option, a bad value).

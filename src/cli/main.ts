@@ -69,7 +69,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  const stopSignals = handleStopSignals(controller, process.env);
+  let removeStopSignals: (() => void) | undefined;
+  const stopSignals = () => {
+    removeStopSignals ??= handleStopSignals(controller, process.env);
+  };
   let verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     if (argv.length === 0) {
@@ -79,12 +82,14 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     if (chosen === undefined) return 0;
     verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+    if (chosen.spec.stopSignals !== 'handler') stopSignals();
     return await chosen.spec.start(chosen.line, {
       verbose,
       output,
       env: process.env,
       cwd: process.cwd(),
       signal: controller.signal,
+      handleStopSignals: stopSignals,
     });
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -103,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return exitCodeFor(error);
   } finally {
-    stopSignals();
+    removeStopSignals?.();
   }
 }
 

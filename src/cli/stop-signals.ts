@@ -19,6 +19,12 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const DUPLICATE_WINDOW_MS = 500;
 /** How often the parent is checked (a cheap system call, on an unref'd timer). */
 const PARENT_CHECK_MS = 250;
+/**
+ * The launching parent, read when the CLI starts: the handlers may be installed later (serve
+ * installs them after loading its workflow), when a parent that ended meanwhile is no longer
+ * `process.ppid`.
+ */
+const LAUNCHER = process.ppid;
 
 /** Returns the function that removes the handlers and stops the watch. */
 export function handleStopSignals(controller: AbortController, env: NodeJS.ProcessEnv): () => void {
@@ -35,7 +41,7 @@ export function handleStopSignals(controller: AbortController, env: NodeJS.Proce
   };
   let watch: NodeJS.Timeout | undefined;
   if (watchesParent(env)) {
-    const parent = process.ppid;
+    const parent = LAUNCHER;
     const launcher = shellsParent(parent);
     watch = setInterval(() => {
       if (process.ppid === parent && (launcher === undefined || alive(launcher))) return;

@@ -35,6 +35,13 @@ export interface ServeOptions
   /** Replaces the model client built from env/override/dryRun (tests). */
   models?: ModelClient;
   logger?: Logger;
+  /**
+   * Called once the workflow is loaded and compiled, before the store is opened: from then on
+   * a stop has something to drain. The CLI installs its signal handlers here, so a signal during
+   * a long load (which is synchronous: a handler could not run until it ended) ends the process
+   * at once instead of after the load.
+   */
+  onLoaded?: () => void;
 }
 
 export interface RunningServer {
@@ -76,6 +83,7 @@ function checkPort(port: number): number {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { workflow, warnings } = await loadWorkflow(options);
   const plan = compile(workflow);
+  options.onLoaded?.();
   const port = checkPort(options.port ?? 8000);
   const host = options.host ?? '127.0.0.1';
   const env = options.env ?? process.env;

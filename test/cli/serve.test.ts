@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chainWorkflow } from '../support/chain-workflow.js';
 import { CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
 import { spawnServe, spawnServeExample } from '../support/serve-process.js';
 
@@ -52,6 +53,21 @@ describe('agentcrate serve', () => {
       s.child.kill('SIGINT');
       expect(await s.exited).toBe(0);
     }
+  });
+
+  it('a stop signal while a large workflow loads ends the process then, not after the load', async () => {
+    const file = join(dir, 'chain.yaml');
+    writeFileSync(file, chainWorkflow(20_000));
+    const s = spawnServe([file, '--dry-run', '--port', '0', '--store', ':memory:']);
+    const ended = new Promise<NodeJS.Signals | null>((resolve) =>
+      s.child.once('exit', (_c, sig) => resolve(sig)),
+    );
+    // Said before the load starts: the load is synchronous, so nothing is printed during it.
+    await expect.poll(() => s.stderr(), { timeout: 20_000 }).toMatch(/loading .*chain\.yaml \(2\.\d MB\)/);
+    s.child.kill('SIGTERM');
+    // Ended by the signal itself: it neither served nor waited for the load to drain nothing.
+    expect(await ended).toBe('SIGTERM');
+    expect(s.stderr()).not.toMatch(/serving|shutting down/);
   });
 
   it('refuses an invalid workflow before binding a port (exit 2)', async () => {

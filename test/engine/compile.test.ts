@@ -2,21 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile, execute } from '../../src/engine/index.js';
 import { createToolRegistry } from '../../src/tools/index.js';
+import { chainWorkflow } from '../support/chain-workflow.js';
 import { scriptedModel } from '../support/scripted-model.js';
 import { workflowFrom } from '../support/workflows.js';
-
-/** START → n0 → … → n(N-1) → END. */
-function chainYaml(n: number): string {
-  const lines = ['schema_version: "1.0"', 'flow: {name: chain}', 'state:', '  fields:'];
-  for (let i = 0; i < n; i++) lines.push(`    f${i}: str`);
-  lines.push('nodes:');
-  for (let i = 0; i < n; i++)
-    lines.push(`- {id: n${i}, prompt: "p${i}", outputs: [f${i}], output_schema: {type: str}}`);
-  lines.push('edges:', '- {from: START, to: n0}');
-  for (let i = 0; i + 1 < n; i++) lines.push(`- {from: n${i}, to: n${i + 1}}`);
-  lines.push(`- {from: n${n - 1}, to: END}`);
-  return `${lines.join('\n')}\n`;
-}
 
 /** START → a0 and b0; two chains of `n` nodes that join at `join`, then END. */
 function twoBranchesYaml(n: number): string {
@@ -53,7 +41,7 @@ function twoBranchesYaml(n: number): string {
 describe('compile', () => {
   it('indexes a chain in work linear in its size (no reachable set per node)', () => {
     for (const n of [2000, 8000]) {
-      const plan = compile(workflowFrom(chainYaml(n)));
+      const plan = compile(workflowFrom(chainWorkflow(n)));
       expect(plan.nodes.size).toBe(n);
       expect(plan.outputSchemas.size).toBe(n);
       // n + 1 sources (START and the nodes) and n edges between them.

@@ -15,4 +15,7 @@ export default defineCommand({
   args,
   options,
   load: () => import('../handlers/serve.js'),
+  // Until the workflow is loaded there is nothing to drain, and a large one loads synchronously
+  // for seconds: a stop signal then ends the process at once (the handler installs them after).
+  stopSignals: 'handler',
 });
