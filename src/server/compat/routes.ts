@@ -2,7 +2,8 @@
  * The routes of configurable-agents' generated server, over the same job runner as the default
  * API: `POST /run` (sync within the timeout, else `200 {status: "async", job_id}` and the same
  * run goes on), `GET /status/{job_id}`, `/health`, `/health/live`, `/health/ready`, `/schema`
- * and `/`. Registered before the default routes, so these paths answer upstream's way.
+ * and `/`, and the OpenAPI document describing them (`/openapi.json`, read by `/docs`).
+ * Registered before the default routes, so these paths answer upstream's way.
  */
 import { isAgentcrateError } from '../../errors.js';
 import { readBodyText } from '../body.js';
@@ -11,6 +12,7 @@ import { readiness } from '../routes/meta.js';
 import { waitFor } from '../routes/run.js';
 import { detailResponse } from './errors.js';
 import { BODY_MISSING, checkCompatInputs, jsonInvalid } from './inputs.js';
+import { compatOpenApiDocument } from './openapi.js';
 import {
   asyncResponse,
   compatRoot,
@@ -26,7 +28,9 @@ const JSON_TYPE = 'application/json';
 export function registerCompatRoutes(app: App, ctx: ServerContext): void {
   const root = JSON.stringify(compatRoot(ctx.workflow));
   const schema = JSON.stringify(compatSchema(ctx.workflow));
+  const openapi = JSON.stringify(compatOpenApiDocument(ctx.workflow));
   app.get('/', (c) => c.body(root, 200, { 'content-type': JSON_TYPE }));
+  app.get('/openapi.json', (c) => c.body(openapi, 200, { 'content-type': JSON_TYPE }));
   app.get('/schema', (c) => c.body(schema, 200, { 'content-type': JSON_TYPE }));
   app.get('/health', (c) => c.json({ status: 'healthy', timestamp: pythonIso(Date.now()) }));
   app.get('/health/live', (c) => c.json({ status: 'alive' }));
