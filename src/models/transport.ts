@@ -24,6 +24,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici';
 import { AgentcrateError } from '../errors.js';
+import { BufferedAnswer } from './buffered-answer.js';
 
 /** What the global Response takes as its body (named here: the build's lib has no DOM types). */
 type ResponseBody = ConstructorParameters<typeof Response>[0];
@@ -238,16 +239,18 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
       throw new ModelAnswerTooLargeError(limit, url.href);
     }
     let content: ResponseBody;
+    let whole: Uint8Array<ArrayBuffer> | undefined;
     if (method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode)) {
       answer.body.resume();
       content = null;
     } else if (STREAMING_TYPE.test(headers.get('content-type') ?? '')) {
       content = streamingBody(answer.body, limit, url.href, signal);
     } else {
-      // A Buffer is a Uint8Array; the Response copies it (as it copies any bytes it is given).
-      content = (await readCapped(answer.body, limit, url.href, signal)) as Uint8Array<ArrayBuffer>;
+      whole = (await readCapped(answer.body, limit, url.href, signal)) as Uint8Array<ArrayBuffer>;
     }
     try {
+      // An answer read whole (every non-streaming model call) skips the fetch Response.
+      if (whole !== undefined) return new BufferedAnswer(whole, statusCode, statusText, headers) as never;
       return new Response(content, { status: statusCode, statusText, headers });
     } catch (error) {
       // A status outside 200–599 or a header fetch would not accept: a network error, as in fetch.

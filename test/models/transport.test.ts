@@ -102,6 +102,49 @@ describe('requests', () => {
     expect(identity.headers['accept-encoding']).toBe('identity');
   });
 
+  it('hands a whole answer over as a Response: its body read once, as a stream or at once', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"answer":"héllo"}');
+    });
+    const streamed = await send(s.url);
+    expect(streamed).toBeInstanceOf(Response);
+    expect([streamed.bodyUsed, streamed.redirected, streamed.type, streamed.url]).toEqual([
+      false,
+      false,
+      'default',
+      '',
+    ]);
+    const reader = streamed.body!.getReader();
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    expect(Buffer.concat(chunks).toString()).toBe('{"answer":"héllo"}');
+    expect(streamed.bodyUsed).toBe(true);
+    await expect(streamed.text()).rejects.toThrow(TypeError);
+
+    const whole = await send(s.url);
+    const copy = whole.clone();
+    expect(await whole.json()).toEqual({ answer: 'héllo' });
+    expect(whole.bodyUsed).toBe(true);
+    await expect(whole.text()).rejects.toThrow(TypeError);
+    expect(new TextDecoder().decode(await copy.arrayBuffer())).toBe('{"answer":"héllo"}');
+
+    // A stream taken but not read can still be read through the Response.
+    const taken = await send(s.url);
+    expect(taken.body).toBe(taken.body);
+    expect(await taken.text()).toBe('{"answer":"héllo"}');
+  });
+
+  it('gives an empty answer a body that ends at once', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end();
+    });
+    const res = await send(s.url);
+    const read = await res.body!.getReader().read();
+    expect(read.done).toBe(true);
+    expect(await (await send(s.url)).text()).toBe('');
+  });
+
   it('takes headers as a Headers object, pairs or a record, joining repeats like Headers', async () => {
     const s = await serve(echo);
     const forms: HeadersInit[] = [

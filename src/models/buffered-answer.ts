@@ -1,0 +1,112 @@
+/**
+ * A model answer that arrived whole, as the `Response` the transport hands the AI SDK
+ * providers, without building a fetch Response for it unless something asks for one.
+ *
+ * The providers read an answer's status, its headers, and its body as a web stream
+ * (`response.body.getReader()`, one chunk, then done). A fetch Response would first copy the
+ * bytes and every header again and put the bytes behind a byte stream, on every model call.
+ * Here `headers` is the Headers the transport built and `body` a plain stream of the one
+ * buffer. Anything else (`text()`, `json()`, `clone()`, `bodyUsed`, …) is answered by a real
+ * Response made at that moment over the same body (the stream, if it was handed out), so what
+ * a Response promises still holds: a body is read once, a read body cannot be read again.
+ */
+
+/** The Response this process has now (under @hono/node-server, its lightweight one). */
+const ResponseClass: typeof Response = globalThis.Response;
+
+export class BufferedAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  // What a Response made by the transport says: not from a fetch, so no URL and no redirect.
+  readonly redirected = false;
+  readonly type: ResponseType = 'default';
+  readonly url = '';
+  readonly #bytes: Uint8Array<ArrayBuffer>;
+  #stream: ReadableStream<Uint8Array> | undefined;
+  /** A read (or cancel) of the stream handed out: the body is used. */
+  #disturbed = false;
+  #real: Response | undefined;
+
+  constructor(bytes: Uint8Array<ArrayBuffer>, status: number, statusText: string, headers: Headers) {
+    // What the Response constructor refuses (the transport turns it into fetch's network error).
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`invalid status ${status}: a response's status is in 200–599`);
+    }
+    this.#bytes = bytes;
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get body(): ReadableStream<Uint8Array> {
+    if (this.#real !== undefined) return this.#real.body as ReadableStream<Uint8Array>;
+    if (this.#stream === undefined) {
+      const bytes = this.#bytes;
+      this.#stream = new ReadableStream<Uint8Array>({
+        pull: (controller) => {
+          this.#disturbed = true;
+          // As a Response over bytes: an empty body is a stream that ends at once.
+          if (bytes.byteLength > 0) controller.enqueue(bytes);
+          controller.close();
+        },
+        cancel: () => {
+          this.#disturbed = true;
+        },
+      });
+    }
+    return this.#stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#real !== undefined ? this.#real.bodyUsed : this.#disturbed;
+  }
+
+  /** A real Response over the same body; refused, as by fetch, once the stream was read or taken. */
+  #response(): Response {
+    if (this.#real === undefined) {
+      if (this.#stream !== undefined && (this.#disturbed || this.#stream.locked)) {
+        throw new TypeError('Body is unusable: Body has already been read');
+      }
+      this.#real = new ResponseClass(this.#stream ?? this.#bytes, {
+        status: this.status,
+        statusText: this.statusText,
+        headers: this.headers,
+      });
+    }
+    return this.#real;
+  }
+
+  async #read<T>(how: (response: Response) => Promise<T>): Promise<T> {
+    return how(this.#response());
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read((r) => r.arrayBuffer());
+  }
+  blob(): Promise<Blob> {
+    return this.#read((r) => r.blob());
+  }
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#read((r) => r.bytes());
+  }
+  formData(): Promise<FormData> {
+    return this.#read((r) => r.formData());
+  }
+  json(): Promise<unknown> {
+    return this.#read((r) => r.json());
+  }
+  text(): Promise<string> {
+    return this.#read((r) => r.text());
+  }
+  clone(): Response {
+    return this.#response().clone();
+  }
+}
+
+// `answer instanceof Response` holds, as for any Response.
+Object.setPrototypeOf(BufferedAnswer.prototype, ResponseClass.prototype);
