@@ -43,6 +43,9 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+/** How often a read-only page asks whether the studio owns the store now. */
+const READ_ONLY_RECHECK_MS = 5000;
+
 interface Info {
   dir: string;
   store: string | null;
@@ -56,6 +59,17 @@ function App() {
   useEffect(() => {
     void api<Info>('/info').then(setInfo);
   }, []);
+  // A read-only studio takes the store over with the first run after its owner stops (the
+  // server's ownership.ts): ask again on each page change (a run opens its job's page) and now
+  // and then, so the banner does not outlive the state it reports.
+  const readOnly = info?.store_access?.mode === 'read-only';
+  useEffect(() => {
+    if (!readOnly) return;
+    const refresh = () => void api<Info>('/info').then(setInfo, () => undefined);
+    refresh();
+    const timer = setInterval(refresh, READ_ONLY_RECHECK_MS);
+    return () => clearInterval(timer);
+  }, [readOnly, route]);
   return (
     <div class="shell">
       <nav class="sidebar" aria-label="Sections">
