@@ -1,6 +1,7 @@
 /** Deployed containers: status, health, ports, links, start/stop/restart/remove, a live log tail. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, stream } from '../api.js';
+import { TableHead } from './table-head.js';
 
 interface Container {
   name: string;
@@ -95,18 +96,7 @@ export function Containers() {
       {list !== null && list.length === 0 && engine?.ok && <p class="muted">Nothing deployed yet.</p>}
       {list !== null && list.length > 0 && (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Container</th>
-              <th scope="col">State</th>
-              <th scope="col">Health</th>
-              <th scope="col">Ports</th>
-              <th scope="col">Links</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Container', 'State', 'Health', 'Ports', 'Links']} actions />
           <tbody>
             {list.map((c) => (
               <tr key={c.name} data-container={c.name}>

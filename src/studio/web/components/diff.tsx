@@ -1,6 +1,7 @@
 /** A replay beside its original: final state and outputs side by side, changed rows marked. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { TableHead } from './table-head.js';
 import { Value } from './values.js';
 
 interface Row {
@@ -25,13 +26,7 @@ function Table({ title, rows }: { title: string; rows: Row[] }) {
         {title} <span class="muted">{changed === 0 ? 'no change' : `${changed} changed`}</span>
       </h3>
       <table class="table diff">
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Original</th>
-            <th scope="col">Replay</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Field', 'Original', 'Replay']} />
         <tbody>
           {rows.map((r) => (
             <tr key={r.key} class={r.changed ? 'changed' : ''}>

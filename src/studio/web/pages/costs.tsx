@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api } from '../api.js';
+import { TableHead } from '../components/table-head.js';
 
 interface Series {
   key: string;
@@ -148,23 +149,15 @@ export function CostsPage() {
       )}
       {totals && totals.rows.length > 0 && (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">{by}</th>
-              <th scope="col" class="num">
-                Calls
-              </th>
-              <th scope="col" class="num">
-                Tokens in
-              </th>
-              <th scope="col" class="num">
-                Tokens out
-              </th>
-              <th scope="col" class="num">
-                Cost
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              by,
+              { label: 'Calls', num: true },
+              { label: 'Tokens in', num: true },
+              { label: 'Tokens out', num: true },
+              { label: 'Cost', num: true },
+            ]}
+          />
           <tbody>
             {[...totals.rows, totals.total].map((r) => (
               <tr key={r.key} class={r.key === 'total' ? 'total' : ''}>

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, stream, type WorkflowSummary } from '../api.js';
 import { Containers } from '../components/containers.js';
+import { TableHead } from '../components/table-head.js';
 import { go } from '../router.js';
 
 interface EnvVar {
@@ -41,16 +42,7 @@ function quoteEnv(value: string): string {
 function EnvTable({ vars, onRemove }: { vars: EnvVar[]; onRemove: (name: string) => Promise<void> }) {
   return (
     <table class="table env">
-      <thead>
-        <tr>
-          <th scope="col">Variable</th>
-          <th scope="col">Value</th>
-          <th scope="col">Needed for</th>
-          <th scope="col">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Variable', 'Value', 'Needed for']} actions />
       <tbody>
         {vars.map((v) => (
           <tr key={v.name} class={v.set ? '' : v.required ? 'unset required' : 'unset'}>

@@ -1,6 +1,7 @@
 /** Stored jobs (this studio's runs and any server's on the same store), filtered by status, workflow and time. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type JobView } from '../api.js';
+import { TableHead } from '../components/table-head.js';
 
 const WINDOWS: Array<[string, number | null]> = [
   ['any time', null],
@@ -85,21 +86,17 @@ export function HistoryPage() {
         </div>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Job</th>
-              <th scope="col">Workflow</th>
-              <th scope="col">Started</th>
-              <th scope="col" class="num">
-                Duration
-              </th>
-              <th scope="col" class="num">
-                Tokens
-              </th>
-              <th scope="col">Kind</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Status',
+              'Job',
+              'Workflow',
+              'Started',
+              { label: 'Duration', num: true },
+              { label: 'Tokens', num: true },
+              'Kind',
+            ]}
+          />
           <tbody>
             {jobs.map((j) => (
               <tr key={j.job_id}>

@@ -1,6 +1,7 @@
 /** The folder's workflows with their validity; new, upload (file or drop) and paste. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type WorkflowSummary } from '../api.js';
+import { TableHead } from '../components/table-head.js';
 import { go } from '../router.js';
 
 const TEMPLATE = `schema_version: "1.0"
@@ -182,17 +183,7 @@ export function WorkflowsPage() {
         </div>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Flow</th>
-              <th scope="col">Status</th>
-              <th scope="col">Modified</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['File', 'Flow', 'Status', 'Modified']} actions />
           <tbody>
             {list.map((w) => (
               <tr key={w.name}>
