@@ -175,8 +175,27 @@ describe.skipIf(skip !== undefined)(`PostgreSQL replicas${skip ? ` (skipped: ${s
     ).toBe('E_STORE_LOCKED');
     expect((await rejection(stale.failJob('f1', { code: 'E_X', message: 'x' }))).code).toBe('E_STORE_LOCKED');
     expect(await b.getCheckpoint('f1')).toMatchObject({ step: 1 });
-    // …while the owner's writes go through, and any replica may cancel.
-    await b.saveCheckpoint('f1', { step: 2, completed: ['x', 'y'] });
+    // Events and a checkpoint issued together share one transaction: refused together, and
+    // nothing of them stored.
+    const turn = await Promise.allSettled([
+      stale.appendEvents('f1', [{ type: 'node-end', at: 2 }]),
+      stale.saveCheckpoint('f1', { step: 2, completed: ['x', 'y'] }),
+    ]);
+    expect(turn.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code)).toEqual([
+      'E_STORE_LOCKED',
+      'E_STORE_LOCKED',
+    ]);
+    expect(await b.listEvents('f1')).toEqual([]);
+    // …while the owner's writes go through (a turn of them together), and any replica may cancel.
+    const [stored] = await Promise.all([
+      b.appendEvents('f1', [
+        { type: 'node-end', at: 2 },
+        { type: 'node-end', at: 3 },
+      ]),
+      b.saveCheckpoint('f1', { step: 2, completed: ['x', 'y'] }),
+    ]);
+    expect(stored.map((e) => e.seq)).toEqual([1, 2]);
+    expect(await b.getCheckpoint('f1')).toMatchObject({ step: 2 });
     expect(await stale.cancelJob('f1')).toBe(true);
     await lease.release();
   });

@@ -40,6 +40,15 @@ export class SharedQueue {
   #pullAgain = false;
   #stopped = false;
   #ticking = false;
+  /**
+   * Whether a claim may find work: set when the feed or the tick says so and after a claim that
+   * found a job, cleared before each claim. A freed slot claims only then, so a replica busy
+   * with its own runs does not ask the store for work after each one (an empty claim still
+   * costs the database a queue scan). Isolated jobs are looked for separately: a claim that
+   * skipped them says nothing about them.
+   */
+  #maybeWork = true;
+  #maybeIsolated = true;
 
   constructor(store: Store, logger: Logger, active: ReadonlyMap<string, ActiveJob>, hooks: SharedHooks) {
     this.#store = store;
@@ -50,12 +59,12 @@ export class SharedQueue {
 
   start(tickMs = SHARED_TICK_MS): void {
     this.#unsubscribe = this.#store.changes?.((change) => {
-      if (change.kind === 'pending') this.pull();
+      if (change.kind === 'pending') this.#hear();
       else void this.#finished(change.jobId);
     });
     this.#timer = setInterval(() => void this.#tick(), tickMs);
     this.#timer.unref();
-    this.pull();
+    this.#hear();
   }
 
   stop(): void {
@@ -81,9 +90,17 @@ export class SharedQueue {
     for (const resolve of set) resolve(job);
   }
 
-  /** Claims pending jobs while slots are free; calls made meanwhile run once more after. */
+  /** Work may be waiting in the store (the feed, the tick, a start): claim it. */
+  #hear(): void {
+    this.#maybeWork = true;
+    this.#maybeIsolated = true;
+    this.pull();
+  }
+
+  /** Claims pending jobs while slots are free, if any may be waiting; calls made meanwhile run once more after. */
   pull(): void {
     if (this.#stopped) return;
+    if (!this.#maybeWork && !(this.#maybeIsolated && this.#hooks.mayRunIsolated())) return;
     if (this.#pulling) {
       this.#pullAgain = true;
       return;
@@ -92,6 +109,7 @@ export class SharedQueue {
     void this.#pullLoop()
       .catch((error: unknown) => {
         // The store cannot answer now: the next tick tries again.
+        this.#maybeWork = true;
         this.#logger.warn({ err: (error as Error).message }, 'shared queue: could not claim a job');
       })
       .finally(() => {
@@ -106,11 +124,13 @@ export class SharedQueue {
   async #pullLoop(): Promise<void> {
     while (!this.#stopped && this.#hooks.freeSlots() > 0) {
       this.#pullAgain = false;
-      const job = await this.#store.claimNextPending({
-        skipIsolated: !this.#hooks.mayRunIsolated(),
-        workflow: this.#hooks.workflow,
-      });
+      const skipIsolated = !this.#hooks.mayRunIsolated();
+      this.#maybeWork = false;
+      if (!skipIsolated) this.#maybeIsolated = false;
+      const job = await this.#store.claimNextPending({ skipIsolated, workflow: this.#hooks.workflow });
       if (job === undefined) return;
+      // One found: more may wait.
+      this.#maybeWork = true;
       if (this.#stopped) {
         // Stopping while the claim was in flight: put it back for the other replicas.
         await this.#store.updateJob(job.id, { status: 'pending' });
@@ -131,7 +151,7 @@ export class SharedQueue {
         else this.#logger.info(line, `recovery: job of a dead replica ${r.action}`);
         if (r.action === 'failed') this.settled(r.job);
       }
-      this.pull();
+      this.#hear();
       // Waiters whose job's notification was missed (the feed reconnected meanwhile).
       for (const id of [...this.#waiters.keys()]) await this.#finished(id);
     } catch (error) {

@@ -174,25 +174,63 @@ export class PgConnection {
   async #commit(batch: Pending[]): Promise<void> {
     try {
       const one = batch.length === 1 ? batch[0]! : undefined;
+      const what = batch.map((p) => p.what).join(' and ');
       const results =
         one !== undefined && one.before === undefined
           ? [await this.q(one.what, one.text, one.params)]
-          : await this.tx(batch.map((p) => p.what).join(' and '), async (sql) => {
-              const out: Row[][] = [];
-              for (const p of batch) {
-                if (p.before) await p.before(sql);
-                const rows = (await sql.unsafe(p.text, p.params as never[], { prepare: true })) as Row[];
-                if (p.mustWrite && rows.length === 0) throw REFUSED;
-                out.push(rows);
-              }
-              return out;
-            });
+          : batch.some((p) => p.before !== undefined)
+            ? await this.tx(what, async (sql) => {
+                const out: Row[][] = [];
+                for (const p of batch) {
+                  if (p.before) await p.before(sql);
+                  const rows = (await sql.unsafe(p.text, p.params as never[], { prepare: true })) as Row[];
+                  if (p.mustWrite && rows.length === 0) throw REFUSED;
+                  out.push(rows);
+                }
+                return out;
+              })
+            : await this.#pipelined(what, batch);
       for (const [i, p] of batch.entries()) {
         if (p.mustWrite && results[i]!.length === 0) p.reject(REFUSED);
         else p.resolve(results[i]!);
       }
     } catch (error) {
       for (const p of batch) p.reject(error);
+    }
+  }
+
+  /**
+   * A turn's statements in one transaction and two round trips whatever their number: BEGIN
+   * and the statements sent together (one Sync), then COMMIT — or ROLLBACK when one failed or
+   * a `mustWrite` one changed nothing, which is why the commit waits for their answers.
+   */
+  async #pipelined(what: string, batch: readonly Pending[]): Promise<Row[][]> {
+    this.#open(what);
+    let session: postgres.ReservedSql;
+    try {
+      session = await this.sql.reserve();
+    } catch (error) {
+      throw this.storeError(what, error);
+    }
+    try {
+      const statements = batch.map((p) => session.unsafe(p.text, p.params as never[], { prepare: true }));
+      let results: Row[][];
+      try {
+        [, ...results] = (await session.batch([session.unsafe('BEGIN'), ...statements])) as Row[][];
+      } catch (error) {
+        await session.unsafe('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      if (batch.some((p, i) => p.mustWrite && results[i]!.length === 0)) {
+        await session.unsafe('ROLLBACK');
+        throw REFUSED;
+      }
+      await session.unsafe('COMMIT');
+      return results;
+    } catch (error) {
+      throw this.storeError(what, error);
+    } finally {
+      session.release();
     }
   }
 
