@@ -40,14 +40,26 @@ ${tools.length > 0 ? `    tools: [${tools.join(', ')}]\n` : ''}edges:
 }
 
 /** The modules an image of this workflow carries, and the packages they come from. */
-function contents(wf: Workflow): { modules: Set<string>; packages: Set<string>; bytes: number } {
+function contents(wf: Workflow): {
+  modules: Set<string>;
+  packages: Set<string>;
+  bytes: number;
+  entryPoints: Set<string>;
+} {
   const parts = workflowParts(wf, kit.manifest, {}, 'image');
   const files = selectKitFiles(kit.manifest, parts);
   const modules = inputsOf(kit.manifest, files);
   const packages = new Set([...modules].map(packageOf).filter((p): p is string => p !== undefined));
   const bytes = files.reduce((sum, f) => sum + (kit.manifest.files[f]?.bytes ?? 0), 0);
-  return { modules, packages, bytes };
+  const entryPoints = new Set(
+    files.map((f) => kit.manifest.files[f]?.entryPoint).filter((e): e is string => e !== undefined),
+  );
+  return { modules, packages, bytes, entryPoints };
 }
+
+/** The chunk of the whole AI SDK (its package's entry module). */
+const AI_SDK_ENTRY = 'node_modules/ai/dist/index.mjs';
+const AI_ERRORS_ENTRY = 'src/deploy/oneshot/runner/ai-errors.ts';
 
 const OTHER_PROVIDERS = [
   '@ai-sdk/google',
@@ -79,9 +91,12 @@ const NEVER_ROOMS = [
 
 describe('the runner kit: an image carries only what its workflow uses', () => {
   it('an ollama-only echo workflow: no other provider SDK, no server, store, OpenTelemetry, tools or sandbox', () => {
-    const { modules, packages } = contents(workflow('provider: ollama, model: llama3'));
+    const { modules, packages, entryPoints } = contents(workflow('provider: ollama, model: llama3'));
     expect([...packages]).toContain('ollama-ai-provider-v2');
+    // Without tools, the AI SDK's errors only, not the whole SDK.
     expect([...packages]).toContain('ai');
+    expect(entryPoints).toContain(AI_ERRORS_ENTRY);
+    expect(entryPoints).not.toContain(AI_SDK_ENTRY);
     for (const pkg of OTHER_PROVIDERS) expect([...packages], pkg).not.toContain(pkg);
     for (const pattern of NEVER_PACKAGES) {
       expect(
@@ -105,9 +120,13 @@ describe('the runner kit: an image carries only what its workflow uses', () => {
     expect(modules).toContain('src/deploy/oneshot/runner/main.ts');
   });
 
-  it('another provider and a tool: that provider and that tool module, nothing of the ollama one', () => {
-    const { modules, packages } = contents(workflow('provider: openai, model: gpt-4o-mini', ['file_read']));
+  it('another provider and a tool: that provider, that tool module and the whole AI SDK, nothing of the ollama one', () => {
+    const { modules, packages, entryPoints } = contents(
+      workflow('provider: openai, model: gpt-4o-mini', ['file_read']),
+    );
     expect([...packages]).toContain('@ai-sdk/openai');
+    // Tools run through the AI SDK's generateText: the whole SDK.
+    expect(entryPoints).toContain(AI_SDK_ENTRY);
     expect([...packages]).not.toContain('ollama-ai-provider-v2');
     expect([...packages]).not.toContain('@ai-sdk/google');
     expect(modules).toContain('src/tools/builtin/file-tools.ts');

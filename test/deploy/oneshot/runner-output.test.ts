@@ -1,10 +1,13 @@
 /**
- * The one-shot runner (the real kit, staged as an image's /app is) run on this machine's Node
- * with its `--batch` results going to a stdout that cannot be written (/dev/full): it says it
- * cannot write the results, not that it cannot read its input, and exits 1 without a stack trace.
+ * The one-shot runner (the real kit, staged as an image's /app is) run on this machine's Node:
+ * - with its `--batch` results going to a stdout that cannot be written (/dev/full): it says it
+ *   cannot write the results, not that it cannot read its input, and exits 1 without a stack trace;
+ * - a workflow without tools carries the AI SDK's errors, not the whole SDK, and an answer that
+ *   does not parse is still reported as such (against the mock model on 127.0.0.1).
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,16 +16,20 @@ import { loadKit } from '../../../src/deploy/oneshot/kit/build.js';
 import { workflowParts } from '../../../src/deploy/oneshot/parts.js';
 import { stageRunner, writeRunner } from '../../../src/deploy/oneshot/stage.js';
 import { announceSkip } from '../../support/docker.js';
+import { type MockLlm, startMockLlm } from '../../support/mock-llm.js';
 
-const skip = existsSync('/dev/full') ? undefined : 'this system has no /dev/full (a file whose writes fail)';
-const skipNote = announceSkip('the one-shot runner writing to a full stdout', skip);
+const noFull = existsSync('/dev/full')
+  ? undefined
+  : 'this system has no /dev/full (a file whose writes fail)';
+const fullNote = announceSkip('the one-shot runner writing to a full stdout', noFull);
 let tmp = '';
 let runner = '';
+let mock: MockLlm;
 
 const SOURCE = `schema_version: "1.0"
 flow: {name: output-probe}
 config:
-  llm: {provider: ollama, model: llama3}
+  llm: {provider: openai-compatible, model: mock-1}
 state:
   fields:
     message: {type: str, required: true}
@@ -37,9 +44,10 @@ edges:
   - {from: echo, to: END}
 `;
 
-describe.skipIf(skip !== undefined)(`the runner's batch output${skipNote}`, () => {
+describe('the one-shot runner on this machine', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'agentcrate-oneshot-out-'));
+    mock = await startMockLlm();
     const kit = await loadKit();
     const loaded = loadWorkflowFromString(SOURCE, { file: 'output-probe.yaml' });
     if (loaded.workflow === undefined) throw new Error(JSON.stringify(loaded.diagnostics));
@@ -50,28 +58,61 @@ describe.skipIf(skip !== undefined)(`the runner's batch output${skipNote}`, () =
     runner = join(tmp, 'app', 'runner.mjs');
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await mock?.close();
     if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('a results write that fails is reported as E_IO on stderr, naming stdout, exit 1', () => {
-    const inputs = join(tmp, 'inputs.jsonl');
-    writeFileSync(inputs, '{"message": "one"}\n{"message": "two"}\n');
-    const full = openSync('/dev/full', 'w');
-    try {
-      const run = spawnSync(process.execPath, [runner, '--batch', inputs, '--dry-run'], {
-        stdio: ['ignore', full, 'pipe'],
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', AGENTCRATE_LOG_LEVEL: 'warn' },
-        timeout: 60_000,
-      });
-      expect(run.status, run.stderr).toBe(1);
-      expect(run.stderr).toContain('cannot write the batch results to stdout');
-      expect(run.stderr).toContain('E_IO');
-      expect(run.stderr).not.toContain('cannot read the batch input');
-      expect(run.stderr).not.toMatch(/\n\s+at /);
-    } finally {
-      closeSync(full);
-    }
+  it("without tools it carries the AI SDK's errors alone, and still reports answers that do not parse", async () => {
+    // (kit.test.ts proves from the manifest which chunks these are.)
+    expect(readdirSync(join(tmp, 'app', 'chunks')).some((f) => f.startsWith('ai-errors-'))).toBe(true);
+    mock.script([{ text: 'not json at all' }, { text: 'still not json' }, { text: 'never json' }]);
+    const child = spawn(process.execPath, [runner, '{"message": "hi"}'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AGENTCRATE_LOG_LEVEL: 'warn',
+        AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
+        AGENTCRATE_LLM_MODEL: 'mock-1',
+        AGENTCRATE_LLM_BASE_URL: mock.url,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const [status] = (await once(child, 'close')) as [number | null];
+    // Each unparseable answer is reported as one (with the SDK's parse error) and retried; the
+    // mock's next, default answer parses.
+    expect(status, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'success', outputs: { message: 'hi' } });
+    const parseFailures = stderr.split('\n').filter((l) => l.includes('could not parse the response'));
+    expect(parseFailures, stderr).toHaveLength(3);
+    expect(stderr).not.toMatch(/carries only|ERR_MODULE_NOT_FOUND|is not a function/);
+    expect(mock.chatRequests()).toHaveLength(4);
   }, 60_000);
+
+  it.skipIf(noFull !== undefined)(
+    `a results write that fails is reported as E_IO on stderr, naming stdout, exit 1${fullNote}`,
+    () => {
+      const inputs = join(tmp, 'inputs.jsonl');
+      writeFileSync(inputs, '{"message": "one"}\n{"message": "two"}\n');
+      const full = openSync('/dev/full', 'w');
+      try {
+        const run = spawnSync(process.execPath, [runner, '--batch', inputs, '--dry-run'], {
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', AGENTCRATE_LOG_LEVEL: 'warn' },
+          timeout: 60_000,
+        });
+        expect(run.status, run.stderr).toBe(1);
+        expect(run.stderr).toContain('cannot write the batch results to stdout');
+        expect(run.stderr).toContain('E_IO');
+        expect(run.stderr).not.toContain('cannot read the batch input');
+        expect(run.stderr).not.toMatch(/\n\s+at /);
+      } finally {
+        closeSync(full);
+      }
+    },
+    60_000,
+  );
 });

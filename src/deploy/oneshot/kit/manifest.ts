@@ -9,6 +9,7 @@
  * import statically, and every chunk they may import dynamically that is no such part: nothing
  * of a part it does not use can be in it, and the modules listed prove it.
  */
+import { carriesFullAiSdk } from '../runner/ai-sdk.js';
 
 export const KIT_FORMAT = 1;
 export const KIT_ENTRY = 'runner.mjs';
@@ -76,8 +77,8 @@ function partDecision(parts: KitParts): (entryPoint: string) => boolean | undefi
   return (entryPoint) => {
     const pkg = packageOf(entryPoint);
     if (pkg !== undefined && PROVIDER_PACKAGE_NAMES.has(pkg)) return providers.has(pkg);
-    // The model client always loads the AI SDK.
-    if (pkg === 'ai') return true;
+    // The whole AI SDK only with tools (runner/ai-sdk.ts); its errors' chunk always.
+    if (pkg === 'ai') return carriesFullAiSdk(parts);
     const tool = /^src\/tools\/builtin\/([^/]+)\.ts$/.exec(entryPoint);
     if (tool) return tools.has(tool[1] as string);
     if (entryPoint === 'src/sandbox/index.ts') return modes.size > 0;

@@ -14,6 +14,10 @@
  *   gateway error"), and zod's 40 message locales (English, zod's default, stays).
  * - The model transport over bundled undici is replaced by an error: the runner passes Node's
  *   own fetch (`runner/capped-fetch.ts`).
+ * - The model client's `import('ai')` goes through `runner/ai-sdk.ts`, so an image of a
+ *   workflow without tools carries the AI SDK's error classes instead of the whole SDK: the
+ *   errors' module reads its own copy of the package's module (esbuild splits code by module,
+ *   so sharing the one module with the whole SDK's chunk would put all of it in both).
  * A shim that misses an export the bundled code imports fails the kit build, never a run.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,6 +30,8 @@ export interface KitPluginOptions {
 }
 
 const NS = 'agentcrate-oneshot';
+/** The AI SDK's module as read for `runner/ai-errors.ts` alone. */
+const AI_COPY_NS = 'agentcrate-oneshot-ai-errors';
 
 const OTEL_API_SHIM = `
 export const SpanStatusCode = { UNSET: 0, OK: 1, ERROR: 2 };
@@ -76,11 +82,28 @@ export function toolModuleId(file: string): string {
   return file.slice(file.lastIndexOf(sep) + 1).replace(/\.ts$/, '');
 }
 
+/** models/client.ts with its one `import('ai')` made a call of `runner/ai-sdk.ts`'s loader. */
+function clientViaAiSdkPart(client: string, aiSdk: string): string {
+  const text = readFileSync(client, 'utf8');
+  // The value import, not the types (`typeof import('ai')`).
+  const found = text.match(/(?<!typeof )import\('ai'\)/g)?.length ?? 0;
+  if (found !== 1) {
+    throw new Error(
+      `${client} should import the AI SDK in one place (import('ai')), found ${found}: update the one-shot kit plugin`,
+    );
+  }
+  const rewritten = text.replace(/(?<!typeof )import\('ai'\)/, '__acLoadAi()');
+  return `import { loadAiSdkPart as __acLoadAi } from ${JSON.stringify(aiSdk)};\n${rewritten}`;
+}
+
 export function kitPlugin(opts: KitPluginOptions): Plugin {
   const src = opts.srcDir.endsWith(sep) ? opts.srcDir : `${opts.srcDir}${sep}`;
   const builtinIndex = join(src, 'tools', 'builtin', 'index.ts');
   const toolTable = join(src, 'deploy', 'oneshot', 'runner', 'tool-modules.ts');
   const transport = join(src, 'models', 'transport.ts');
+  const client = join(src, 'models', 'client.ts');
+  const aiSdk = join(src, 'deploy', 'oneshot', 'runner', 'ai-sdk.ts');
+  const aiErrors = join(src, 'deploy', 'oneshot', 'runner', 'ai-errors.ts');
   const modules = builtinToolModules(src);
   const table = `export const TOOL_MODULES = {\n${modules
     .map((file) => `  ${JSON.stringify(toolModuleId(file))}: () => import(${JSON.stringify(file)}),`)
@@ -95,6 +118,22 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         loader: 'js',
       }));
       build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
+      build.onResolve({ filter: /^ai$/ }, async (args) => {
+        if (args.pluginData === NS || args.importer !== aiErrors) return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: NS,
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { path: resolved.path, namespace: AI_COPY_NS, sideEffects: false };
+      });
+      build.onLoad({ filter: /.*/, namespace: AI_COPY_NS }, (args) => ({
+        contents: readFileSync(args.path, 'utf8'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
 
       // Relative imports inside our sources and the YAML libraries: resolved as usual, then
       // marked side-effect free (esbuild drops a module whose exports nobody uses).
@@ -130,6 +169,7 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         }
         if (args.path === toolTable) return { contents: table, loader: 'js', resolveDir: dirname(toolTable) };
         if (args.path === transport) return { contents: TRANSPORT_STUB, loader: 'js' };
+        if (args.path === client) return { contents: clientViaAiSdkPart(client, aiSdk), loader: 'ts' };
         return undefined;
       });
       build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({

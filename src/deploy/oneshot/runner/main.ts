@@ -16,6 +16,7 @@ import { AgentcrateError } from '../../../errors.js';
 import { createModelClient } from '../../../models/client.js';
 import { PROVIDERS } from '../../../models/providers.js';
 import { createRedactor, type Redactor } from '../../../secrets/index.js';
+import { carriesFullAiSdk, useFullAiSdk } from './ai-sdk.js';
 import { parseRunnerArgs, RUNNER_USAGE, type RunnerArgs } from './args.js';
 import { runBatch } from './batch.js';
 import { answerCap, cappedFetch } from './capped-fetch.js';
@@ -55,6 +56,7 @@ export async function main(argv: readonly string[], runnerUrl: string): Promise<
       return 0;
     }
     const config = readEmbedded(runnerUrl);
+    useFullAiSdk(carriesFullAiSdk(config));
     const env: Record<string, string | undefined> = { ...config.env, ...process.env };
     redact = createRedactor({
       env,

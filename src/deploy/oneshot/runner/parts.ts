@@ -10,6 +10,7 @@ import { providerSpec } from '../../../models/providers.js';
 import { readOverride, resolveLlm } from '../../../models/resolve.js';
 import { createToolRegistry } from '../../../tools/registry.js';
 import type { ToolDefinition, ToolRegistry } from '../../../tools/types.js';
+import { carriesFullAiSdk } from './ai-sdk.js';
 import type { OneshotConfig } from './embedded.js';
 import { TOOL_MODULES } from './tool-modules.js';
 
@@ -66,9 +67,10 @@ export async function describeTools(): Promise<Record<string, Array<{ name: stri
  */
 export function preloadModels(config: OneshotConfig, { sdk }: { sdk: boolean }): Promise<void> {
   const placeholder = 'http://127.0.0.1:9/v1';
-  // The AI SDK itself is needed by a run only for tool steps or an answer that does not parse
-  // (models/client.ts loads it then); the warm-up loads it so the compile cache holds it.
-  const loads: Array<Promise<unknown>> = sdk ? [loadAiSdk()] : [];
+  // The AI SDK itself is needed by a run only for tool steps (or its errors, when an answer
+  // does not parse: models/client.ts loads them then); the warm-up of an image with tools
+  // loads it so the compile cache holds it.
+  const loads: Array<Promise<unknown>> = sdk && carriesFullAiSdk(config) ? [loadAiSdk()] : [];
   for (const name of config.providers) {
     loads.push(
       providerSpec(name).create(
