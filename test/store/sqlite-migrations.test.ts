@@ -138,4 +138,62 @@ describe('SQLite store migrations', () => {
       await store.close();
     }
   });
+
+  it('upgrades a version-7 store: idempotency keys move to a partial index, jobs and their rows kept', async () => {
+    const path = join(root, 'v7', 'agentcrate.db');
+    const first = await createSqliteStore(path);
+    await first.createJob({ id: 'k7', workflow: 'wf', inputs: { topic: 'x' }, idempotencyKey: 'key-1' });
+    await first.appendEvents('k7', [{ type: 'run-start', at: 1 }]);
+    await first.saveCheckpoint('k7', { step: 1, completed: ['a'] });
+    await first.close();
+    // The version-7 jobs table: the key under a column constraint, an index entry for every job.
+    const old = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+    old.exec(`CREATE TABLE jobs_v7 (id TEXT PRIMARY KEY, status TEXT NOT NULL, workflow TEXT NOT NULL, inputs TEXT NOT NULL,
+        outputs TEXT, error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
+        execution_time_ms INTEGER, attempts INTEGER NOT NULL DEFAULT 0, max_crashes INTEGER NOT NULL,
+        idempotency_key TEXT UNIQUE, webhook_url TEXT, progress_step INTEGER NOT NULL DEFAULT 0,
+        progress_nodes TEXT NOT NULL DEFAULT '[]', input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0, crashes INTEGER NOT NULL DEFAULT 0,
+        blamed_crashes INTEGER NOT NULL DEFAULT 0, checkpoint TEXT, checkpoint_at INTEGER);
+      INSERT INTO jobs_v7 SELECT * FROM jobs;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_v7 RENAME TO jobs;
+      CREATE INDEX jobs_by_created ON jobs (created_at, id);
+      CREATE INDEX jobs_by_status_created ON jobs (status, created_at, id);
+      CREATE INDEX jobs_finished_by_completed ON jobs (completed_at) WHERE status IN ('completed','failed','cancelled');
+      PRAGMA user_version = 7`);
+    old.close();
+
+    const store = await createSqliteStore(path);
+    try {
+      // Nothing the rebuild touched was lost: the job, its events (not cascaded away), its checkpoint.
+      expect(await store.getJob('k7')).toMatchObject({ idempotencyKey: 'key-1', progress: { step: 1 } });
+      expect((await store.listEvents('k7')).map((e) => e.event.type)).toEqual(['run-start']);
+      expect((await store.getCheckpoint('k7'))?.step).toBe(1);
+      // The key still returns its job; a job without one adds nothing to the key's index.
+      const again = await store.createJob({ id: 'k7b', workflow: 'wf', inputs: {}, idempotencyKey: 'key-1' });
+      expect(again).toMatchObject({ created: false, job: { id: 'k7' } });
+      await store.createJob({ id: 'nokey', workflow: 'wf', inputs: {} });
+      peek(path, (db) => {
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+        const keyed = db
+          .prepare(
+            'SELECT COUNT(*) AS n FROM jobs INDEXED BY jobs_by_idempotency_key WHERE idempotency_key IS NOT NULL',
+          )
+          .get();
+        expect(keyed).toEqual({ n: 1 });
+        const unique = db
+          .prepare('SELECT name, partial FROM pragma_index_list(\'jobs\') WHERE "unique" = 1')
+          .all();
+        // The id's own index, and the key's partial one: no index of every job's key.
+        expect(unique.map((i) => [i.name, i.partial]).sort()).toEqual([
+          ['jobs_by_idempotency_key', 1],
+          ['sqlite_autoindex_jobs_1', 0],
+        ]);
+        expect(db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+      });
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -117,7 +117,9 @@ export class SqliteJobs {
           };
         }
         const row = this.#db
-          .q(`${insert} ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${JOB_COLUMNS}`)
+          .q(
+            `${insert} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING ${JOB_COLUMNS}`,
+          )
           .get(...values);
         if (row !== undefined) return { job: rowToJob(row as Row), created: true };
         const existing = this.#db.q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`).get(key) as

@@ -156,6 +156,45 @@ const MIGRATIONS: readonly string[] = [
   UPDATE jobs SET checkpoint = c.data, checkpoint_at = c.saved_at FROM checkpoints AS c WHERE c.job_id = jobs.id;
   DROP TABLE checkpoints;
   `,
+  // v8: the jobs table rebuilt for one change SQLite cannot make in place: idempotency keys in
+  // a partial unique index, so the jobs submitted without one (nearly all) add no entry to it;
+  // the column constraint indexed every job's NULL, an index write per job for nothing.
+  `
+  CREATE TABLE jobs_v8 (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('pending','running','completed','failed','cancelled')),
+    workflow TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    outputs TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    completed_at INTEGER,
+    execution_time_ms INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_crashes INTEGER NOT NULL,
+    idempotency_key TEXT,
+    webhook_url TEXT,
+    progress_step INTEGER NOT NULL DEFAULT 0,
+    progress_nodes TEXT NOT NULL DEFAULT '[]',
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    crashes INTEGER NOT NULL DEFAULT 0,
+    blamed_crashes INTEGER NOT NULL DEFAULT 0,
+    checkpoint TEXT,
+    checkpoint_at INTEGER
+  );
+  INSERT INTO jobs_v8 SELECT id, status, workflow, inputs, outputs, error, created_at, started_at,
+    completed_at, execution_time_ms, attempts, max_crashes, idempotency_key, webhook_url, progress_step,
+    progress_nodes, input_tokens, output_tokens, crashes, blamed_crashes, checkpoint, checkpoint_at FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v8 RENAME TO jobs;
+  CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX jobs_by_created ON jobs (created_at, id);
+  CREATE INDEX jobs_by_status_created ON jobs (status, created_at, id);
+  CREATE INDEX jobs_finished_by_completed ON jobs (completed_at)
+    WHERE status IN ('completed','failed','cancelled');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -190,15 +229,27 @@ export function migrate(db: DatabaseSync, path: string): void {
       { details: { path, version: current, supported: SCHEMA_VERSION } },
     );
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec(MIGRATIONS[version]!);
-      db.exec(`PRAGMA user_version = ${version + 1}`);
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
+  if (current === SCHEMA_VERSION) return;
+  // A table rebuilt (drop, then rename its copy) must not take the rows referencing it along
+  // (ON DELETE CASCADE): foreign keys are off while migrating (it cannot change inside a
+  // transaction) and checked before each commit instead.
+  db.exec('PRAGMA foreign_keys = OFF');
+  try {
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        db.exec(MIGRATIONS[version]!);
+        if (db.prepare('PRAGMA foreign_key_check').all().length > 0) {
+          throw new Error(`migration to version ${version + 1} left rows referencing missing ones`);
+        }
+        db.exec(`PRAGMA user_version = ${version + 1}`);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
     }
+  } finally {
+    db.exec('PRAGMA foreign_keys = ON');
   }
 }
