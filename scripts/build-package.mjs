@@ -1,7 +1,8 @@
 // Makes what the packed package runs (npm's `prepack`; dist/ must be built first):
 //   lib/cli/     the CLI as one ESM entry (main.mjs) and chunks loaded when a command needs them
 //   lib/server/  the server bundle `deploy` copies into images (the same bundleServer as a checkout)
-//   lib/gateway/ the model gateway's container entry, which `deploy --with-gateway` copies likewise
+//   lib/gateway/ the model gateway's container entry (one CommonJS file, src/deploy/gateway/bundle.ts),
+//                which `deploy --with-gateway` copies likewise
 //   lib/oneshot/ the one-shot runner kit `build` copies parts of into images (the same buildKit)
 //   lib/THIRD-PARTY-LICENSES.txt  the licences of the packages bundled into either
 // Everything in `dependencies` stays an import resolved at run time; everything else is inlined,
@@ -18,7 +19,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleServer, DEFAULT_SERVER_ENTRY } = await import(
   new URL('../dist/deploy/bundle.js', import.meta.url).href
 );
-const { GATEWAY_ENTRY } = await import(new URL('../dist/deploy/gateway/deploy.js', import.meta.url).href);
+const { bundleGateway } = await import(new URL('../dist/deploy/gateway/bundle.js', import.meta.url).href);
 const { buildKit } = await import(new URL('../dist/deploy/oneshot/kit/build.js', import.meta.url).href);
 
 const started = performance.now();
@@ -44,7 +45,7 @@ const cli = await build({
   define: {
     __AGENTCRATE_VERSION__: JSON.stringify(pkg.version),
     __AGENTCRATE_SERVER_BUNDLE__: JSON.stringify('../server/server.mjs'),
-    __AGENTCRATE_GATEWAY_BUNDLE__: JSON.stringify('../gateway/gateway.mjs'),
+    __AGENTCRATE_GATEWAY_BUNDLE__: JSON.stringify('../gateway/gateway.cjs'),
     __AGENTCRATE_ONESHOT_KIT__: JSON.stringify('../oneshot/'),
     __AGENTCRATE_ONESHOT_BASE_SCRIPT__: JSON.stringify('../../scripts/docker/build-oneshot-base.sh'),
   },
@@ -56,7 +57,7 @@ const cli = await build({
 });
 
 const server = await bundleServer({ outFile: join(lib, 'server/server.mjs'), entry: DEFAULT_SERVER_ENTRY });
-const gateway = await bundleServer({ outFile: join(lib, 'gateway/gateway.mjs'), entry: GATEWAY_ENTRY });
+const gateway = await bundleGateway({ outFile: join(lib, 'gateway/gateway.cjs') });
 const { kit } = await buildKit(join(lib, 'oneshot'));
 // The studio's page, beside the CLI chunks that serve it (they look for ./web/ next to themselves).
 const studio = await buildStudio(root, { quiet: true, outDir: join(lib, 'cli', 'web') });

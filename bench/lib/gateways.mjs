@@ -23,8 +23,8 @@ async function chatOk(base, headers, body) {
   return res.status === 200 && text.includes('choices');
 }
 
-/** The gateway bundled as its container runs it (the server's bundler, the gateway's entry). */
-const BUNDLE = join(tmpdir(), 'agentcrate-bench-gateway', 'gateway.mjs');
+/** The gateway bundled as its container runs it (src/deploy/gateway/bundle.ts). */
+const BUNDLE = join(tmpdir(), 'agentcrate-bench-gateway', 'gateway.cjs');
 let bundled = false;
 function ensureBundle() {
   if (bundled) return BUNDLE;
@@ -33,8 +33,8 @@ function ensureBundle() {
     [
       '--input-type=module',
       '-e',
-      `const { bundleServer } = await import(${JSON.stringify(new URL('../../dist/deploy/bundle.js', import.meta.url).href)});
-       await bundleServer({ outFile: ${JSON.stringify(BUNDLE)}, entry: ${JSON.stringify(join(ROOT, 'src/gateway/entry.ts'))} });`,
+      `const { bundleGateway } = await import(${JSON.stringify(new URL('../../dist/deploy/gateway/bundle.js', import.meta.url).href)});
+       await bundleGateway({ outFile: ${JSON.stringify(BUNDLE)} });`,
     ],
     { cwd: ROOT, encoding: 'utf8' },
   );
@@ -46,7 +46,7 @@ function ensureBundle() {
 export const agentcrateGateway = {
   name: 'agentcrate',
   available() {
-    if (!existsSync(join(ROOT, 'dist/deploy/bundle.js'))) {
+    if (!existsSync(join(ROOT, 'dist/deploy/gateway/bundle.js'))) {
       return { ok: false, why: 'dist/ is missing (run `npm run build`)' };
     }
     try {

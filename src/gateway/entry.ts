@@ -1,17 +1,16 @@
 /**
- * The process entry of the gateway's container (bundled into one file like the server's).
+ * The process entry of the gateway's container (bundled into one CommonJS file, src/deploy/gateway/bundle.ts).
  * Settings come from the environment (the settings table); logs are JSON lines on stdout.
  *
- *   node gateway.mjs                serve: GATEWAY_CONFIG (default /config/gateway.yaml when it
+ *   node gateway.cjs                serve: GATEWAY_CONFIG (default /config/gateway.yaml when it
  *                                   exists), 0.0.0.0:$GATEWAY_PORT (8585), keys in
  *                                   $GATEWAY_KEYS_DB (default /data/gateway.db)
- *   node gateway.mjs --healthcheck  GET /health on 127.0.0.1, exit 0 when it answers 200
- *   node gateway.mjs keys create …  manage virtual keys (docker compose exec model-gateway …)
+ *   node gateway.cjs --healthcheck  GET /health on 127.0.0.1, exit 0 when it answers 200
+ *   node gateway.cjs keys create …  manage virtual keys (docker compose exec model-gateway …)
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isAgentcrateError } from '../errors.js';
-import { KEYS_USAGE, keysAdmin } from './keys/admin.js';
 import { createGatewayLogger } from './ops/log.js';
 import { startGateway } from './serve.js';
 import { DEFAULT_GATEWAY_PORT, readGatewaySettings } from './settings.js';
@@ -41,7 +40,9 @@ async function healthcheck(env: Env): Promise<number> {
   }
 }
 
-function keys(args: string[], env: Env): Promise<number> {
+/** Key administration, loaded only for this command (it opens the SQLite store). */
+async function keys(args: string[], env: Env): Promise<number> {
+  const { keysAdmin } = await import('./keys/admin.js');
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     try {
       process.exit(await keys(argv.slice(1), env));
     } catch (error) {
-      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.mjs ${KEYS_USAGE}\n`);
+      const { KEYS_USAGE } = await import('./keys/admin.js');
+      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.cjs ${KEYS_USAGE}\n`);
       process.exit(isAgentcrateError(error) && (error.code === 'E_USAGE' || error.code === 'E_IO') ? 2 : 1);
     }
   }

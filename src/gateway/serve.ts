@@ -4,15 +4,16 @@
  * with a broken configuration. Prints nothing: the CLI and the container entry report.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Diagnostic } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { loadGatewayConfigFile } from './config/load.js';
 import { configFromEnvironment } from './config/resolve.js';
 import type { GatewayConfig } from './config/types.js';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from './http/app.js';
+import { lazyListener } from './http/lazy-listener.js';
 import { openKeyStore } from './keys/open.js';
 import type { GatewayLogger } from './ops/log.js';
 import { type GatewaySettings, readGatewaySettings } from './settings.js';
@@ -108,15 +109,23 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     throw error;
   }
 
-  let server: ServerType;
+  let server: Server;
   let address: AddressInfo;
   try {
-    ({ server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((ok, fail) => {
-      const s = serve({ fetch: gateway.app.fetch, port: settings.port, hostname: settings.host }, (info) =>
-        ok({ server: s, address: info }),
-      );
-      s.once('error', fail);
-    }));
+    // node:http directly, the Hono adapter loaded by the first request (http/lazy-listener.ts).
+    const fetch = gateway.app.fetch;
+    const { listener } = lazyListener(async () => {
+      const { getRequestListener } = await import('@hono/node-server');
+      return getRequestListener(fetch, { hostname: settings.host });
+    });
+    server = createServer(listener);
+    address = await new Promise<AddressInfo>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(settings.port, settings.host, () => {
+        server.off('error', fail);
+        ok(server.address() as AddressInfo);
+      });
+    });
   } catch (error) {
     await gateway.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -131,7 +140,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       details: { host: settings.host, port: settings.port },
     });
   }
-  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = 65_000;
   const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${address.port}`;
   let closing: Promise<void> | undefined;
@@ -146,10 +155,10 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((done) => server.close(() => done()));
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        server.closeIdleConnections();
         // Streams still open get a moment to finish, then are cut.
         const force = setTimeout(() => {
-          if ('closeAllConnections' in server) server.closeAllConnections();
+          server.closeAllConnections();
         }, 5_000);
         force.unref();
         await closed;

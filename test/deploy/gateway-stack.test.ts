@@ -84,7 +84,7 @@ describe('deploy --with-gateway: the compose stack', () => {
     expect(Object.keys(compose.services)).toEqual(['model-gateway', 'search-flow', 'interactive-test']);
     const gw = compose.services['model-gateway'];
     expect(gw.ports).toEqual(['${GATEWAY_BIND:-127.0.0.1}:8585:8585']);
-    expect(gw.healthcheck.test).toEqual(['CMD', 'node', '/app/gateway.mjs', '--healthcheck']);
+    expect(gw.healthcheck.test).toEqual(['CMD', 'node', '/app/gateway.cjs', '--healthcheck']);
     expect(gw.volumes).toEqual(['search-flow-gateway-data:/data', './gateway.yaml:/config/gateway.yaml:ro']);
     expect(gw.build).toEqual({ context: './gateway' });
     const wf = compose.services['search-flow'];
@@ -153,8 +153,8 @@ describe('deploy --with-gateway: the compose stack', () => {
   });
 
   it('builds the gateway image from its own context, with only what it copies', () => {
-    expect(file(r, 'gateway/Dockerfile')).toContain('CMD ["node", "/app/gateway.mjs"]');
-    expect(file(r, 'gateway/.dockerignore')).toMatch(/^\*\n!Dockerfile\n!gateway\.mjs\n!chunks\n!data$/m);
+    expect(file(r, 'gateway/Dockerfile')).toContain('CMD ["node", "/app/gateway.cjs"]');
+    expect(file(r, 'gateway/.dockerignore')).toMatch(/^\*\n!Dockerfile\n!gateway\.cjs\n!data$/m);
     expect(file(r, 'gateway.yaml')).toContain('provider: anthropic');
   });
 
@@ -252,6 +252,6 @@ describe('agentcrate deploy --with-gateway --generate', () => {
     const compose = parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8'));
     expect(compose.services['model-gateway'].ports).toEqual(['${GATEWAY_BIND:-127.0.0.1}:9585:8585']);
     expect(compose.services['openai-flow'].environment.join('\n')).not.toContain('OPENAI_API_KEY');
-    expect(readFileSync(join(out, 'gateway', 'gateway.mjs'), 'utf8').length).toBeGreaterThan(10_000);
+    expect(readFileSync(join(out, 'gateway', 'gateway.cjs'), 'utf8').length).toBeGreaterThan(10_000);
   }, 120_000);
 });

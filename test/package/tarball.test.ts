@@ -247,7 +247,7 @@ describe.skipIf(skip !== undefined)(`the packed package${announceSkip('the packe
     expect(r.code, r.stderr).toBe(0);
     for (const f of ['docker-compose.yml', 'gateway.yaml', 'interactive-test.mjs', 'gateway/Dockerfile'])
       expect(existsSync(join(out, f)), f).toBe(true);
-    const bundle = readFileSync(join(out, 'gateway', 'gateway.mjs'), 'utf8');
+    const bundle = readFileSync(join(out, 'gateway', 'gateway.cjs'), 'utf8');
     expect(bundle).toContain('agentcrate gateway serving');
     expect(bundle).not.toContain(ROOT);
   });

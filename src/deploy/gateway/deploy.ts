@@ -5,7 +5,6 @@
  * both build contexts → one `compose up -d --build` → wait until both are healthy.
  */
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../errors.js';
 import { writeArtifactFiles } from '../artifacts.js';
 import { bundleServer, PREBUILT_GATEWAY_BUNDLE } from '../bundle.js';
@@ -16,13 +15,14 @@ import type { ContainerRuntime } from '../runtime/types.js';
 import { assertNoSecretsInContext } from '../secret-guard.js';
 import { curlExample, type ServiceUrls, serviceUrls } from '../urls.js';
 import { renderStackArtifacts } from './artifacts.js';
+import { bundleGateway, GATEWAY_ENTRY } from './bundle.js';
 import { type ComposeCli, detectCompose, runCompose } from './compose-cli.js';
 import { stackGatewayConfig } from './config.js';
 import { GATEWAY_BUNDLE } from './image.js';
 import { GATEWAY_IMAGE_DIR, GATEWAY_OPTIONAL_VARS } from './types.js';
 
 /** The gateway's container entry, from `src/deploy/gateway/` and `dist/deploy/gateway/` alike. */
-export const GATEWAY_ENTRY = fileURLToPath(new URL('../../../src/gateway/entry.ts', import.meta.url));
+export { GATEWAY_ENTRY };
 
 export interface StackDeployOptions extends DeployOptions {
   /** `--gateway-config`; default: generated from the workflow's providers. */
@@ -117,7 +117,7 @@ export async function deployWithGateway(opts: StackDeployOptions): Promise<Stack
     ...(opts.serverEntry !== undefined ? { entry: opts.serverEntry } : {}),
   });
   // A packed package ships the gateway prebuilt (lib/gateway/); a checkout bundles its source.
-  const gatewayBundle = await bundleServer({
+  const gatewayBundle = await bundleGateway({
     outFile: join(outputDir, GATEWAY_IMAGE_DIR, GATEWAY_BUNDLE),
     ...(opts.gatewayEntry === undefined && PREBUILT_GATEWAY_BUNDLE !== undefined
       ? { prebuilt: PREBUILT_GATEWAY_BUNDLE }

@@ -24,7 +24,7 @@ import { createServer } from 'node:http';
 
 const GATEWAY = (process.env.GATEWAY_URL || 'http://model-gateway:8585').replace(/\\/+$/, '');
 const WORKFLOW = (process.env.WORKFLOW_URL || '').replace(/\\/+$/, '');
-const GATEWAY_ENTRY = process.env.GATEWAY_ENTRY || '/app/gateway.mjs';
+const GATEWAY_ENTRY = process.env.GATEWAY_ENTRY || '/app/gateway.cjs';
 const auth = process.env.GATEWAY_API_KEY ? { authorization: 'Bearer ' + process.env.GATEWAY_API_KEY } : {};
 let failed = 0;
 

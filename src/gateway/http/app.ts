@@ -2,7 +2,6 @@
  * `createGatewayApp`: the gateway as a Hono app with no socket (tests use `app.request()`,
  * `serve.ts` puts it on @hono/node-server). Request ids, the chat route, models, operations.
  */
-import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { isAgentcrateError } from '../../errors.js';
 import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../../http/idle-trim.js';
@@ -209,6 +208,11 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   };
 }
 
+// node:crypto, loaded by the first request that needs an id rather than with the gateway.
+let crypto: typeof import('node:crypto') | undefined;
+
 function requestIdOf(incoming: string | undefined): string {
-  return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  if (incoming !== undefined && SANE_REQUEST_ID.test(incoming)) return incoming;
+  crypto ??= process.getBuiltinModule('node:crypto');
+  return crypto.randomUUID();
 }

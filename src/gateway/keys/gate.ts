@@ -10,7 +10,8 @@
  * flight when it is reached.
  */
 import type { KeyRequirement } from '../config/types.js';
-import { type GatewayKeyStore, hashKey, type KeyRecord, type SpendDelta } from './store.js';
+import { hashKey } from './hash.js';
+import type { GatewayKeyStore, KeyRecord, SpendDelta } from './store.js';
 import { MinuteWindow } from './window.js';
 
 export interface LiveKey {

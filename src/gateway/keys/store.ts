@@ -6,11 +6,12 @@
  * the file; `changed()` tells a process when another connection (the CLI creating or revoking
  * a key, another gateway) committed something.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
+import { hashKey } from './hash.js';
 
 export interface KeyLimits {
   rpm?: number;
@@ -97,9 +98,7 @@ const MIGRATIONS = [
 
 export const KEY_PREFIX = 'sk-gw-';
 
-export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
+export { hashKey };
 
 type Row = Record<string, number | string | null>;
 

@@ -1,0 +1,129 @@
+/**
+ * Bundles the gateway's container entry (`src/gateway/entry.ts`) into one CommonJS file,
+ * `gateway.cjs`, for its image, the packed package and the benchmark.
+ *
+ * Not the server's ESM bundle with chunks (../bundle.ts): what an idle gateway holds is most
+ * of what it costs, and an ES module entry makes Node load its ESM loader and, with it, its
+ * fetch implementation; CommonJS does not. Two of the gateway's imports are mapped to lean
+ * stand-ins (src/gateway/lean/): undici without the index that loads fetch, WebSocket, caches
+ * and mocks, and node:http2 loaded only when used. What is loaded only on first use (the AI
+ * SDK providers, PostgreSQL, the web layer behind @hono/node-server) stays in the file as
+ * code that is not run until then. BENCHMARKS.md (gateway) has the memory it saves.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AgentcrateError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import { BUNDLE_EXTERNALS, type BundleResult } from '../bundle.js';
+
+export const GATEWAY_ENTRY = fileURLToPath(new URL('../../../src/gateway/entry.ts', import.meta.url));
+const LEAN_DIR = fileURLToPath(new URL('../../../src/gateway/lean/', import.meta.url));
+
+/** Imports the bundle maps to a lean stand-in (exact specifiers; subpaths resolve as usual). */
+export const GATEWAY_LEAN_MODULES: Readonly<Record<string, string>> = {
+  undici: `${LEAN_DIR}undici.cjs`,
+  'node:http2': `${LEAN_DIR}http2.cjs`,
+};
+
+/** CommonJS has no `import.meta`: the entry's URL, for the modules that read it. */
+const BANNER = "const __acImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+export interface GatewayBundleOptions {
+  /** The bundle to write (`…/gateway.cjs`). */
+  outFile: string;
+  /** The entry to bundle (default: the gateway's). */
+  entry?: string;
+  /** Copy this prebuilt bundle (a packed package's) instead of bundling. */
+  prebuilt?: string;
+}
+
+export async function bundleGateway(opts: GatewayBundleOptions): Promise<BundleResult> {
+  const started = performance.now();
+  mkdirSync(dirname(opts.outFile), { recursive: true });
+  let source: string;
+  if (opts.prebuilt !== undefined) {
+    if (!existsSync(opts.prebuilt)) {
+      throw new AgentcrateError(
+        'E_INTERNAL',
+        `this agentcrate package is incomplete: its gateway bundle ${opts.prebuilt} is missing; reinstall agentcrate`,
+      );
+    }
+    copyFileSync(opts.prebuilt, opts.outFile);
+    source = opts.prebuilt;
+  } else {
+    source = opts.entry ?? GATEWAY_ENTRY;
+    await esbuildGateway(source, opts.outFile);
+  }
+  const content = readFileSync(opts.outFile);
+  return {
+    outFile: opts.outFile,
+    source,
+    prebuilt: opts.prebuilt !== undefined,
+    files: [opts.outFile],
+    bytes: content.length,
+    sha256: createHash('sha256').update('<entry>').update('\0').update(content).update('\0').digest('hex'),
+    elapsedMs: performance.now() - started,
+  };
+}
+
+async function esbuildGateway(entry: string, outFile: string): Promise<void> {
+  if (!existsSync(entry)) throw new AgentcrateError('E_IO', `gateway entry ${entry} does not exist`);
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch (cause) {
+    throw new AgentcrateError(
+      'E_INTERNAL',
+      'esbuild is not installed, so the gateway cannot be bundled from source; install the dev dependencies (`npm ci`) or use the packed package (`npm pack`), which ships the bundle',
+      { cause },
+    );
+  }
+  const lean = Object.entries(GATEWAY_LEAN_MODULES);
+  try {
+    await esbuild.build({
+      absWorkingDir: process.cwd(),
+      entryPoints: [entry],
+      outfile: outFile,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      banner: { js: BANNER },
+      define: {
+        __AGENTCRATE_VERSION__: JSON.stringify(VERSION),
+        'import.meta.url': '__acImportMetaUrl',
+      },
+      external: [...BUNDLE_EXTERNALS],
+      plugins: [
+        {
+          name: 'agentcrate-gateway-lean',
+          setup(build) {
+            for (const [specifier, path] of lean) {
+              const exact = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+              build.onResolve({ filter: exact }, () => ({ path }));
+            }
+          },
+        },
+      ],
+      // Whitespace and syntax only: identifiers stay readable in stack traces from containers.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'eof',
+      sourcemap: false,
+      logLevel: 'silent',
+    });
+  } catch (cause) {
+    const errors = (
+      cause as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }
+    ).errors;
+    const first = errors?.[0];
+    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+    throw new AgentcrateError(
+      'E_INTERNAL',
+      `bundling the gateway failed: ${first?.text ?? String(cause)}${where}`,
+      { cause, details: { errors: errors?.map((e) => e.text) ?? [] } },
+    );
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The gateway's container bundle (one CommonJS file, src/deploy/gateway/bundle.ts) starts
+ * without Node's fetch implementation, HTTP/2, node:sqlite or node:crypto, answers liveness
+ * probes without loading them, and loads what a chat request needs on the first one — judged
+ * from the built-in modules the process reports (process.moduleLoadList), not from its memory.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { constants as http2Constants } from 'node:http2';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleGateway } from '../../src/deploy/gateway/bundle.js';
+import { lazyListener } from '../../src/gateway/http/lazy-listener.js';
+import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
+import { freePort } from './helpers.js';
+
+/** Writes the built-in modules loaded so far to $MODULE_LIST_FILE on SIGUSR2. */
+const PRELOAD = `
+process.on('SIGUSR2', () => {
+  require('node:fs').writeFileSync(process.env.MODULE_LIST_FILE, process.moduleLoadList.join('\\n'));
+});
+`;
+
+describe('the gateway container bundle', () => {
+  let dir: string;
+  let mock: MockLlm;
+  let child: ChildProcess | undefined;
+  let port: number;
+  let out = '';
+
+  const loaded = async (): Promise<string[]> => {
+    const list = join(dir, 'modules.txt');
+    rmSync(list, { force: true });
+    child?.kill('SIGUSR2');
+    for (let i = 0; i < 100; i++) {
+      try {
+        return readFileSync(list, 'utf8').split('\n');
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    throw new Error(`no module list from the gateway:\n${out}`);
+  };
+  const builtin = (modules: string[], name: string) => modules.includes(`NativeModule ${name}`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ac-gw-lean-'));
+    mock = await startMockLlm();
+    const bundle = await bundleGateway({ outFile: join(dir, 'gateway.cjs') });
+    expect(bundle.files).toEqual([join(dir, 'gateway.cjs')]);
+    writeFileSync(join(dir, 'preload.cjs'), PRELOAD);
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      `upstreams:\n  local: {provider: openai-compatible, base_url: ${mock.url}}\nroutes:\n  fast: {targets: [local/mock-model]}\nkeys: {require: never}\n`,
+    );
+    port = await freePort();
+    child = spawn(process.execPath, ['--require', join(dir, 'preload.cjs'), join(dir, 'gateway.cjs')], {
+      env: {
+        PATH: process.env.PATH,
+        GATEWAY_PORT: String(port),
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_CONFIG: join(dir, 'gateway.yaml'),
+        MODULE_LIST_FILE: join(dir, 'modules.txt'),
+      },
+    });
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('agentcrate gateway serving') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('agentcrate gateway serving');
+  }, 60_000);
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await mock?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers liveness probes without loading the web layer, then serves chat through it', async () => {
+    // The probe a container engine sends: plain node:http, so fetch stays unloaded.
+    const health = await new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
+      request(`http://127.0.0.1:${port}/health`, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }),
+        );
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(health).toEqual({ status: 200, body: '{"status":"ok"}', type: 'application/json' });
+
+    const idle = await loaded();
+    expect(builtin(idle, 'http')).toBe(true);
+    for (const name of ['internal/deps/undici/undici', 'http2', 'sqlite', 'crypto', 'fs/promises'])
+      expect(builtin(idle, name), `${name} loaded by an idle gateway`).toBe(false);
+
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `http://127.0.0.1:${port}/v1/chat/completions`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }));
+    });
+    expect(answer.status, answer.body).toBe(200);
+    expect(JSON.parse(answer.body).choices[0].message.content).toEqual(expect.any(String));
+
+    const serving = await loaded();
+    // Hono's Request/Response are Node's fetch classes: loaded by the first request.
+    expect(builtin(serving, 'internal/deps/undici/undici')).toBe(true);
+  });
+
+  it("stands in for node:http2's constants with node:http2's own values", () => {
+    const require = createRequire(import.meta.url);
+    const lean = require('../../src/gateway/lean/http2.cjs') as {
+      FIXED_CONSTANTS: Record<string, unknown>;
+    };
+    for (const [name, value] of Object.entries(lean.FIXED_CONSTANTS))
+      expect(value, name).toBe((http2Constants as Record<string, unknown>)[name]);
+  });
+});
+
+describe('lazyListener', () => {
+  it('loads the listener once for concurrent first requests, answers /health before it', async () => {
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { listener, loaded } = lazyListener(async () => {
+      loads += 1;
+      await gate;
+      return (_req, res) => res.end('from the web layer');
+    });
+    const server = createServer(listener).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const health = await fetch(`${base}/health`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(loads).toBe(0);
+      const pending = [fetch(`${base}/a`), fetch(`${base}/b`)];
+      await new Promise((r) => setTimeout(r, 50));
+      expect(loaded()).toBe(false);
+      release();
+      const texts = await Promise.all(pending.map(async (p) => (await p).text()));
+      expect(texts).toEqual(['from the web layer', 'from the web layer']);
+      expect(loads).toBe(1);
+      // Once loaded, probes go through it too.
+      expect(await (await fetch(`${base}/health`)).text()).toBe('from the web layer');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('answers 500 when the web layer cannot be loaded, and tries again on the next request', async () => {
+    let attempts = 0;
+    const { listener } = lazyListener(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('broken install');
+      return (_req, res) => res.end('loaded');
+    });
+    const server = createServer(listener).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await fetch(`${base}/v1/models`);
+      expect(first.status).toBe(500);
+      expect(await first.text()).toContain('could not load its HTTP layer');
+      expect(await (await fetch(`${base}/v1/models`)).text()).toBe('loaded');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
