@@ -98,7 +98,7 @@ describe('the gateway container bundle', () => {
 
     const idle = await loaded();
     expect(builtin(idle, 'http')).toBe(true);
-    for (const name of ['internal/deps/undici/undici', 'http2', 'sqlite', 'crypto', 'fs/promises'])
+    for (const name of ['internal/deps/undici/undici', 'http2', 'sqlite', 'crypto'])
       expect(builtin(idle, name), `${name} loaded by an idle gateway`).toBe(false);
 
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
