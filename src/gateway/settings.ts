@@ -29,6 +29,12 @@ export interface GatewaySettings {
 }
 
 export const DEFAULT_GATEWAY_PORT = 8585;
+/**
+ * Quiet time before memory grown by requests is given back. Longer than the workflow server's:
+ * a trim (two full GCs, the young generation shrunk to its minimum) slows the requests after
+ * it, and a gateway's traffic comes in bursts seconds apart (BENCHMARKS.md, gateway).
+ */
+export const DEFAULT_GATEWAY_IDLE_TRIM_MS = 10_000;
 
 export const GATEWAY_SETTINGS: readonly GatewaySettingSpec[] = [
   {
@@ -107,7 +113,7 @@ export const GATEWAY_SETTINGS: readonly GatewaySettingSpec[] = [
     key: 'idleTrimMs',
     flag: '--idle-trim-ms',
     env: 'GATEWAY_IDLE_TRIM_MS',
-    default: '500',
+    default: String(DEFAULT_GATEWAY_IDLE_TRIM_MS),
     kind: 'ms',
     description: 'give memory back after this long without requests (0 never)',
   },

@@ -186,4 +186,29 @@ describe('gateway: memory', () => {
       await quiet.close();
     }
   });
+
+  it('gives start-up memory back half a second after start even with the longer quiet time between bursts', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const started = Date.now();
+    const gateway = await startTestGateway(
+      `upstreams:\n  a: {provider: openai-compatible, base_url: ${a.url}}\n`,
+      { logger: createGatewayLogger({ env: {}, secrets: [], destination }) },
+    );
+    try {
+      expect(gateway.settings.idleTrimMs).toBe(10_000);
+      while (!lines.some((l) => l.msg === 'idle: memory trimmed') && Date.now() - started < 5000) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(lines.some((l) => l.msg === 'idle: memory trimmed')).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await gateway.close();
+    }
+  });
 });

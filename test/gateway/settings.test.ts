@@ -13,6 +13,11 @@ describe('gateway settings', () => {
     expect(readGatewaySettings({}, {}).requireKeys).toBeUndefined();
   });
 
+  it('waits ten quiet seconds before giving memory back, unless told otherwise', () => {
+    expect(readGatewaySettings({}, {}).idleTrimMs).toBe(10_000);
+    expect(readGatewaySettings({}, { GATEWAY_IDLE_TRIM_MS: '0' }).idleTrimMs).toBe(0);
+  });
+
   it('says which setting is wrong and what it expects', () => {
     expect(() => readGatewaySettings({}, { GATEWAY_PORT: 'eighty' })).toThrow(
       "GATEWAY_PORT expects a port number from 0 to 65535, got 'eighty'",

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { isAgentcrateError } from '../../errors.js';
-import { DEFAULT_IDLE_TRIM_MS, IdleTrim } from '../../http/idle-trim.js';
+import { DEFAULT_IDLE_TRIM_MS, IdleTrim, type TrimResult } from '../../http/idle-trim.js';
 import { presentedToken } from '../../http/presented-token.js';
 import { requestGuard } from '../../http/request-guard.js';
 import { abortableSleep } from '../../models/retry.js';
@@ -18,6 +18,7 @@ import { GatewayMetrics } from '../ops/metrics.js';
 import { type UpstreamFactory, UpstreamPool } from '../routing/pool.js';
 import type { DispatchDeps } from '../routing/record.js';
 import { Router } from '../routing/router.js';
+import { DEFAULT_GATEWAY_IDLE_TRIM_MS } from '../settings.js';
 import { chatCompletions } from './chat.js';
 import type { GatewayContext } from './context.js';
 import { errorResponse } from './errors.js';
@@ -43,6 +44,8 @@ export interface GatewayAppOptions {
   allowedHosts?: readonly string[];
   /** Quiet time (ms) after which memory grown by work is given back (src/http/idle-trim.ts); 0 never. */
   idleTrimMs?: number;
+  /** Quiet time (ms) after start before start-up garbage is given back (default: the server's). */
+  startupTrimMs?: number;
 }
 
 export interface GatewayApp {
@@ -87,10 +90,9 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   };
 
   const app = new Hono();
-  const idle = new IdleTrim({
-    delayMs: options.idleTrimMs ?? DEFAULT_IDLE_TRIM_MS,
+  const trimOptions = {
     busy: () => context.metrics.inFlight > 0,
-    onTrim: (r) =>
+    onTrim: (r: TrimResult) =>
       context.logger.info(
         {
           rssBeforeMb: Math.round(r.rssBefore / 1048576),
@@ -99,7 +101,15 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
         },
         'idle: memory trimmed',
       ),
+  };
+  const trimMs = options.idleTrimMs ?? DEFAULT_GATEWAY_IDLE_TRIM_MS;
+  const idle = new IdleTrim({ ...trimOptions, delayMs: trimMs });
+  // Start-up garbage (configuration parsing, module loading) goes soon after start, once.
+  const startup = new IdleTrim({
+    ...trimOptions,
+    delayMs: trimMs === 0 ? 0 : (options.startupTrimMs ?? DEFAULT_IDLE_TRIM_MS),
   });
+  startup.touch();
   app.use('*', async (_c, next) => {
     idle.enter();
     try {
@@ -190,8 +200,6 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     );
   });
 
-  // Start-up garbage (configuration parsing, module loading) goes once the gateway is quiet.
-  idle.touch();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -199,6 +207,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     close() {
       closing ??= (async () => {
         idle.stop();
+        startup.stop();
         gate.close();
         await pool.close();
         await options.keyStore?.close();
