@@ -400,9 +400,46 @@ describe('edges', () => {
       twoNodes(
         `  - {from: START, to: a}\n  - {from: a, to: b, condition: "${cond}"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n`,
       );
-    expect(load(base('state.x == 1 and _loop_iteration_a < 3')).diagnostics).toEqual([]);
+    expect(load(base("state.x == '1' and _loop_iteration_a < 3")).diagnostics).toEqual([]);
     const d = only(load(base('state.xx == 1')), 'unknown-field');
     expect(d).toMatchObject({ path: 'edges[1].condition', suggestion: 'x', line: 15, column: 34 });
+  });
+
+  it('checks conditions against the state types: an impossible order is an error, an impossible match a warning', () => {
+    const fields = '    score: {type: int, default: 0}\n    info: {type: object, schema: {level: float}}\n';
+    const cond = (c: string) =>
+      twoNodes(
+        `  - {from: START, to: a}\n  - {from: a, to: b, condition: "${c}"}\n  - {from: a, to: END}\n  - {from: b, to: END}\n`,
+        fields,
+      );
+    const lines = (c: string) =>
+      load(cond(c)).diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}`);
+    // Python raises TypeError for these: the run would fail upstream; here the edge is never taken.
+    expect(lines("state.score >= '80'")).toEqual([
+      `17:34 error condition-type-mismatch: condition "state.score >= '80'" compares int field 'score' with the string '80': Python refuses '>=' between a number and a string (the run fails there), and this edge would never be taken; write 80 without quotes`,
+    ]);
+    expect(lines("'b' < _loop_iteration_a")[0]).toMatch(
+      /^17:40 error condition-type-mismatch: .* compares the string 'b' with the loop counter '_loop_iteration_a'/,
+    );
+    // Legal in Python but never true: warnings, at the field's column; --strict makes them errors.
+    expect(lines("state.done == 'true' or state.x != 3 or state.info.level in ['low', 'high']")).toEqual([
+      `17:34 warning condition-never-true: condition "state.done == 'true' or state.x != 3 or state.info.level in ['low', 'high']" compares bool field 'done' with the string 'true': they are never equal, so this test is never true; write true without quotes`,
+      `17:58 warning condition-never-true: condition "state.done == 'true' or state.x != 3 or state.info.level in ['low', 'high']" compares str field 'x' with the number 3: they are never equal, so this test is always true; write '3' in quotes`,
+      `17:74 warning condition-never-true: condition "state.done == 'true' or state.x != 3 or state.info.level in ['low', 'high']" compares float field 'info.level' with a list of string values: no item can ever equal it, so this test is never true; compare it with a number value, or change the field's type`,
+    ]);
+    expect(errorsOf(load(cond('state.x != 3'), true)).map((d) => d.code)).toEqual(['condition-never-true']);
+    // What can match is left alone: numbers of both kinds, bool against a number (True == 1), null.
+    for (const ok of [
+      'state.score > 2.5',
+      'state.info.level == 1',
+      'state.done == 1',
+      'state.x == null',
+      "state.score in [1, 'a']",
+      "state.x < 'm' and not state.done",
+      'state.results == 3',
+    ]) {
+      expect(load(cond(ok)).diagnostics, ok).toEqual([]);
+    }
   });
 
   it('requires exactly one default route and valid route targets', () => {

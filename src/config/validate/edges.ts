@@ -10,6 +10,7 @@ import { formatType } from '../languages/type-grammar.js';
 import { didYouMean, suggest } from '../suggest.js';
 import { type Condition, type Edge, END, START } from '../types.js';
 import type { Checker } from './checker.js';
+import { checkConditionTypes } from './condition-types.js';
 
 export function checkEdge(ck: Checker, edge: Edge): void {
   const path = joinPath('edges', edge.index);
@@ -126,6 +127,7 @@ function checkCondition(ck: Checker, c: Condition): void {
       { suggestion, pos },
     );
   }
+  checkConditionTypes(ck, c, path);
 }
 
 /** A node with `routes` or `loop` decides alone where the run goes next. */
