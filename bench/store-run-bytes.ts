@@ -6,22 +6,9 @@
  *   node_modules/.bin/node bench/store-run-bytes.ts [runs=20000] [c=50] [steps=1]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js')) {
-        return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw error;
-    }
-  },
-});
+import './lib/ts-sources.mjs';
 
 const { createSqliteStore } = await import('../src/store/index.js');
 const { uuidv7 } = await import('../src/server/job-id.js');

@@ -7,6 +7,7 @@
  * the default document with their errors in this mode's `{"detail": …}` shape. Built once at
  * start-up, like the default document.
  */
+import { typeToJsonSchema } from '../../config/index.js';
 import type { StateField, TypeNode, Workflow } from '../../config/types.js';
 import { VERSION } from '../../version.js';
 import { exampleInput, openApiDocument } from '../openapi.js';
@@ -32,24 +33,15 @@ function title(name: string): string {
     .join(' ');
 }
 
-/** The top-level type upstream's input model gives a state field (inputs.ts checks the same). */
+/**
+ * The type upstream's input model gives a state field (inputs.ts checks the same): scalars as
+ * the state type says, containers by their top level only (`list`, `dict`), the rest `Any`.
+ */
 function upstreamType(type: TypeNode): Record<string, unknown> {
-  switch (type.kind) {
-    case 'str':
-      return { type: 'string' };
-    case 'int':
-      return { type: 'integer' };
-    case 'float':
-      return { type: 'number' };
-    case 'bool':
-      return { type: 'boolean' };
-    case 'list':
-      return { type: 'array', items: {} };
-    case 'dict':
-      return { type: 'object', additionalProperties: true };
-    default:
-      return {};
-  }
+  if (type.kind === 'list') return { type: 'array', items: {} };
+  if (type.kind === 'dict') return { type: 'object', additionalProperties: true };
+  if (type.kind === 'object' || type.kind === 'any') return {};
+  return typeToJsonSchema(type);
 }
 
 function inputField(field: StateField): Record<string, unknown> {

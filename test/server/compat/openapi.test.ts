@@ -7,25 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromJSONSchema, type z } from 'zod';
 import { servedWorkflow } from '../../support/served.js';
-import { workflowFrom } from '../../support/workflows.js';
-
-const WORKFLOW = workflowFrom(`schema_version: "1.0"
-flow: {name: article_writer}
-state:
-  fields:
-    topic: {type: str, required: true, description: What to write about}
-    count: {type: int, default: 1}
-    tags: {type: "list[str]", default: []}
-    article: {type: str, default: ""}
-nodes:
-  - id: write
-    prompt: "write {state.count} on {state.topic}"
-    outputs: [article]
-    output_schema: {type: str}
-edges:
-  - {from: START, to: write}
-  - {from: write, to: END}
-`);
+import { WORKFLOW } from './article-writer.js';
 
 const served = servedWorkflow(WORKFLOW);
 
