@@ -36,18 +36,25 @@ import { VERSION } from '../version.js';
  * lies, relative to the bundled CLI's files. Undefined in a checkout.
  */
 declare const __AGENTCRATE_SERVER_BUNDLE__: string | undefined;
-
-export const PREBUILT_SERVER_BUNDLE: string | undefined =
-  typeof __AGENTCRATE_SERVER_BUNDLE__ === 'string'
-    ? fileURLToPath(new URL(__AGENTCRATE_SERVER_BUNDLE__, import.meta.url))
-    : undefined;
 /** Likewise for the model gateway's container entry (`deploy --with-gateway`). */
 declare const __AGENTCRATE_GATEWAY_BUNDLE__: string | undefined;
 
-export const PREBUILT_GATEWAY_BUNDLE: string | undefined =
-  typeof __AGENTCRATE_GATEWAY_BUNDLE__ === 'string'
-    ? fileURLToPath(new URL(__AGENTCRATE_GATEWAY_BUNDLE__, import.meta.url))
-    : undefined;
+/**
+ * A prebuilt part of the packed package, from the path its build defined relative to the
+ * bundled CLI's files (`from`: that file's `import.meta.url`); undefined in a checkout.
+ */
+export function prebuiltPath(defined: string | undefined, from: string): string | undefined {
+  return typeof defined === 'string' ? fileURLToPath(new URL(defined, from)) : undefined;
+}
+
+export const PREBUILT_SERVER_BUNDLE = prebuiltPath(
+  typeof __AGENTCRATE_SERVER_BUNDLE__ === 'string' ? __AGENTCRATE_SERVER_BUNDLE__ : undefined,
+  import.meta.url,
+);
+export const PREBUILT_GATEWAY_BUNDLE = prebuiltPath(
+  typeof __AGENTCRATE_GATEWAY_BUNDLE__ === 'string' ? __AGENTCRATE_GATEWAY_BUNDLE__ : undefined,
+  import.meta.url,
+);
 export const DEFAULT_SERVER_ENTRY = fileURLToPath(new URL('../../src/server/entry.ts', import.meta.url));
 /** Bundles made from source are cached here (a checkout's node_modules), never in the output. */
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/agentcrate/', import.meta.url));
@@ -58,10 +65,20 @@ export const CHUNKS_DIR = 'chunks';
 /**
  * Bundled dependencies contain CommonJS that calls `require` and reads `__dirname`/`__filename`
  * (ssh2's emscripten code, through dockerode); an ESM bundle has none, so they are made from
- * the file's own URL.
+ * a file URL: the file's own (`import.meta.url`), or an expression naming one (the one-shot
+ * runner's, whose modules may have `sea:` URLs).
  */
-export const BUNDLE_BANNER =
-  "import { createRequire as __acRequire } from 'node:module'; import { fileURLToPath as __acPath } from 'node:url'; const require = __acRequire(import.meta.url); const __filename = __acPath(import.meta.url); const __dirname = __acPath(new URL('.', import.meta.url));";
+export function bundleBanner(urlExpression = 'import.meta.url'): string {
+  return [
+    "import { createRequire as __acRequire } from 'node:module';",
+    "import { fileURLToPath as __acPath } from 'node:url';",
+    `const require = __acRequire(${urlExpression});`,
+    `const __filename = __acPath(${urlExpression});`,
+    `const __dirname = __acPath(new URL('.', ${urlExpression}));`,
+  ].join(' ');
+}
+
+export const BUNDLE_BANNER = bundleBanner();
 
 /**
  * Not bundled: Node's builtins, and the native add-ons ssh2 (under dockerode, which docker-mode
@@ -177,16 +194,7 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
   if (!existsSync(entry)) {
     throw new AgentcrateError('E_IO', `server entry ${entry} does not exist`);
   }
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (cause) {
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      'esbuild is not installed, so the server cannot be bundled from source; install the dev dependencies (`npm ci`) or use the packed package (`npm pack`), which ships the bundle',
-      { cause },
-    );
-  }
+  const esbuild = await loadEsbuild('the server');
   const cacheFile = join(
     CACHE_DIR,
     `server-bundle-${createHash('sha256').update(resolve(outFile)).digest('hex').slice(0, 16)}.json`,
@@ -199,29 +207,17 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
   }
   try {
     const result = await esbuild.build({
-      metafile: true,
-      absWorkingDir: process.cwd(),
-      entryPoints: { [basename(outFile, ext)]: entry },
-      outdir: dirname(outFile),
-      entryNames: '[name]',
-      chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
-      outExtension: { '.js': ext },
-      splitting: true,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      // On every output file: a chunk may hold CommonJS too.
-      banner: { js: BUNDLE_BANNER },
-      // Builtins (`node:*` and bare `fs`…) stay external on platform node; everything else is inlined.
-      external: [...BUNDLE_EXTERNALS],
+      ...splitEsmOptions({
+        absWorkingDir: process.cwd(),
+        entryPoints: { [basename(outFile, ext)]: entry },
+        outdir: dirname(outFile),
+        outExtension: ext,
+        banner: BUNDLE_BANNER,
+      }),
       // Whitespace and syntax only: identifiers stay readable in stack traces from containers.
       minifyWhitespace: true,
       minifySyntax: true,
-      legalComments: 'eof',
       sourcemap: false,
-      define: { __AGENTCRATE_VERSION__: JSON.stringify(VERSION) },
-      logLevel: 'silent',
     });
     const written = Object.keys(result.metafile.outputs).map((f) => resolve(process.cwd(), f));
     pruneChunks(
@@ -235,17 +231,74 @@ async function esbuildBundle(entry: string, outFile: string): Promise<void> {
       Object.keys(result.metafile.inputs).map((f) => resolve(process.cwd(), f)),
     );
   } catch (cause) {
-    const errors = (
-      cause as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }
-    ).errors;
-    const first = errors?.[0];
-    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+    throw bundlingFailed('the server', cause);
+  }
+}
+
+/** esbuild, a dev dependency: absent from an install, whose package ships what it would make. */
+export async function loadEsbuild(what: string): Promise<typeof import('esbuild')> {
+  try {
+    return await import('esbuild');
+  } catch (cause) {
     throw new AgentcrateError(
       'E_INTERNAL',
-      `bundling the server failed: ${first?.text ?? String(cause)}${where}`,
-      { cause, details: { errors: errors?.map((e) => e.text) ?? [] } },
+      `esbuild is not installed, so ${what} cannot be bundled from source; install the dev dependencies (\`npm ci\`) or use the packed package (\`npm pack\`), which ships it prebuilt`,
+      { cause },
     );
   }
+}
+
+/**
+ * What every bundle agentcrate makes for Node shares: ESM with code splitting (an entry and
+ * `chunks/`, loaded when first needed), Node's builtins and the optional native add-ons left
+ * out, the version defined, esbuild's own logging off (failures go through {@link bundlingFailed}).
+ */
+export function splitEsmOptions(o: {
+  absWorkingDir: string;
+  entryPoints: Record<string, string>;
+  outdir: string;
+  /** The output files' extension (`.mjs`). */
+  outExtension: string;
+  /** On every output file: a chunk may hold CommonJS too. */
+  banner: string;
+}) {
+  return {
+    metafile: true,
+    absWorkingDir: o.absWorkingDir,
+    entryPoints: o.entryPoints,
+    outdir: o.outdir,
+    entryNames: '[name]',
+    chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
+    outExtension: { '.js': o.outExtension },
+    splitting: true,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    banner: { js: o.banner },
+    // Builtins (`node:*` and bare `fs`…) stay external on platform node; everything else is inlined.
+    external: [...BUNDLE_EXTERNALS],
+    legalComments: 'eof',
+    define: { __AGENTCRATE_VERSION__: JSON.stringify(VERSION) },
+    logLevel: 'silent',
+  } as const satisfies import('esbuild').BuildOptions;
+}
+
+/** An esbuild failure as an error naming the first problem and where it is. */
+export function bundlingFailed(what: string, cause: unknown): AgentcrateError {
+  const errors = (
+    cause as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }
+  ).errors;
+  const first = errors?.[0];
+  const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+  return new AgentcrateError(
+    'E_INTERNAL',
+    `bundling ${what} failed: ${first?.text ?? String(cause)}${where}`,
+    {
+      cause,
+      details: { errors: errors?.map((e) => e.text) ?? [] },
+    },
+  );
 }
 
 /**

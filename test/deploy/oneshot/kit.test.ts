@@ -4,40 +4,17 @@
  * The kit is the real one (bundled from src/ by esbuild, or the cached copy).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkflowFromString } from '../../../src/config/load.js';
 import type { Workflow } from '../../../src/config/types.js';
 import { type Kit, loadKit } from '../../../src/deploy/oneshot/kit/build.js';
 import { inputsOf, packageOf, selectKitFiles } from '../../../src/deploy/oneshot/kit/manifest.js';
 import { workflowParts } from '../../../src/deploy/oneshot/parts.js';
+import { probeWorkflow as workflow } from './probe-workflow.js';
 
 let kit: Kit;
 
 beforeAll(async () => {
   kit = await loadKit();
 }, 120_000);
-
-function workflow(llm: string, tools: string[] = []): Workflow {
-  const source = `schema_version: "1.0"
-flow: {name: kit-probe}
-config:
-  llm: {${llm}}
-state:
-  fields:
-    message: {type: str, required: true}
-    result: {type: str, default: ""}
-nodes:
-  - id: echo
-    prompt: "Repeat: {state.message}"
-    outputs: [result]
-    output_schema: {type: object, fields: [{name: result, type: str}]}
-${tools.length > 0 ? `    tools: [${tools.join(', ')}]\n` : ''}edges:
-  - {from: START, to: echo}
-  - {from: echo, to: END}
-`;
-  const result = loadWorkflowFromString(source, { file: 'kit-probe.yaml' });
-  if (result.workflow === undefined) throw new Error(JSON.stringify(result.diagnostics));
-  return result.workflow;
-}
 
 /** The modules an image of this workflow carries, and the packages they come from. */
 function contents(wf: Workflow): {

@@ -11,12 +11,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWorkflowFromString } from '../../../src/config/load.js';
 import { loadKit } from '../../../src/deploy/oneshot/kit/build.js';
 import { workflowParts } from '../../../src/deploy/oneshot/parts.js';
 import { stageRunner, writeRunner } from '../../../src/deploy/oneshot/stage.js';
 import { announceSkip } from '../../support/docker.js';
 import { type MockLlm, startMockLlm } from '../../support/mock-llm.js';
+import { probeWorkflow } from './probe-workflow.js';
 
 const noFull = existsSync('/dev/full')
   ? undefined
@@ -26,32 +26,12 @@ let tmp = '';
 let runner = '';
 let mock: MockLlm;
 
-const SOURCE = `schema_version: "1.0"
-flow: {name: output-probe}
-config:
-  llm: {provider: openai-compatible, model: mock-1}
-state:
-  fields:
-    message: {type: str, required: true}
-    result: {type: str, default: ""}
-nodes:
-  - id: echo
-    prompt: "Repeat: {state.message}"
-    outputs: [result]
-    output_schema: {type: object, fields: [{name: result, type: str}]}
-edges:
-  - {from: START, to: echo}
-  - {from: echo, to: END}
-`;
-
 describe('the one-shot runner on this machine', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'agentcrate-oneshot-out-'));
     mock = await startMockLlm();
     const kit = await loadKit();
-    const loaded = loadWorkflowFromString(SOURCE, { file: 'output-probe.yaml' });
-    if (loaded.workflow === undefined) throw new Error(JSON.stringify(loaded.diagnostics));
-    const workflow = loaded.workflow;
+    const workflow = probeWorkflow('provider: openai-compatible, model: mock-1');
     const parts = workflowParts(workflow, kit.manifest, {}, 'image');
     const staged = stageRunner(kit, { workflow, parts, override: {}, exampleInput: { message: 'hi' } });
     writeRunner(kit, staged, join(tmp, 'app'));

@@ -22,36 +22,32 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../../errors.js';
 import { VERSION } from '../../../version.js';
+import { bundleBanner, bundlingFailed, loadEsbuild, prebuiltPath, splitEsmOptions } from '../../bundle.js';
 import { inputKey, KIT_ENTRY, KIT_FORMAT, KIT_MANIFEST, type KitFile, type KitManifest } from './manifest.js';
 import { kitPlugin } from './plugin.js';
 
 /** Defined by the package build: the prebuilt kit, relative to the bundled CLI's files. */
 declare const __AGENTCRATE_ONESHOT_KIT__: string | undefined;
 
-export const PREBUILT_KIT: string | undefined =
-  typeof __AGENTCRATE_ONESHOT_KIT__ === 'string'
-    ? fileURLToPath(new URL(__AGENTCRATE_ONESHOT_KIT__, import.meta.url))
-    : undefined;
+export const PREBUILT_KIT = prebuiltPath(
+  typeof __AGENTCRATE_ONESHOT_KIT__ === 'string' ? __AGENTCRATE_ONESHOT_KIT__ : undefined,
+  import.meta.url,
+);
 export const SRC_DIR = fileURLToPath(new URL('../../../../src/', import.meta.url));
 const RUNNER_ENTRY = join(SRC_DIR, 'deploy', 'oneshot', 'runner', 'entry.ts');
 const CACHE_DIR = fileURLToPath(new URL('../../../../node_modules/.cache/agentcrate/', import.meta.url));
 const POINTER = join(CACHE_DIR, 'oneshot-kit.json');
 /** Bump when the bundle options or the manifest change. */
-const KIT_OPTIONS_VERSION = 3;
+const KIT_OPTIONS_VERSION = 4;
 
 /**
  * The runner may be started as a single executable, whose modules have `sea:` URLs: `require`
  * (for bundled CommonJS) and `__filename`/`__dirname` are made from a file URL only when there
  * is one.
  */
-const KIT_BANNER = [
-  "import { createRequire as __acRequire } from 'node:module';",
-  "import { fileURLToPath as __acPath } from 'node:url';",
-  "const __acUrl = import.meta.url.startsWith('file:') ? import.meta.url : 'file:///agentcrate-oneshot/runner.mjs';",
-  'const require = __acRequire(__acUrl);',
-  'const __filename = __acPath(__acUrl);',
-  "const __dirname = __acPath(new URL('.', __acUrl));",
-].join(' ');
+const KIT_BANNER = bundleBanner(
+  "(import.meta.url.startsWith('file:') ? import.meta.url : 'file:///agentcrate-oneshot/runner.mjs')",
+);
 
 export interface Kit {
   dir: string;
@@ -104,51 +100,25 @@ export async function loadKit(onProgress?: (message: string) => void): Promise<K
 
 /** Bundles the runner into `outDir` (emptied first) and writes its manifest. */
 export async function buildKit(outDir: string): Promise<{ kit: Kit; inputs: string[] }> {
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (cause) {
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      'esbuild is not installed, so the one-shot runner cannot be bundled from source; install the dev dependencies (`npm ci`) or use the packed package (`npm pack`), which ships it',
-      { cause },
-    );
-  }
+  const esbuild = await loadEsbuild('the one-shot runner');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   let result: import('esbuild').BuildResult<{ metafile: true }>;
   try {
     result = await esbuild.build({
-      absWorkingDir: dirname(SRC_DIR),
-      entryPoints: { runner: RUNNER_ENTRY },
-      outdir: outDir,
-      entryNames: '[name]',
-      chunkNames: 'chunks/[name]-[hash]',
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      splitting: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      banner: { js: KIT_BANNER },
-      external: ['node:*', 'cpu-features', '*.node'],
+      ...splitEsmOptions({
+        absWorkingDir: dirname(SRC_DIR),
+        entryPoints: { runner: RUNNER_ENTRY },
+        outdir: outDir,
+        outExtension: '.mjs',
+        banner: KIT_BANNER,
+      }),
       // Full minification: the image's size is a goal; errors still carry their messages.
       minify: true,
-      legalComments: 'eof',
-      metafile: true,
-      define: { __AGENTCRATE_VERSION__: JSON.stringify(VERSION) },
       plugins: [kitPlugin({ srcDir: SRC_DIR })],
-      logLevel: 'silent',
     });
   } catch (cause) {
-    const first = (cause as { errors?: Array<{ text: string; location?: { file: string; line: number } }> })
-      .errors?.[0];
-    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      `bundling the one-shot runner failed: ${first?.text ?? String(cause)}${where}`,
-      { cause },
-    );
+    throw bundlingFailed('the one-shot runner', cause);
   }
   const cwd = dirname(SRC_DIR);
   const files: Record<string, KitFile> = {};
