@@ -2,8 +2,9 @@
 // Docker engine and the loopback mock model (0 ms), printed as one JSON object:
 //   - bytes the workflow's layers add over the one-shot base (echo: ollama only, google; the
 //     type-enforcement fixture), and the runner's own bytes;
-//   - in the container, process start → first model request (the runner's debug log line,
-//     milliseconds since the process started), and `docker run` → exit as seen from the host;
+//   - in the container, process start → first model request leaving (the runner's debug log
+//     line, milliseconds since the process started), beside a bare node's first line and a bare
+//     node's own first fetch leaving, and `docker run` → exit as seen from the host;
 //   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
 //     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the floor);
 //   - `exec --batch` of 1,000 inputs through one container against the 0 ms mock (runs/s);
@@ -61,6 +62,22 @@ function timed(command, args, { input, env } = {}) {
 }
 
 const cli = (args, opts) => timed(NODE, [BIN, ...args], opts);
+
+/** `docker run --rm --network host --read-only [flags] [-e K=V…] image args…`. */
+function dockerRun(flags, { env = {}, image, args }) {
+  const envFlags = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  return timed('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    '--read-only',
+    ...flags,
+    ...envFlags,
+    image,
+    ...args,
+  ]);
+}
 
 async function build(file, tag, extra = []) {
   const run = await cli([
@@ -127,58 +144,54 @@ try {
   const mockTag = `${PREFIX}-mock:1`;
   const mockFlags = ['--provider', 'openai-compatible', '--model', 'mock-1', '--base-url', mock.url];
   await build(echo, mockTag, mockFlags);
+  // Interleaved rounds: the runner, a bare node (process start → its first line of code) and a
+  // bare node's fetch of the mock (process start → the request leaving: Node loads its fetch on
+  // the first call), each in the same base on the host's network.
   const firsts = [];
+  const calls = [];
   const dockerRuns = [];
+  const nodeFloor = [];
+  const fetchFloor = [];
+  const sentAt =
+    "const dc=require('node:diagnostics_channel');dc.subscribe('undici:client:sendHeaders',()=>{process.stdout.write(String(Math.round(performance.now())));process.exit(0)});fetch(process.argv[1]).catch(()=>{})";
   for (const _ of Array.from({ length: RUNS })) {
     const run = ok(
-      await timed('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'host',
-        '--read-only',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '--user',
-        '1000:1000',
-        '-e',
-        'AGENTCRATE_LOG_LEVEL=debug',
-        mockTag,
-        '{"message": "hi"}',
-      ]),
+      await dockerRun(['--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--user', '1000:1000'], {
+        env: { AGENTCRATE_LOG_LEVEL: 'debug' },
+        image: mockTag,
+        args: ['{"message": "hi"}'],
+      }),
       'docker run',
     );
-    const line = run.stderr.split('\n').find((l) => l.includes('"first model request"'));
-    if (line === undefined) throw new Error(`no first-request log line: ${run.stderr}`);
-    firsts.push(JSON.parse(line).since_start_ms);
+    const logged = (msg) => {
+      const line = run.stderr.split('\n').find((l) => l.includes(`"msg":"${msg}"`));
+      if (line === undefined) throw new Error(`no '${msg}' log line: ${run.stderr}`);
+      return JSON.parse(line).since_start_ms;
+    };
+    firsts.push(logged('first model request'));
+    calls.push(logged('first model call'));
     dockerRuns.push(run.totalMs);
-  }
-  // The floor in the same run: a bare node in the same base, process start → its first line of code.
-  const nodeFloor = [];
-  for (const _ of Array.from({ length: RUNS })) {
-    const run = ok(
-      await timed('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'host',
-        '--read-only',
-        BASE,
-        'node',
-        '-e',
-        'process.stdout.write(String(Math.round(performance.now())))',
-      ]),
+    const bare = ok(
+      await dockerRun([], {
+        image: BASE,
+        args: ['node', '-e', 'process.stdout.write(String(Math.round(performance.now())))'],
+      }),
       'node floor',
     );
-    nodeFloor.push(Number(run.stdout));
+    nodeFloor.push(Number(bare.stdout));
+    const fetched = ok(
+      await dockerRun([], { image: BASE, args: ['node', '-e', sentAt, `${mock.url}/chat/completions`] }),
+      'fetch floor',
+    );
+    fetchFloor.push(Number(fetched.stdout));
   }
   result.first_model_request_ms = {
     median: median(firsts),
     min: Math.min(...firsts),
     max: Math.max(...firsts),
+    first_model_call_median: median(calls),
     bare_node_start_to_code_median: median(nodeFloor),
+    bare_node_fetch_request_sent_median: median(fetchFloor),
   };
   result.docker_run_to_exit_ms = round(median(dockerRuns));
 

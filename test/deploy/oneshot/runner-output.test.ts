@@ -26,6 +26,27 @@ let tmp = '';
 let runner = '';
 let mock: MockLlm;
 
+/** Runs the staged runner once on `{"message": "hi"}` against the mock model. */
+async function runAgainstMock(
+  level: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [runner, '{"message": "hi"}'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AGENTCRATE_LOG_LEVEL: level,
+      AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
+      AGENTCRATE_LLM_MODEL: 'mock-1',
+      AGENTCRATE_LLM_BASE_URL: mock.url,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
+
 describe('the one-shot runner on this machine', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'agentcrate-oneshot-out-'));
@@ -47,20 +68,7 @@ describe('the one-shot runner on this machine', () => {
     // (kit.test.ts proves from the manifest which chunks these are.)
     expect(readdirSync(join(tmp, 'app', 'chunks')).some((f) => f.startsWith('ai-errors-'))).toBe(true);
     mock.script([{ text: 'not json at all' }, { text: 'still not json' }, { text: 'never json' }]);
-    const child = spawn(process.execPath, [runner, '{"message": "hi"}'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        AGENTCRATE_LOG_LEVEL: 'warn',
-        AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
-        AGENTCRATE_LLM_MODEL: 'mock-1',
-        AGENTCRATE_LLM_BASE_URL: mock.url,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const [status] = (await once(child, 'close')) as [number | null];
+    const { status, stdout, stderr } = await runAgainstMock('warn');
     // Each unparseable answer is reported as one (with the SDK's parse error) and retried; the
     // mock's next, default answer parses.
     expect(status, stderr).toBe(0);
@@ -69,6 +77,21 @@ describe('the one-shot runner on this machine', () => {
     expect(parseFailures, stderr).toHaveLength(3);
     expect(stderr).not.toMatch(/carries only|ERR_MODULE_NOT_FOUND|is not a function/);
     expect(mock.chatRequests()).toHaveLength(4);
+  }, 60_000);
+
+  it('at debug level, logs when the first model request leaves, after the call that made it', async () => {
+    const { status, stderr } = await runAgainstMock('debug');
+    expect(status, stderr).toBe(0);
+    const lines = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; since_start_ms?: number; called_ms?: number });
+    const called = lines.find((l) => l.msg === 'first model call');
+    const sent = lines.find((l) => l.msg === 'first model request');
+    expect(called?.since_start_ms, stderr).toBeGreaterThan(0);
+    expect(sent?.called_ms).toBe(called?.since_start_ms);
+    expect(sent?.since_start_ms).toBeGreaterThanOrEqual(sent?.called_ms as number);
+    expect(lines.filter((l) => l.msg === 'first model request')).toHaveLength(1);
   }, 60_000);
 
   it.skipIf(noFull !== undefined)(

@@ -7,6 +7,7 @@
  * The model packages start loading before the input is read, so their loading overlaps it.
  * SIGTERM and SIGINT cancel the run in flight: its result still comes out, as `cancelled`.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { compile } from '../../../engine/compile.js';
@@ -108,10 +109,7 @@ async function openRunner(
   const models = createModelClient({
     env,
     dryRun: args.dryRun,
-    // performance.now() counts from the process's start: the start-up cost, logged for benchmarks.
-    fetch: cappedFetch(answerCap(env), globalThis.fetch, () =>
-      log('debug', 'first model request', { since_start_ms: Math.round(performance.now()) }),
-    ),
+    fetch: cappedFetch(answerCap(env), globalThis.fetch, logFirstRequest(log, env)),
   });
   const deps: EngineDeps = {
     models,
@@ -122,6 +120,28 @@ async function openRunner(
     ...(sandbox.sandbox !== undefined ? { sandbox: sandbox.sandbox } : {}),
   };
   return { plan, deps, redact, log, args, signal, close: sandbox.close };
+}
+
+/**
+ * For benchmarks, at debug level: when the first model call is made and when its request
+ * leaves (undici's `sendHeaders` channel, so after Node has loaded its fetch on the first
+ * call), in milliseconds from the process's start (`performance.now()`).
+ */
+function logFirstRequest(log: Log, env: Record<string, string | undefined>): (() => void) | undefined {
+  if (env.AGENTCRATE_LOG_LEVEL?.trim().toLowerCase() !== 'debug') return undefined;
+  return () => {
+    const calledMs = Math.round(performance.now());
+    log('debug', 'first model call', { since_start_ms: calledMs });
+    const sent = diagnostics.channel('undici:client:sendHeaders');
+    const onSent = () => {
+      sent.unsubscribe(onSent);
+      log('debug', 'first model request', {
+        since_start_ms: Math.round(performance.now()),
+        called_ms: calledMs,
+      });
+    };
+    sent.subscribe(onSent);
+  };
 }
 
 async function runOne(runner: Runner, input: Record<string, unknown>): Promise<OneshotResult> {
