@@ -3,7 +3,7 @@
  * in a real PostgreSQL database (`--keys-db postgres://…`; skipped with the reason without
  * one): required once one exists, limits per minute, budgets priced from the cost table,
  * allowed models, keys created and revoked through another process's connection (the CLI's)
- * seen within a second (a second and a half from PostgreSQL, which is polled).
+ * seen within a second (from PostgreSQL: when it notifies).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -34,6 +34,9 @@ const SEED: Record<number, (schema: string) => string> = {
     INSERT INTO ${s}.replicas (id, lock_key, backend_pid, pid, host, since, heartbeat_at, expires_at)
       VALUES ('gone', 99, 1, 1, 'old-host', 1, 1, 2);
     UPDATE ${s}.jobs SET lease_owner = 'gone', lease_expires_at = 2 WHERE id = 'mid';`,
+  3: (s) => `${SEED[2]!(s)}
+    INSERT INTO ${s}.gateway_keys (id, name, hash, prefix, created_at, rpm, version)
+      VALUES ('key_old', 'old', 'hash-old', 'sk-gw-abcd', 1, 5, nextval('${s}.gateway_keys_changes'));`,
 };
 
 describe.skipIf(skip !== undefined)(`PostgreSQL schema${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -72,6 +75,13 @@ describe.skipIf(skip !== undefined)(`PostgreSQL schema${skip ? ` (skipped: ${ski
         ).toBe('done');
         expect((await store.listEvents('done')).map((e) => e.event.type)).toEqual(['run-start', 'run-end']);
         expect((await store.memory.get('ag:*:*:k'))?.value).toEqual({ v: 1 });
+        if (version >= 3) {
+          // The gateway's keys are kept, and its usage per second (v4) can be counted.
+          expect(db.psql(`SELECT name FROM ${schema}.gateway_keys`).trim()).toBe('old');
+          db.psql(
+            `INSERT INTO ${schema}.gateway_key_usage (key_id, second, requests) VALUES ('key_old', 1, 1)`,
+          );
+        }
         // The job the old version left running is recovered and goes on from its checkpoint.
         await store.acquireLease();
         expect((await store.recoverInterrupted()).map((r) => [r.job.id, r.action])).toEqual([

@@ -5,14 +5,15 @@
  * hot path never waits for a write). Keys created or revoked by another process (the CLI) are
  * seen within a second through SQLite's data_version.
  *
- * Limits are per process: with several gateways on one file each enforces rpm/tpm alone;
- * budgets are shared through the file. A budget can be overrun by the requests already in
- * flight when it is reached.
+ * Budgets are shared through the store. Per-minute limits are per process on a SQLite file;
+ * gateways sharing a PostgreSQL store count what the others admitted too (as of their last
+ * sync, so the others' last half second may be missed). A budget can be overrun by the requests
+ * already in flight when it is reached.
  */
 import type { KeyRequirement } from '../config/types.js';
 import { hashKey } from './hash.js';
 import type { GatewayKeyStore, KeyRecord, SpendDelta } from './store.js';
-import { MinuteWindow } from './window.js';
+import { MinuteWindow, secondsUntilBelow } from './window.js';
 
 export interface LiveKey {
   record: KeyRecord;
@@ -44,6 +45,7 @@ export class KeyGate {
   #anyKeys = false;
   #version = -1;
   #checkedAt = 0;
+  #told = false;
   readonly #flushTimer: NodeJS.Timeout | undefined;
 
   constructor(store: GatewayKeyStore | undefined, requirement: KeyRequirement, now: () => number = Date.now) {
@@ -51,6 +53,7 @@ export class KeyGate {
     this.#requirement = requirement;
     this.#now = now;
     this.#reload();
+    this.#told = store?.liveVersion === true;
     if (store !== undefined) {
       this.#flushTimer = setInterval(() => this.flush(), REFRESH_MS);
       this.#flushTimer.unref();
@@ -110,23 +113,31 @@ export class KeyGate {
         return refusal;
       }
     }
-    if (record.tpm !== undefined && key.tokens.total(now) >= record.tpm) {
+    // What the other gateways sharing the store admitted counts too.
+    const others =
+      record.tpm !== undefined || record.rpm !== undefined
+        ? this.#store?.othersUsage?.(record.id)
+        : undefined;
+    const tokens = others === undefined ? [key.tokens] : [key.tokens, others.tokens];
+    if (record.tpm !== undefined && total(tokens, now) >= record.tpm) {
       return {
         status: 429,
         code: 'tokens_limit_exceeded',
         message: `this key used its ${record.tpm} tokens per minute`,
-        retryAfterSeconds: key.tokens.secondsUntilBelow(record.tpm, now),
+        retryAfterSeconds: secondsUntilBelow(tokens, record.tpm, now),
       };
     }
-    if (record.rpm !== undefined && key.requests.total(now) >= record.rpm) {
+    const requests = others === undefined ? [key.requests] : [key.requests, others.requests];
+    if (record.rpm !== undefined && total(requests, now) >= record.rpm) {
       return {
         status: 429,
         code: 'rate_limit_exceeded',
         message: `this key made its ${record.rpm} requests per minute`,
-        retryAfterSeconds: key.requests.secondsUntilBelow(record.rpm, now),
+        retryAfterSeconds: secondsUntilBelow(requests, record.rpm, now),
       };
     }
     key.requests.add(1, now);
+    if (record.tpm !== undefined || record.rpm !== undefined) this.#store?.countUsage?.(record.id, 1, 0, now);
     return undefined;
   }
 
@@ -138,7 +149,10 @@ export class KeyGate {
   ): void {
     const now = this.#now();
     const tokens = usage.inputTokens + usage.outputTokens;
-    if (tokens > 0) key.tokens.add(tokens, now);
+    if (tokens > 0) {
+      key.tokens.add(tokens, now);
+      if (key.record.tpm !== undefined) this.#store?.countUsage?.(key.record.id, 0, tokens, now);
+    }
     key.unflushed ??= {
       usd: 0,
       requests: 0,
@@ -195,6 +209,11 @@ export class KeyGate {
 
   #refresh(): void {
     if (this.#store === undefined) return;
+    if (this.#told) {
+      // A store that is told of changes: its version is a field, read on every request.
+      if (this.#store.dataVersion() !== this.#version) this.#reload();
+      return;
+    }
     const now = this.#now();
     if (now - this.#checkedAt < REFRESH_MS) return;
     this.#checkedAt = now;
@@ -225,4 +244,10 @@ export class KeyGate {
       }
     }
   }
+}
+
+function total(windows: readonly MinuteWindow[], now: number): number {
+  let sum = 0;
+  for (const w of windows) sum += w.total(now);
+  return sum;
 }

@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AgentcrateError } from '../../errors.js';
 import { hashKey } from './hash.js';
+import type { MinuteWindow } from './window.js';
 
 export interface KeyLimits {
   rpm?: number;
@@ -70,6 +71,18 @@ export interface GatewayKeyStore {
   addSpend(id: string, delta: SpendDelta): void;
   /** Changes when keys were created, revoked or spent on by another process. */
   dataVersion(): number;
+  /**
+   * True when `dataVersion()` is a field the store keeps current itself (it is told of changes),
+   * so it may be read on every request instead of once a second.
+   */
+  readonly liveVersion?: boolean;
+  /**
+   * Counts what this gateway admitted for a key with per-minute limits (requests when admitted,
+   * tokens when the answer finished), for stores shared by several gateways.
+   */
+  countUsage?(id: string, requests: number, tokens: number, nowMs: number): void;
+  /** What the other gateways sharing the store admitted for the key in the last minute. */
+  othersUsage?(id: string): { requests: MinuteWindow; tokens: MinuteWindow } | undefined;
   check(): { ok: boolean; reason?: string };
   close(): void | Promise<void>;
 }

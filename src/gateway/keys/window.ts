@@ -29,19 +29,28 @@ export class MinuteWindow {
     return sum;
   }
 
+  /** What the window holds for the second `at` (epoch seconds), 0 when it holds none. */
+  at(second: number): number {
+    const i = ((second % BUCKETS) + BUCKETS) % BUCKETS;
+    return this.#seconds[i] === second ? this.#counts[i]! : 0;
+  }
+
   /**
    * Seconds until the total falls below `limit` (as the oldest buckets leave the window); at
    * least 1, since the caller is over the limit now.
    */
   secondsUntilBelow(limit: number, nowMs: number): number {
-    const second = Math.floor(nowMs / 1000);
-    let total = this.total(nowMs);
-    for (let age = BUCKETS - 1; age >= 0; age--) {
-      const at = second - age;
-      const i = ((at % BUCKETS) + BUCKETS) % BUCKETS;
-      if (this.#seconds[i] === at) total -= this.#counts[i]!;
-      if (total < limit) return Math.max(1, BUCKETS - age);
-    }
-    return BUCKETS;
+    return secondsUntilBelow([this], limit, nowMs);
   }
+}
+
+/** `secondsUntilBelow` for the sum of several windows (this gateway's and the others'). */
+export function secondsUntilBelow(windows: readonly MinuteWindow[], limit: number, nowMs: number): number {
+  const second = Math.floor(nowMs / 1000);
+  let total = windows.reduce((sum, w) => sum + w.total(nowMs), 0);
+  for (let age = BUCKETS - 1; age >= 0; age--) {
+    for (const w of windows) total -= w.at(second - age);
+    if (total < limit) return Math.max(1, BUCKETS - age);
+  }
+  return BUCKETS;
 }

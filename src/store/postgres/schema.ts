@@ -127,6 +127,17 @@ export const STORE_MIGRATIONS: readonly string[] = [
   );
   CREATE SEQUENCE gateway_keys_changes;
   `,
+  // v4: what gateways sharing the database admitted per key and second (requests, tokens), so a
+  // key's per-minute limits hold across them; rows older than two minutes are swept.
+  `
+  CREATE TABLE gateway_key_usage (
+    key_id text NOT NULL,
+    second bigint NOT NULL,
+    requests bigint NOT NULL DEFAULT 0,
+    tokens bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, second)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = STORE_MIGRATIONS.length;
