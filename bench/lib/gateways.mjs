@@ -3,10 +3,10 @@
 // upstream; 'failover': upstream a, then b). agentcrate's gateway runs with the same Node
 // flags and allocator settings as agentcrate's containers; Portkey's open-source gateway
 // (@portkey-ai/gateway, bench/peers) runs its published Node server.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleOnce } from './bundles.mjs';
 import { NODE, PEERS, ROOT } from './paths.mjs';
 import { spawnTracked, waitUntil } from './proc.mjs';
 
@@ -24,38 +24,17 @@ async function chatOk(base, headers, body) {
 }
 
 /** The gateway bundled as its container runs it (src/deploy/gateway/bundle.ts). */
-const BUNDLE = join(tmpdir(), 'agentcrate-bench-gateway', 'gateway.cjs');
-let bundled = false;
-function ensureBundle() {
-  if (bundled) return BUNDLE;
-  const r = spawnSync(
-    NODE,
-    [
-      '--input-type=module',
-      '-e',
-      `const { bundleGateway } = await import(${JSON.stringify(new URL('../../dist/deploy/gateway/bundle.js', import.meta.url).href)});
-       await bundleGateway({ outFile: ${JSON.stringify(BUNDLE)} });`,
-    ],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bundling the agentcrate gateway failed: ${r.stderr}`);
-  bundled = true;
-  return BUNDLE;
-}
+const gatewayBundle = bundleOnce({
+  what: 'the agentcrate gateway',
+  outFile: join(tmpdir(), 'agentcrate-bench-gateway', 'gateway.cjs'),
+  module: 'dist/deploy/gateway/bundle.js',
+  fn: 'bundleGateway',
+});
 
 export const agentcrateGateway = {
   name: 'agentcrate',
-  available() {
-    if (!existsSync(join(ROOT, 'dist/deploy/gateway/bundle.js'))) {
-      return { ok: false, why: 'dist/ is missing (run `npm run build`)' };
-    }
-    try {
-      ensureBundle(); // before any clock starts
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, why: error.message.split('\n')[0] };
-    }
-  },
+  // Bundled before any clock starts.
+  available: () => gatewayBundle.available(),
   version: () => JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
   async start({ port, mockA, mockB, stateDir, logFile, logLevel = 'info' }) {
     const config = join(stateDir, 'gateway.yaml');
@@ -75,7 +54,7 @@ export const agentcrateGateway = {
         '',
       ].join('\n'),
     );
-    const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, ensureBundle()], {
+    const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, gatewayBundle.ensure()], {
       cwd: stateDir,
       logFile,
       env: {
@@ -189,23 +168,36 @@ export const portkey = {
 
 /**
  * The least a Node gateway can cost: bench/lib/node-floor-proxy.mjs (node:http in, an undici
- * Pool out, the body passed through), with agentcrate's Node flags and allocator settings.
- * Latency and memory only; it has no routes, so no failover.
+ * Pool out, the body passed through), bundled by the gateway's own bundler (one CommonJS file,
+ * undici without its index, node:http2 loaded only if used: a floor built any heavier would
+ * not be a floor), with agentcrate's Node flags and allocator settings. Latency and memory
+ * only; it has no routes, so no failover.
  */
+const floorBundle = bundleOnce({
+  what: 'the bare Node proxy',
+  outFile: join(tmpdir(), 'agentcrate-bench-gateway', 'node-floor-proxy.cjs'),
+  module: 'dist/deploy/gateway/bundle.js',
+  fn: 'bundleGateway',
+  options: { entry: join(ROOT, 'bench/lib/node-floor-proxy.mjs') },
+});
+
 export const nodeFloor = {
   name: 'node-floor',
   floor: true,
-  available: () => ({ ok: true }),
+  available: () => floorBundle.available(),
   version: () => process.versions.node,
   upstream: '',
   async start({ port, mockA, stateDir, logFile }) {
     this.upstream = `${mockA}/chat/completions`;
-    const script = new URL('./node-floor-proxy.mjs', import.meta.url).pathname;
-    const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, script, String(port), this.upstream], {
-      cwd: stateDir,
-      logFile,
-      env: { ...SERVER_ALLOCATOR_ENV },
-    });
+    const child = spawnTracked(
+      NODE,
+      [...SERVER_NODE_FLAGS, floorBundle.ensure(), String(port), this.upstream],
+      {
+        cwd: stateDir,
+        logFile,
+        env: { ...SERVER_ALLOCATOR_ENV },
+      },
+    );
     const base = `http://127.0.0.1:${port}`;
     await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), {
       timeoutMs: 30000,

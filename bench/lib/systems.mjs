@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleOnce } from './bundles.mjs';
 import { NODE, PEERS, ROOT } from './paths.mjs';
 import { freePort, spawnTracked, waitUntil } from './proc.mjs';
 
@@ -67,38 +68,18 @@ function newestMtime(dir) {
  * flags, and Node's compile cache in the state directory as on the container's /data volume
  * (so a fresh state directory is a first start, a reused one a restart).
  */
-const BUNDLE = join(tmpdir(), 'agentcrate-bench-server', 'server.mjs');
-let bundled = false;
-function ensureBundle() {
-  if (bundled) return BUNDLE;
-  const r = spawnSync(
-    NODE,
-    [
-      '--input-type=module',
-      '-e',
-      `const { bundleServer } = await import(${JSON.stringify(new URL('../../dist/deploy/bundle.js', import.meta.url).href)});
-       await bundleServer({ outFile: ${JSON.stringify(BUNDLE)} });`,
-    ],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`bundling the agentcrate server failed: ${r.stderr}`);
-  bundled = true;
-  return BUNDLE;
-}
+const serverBundle = bundleOnce({
+  what: 'the agentcrate server',
+  outFile: join(tmpdir(), 'agentcrate-bench-server', 'server.mjs'),
+  module: 'dist/deploy/bundle.js',
+  fn: 'bundleServer',
+  requires: 'dist/server/entry.js',
+});
 
 export const agentcrate = {
   name: 'agentcrate',
-  available() {
-    if (!existsSync(join(ROOT, 'dist/server/entry.js'))) {
-      return { ok: false, why: 'dist/server/entry.js is missing (run `npm run build`)' };
-    }
-    try {
-      ensureBundle(); // before any clock starts
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, why: error.message.split('\n')[0] };
-    }
-  },
+  // Bundled before any clock starts.
+  available: () => serverBundle.available(),
   versions() {
     return { agentcrate: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version };
   },
@@ -106,7 +87,7 @@ export const agentcrate = {
   start({ port, mockUrl, stateDir, workflow, logFile, traces = true, env = {}, entry }) {
     // The same Node flags and allocator settings as the generated container
     // (src/deploy/types.ts SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV).
-    return spawnTracked(NODE, [...SERVER_NODE_FLAGS, entry ?? ensureBundle()], {
+    return spawnTracked(NODE, [...SERVER_NODE_FLAGS, entry ?? serverBundle.ensure()], {
       cwd: stateDir,
       logFile,
       env: {
