@@ -157,15 +157,21 @@ describe('gateway: operations', () => {
   });
 });
 
+/** A log destination that keeps every JSON line written to it. */
+function capturedLog(): { lines: Array<Record<string, unknown>>; destination: Writable } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
 describe('gateway: memory', () => {
   it('gives start-up memory back once quiet (a memory-reducing GC), and says so in the log', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, destination } = capturedLog();
     const quiet = await startTestGateway(
       `upstreams:\n  a: {provider: openai-compatible, base_url: ${a.url}}\n`,
       {
@@ -188,13 +194,7 @@ describe('gateway: memory', () => {
   });
 
   it('gives start-up memory back half a second after start even with the longer quiet time between bursts', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, destination } = capturedLog();
     const started = Date.now();
     const gateway = await startTestGateway(
       `upstreams:\n  a: {provider: openai-compatible, base_url: ${a.url}}\n`,

@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import { BUNDLE_EXTERNALS, type BundleResult } from '../bundle.js';
+import { BUNDLE_EXTERNALS, type BundleResult, bundlingFailed, loadEsbuild } from '../bundle.js';
 
 export const GATEWAY_ENTRY = fileURLToPath(new URL('../../../src/gateway/entry.ts', import.meta.url));
 const LEAN_DIR = fileURLToPath(new URL('../../../src/gateway/lean/', import.meta.url));
@@ -70,16 +70,7 @@ export async function bundleGateway(opts: GatewayBundleOptions): Promise<BundleR
 
 async function esbuildGateway(entry: string, outFile: string): Promise<void> {
   if (!existsSync(entry)) throw new AgentcrateError('E_IO', `gateway entry ${entry} does not exist`);
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch (cause) {
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      'esbuild is not installed, so the gateway cannot be bundled from source; install the dev dependencies (`npm ci`) or use the packed package (`npm pack`), which ships the bundle',
-      { cause },
-    );
-  }
+  const esbuild = await loadEsbuild('the gateway');
   const lean = Object.entries(GATEWAY_LEAN_MODULES);
   try {
     await esbuild.build({
@@ -115,15 +106,6 @@ async function esbuildGateway(entry: string, outFile: string): Promise<void> {
       logLevel: 'silent',
     });
   } catch (cause) {
-    const errors = (
-      cause as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }
-    ).errors;
-    const first = errors?.[0];
-    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
-    throw new AgentcrateError(
-      'E_INTERNAL',
-      `bundling the gateway failed: ${first?.text ?? String(cause)}${where}`,
-      { cause, details: { errors: errors?.map((e) => e.text) ?? [] } },
-    );
+    throw bundlingFailed('the gateway', cause);
   }
 }
