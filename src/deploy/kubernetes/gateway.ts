@@ -9,7 +9,7 @@
  */
 import { GATEWAY_OPTIONAL_VARS, GATEWAY_PORT, GATEWAY_SERVICE } from '../gateway/types.js';
 import type { EnvVarSpec } from '../types.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, probes } from './hardening.js';
+import { clusterService, hardenedDeployment } from './hardening.js';
 import type { KubernetesOptions, Manifest } from './manifests.js';
 
 export interface KubernetesGateway {
@@ -78,68 +78,34 @@ export function gatewayDeployment(o: KubernetesOptions): Manifest {
   const optional = Object.fromEntries(GATEWAY_OPTIONAL_VARS.map((v) => [v.name, '']));
   optional.GATEWAY_LOG_LEVEL = 'info';
   optional.GATEWAY_REQUIRE_KEYS = 'auto';
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: gatewayName(o), labels: labels(o) },
-    spec: {
-      // One pod: its virtual keys live in its own file unless GATEWAY_KEYS_DB names PostgreSQL.
-      replicas: 1,
-      selector: { matchLabels: selector(o) },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: labels(o) },
-        spec: {
-          automountServiceAccountToken: false,
-          securityContext: POD_SECURITY_CONTEXT,
-          containers: [
-            {
-              name: 'gateway',
-              image: gateway.image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: GATEWAY_PORT, protocol: 'TCP' }],
-              env: [
-                { name: 'GATEWAY_HOST', value: '0.0.0.0' },
-                { name: 'GATEWAY_PORT', value: String(GATEWAY_PORT) },
-                { name: 'GATEWAY_CONFIG', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
-                // The workflow calls it by its Service name: the Host guard must serve that name.
-                { name: 'GATEWAY_ALLOWED_HOSTS', value: GATEWAY_SERVICE },
-                ...Object.entries(optional).map(([name, value]) => ({ name, value })),
-              ],
-              envFrom: [{ secretRef: { name: `${gatewayName(o)}-secrets` } }],
-              ...probes(),
-              resources: {
-                requests: { cpu: '100m', memory: '128Mi' },
-                limits: { memory: '256Mi' },
-              },
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'data', mountPath: '/data' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'config', configMap: { name: `${gatewayName(o)}-config` } },
-            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
-          ],
-        },
-      },
+  return hardenedDeployment({
+    name: gatewayName(o),
+    labels: labels(o),
+    selector: selector(o),
+    // One pod: its virtual keys live in its own file unless GATEWAY_KEYS_DB names PostgreSQL.
+    replicas: 1,
+    container: {
+      name: 'gateway',
+      image: gateway.image,
+      port: GATEWAY_PORT,
+      env: [
+        { name: 'GATEWAY_HOST', value: '0.0.0.0' },
+        { name: 'GATEWAY_PORT', value: String(GATEWAY_PORT) },
+        { name: 'GATEWAY_CONFIG', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+        // The workflow calls it by its Service name: the Host guard must serve that name.
+        { name: 'GATEWAY_ALLOWED_HOSTS', value: GATEWAY_SERVICE },
+        ...Object.entries(optional).map(([name, value]) => ({ name, value })),
+      ],
+      envFrom: [{ secretRef: { name: `${gatewayName(o)}-secrets` } }],
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     },
-  };
+    mounts: [
+      { volume: { name: 'config', configMap: { name: `${gatewayName(o)}-config` } }, mountPath: CONFIG_DIR },
+    ],
+    tmpSize: '64Mi',
+  });
 }
 
 export function gatewayService(o: KubernetesOptions): Manifest {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: GATEWAY_SERVICE, labels: labels(o) },
-    spec: {
-      type: 'ClusterIP',
-      selector: selector(o),
-      ports: [{ name: 'http', port: GATEWAY_PORT, targetPort: 'http', protocol: 'TCP' }],
-    },
-  };
+  return clusterService(GATEWAY_SERVICE, labels(o), selector(o), GATEWAY_PORT);
 }

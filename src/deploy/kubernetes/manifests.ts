@@ -10,7 +10,7 @@
 import { GATEWAY_API_KEY_VAR } from '../gateway/types.js';
 import type { EnvVarSpec } from '../types.js';
 import { type KubernetesGateway, THROUGH_GATEWAY } from './gateway.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, probes } from './hardening.js';
+import { clusterService, hardenedDeployment } from './hardening.js';
 
 export interface KubernetesOptions {
   /** Resource name (a DNS label: deploy's sanitised name). */
@@ -93,74 +93,34 @@ export function secret(o: KubernetesOptions): Manifest {
 }
 
 export function deployment(o: KubernetesOptions): Manifest {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: o.name, labels: labels(o) },
-    spec: {
-      replicas: o.replicas,
-      selector: { matchLabels: selector(o) },
-      // One pod at a time: a pod going away parks its jobs, which the others resume at once.
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: labels(o) },
-        spec: {
-          automountServiceAccountToken: false,
-          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          securityContext: POD_SECURITY_CONTEXT,
-          containers: [
-            {
-              name: 'server',
-              image: o.image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: o.port, protocol: 'TCP' }],
-              env: [
-                // The image's default is a SQLite file; empty means unset, so DATABASE_URL wins.
-                { name: 'AGENTCRATE_STORE', value: '' },
-                { name: 'PORT', value: String(o.port) },
-                // Every node goes through the gateway, keeping its provider/model as the route.
-                ...(o.gateway !== undefined
-                  ? Object.entries(THROUGH_GATEWAY).map(([name, value]) => ({ name, value }))
-                  : []),
-              ],
-              envFrom: [
-                { configMapRef: { name: `${o.name}-config` } },
-                { secretRef: { name: `${o.name}-secrets` } },
-              ],
-              ...probes(),
-              resources: {
-                requests: { cpu: '250m', memory: '256Mi' },
-                limits: { memory: '512Mi' },
-              },
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              // The root filesystem is read-only: /tmp and the compile cache's /data are scratch.
-              volumeMounts: [
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'data', mountPath: '/data' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
-            { name: 'data', emptyDir: { sizeLimit: '256Mi' } },
-          ],
-        },
-      },
+  return hardenedDeployment({
+    name: o.name,
+    labels: labels(o),
+    selector: selector(o),
+    replicas: o.replicas,
+    pod: { terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS },
+    container: {
+      name: 'server',
+      image: o.image,
+      port: o.port,
+      env: [
+        // The image's default is a SQLite file; empty means unset, so DATABASE_URL wins.
+        { name: 'AGENTCRATE_STORE', value: '' },
+        { name: 'PORT', value: String(o.port) },
+        // Every node goes through the gateway, keeping its provider/model as the route.
+        ...(o.gateway !== undefined
+          ? Object.entries(THROUGH_GATEWAY).map(([name, value]) => ({ name, value }))
+          : []),
+      ],
+      envFrom: [{ configMapRef: { name: `${o.name}-config` } }, { secretRef: { name: `${o.name}-secrets` } }],
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     },
-  };
+    tmpSize: '256Mi',
+  });
 }
 
 export function service(o: KubernetesOptions): Manifest {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: o.name, labels: labels(o) },
-    spec: {
-      type: 'ClusterIP',
-      selector: selector(o),
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
-    },
-  };
+  return clusterService(o.name, labels(o), selector(o), 80);
 }
 
 export function podDisruptionBudget(o: KubernetesOptions): Manifest {
