@@ -6,10 +6,8 @@
  * `ai-errors.ts`, the two classes alone. The kit's build points the model client's
  * `import('ai')` at {@link loadAiSdkPart}.
  */
-import type { KitParts } from '../kit/manifest.js';
-
 /** The rule the kit's file selection and the runner both follow. */
-export function carriesFullAiSdk(parts: Pick<KitParts, 'toolModules'>): boolean {
+export function carriesFullAiSdk(parts: { toolModules: readonly string[] }): boolean {
   return parts.toolModules.length > 0;
 }
 
