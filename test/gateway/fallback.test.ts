@@ -2,11 +2,10 @@
  * Retries, fallback and timeouts on real sockets: two scripted upstreams (a, b), a route that
  * tries a then b. Waits between retries are recorded, not slept.
  */
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/gateway/serve.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { chat, startTestGateway } from './helpers.js';
+import { chat, freePort, startTestGateway } from './helpers.js';
 
 let a: MockLlm;
 let b: MockLlm;
@@ -19,12 +18,7 @@ const ask = (model = 'main') => chat(gateway.url, { model, messages: [{ role: 'u
 beforeAll(async () => {
   [a, b] = await Promise.all([startMockLlm(), startMockLlm()]);
   // A port that refuses connections: bound, then closed.
-  closedPort = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  closedPort = await freePort();
   gateway = await startTestGateway(
     `
 upstreams:
