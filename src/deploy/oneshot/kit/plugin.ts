@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import type { Plugin } from 'esbuild';
+import type { OnResolveArgs, Plugin } from 'esbuild';
 
 export interface KitPluginOptions {
   /** The checkout's `src/` directory. */
@@ -118,8 +118,8 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         loader: 'js',
       }));
       build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
-      build.onResolve({ filter: /^ai$/ }, async (args) => {
-        if (args.pluginData === NS || args.importer !== aiErrors) return undefined;
+      /** Resolved as esbuild would (this plugin steps aside), then marked side-effect free. */
+      const resolveSideEffectFree = async (args: OnResolveArgs, namespace?: string) => {
         const resolved = await build.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,
@@ -127,8 +127,13 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
           pluginData: NS,
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return { path: resolved.path, namespace: AI_COPY_NS, sideEffects: false };
-      });
+        return { path: resolved.path, sideEffects: false, ...(namespace !== undefined ? { namespace } : {}) };
+      };
+      build.onResolve({ filter: /^ai$/ }, (args) =>
+        args.pluginData === NS || args.importer !== aiErrors
+          ? undefined
+          : resolveSideEffectFree(args, AI_COPY_NS),
+      );
       build.onLoad({ filter: /.*/, namespace: AI_COPY_NS }, (args) => ({
         contents: readFileSync(args.path, 'utf8'),
         loader: 'js',
@@ -142,26 +147,11 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         const ours = args.importer.startsWith(src);
         const yaml = /[\\/]node_modules[\\/](js-yaml|yaml)[\\/]/.test(args.importer);
         if (!ours && !yaml) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          resolveDir: args.resolveDir,
-          importer: args.importer,
-          pluginData: NS,
-        });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return { path: resolved.path, sideEffects: false };
+        return resolveSideEffectFree(args);
       });
-      build.onResolve({ filter: /^(js-yaml|yaml)$/ }, async (args) => {
-        if (args.pluginData === NS) return undefined;
-        const resolved = await build.resolve(args.path, {
-          kind: args.kind,
-          resolveDir: args.resolveDir,
-          importer: args.importer,
-          pluginData: NS,
-        });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return { path: resolved.path, sideEffects: false };
-      });
+      build.onResolve({ filter: /^(js-yaml|yaml)$/ }, (args) =>
+        args.pluginData === NS ? undefined : resolveSideEffectFree(args),
+      );
 
       build.onLoad({ filter: /\.ts$/ }, (args) => {
         if (args.path === builtinIndex) {
