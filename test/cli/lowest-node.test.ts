@@ -77,5 +77,18 @@ describe.skipIf(node.skip !== undefined)(
         child.kill('SIGKILL');
       }
     }, 60_000);
+
+    // The store's own suites on that Node: its node:sqlite lacks `isTransaction` and numbered
+    // `?1` parameters, which a serve smoke test meets only on the paths it happens to take.
+    it('the SQLite store contract and migration suites pass', () => {
+      const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs');
+      const r = spawnSync(
+        node.bin,
+        ['--no-warnings', vitest, 'run', 'test/store/sqlite.test.ts', 'test/store/sqlite-migrations.test.ts'],
+        { cwd: ROOT, env: { ...env(), CI: 'true' }, encoding: 'utf8' },
+      );
+      expect(r.status, `${r.stdout}\n${r.stderr}`.slice(-4000)).toBe(0);
+      expect(r.stdout).toMatch(/Tests\s+.*\d+ passed/);
+    }, 120_000);
   },
 );

@@ -194,7 +194,7 @@ export class SqliteConnection implements SqliteAccess {
       this.q('RELEASE op').run();
       return value;
     } catch (error) {
-      if (this.db.isTransaction) {
+      if (inTransaction(this.db)) {
         this.q('ROLLBACK TO op').run();
         this.q('RELEASE op').run();
       }
@@ -234,7 +234,7 @@ export class SqliteConnection implements SqliteAccess {
     try {
       return fn();
     } catch (error) {
-      if (!this.db.isTransaction && this.#batch === batch) {
+      if (this.#batch === batch && !inTransaction(this.db)) {
         this.#batch = undefined;
         const failure = this.storeError('commit (the transaction was rolled back)', error);
         if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
@@ -255,7 +255,7 @@ export class SqliteConnection implements SqliteAccess {
       const failure = this.storeError('commit', error);
       if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
       try {
-        if (this.db.isTransaction) this.q('ROLLBACK').run();
+        if (inTransaction(this.db)) this.q('ROLLBACK').run();
       } catch {
         // the commit error is the one to report
       }
@@ -311,4 +311,22 @@ function unavailable(file: string, why: string, cause?: unknown): AgentcrateErro
       details: { path: file, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
     },
   );
+}
+
+/**
+ * Whether a transaction is open. `isTransaction` exists from Node 22.16 and 24.0 on; on the
+ * older Node 22 releases the project supports, a deferred BEGIN tells: it fails inside a
+ * transaction and is rolled straight back outside one (it takes no lock until a statement runs).
+ * Only error paths ask, so the probe costs nothing on the hot path.
+ */
+function inTransaction(db: DatabaseSync): boolean {
+  const flag = (db as { isTransaction?: unknown }).isTransaction;
+  if (typeof flag === 'boolean') return flag;
+  try {
+    db.exec('BEGIN');
+  } catch {
+    return true;
+  }
+  db.exec('ROLLBACK');
+  return false;
 }

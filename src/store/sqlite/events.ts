@@ -11,10 +11,13 @@ import { sqliteCode } from './jobs.js';
 
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 
-/** A batch of events after the job's last one (?1 job, ?2 how many, ?3 runId, ?4 the JSON array). */
+/**
+ * A batch of events after the job's last one (job, how many, runId, the JSON array, job again).
+ * Plain `?` parameters: Node 22's `node:sqlite` refuses numbered ones (`?1`) as out of range.
+ */
 const APPEND_BATCH = `INSERT INTO event_batches (job_id, seq, last_seq, run_id, data)
-  SELECT ?1, n + 1, n + ?2, ?3, ?4 FROM (SELECT COALESCE(
-    (SELECT last_seq FROM event_batches WHERE job_id = ?1 ORDER BY seq DESC LIMIT 1), 0) AS n)
+  SELECT ?, n + 1, n + ?, ?, ? FROM (SELECT COALESCE(
+    (SELECT last_seq FROM event_batches WHERE job_id = ? ORDER BY seq DESC LIMIT 1), 0) AS n)
   RETURNING seq`;
 
 export class SqliteEvents {
@@ -76,7 +79,9 @@ export class SqliteEvents {
     // then writes) and inserts the batch, so it needs no savepoint and no lookup of its own.
     const first = await this.#db.write('append events', () => {
       try {
-        const row = this.#db.q(APPEND_BATCH).get(jobId, checked.length, runId, data) as { seq: number };
+        const row = this.#db.q(APPEND_BATCH).get(jobId, checked.length, runId, data, jobId) as {
+          seq: number;
+        };
         return Number(row.seq);
       } catch (error) {
         if (sqliteCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY) throw notFound(jobId);
