@@ -7,7 +7,8 @@ import type { Expr } from '../config/types.js';
 
 /**
  * `scope` is the state plus `_loop_iteration_<node>` counters. Missing fields read as
- * null. Booleans are not numbers here (`true == 1` is false), unlike Python.
+ * null. Booleans compare with numbers as 1 and 0, as in Python (`true == 1`, `state.ok > 0`),
+ * so a workflow routes here as it does upstream.
  */
 export function evaluateCondition(expr: Expr, scope: Record<string, unknown>): boolean {
   return truthy(evaluate(expr, scope));
@@ -77,6 +78,8 @@ export function truthy(value: unknown): boolean {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a === 'boolean' && typeof b === 'number') return Number(a) === b;
+  if (typeof a === 'number' && typeof b === 'boolean') return a === Number(b);
   if (a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -97,7 +100,14 @@ function contains(container: unknown, item: unknown): boolean {
   return false;
 }
 
-function order(op: '<' | '<=' | '>' | '>=', a: unknown, b: unknown): boolean {
+/** Python orders booleans as the numbers 1 and 0, with each other and with numbers. */
+function numeric(value: unknown): unknown {
+  return typeof value === 'boolean' ? Number(value) : value;
+}
+
+function order(op: '<' | '<=' | '>' | '>=', left: unknown, right: unknown): boolean {
+  const a = numeric(left);
+  const b = numeric(right);
   const comparable =
     (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
   if (!comparable) return false;

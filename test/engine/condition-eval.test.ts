@@ -52,13 +52,19 @@ describe('evaluateCondition', () => {
     ['state.missing > 0', false],
     ["'a' < 1", false],
     ["state.score >= '5'", false],
-    ['state.approved > 0', false],
-    // booleans
+    ["state.approved > '0'", false],
+    // booleans are 1 and 0 beside numbers, as in Python
+    ['state.approved > 0', true],
+    ['state.approved == 1', true],
+    ['state.rejected == 0', true],
+    ['state.approved != 1', false],
+    ['state.rejected < state.approved', true],
+    ['1 in [true]', true],
+    ['state.approved == 2', false],
     ['state.approved', true],
     ['state.approved == true', true],
     ['state.approved == True', true],
     ['state.rejected == false', true],
-    ['state.approved == 1', false],
     ['not state.rejected', true],
     // truthiness of bare operands
     ['state.empty', false],
