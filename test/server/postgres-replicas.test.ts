@@ -174,11 +174,14 @@ describe.skipIf(skip !== undefined)(
 
         // At the mock: every node of every job answered; a second answered call for a node only
         // for a job in flight on a killed replica (answered just before the kill, not yet
-        // checkpointed), and never a third.
+        // checkpointed), and at most once per claim of the job: a job resumed by the second
+        // replica to be killed, and caught mid-node again, may answer a node three times.
         // Jobs a killed replica was running: claimed again by another (read at the end, so a
         // claim made just before a kill counts too).
-        const again = await sql`SELECT inputs FROM jobs WHERE attempts > 1`;
-        const interrupted = new Set(again.map((r) => (JSON.parse(r.inputs as string) as { n: string }).n));
+        const again = await sql`SELECT inputs, attempts FROM jobs WHERE attempts > 1`;
+        const claims = new Map(
+          again.map((r) => [(JSON.parse(r.inputs as string) as { n: string }).n, Number(r.attempts)]),
+        );
         const answered = new Map<string, number>();
         for (const r of mock.chatRequests()) {
           const call = callOf(r);
@@ -190,8 +193,10 @@ describe.skipIf(skip !== undefined)(
             const count = answered.get(`${n}/${node}`) ?? 0;
             expect(count, `job n=${n} node ${node}`).toBeGreaterThanOrEqual(1);
             if (count > 1) {
-              expect(interrupted.has(String(n)), `job n=${n} node ${node} ran twice`).toBe(true);
-              expect(count).toBe(2);
+              expect(claims.has(String(n)), `job n=${n} node ${node} ran twice`).toBe(true);
+              expect(count, `job n=${n} node ${node} ran more often than it was claimed`).toBeLessThanOrEqual(
+                claims.get(String(n))!,
+              );
             }
           }
         }
