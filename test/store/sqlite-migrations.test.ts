@@ -9,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/index.js';
+import { migrate } from '../../src/store/sqlite/schema.js';
 
 const root = mkdtempSync(join(tmpdir(), 'agentcrate-migrate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -192,6 +193,44 @@ describe('SQLite store migrations', () => {
         ]);
         expect(db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates an old file once when a second process migrates it between reading its version and locking', async () => {
+    const path = await oldStore('race', 'r1', `${TO_V6}\n${TO_V5}`, 5);
+    const first = new DatabaseSync(path);
+    const second = new DatabaseSync(path);
+    try {
+      // The first connection has read version 5; just before it takes the write lock, the
+      // second (another process opening the same file) migrates the whole way.
+      let raced = false;
+      const racing = new Proxy(first, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (prop !== 'exec') return typeof value === 'function' ? value.bind(target) : value;
+          return (sql: string) => {
+            if (sql === 'BEGIN IMMEDIATE' && !raced) {
+              raced = true;
+              migrate(second, path);
+            }
+            return target.exec(sql);
+          };
+        },
+      });
+      expect(() => migrate(racing, path)).not.toThrow();
+      expect(raced).toBe(true);
+    } finally {
+      first.close();
+      second.close();
+    }
+    expect(peek(path, (db) => db.prepare('PRAGMA user_version').get())).toEqual({
+      user_version: SCHEMA_VERSION,
+    });
+    const store = await createSqliteStore(path);
+    try {
+      expect(await store.getJob('r1')).toMatchObject({ id: 'r1' });
     } finally {
       await store.close();
     }

@@ -220,8 +220,7 @@ export function applyPragmas(db: DatabaseSync, busyTimeoutMs: number): void {
 }
 
 export function migrate(db: DatabaseSync, path: string): void {
-  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
-  const current = row?.user_version ?? 0;
+  const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new AgentcrateError(
       'E_STORE',
@@ -235,8 +234,15 @@ export function migrate(db: DatabaseSync, path: string): void {
   // transaction) and checked before each commit instead.
   db.exec('PRAGMA foreign_keys = OFF');
   try {
-    for (let version = current; version < SCHEMA_VERSION; version++) {
+    for (;;) {
       db.exec('BEGIN IMMEDIATE');
+      // Read again under the write lock: another process opening the same old file may have
+      // migrated it since the read above, and a step run twice fails (its tables exist).
+      const version = userVersion(db);
+      if (version >= SCHEMA_VERSION) {
+        db.exec('COMMIT');
+        return;
+      }
       try {
         db.exec(MIGRATIONS[version]!);
         if (db.prepare('PRAGMA foreign_key_check').all().length > 0) {
@@ -252,4 +258,9 @@ export function migrate(db: DatabaseSync, path: string): void {
   } finally {
     db.exec('PRAGMA foreign_keys = ON');
   }
+}
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
 }
