@@ -55,7 +55,7 @@ export function registerCompatRoutes(app: App, ctx: ServerContext): void {
     if (!checked.ok) return detailResponse(checked.detail, 422);
     let submitted: Awaited<ReturnType<typeof ctx.runner.submit>>;
     try {
-      submitted = await ctx.runner.submit({ inputs: checked.inputs });
+      submitted = await ctx.runner.submit({ inputs: checked.inputs, waits: true });
     } catch (error) {
       // Values inside lists/objects that upstream's state model refuses when the run starts.
       if (isAgentcrateError(error) && error.code === 'E_INVALID_INPUT') {

@@ -22,13 +22,15 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     const idempotencyKey = readIdempotencyKey(c.req.header('idempotency-key'));
     const inputs = parseInputs(await readBodyText(c, ctx.bodyLimitBytes));
 
+    const waits = !respondAsync && waitMs > 0;
     const { job, created, done } = await ctx.runner.submit({
       inputs,
+      waits,
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(webhookUrl !== undefined ? { webhookUrl } : {}),
     });
     if (!created) c.header('Idempotent-Replayed', 'true');
-    if (respondAsync || waitMs === 0) return accepted(c, job);
+    if (!waits) return accepted(c, job);
     const finished = await waitFor(done, waitMs);
     return finished === undefined ? accepted(c, job) : runResponse(c, finished);
   });

@@ -128,13 +128,12 @@ export class JobRunner {
       this.#o.metrics.rejected.queue_full += 1;
       throw queueFull(this.#o.maxConcurrentRuns, this.#o.queueSize);
     }
-    // A free slot and nobody waiting for one: the slot is taken now and the job is stored
-    // already claimed, one write where a create and a claim were two.
+    // A free slot and nobody waiting: the slot is taken now and the job stored claimed (one write, not two).
     const startNow = this.#running < this.#o.maxConcurrentRuns && this.#queue.length === 0;
     // On a shared store a run that cannot start waits in the store for any replica, bounded
-    // there; a replay stays here, claimed, since only this process has its origin.
+    // there; a replay, or a run whose caller waits here, stays here claimed (shared.ts).
     const shared = this.#shared;
-    const keepHere = shared === undefined || startNow || input.resume !== undefined;
+    const keepHere = shared === undefined || startNow || input.resume !== undefined || input.waits === true;
     if (startNow) this.#running += 1;
     let stored: CreateJobResult;
     try {
@@ -159,17 +158,16 @@ export class JobRunner {
     }
     if (!keepHere) return { job, created: true, done: shared!.waitFor(job.id) };
     const active = newActiveJob(job);
-    if (input.resume !== undefined && shared !== undefined && !startNow) {
-      active.resume = { job, checkpoint: input.resume };
-    } else if (input.resume !== undefined) active.fromCheckpoint = true;
+    if (shared !== undefined && !startNow)
+      active.resume = { job, ...(input.resume ? { checkpoint: input.resume } : {}) };
+    else if (input.resume !== undefined) active.fromCheckpoint = true;
     if (input.origin !== undefined) active.origin = input.origin;
     this.#active.set(job.id, active);
     if (!startNow) {
       this.#queue.push(active);
       this.#pump();
     } else if (this.#stopping) {
-      // Shutdown began while the job was being stored: park it for the next start, as a
-      // running job interrupted by shutdown is.
+      // Shutdown began while the job was stored: parked for the next start, as a running job is.
       this.#releaseSlot();
       const parked = await this.#o.store.updateJob(job.id, { status: 'pending' }).catch(() => undefined);
       this.#end(active, parked ?? job, false);
@@ -184,12 +182,8 @@ export class JobRunner {
     await writes.cancelInStore(this.#o.store, id);
     const active = this.#active.get(id);
     if (active?.phase === 'queued' || active?.phase === 'parked') {
-      const index = this.#queue.indexOf(active);
-      if (index >= 0) this.#queue.splice(index, 1);
-      this.#parking.remove(active);
       const job = (await this.#o.store.getJob(id))!;
-      this.#o.metrics.recordRun('cancelled', 0);
-      this.#end(active, job);
+      this.#dropWaiting(active, job);
       return job;
     }
     active?.controller?.abort(new AgentcrateError('E_CANCELLED', `job ${id} was cancelled by request`));
@@ -197,33 +191,32 @@ export class JobRunner {
   }
 
   /**
-   * Events a running job emitted in this process, the ones not yet in the store included;
-   * undefined when the job is not running here.
+   * Events a running job emitted here, the ones not yet in the store included; undefined when not here.
    */
   liveEvents(id: string): readonly StoredEvent[] | undefined {
     return this.#active.get(id)?.events;
   }
 
   /**
-   * Streams a job's events to `listener`: the stored ones after `afterSeq`, then live ones,
-   * then one `end` item with the finished job. Returns undefined for an unknown job, else an
-   * unsubscribe function.
+   * Streams a job's events to `listener`: the stored ones after `afterSeq`, then live ones, then
+   * one `end` item with the finished job. Returns undefined for an unknown job, else an unsubscribe.
    */
   watch(id: string, afterSeq: number, listener: JobStreamListener): Promise<(() => void) | undefined> {
     return watchJob(this.#o.store, (jobId) => this.#active.get(jobId), id, afterSeq, listener);
   }
 
   /**
-   * Stops taking runs, lets running ones finish within `graceMs`, then interrupts the rest
-   * at their last checkpoint and parks them as pending, so the next start resumes them;
-   * then gives the store up.
+   * Stops taking runs, lets running ones finish within `graceMs`, then interrupts the rest at their
+   * last checkpoint and parks them as pending, so the next start resumes them; then gives the store up.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
     this.#shared?.stop();
     this.#stopRetention?.();
-    // Queued jobs stay pending in the store; waiting HTTP callers get their job as it is (202).
-    for (const active of this.#queue.splice(0)) this.#end(active, active.job);
+    // Queued jobs wait in the store, pending (those held here go back); callers get them as they are (202).
+    const queued = this.#queue.splice(0);
+    await this.#shared?.handBack(queued);
+    for (const active of queued) this.#end(active, active.job);
     const running = [...this.#active.values()].filter((a) => a.phase === 'running');
     if (running.length > 0) {
       await allDoneWithin(running, graceMs);
@@ -298,8 +291,16 @@ export class JobRunner {
         this.#running += 1;
         this.#start(active, active.job);
       },
+      cancelledElsewhere: (active, job) => this.#dropWaiting(active, job),
     });
     this.#shared.start();
+  }
+
+  /** A cancelled job that waits here (queued or parked) leaves without running. */
+  #dropWaiting(active: ActiveJob, job: Job): void {
+    if (this.#queue.includes(active)) this.#queue.splice(this.#queue.indexOf(active), 1);
+    this.#o.metrics.recordRun('cancelled', 0);
+    this.#end(active, job);
   }
 
   #releaseSlot(): void {
@@ -335,7 +336,7 @@ export class JobRunner {
     let resume: Checkpoint | undefined;
     let claimed: Job | undefined;
     if (active.resume !== undefined) {
-      // A parked job going on: from the checkpoint it held, or the one the store has.
+      // Claimed already (a parked job going on, one held for its caller): from its checkpoint, or its inputs.
       claimed = active.resume.job;
       resume = active.resume.checkpoint;
       active.resume = undefined;
@@ -396,9 +397,8 @@ export class JobRunner {
     { final, memory }: { final: boolean; memory: readonly MemoryChange[] },
   ): Promise<void> {
     if (final && active.stop === undefined) {
-      // The run ends next and its end is stored in one write with its events (storeEnd): a
-      // finished job's checkpoint is read by no one, so this one is stored only if the run does
-      // not end by itself.
+      // The run ends next and its end is stored in one write with its events (storeEnd): a finished
+      // job's checkpoint is read by no one, so this one is stored only if the run does not end by itself.
       active.last = checkpoint;
       active.lastMemory = memory;
       this.#progressed(active);

@@ -4,8 +4,15 @@
  * once is stored pending, and whichever replica has a free slot claims it. Every replica
  * recovers dead replicas' jobs while it runs (each tick: one cheap read almost always finding
  * nothing), hears of work and of finished jobs through the store's change feed, and polls as
- * well, since the feed is best effort. Callers waiting on a job run elsewhere (a sync /run,
- * a repeated idempotency key) are answered when it finishes, wherever it ran.
+ * well, since the feed is best effort. Callers waiting on a job run elsewhere (a repeated
+ * idempotency key) are answered when it finishes, wherever it ran.
+ *
+ * A run whose caller waits in this replica (a sync /run) and cannot start at once is not put in
+ * the store's queue: it is stored claimed, under this replica's lease, and waits in the runner's
+ * own queue, which is served before any work is claimed from the store; its caller is answered
+ * from the run's result. While this replica lives (its lease renewed) no other replica may take
+ * it; if it dies (kill -9 included), its lease lapses and the job is recovered like any job the
+ * replica held (docs/architecture.md), and a retry with the same idempotency key finds it.
  */
 import { AgentcrateError } from '../../errors.js';
 import { ISOLATE_AFTER_CRASHES, type Job, type Store } from '../../store/index.js';
@@ -25,6 +32,8 @@ export interface SharedHooks {
   mayRunIsolated(): boolean;
   /** Starts a job this replica claimed (in a slot the hook takes). */
   start(active: ActiveJob): void;
+  /** A job waiting here for a slot was cancelled through another replica: it leaves without running. */
+  cancelledElsewhere(active: ActiveJob, job: Job): void;
 }
 
 export class SharedQueue {
@@ -88,6 +97,20 @@ export class SharedQueue {
     if (set === undefined || !isFinished(job)) return;
     this.#waiters.delete(job.id);
     for (const resolve of set) resolve(job);
+  }
+
+  /**
+   * Shutting down: the jobs held claimed in the runner's queue (`resume` set) go back to the
+   * store's queue at once, for the other replicas, rather than waiting to be recovered.
+   */
+  async handBack(queued: readonly ActiveJob[]): Promise<void> {
+    const held = queued.filter((active) => active.resume !== undefined);
+    await Promise.all(
+      held.map(async (active) => {
+        const job = await this.#store.updateJob(active.id, { status: 'pending' }).catch(() => undefined);
+        if (job !== undefined) active.job = job;
+      }),
+    );
   }
 
   /** Work may be waiting in the store (the feed, the tick, a start): claim it. */
@@ -167,9 +190,10 @@ export class SharedQueue {
     const job = await this.#store.getJob(id).catch(() => undefined);
     if (job === undefined || !isFinished(job)) return;
     this.settled(job);
-    // Cancelled through another replica while it runs here: stop the run.
+    // Cancelled through another replica while it runs or waits here: stop the run, or drop it.
     if (job.status === 'cancelled' && here?.phase === 'running') {
       here.controller?.abort(new AgentcrateError('E_CANCELLED', `job ${id} was cancelled by request`));
-    }
+    } else if (job.status === 'cancelled' && here?.phase === 'queued')
+      this.#hooks.cancelledElsewhere(here, job);
   }
 }

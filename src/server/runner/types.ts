@@ -51,6 +51,11 @@ export interface SubmitInput {
   resume?: Checkpoint;
   /** Kept on the job's `run-start` event as `origin` (e.g. the job a replay came from). */
   origin?: Record<string, unknown>;
+  /**
+   * The caller waits here for the result (a sync /run): on a shared store a run that cannot
+   * start at once waits in this replica, held, instead of in the store's queue (shared.ts).
+   */
+  waits?: boolean;
 }
 
 export interface SubmitResult {
