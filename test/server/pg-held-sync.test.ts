@@ -109,6 +109,57 @@ describe.skipIf(skip !== undefined)(`sync runs on a shared store${skip ? ` (skip
     }
   }, 30_000);
 
+  it('held here: cancelled through another replica, dropped unrun; at shutdown, back to pending for the others', async () => {
+    const url = `${db.url}?schema=handback`;
+    const [storeA, storeB] = [await openStore(url), await openStore(url)];
+    const a = await makeApp({
+      store: storeA,
+      workflow: THREE_STEPS,
+      closeStore: false,
+      maxConcurrentRuns: 1,
+    });
+    const b = await makeApp({ store: storeB, workflow: THREE_STEPS, closeStore: false });
+    a.control.delayMs = 400;
+    try {
+      const running = a.app.request('/run', json({ n: 'r' }));
+      await waitUntil(() => a.runner.inFlight === 1);
+      const held = [0, 1].map((i) =>
+        a.app.request('/run', json({ n: `h${i}` }, { 'Idempotency-Key': `handback-${i}` })),
+      );
+      await waitUntil(() => a.runner.queueDepth === 2);
+      const { jobs } = await storeA.listJobs({ limit: 10 });
+      const [cancelled, kept] = [0, 1].map((i) => jobs.find((job) => job.inputs.n === `h${i}`));
+      // Held: claimed by this replica, not waiting in the store's queue.
+      expect([cancelled?.status, kept?.status]).toEqual(['running', 'running']);
+      // The cancel reaches the replica holding the run through the feed: its caller gets the
+      // cancelled job and the run never starts.
+      expect((await b.app.request(`/jobs/${cancelled!.id}/cancel`, { method: 'POST' })).status).toBe(200);
+      const answer = await held[0]!;
+      expect(((await answer.json()) as { status: string }).status).toBe('cancelled');
+      await waitUntil(() => a.runner.queueDepth === 1);
+      // Shutting down (the other replica gone too, so nobody takes it meanwhile): the run still
+      // held goes back to the store's queue at once, not left to be recovered as a crash's.
+      await b.close(0);
+      await a.close(0);
+      expect((await held[1]!).status).toBe(202);
+      await running;
+      expect(await storeA.getJob(kept!.id)).toMatchObject({ status: 'pending', crashes: 0 });
+      const c = await makeApp({ store: storeB, workflow: THREE_STEPS, closeStore: false });
+      await waitUntil(async () => (await storeB.getJob(kept!.id))?.status === 'completed', 10_000);
+      await c.close(0);
+      const prompts = a.model.calls
+        .concat(b.model.calls, c.model.calls)
+        .map((call) => JSON.stringify(call.request.messages));
+      expect(prompts.some((text) => text.includes('n=h0'))).toBe(false);
+      expect(prompts.some((text) => text.includes('n=h1'))).toBe(true);
+    } finally {
+      await a.close(0);
+      await b.close(0);
+      await storeA.close();
+      await storeB.close();
+    }
+  }, 30_000);
+
   it('held by a replica killed with -9: another replica finishes them, each node once; a retry finds them', async () => {
     const serve = () =>
       spawnServe(
