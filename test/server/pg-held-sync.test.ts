@@ -14,18 +14,14 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { Job } from '../../src/store/types.js';
-import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
+import { answeredPerNode, callOf } from '../support/mock-calls.js';
+import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from '../support/postgres.js';
 import { spawnServe } from '../support/serve-process.js';
 import { json, makeApp, THREE_STEPS, THREE_STEPS_YAML, waitUntil } from './helpers.js';
 
 const skip = pgSkipReason();
 
-/** The run (its input n) and node a model call is for, from its prompt ("two n=3"). */
-function callOf(request: MockRequest): { n: string; node: string } | undefined {
-  const m = /\b(one|two|three) n=(\d+)/.exec(JSON.stringify(request.body.messages ?? []));
-  return m ? { node: m[1]!, n: m[2]! } : undefined;
-}
 let db: TestDatabase;
 let dir: string;
 let mock: MockLlm;
@@ -210,12 +206,7 @@ describe.skipIf(skip !== undefined)(`sync runs on a shared store${skip ? ` (skip
       expect(total).toBe(held);
       // Each node of each held run answered once; the run in flight at the kill may repeat the
       // node it was in (answered, not yet checkpointed), and answers every node.
-      const answered = new Map<string, number>();
-      for (const r of mock.chatRequests()) {
-        const call = callOf(r);
-        if (call && r.answered)
-          answered.set(`${call.n}/${call.node}`, (answered.get(`${call.n}/${call.node}`) ?? 0) + 1);
-      }
+      const answered = answeredPerNode(mock);
       for (let n = 0; n < held; n++) {
         for (const node of ['one', 'two', 'three']) {
           const count = answered.get(`${n}/${node}`) ?? 0;

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgConnection } from '../../src/store/postgres/connection.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/index.js';
 import { migrate } from '../../src/store/postgres/schema.js';
-import { type MockLlm, type MockRequest, startMockLlm } from '../support/mock-llm.js';
+import { answeredPerNode } from '../support/mock-calls.js';
+import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from '../support/postgres.js';
 import { type ServeProcess, spawnServe } from '../support/serve-process.js';
 import { THREE_STEPS_YAML, waitUntil } from './helpers.js';
@@ -54,13 +55,6 @@ async function submit(base: string, n: number, key?: string): Promise<string> {
   });
   expect([200, 202]).toContain(res.status);
   return ((await res.json()) as { job_id: string }).job_id;
-}
-
-/** The job input (n) and node a model call is for, from its prompt ("two n=17"). */
-function callOf(request: MockRequest): { n: string; node: string } | undefined {
-  const text = JSON.stringify(request.body.messages ?? []);
-  const m = /\b(one|two|three) n=(\d+)/.exec(text);
-  return m ? { node: m[1]!, n: m[2]! } : undefined;
 }
 
 /** The replica with this pid and the jobs running in it, as the database says. */
@@ -182,12 +176,7 @@ describe.skipIf(skip !== undefined)(
         const claims = new Map(
           again.map((r) => [(JSON.parse(r.inputs as string) as { n: string }).n, Number(r.attempts)]),
         );
-        const answered = new Map<string, number>();
-        for (const r of mock.chatRequests()) {
-          const call = callOf(r);
-          if (call && r.answered)
-            answered.set(`${call.n}/${call.node}`, (answered.get(`${call.n}/${call.node}`) ?? 0) + 1);
-        }
+        const answered = answeredPerNode(mock);
         for (let n = 0; n < JOBS; n++) {
           for (const node of NODES) {
             const count = answered.get(`${n}/${node}`) ?? 0;
