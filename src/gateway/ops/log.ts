@@ -43,31 +43,47 @@ export function createGatewayLogger(options: {
     options.file !== undefined && options.file !== ''
       ? rotatingFile(options.file, options.fileMaxBytes)
       : undefined;
+  const out = (clean: string): void => {
+    sink.write(clean);
+    file?.write(clean);
+  };
+  // Lines of one turn of the event loop go out as one write (a line per request each written
+  // on its own cost more than building it); a given destination (tests) gets each line as
+  // it is made. What is pending is written at exit and by flush().
+  let pending = '';
+  const drain = (): void => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    out(text);
+  };
+  const write =
+    options.destination !== undefined
+      ? (line: string): void => out(redact(line))
+      : (line: string): void => {
+          if (pending === '') setImmediate(drain);
+          pending += redact(line);
+        };
   const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: 'agentcrate-gateway' },
       redact: { paths: ['authorization', 'headers.authorization', 'apiKey'], censor: '[REDACTED]' },
     },
-    {
-      write: (line: string) => {
-        const clean = redact(line);
-        sink.write(clean);
-        file?.write(clean);
-      },
-    },
+    { write },
   );
-  return Object.assign(logger, {
-    flush: () => {
-      for (const b of [boom, file?.boom]) {
-        try {
-          b?.flushSync();
-        } catch {
-          // nothing buffered, or the stream already closed
-        }
+  const flush = (): void => {
+    drain();
+    for (const b of [boom, file?.boom]) {
+      try {
+        b?.flushSync();
+      } catch {
+        // nothing buffered, or the stream already closed
       }
-    },
-  });
+    }
+  };
+  if (options.destination === undefined) process.once('exit', flush);
+  return Object.assign(logger, { flush });
 }
 
 const DEFAULT_LOG_FILE_BYTES = 20 * 1024 * 1024;
