@@ -4,7 +4,9 @@
 // the median per-pair ratio.
 //   node_modules/.bin/node bench/gateway-ab.mjs A/gateway.cjs B/gateway.cjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleGateway({ outFile }) (dist/deploy/gateway/bundle.js), e.g. from a
-// `git worktree` of an older commit. PROF=dir adds --cpu-prof to both (profiles in dir/A, dir/B).
+// `git worktree` of an older commit. PROF=dir adds --cpu-prof to both (profiles in dir/A, dir/B);
+// ENV_A / ENV_B a JSON object of extra environment for one side; IDLE=s waits s seconds without
+// requests and no warm-up before each window (as the gateway suite measures: after the idle trim).
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +55,7 @@ async function start(name, bundle, mock) {
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_KEYS_DB: join(dir, 'gateway.db'),
       GATEWAY_LOG_LEVEL: 'info',
+      ...JSON.parse(process.env[`ENV_${name}`] ?? '{}'),
     },
   });
   const base = `http://127.0.0.1:${port}`;
@@ -85,10 +88,12 @@ if (cpus) {
   pinToCpus(a.child.pid, cpus.servers);
   pinToCpus(b.child.pid, cpus.servers);
 }
-for (const s of [a, b]) await blast(s.base, 2); // warm-up
+const idle = Number(process.env.IDLE ?? 0);
+if (idle === 0) for (const s of [a, b]) await blast(s.base, 2); // warm-up
 const res = { A: { rps: [], cpu: [] }, B: { rps: [], cpu: [] } };
 for (let w = 0; w < windows; w++) {
   const order = w % 2 === 0 ? [a, b] : [b, a];
+  if (idle > 0) await new Promise((r) => setTimeout(r, idle * 1000));
   for (const s of order) {
     await mock.reset();
     const c0 = cpuMs(s.child.pid);
