@@ -1,6 +1,6 @@
 /** A one-node echo workflow with the given model settings and tools, loaded and validated. */
-import { loadWorkflowFromString } from '../../../src/config/load.js';
 import type { Workflow } from '../../../src/config/types.js';
+import { workflowFrom } from '../../support/workflows.js';
 
 export function probeWorkflow(llm: string, tools: string[] = []): Workflow {
   const source = `schema_version: "1.0"
@@ -20,7 +20,5 @@ ${tools.length > 0 ? `    tools: [${tools.join(', ')}]\n` : ''}edges:
   - {from: START, to: echo}
   - {from: echo, to: END}
 `;
-  const result = loadWorkflowFromString(source, { file: 'kit-probe.yaml' });
-  if (result.workflow === undefined) throw new Error(JSON.stringify(result.diagnostics));
-  return result.workflow;
+  return workflowFrom(source);
 }
