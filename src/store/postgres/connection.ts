@@ -8,6 +8,9 @@
 import postgres from 'postgres';
 import { AgentcrateError } from '../../errors.js';
 import { storeLabel } from '../location.js';
+import { GroupCommit } from './group-commit.js';
+
+export { REFUSED } from './group-commit.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 export type Row = Record<string, unknown>;
@@ -62,19 +65,6 @@ function lockNamespace(text: string): number {
 /** Advisory-lock keys (second half) the store uses besides one per replica (those start at 16). */
 export const LOCK = { migrate: 0, queue: 1, recover: 2 } as const;
 
-/** What `qTurn` rejects with when a `mustWrite` statement changed nothing (the turn is taken back). */
-export const REFUSED = new AgentcrateError('E_NOT_FOUND', 'the write changed nothing');
-
-interface Pending {
-  what: string;
-  text: string;
-  params: readonly unknown[];
-  before?: ((sql: postgres.TransactionSql) => Promise<unknown>) | undefined;
-  mustWrite: boolean;
-  resolve: (rows: Row[]) => void;
-  reject: (error: unknown) => void;
-}
-
 export class PgConnection {
   readonly sql: Sql;
   readonly label: string;
@@ -85,8 +75,8 @@ export class PgConnection {
   readonly channel: string;
   readonly now: () => number;
   #closed = false;
-  /** Per key (a job), the statements issued this turn, committed together at its end. */
-  readonly #turn = new Map<string, Pending[]>();
+  /** The statements of each job's turn, committed with the other jobs' ready at the same time. */
+  readonly #group = new GroupCommit(this);
 
   constructor(settings: PgSettings, now: () => number) {
     this.label = storeLabel(settings.url);
@@ -137,7 +127,8 @@ export class PgConnection {
   /**
    * Runs the statement with the others of this turn for the same key (a job's events, its
    * checkpoint, its end) in one transaction, as the SQLite store's group commit does: a process
-   * killed between them never leaves one without the others. `before` runs first in it; a
+   * killed between them never leaves one without the others; the turns of all jobs ready while
+   * the previous ones are out go together (group-commit.ts). `before` runs first in it; a
    * `mustWrite` statement that changes nothing rejects with REFUSED and takes the turn back.
    */
   qTurn(
@@ -147,19 +138,8 @@ export class PgConnection {
     params: readonly unknown[],
     options: { before?: (sql: postgres.TransactionSql) => Promise<unknown>; mustWrite?: boolean } = {},
   ): Promise<Row[]> {
-    let batch = this.#turn.get(key);
-    if (batch === undefined) {
-      const created: Pending[] = [];
-      batch = created;
-      this.#turn.set(key, created);
-      queueMicrotask(() => {
-        this.#turn.delete(key);
-        void this.#commit(created);
-      });
-    }
-    const pending = batch;
     return new Promise((resolve, reject) =>
-      pending.push({
+      this.#group.add(key, {
         what,
         text,
         params,
@@ -171,67 +151,9 @@ export class PgConnection {
     );
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
-    try {
-      const one = batch.length === 1 ? batch[0]! : undefined;
-      const what = batch.map((p) => p.what).join(' and ');
-      const results =
-        one !== undefined && one.before === undefined
-          ? [await this.q(one.what, one.text, one.params)]
-          : batch.some((p) => p.before !== undefined)
-            ? await this.tx(what, async (sql) => {
-                const out: Row[][] = [];
-                for (const p of batch) {
-                  if (p.before) await p.before(sql);
-                  const rows = (await sql.unsafe(p.text, p.params as never[], { prepare: true })) as Row[];
-                  if (p.mustWrite && rows.length === 0) throw REFUSED;
-                  out.push(rows);
-                }
-                return out;
-              })
-            : await this.#pipelined(what, batch);
-      for (const [i, p] of batch.entries()) {
-        if (p.mustWrite && results[i]!.length === 0) p.reject(REFUSED);
-        else p.resolve(results[i]!);
-      }
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-    }
-  }
-
-  /**
-   * A turn's statements in one transaction and two round trips whatever their number: BEGIN
-   * and the statements sent together (one Sync), then COMMIT — or ROLLBACK when one failed or
-   * a `mustWrite` one changed nothing, which is why the commit waits for their answers.
-   */
-  async #pipelined(what: string, batch: readonly Pending[]): Promise<Row[][]> {
+  /** Throws E_STORE once the store is closed. */
+  assertOpen(what: string): void {
     this.#open(what);
-    let session: postgres.ReservedSql;
-    try {
-      session = await this.sql.reserve();
-    } catch (error) {
-      throw this.storeError(what, error);
-    }
-    try {
-      const statements = batch.map((p) => session.unsafe(p.text, p.params as never[], { prepare: true }));
-      let results: Row[][];
-      try {
-        [, ...results] = (await session.batch([session.unsafe('BEGIN'), ...statements])) as Row[][];
-      } catch (error) {
-        await session.unsafe('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      if (batch.some((p, i) => p.mustWrite && results[i]!.length === 0)) {
-        await session.unsafe('ROLLBACK');
-        throw REFUSED;
-      }
-      await session.unsafe('COMMIT');
-      return results;
-    } catch (error) {
-      throw this.storeError(what, error);
-    } finally {
-      session.release();
-    }
   }
 
   #open(what: string): void {

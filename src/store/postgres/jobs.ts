@@ -131,7 +131,8 @@ export class PgJobs {
             await sql.unsafe(`SELECT pg_advisory_xact_lock($1, $2)`, [this.#c.lockSpace, LOCK.queue]);
             return (await sql.unsafe(insert, [...values, queueLimit] as never[], { prepare: true })) as Row[];
           })
-        : await this.#c.q('create a job', insert, [...values, null]);
+        : // With the other jobs' writes of this turn (group-commit.ts): the create is stored before it returns.
+          await this.#c.qTurn(id, 'create a job', insert, [...values, null]);
     } catch (error) {
       const cause = (error as AgentcrateError).cause ?? error;
       if (sqlState(cause) === '23505' && /jobs_pkey/.test(String((cause as Error).message))) {
