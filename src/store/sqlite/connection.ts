@@ -1,11 +1,11 @@
 /**
  * The SQLite store's one connection and how it is used: statements prepared once and cached,
- * reads run at once, writes group-committed (see `write`), failures turned into `E_STORE`
- * errors naming the file. The parts of the store (jobs, events, memory, the lease) borrow it
+ * reads run at once, writes queued and run together in one transaction per event-loop turn
+ * (group commit, see `write`), failures turned into `E_STORE` errors naming the file. The parts of the store (jobs, events, memory, the lease) borrow it
  * through `SqliteAccess` and never touch the database otherwise.
  *
- * Every method runs its statements to completion before it yields, so operations never
- * interleave inside the process.
+ * A read, and a turn's group of writes, runs its statements to completion before it yields,
+ * so operations never interleave inside the process.
  */
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -38,9 +38,12 @@ const SPACE_CHECK_EVERY_MS = 1000;
 /** Seconds a client should wait before retrying a write the store could not make. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
-interface Batch {
-  committed: Promise<void>;
-  resolve: () => void;
+/** A write waiting for its turn's group transaction. */
+interface QueuedWrite {
+  what: string;
+  fn: () => unknown;
+  atomic: boolean;
+  resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
@@ -50,7 +53,7 @@ export class SqliteConnection implements SqliteAccess {
   readonly now: () => number;
   readonly #statements = new Map<string, StatementSync>();
   #closed = false;
-  #batch: Batch | undefined;
+  #queue: QueuedWrite[] = [];
   /** Runs in each write transaction before its first write (the lease's fencing check). */
   #beforeWrites: (() => void) | undefined;
 
@@ -141,15 +144,11 @@ export class SqliteConnection implements SqliteAccess {
 
   /** Runs `fn` against the open database; SQLite failures become E_STORE naming the file. */
   read<T>(what: string, fn: () => T): T {
-    if (this.#closed) {
-      throw new AgentcrateError('E_STORE', `The job store ${this.file} is closed; cannot ${what}.`);
-    }
+    if (this.#closed) throw this.#closedError(what);
     try {
       return fn();
     } catch (error) {
-      const failure = this.storeError(what, error);
-      if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
-      throw failure;
+      throw this.#failure(what, error);
     }
   }
 
@@ -168,23 +167,99 @@ export class SqliteConnection implements SqliteAccess {
 
   /**
    * Group commit. A commit costs far more than the statements in it (WAL append + syscalls),
-   * so writes made in the same event-loop turn share one transaction, committed on
-   * setImmediate; each write's promise settles only once its data is committed.
-   * Reads run at once and so see this process's writes before their commit resolves.
-   * Because the write lock is held until that turn ends, open one store per file per process.
+   * so writes made in the same event-loop turn share one transaction: they are queued and run
+   * together on setImmediate, between one BEGIN and one COMMIT, and each write's promise
+   * settles only once its data is committed (or its own statements failed). Running the
+   * statements back to back, rather than each where it was asked for amid the rest of the
+   * turn's work, also keeps SQLite's code and pages hot, and holds the write lock only for the
+   * group's own statements. A reader sees a write once its promise has resolved (not before).
+   * Because the group's lock is taken per turn, open one store per file per process.
    */
-  async write<T>(what: string, fn: () => T, atomic = false, tiny = false): Promise<T> {
-    if (!tiny && this.#startCheckpointer !== undefined && !this.#closed) {
+  write<T>(what: string, fn: () => T, atomic = false, tiny = false): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError(what));
+    if (!tiny && this.#startCheckpointer !== undefined) {
       this.#checkpointer = this.#startCheckpointer();
       this.#startCheckpointer = undefined;
     }
-    let batch: Batch | undefined;
-    const result = this.read(what, () => {
-      batch = this.#openBatch();
-      return this.#guardBatch(batch, atomic ? () => this.#inSavepoint(fn) : fn);
+    return new Promise<T>((resolve, reject) => {
+      if (this.#queue.length === 0) setImmediate(this.#flushQueue);
+      this.#queue.push({ what, fn, atomic, resolve: resolve as (value: unknown) => void, reject });
     });
-    await batch?.committed;
-    return result;
+  }
+
+  readonly #flushQueue = (): void => {
+    const group = this.#queue;
+    if (group.length === 0) return;
+    this.#queue = [];
+    this.#runGroup(group);
+  };
+
+  /**
+   * One transaction for `group`. A write whose statements fail is rejected alone: its
+   * savepoint (atomic writes) or SQLite's statement rollback undoes its part, and the others
+   * still commit. Some errors (I/O, full disk) roll back the whole transaction instead: the
+   * writes before it are then rejected (their data is gone) and the rest run in a new one.
+   */
+  #runGroup(group: readonly QueuedWrite[]): void {
+    try {
+      this.q('BEGIN IMMEDIATE').run();
+    } catch (error) {
+      for (const op of group) op.reject(this.#failure(op.what, error));
+      return;
+    }
+    if (this.#beforeWrites !== undefined) {
+      try {
+        this.#beforeWrites();
+      } catch (error) {
+        this.#rollback();
+        for (const op of group) op.reject(this.#failure(op.what, error));
+        return;
+      }
+    }
+    const done: Array<{ op: QueuedWrite; value: unknown }> = [];
+    for (let i = 0; i < group.length; i++) {
+      const op = group[i]!;
+      try {
+        done.push({ op, value: op.atomic ? this.#inSavepoint(op.fn) : op.fn() });
+      } catch (error) {
+        op.reject(this.#failure(op.what, error));
+        if (!inTransaction(this.db)) {
+          const lost = this.#failure('commit (the transaction was rolled back)', error);
+          for (const earlier of done) earlier.op.reject(lost);
+          this.#runGroup(group.slice(i + 1));
+          return;
+        }
+      }
+    }
+    try {
+      this.q('COMMIT').run();
+    } catch (error) {
+      const failure = this.#failure('commit', error);
+      this.#rollback();
+      for (const { op } of done) op.reject(failure);
+      return;
+    }
+    this.#writeFailing = false;
+    for (const { op, value } of done) op.resolve(value);
+  }
+
+  /** An error of `what` as the store reports it; a write the store cannot make marks it failing. */
+  #failure(what: string, error: unknown): AgentcrateError {
+    const failure = this.storeError(what, error);
+    if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
+    return failure;
+  }
+
+  #rollback(): void {
+    try {
+      if (inTransaction(this.db)) this.q('ROLLBACK').run();
+    } catch {
+      // the error that led here is the one to report
+    }
+  }
+
+  #closedError(what: string): AgentcrateError {
+    return new AgentcrateError('E_STORE', `The job store ${this.file} is closed; cannot ${what}.`);
   }
 
   #inSavepoint<T>(fn: () => T): T {
@@ -202,67 +277,6 @@ export class SqliteConnection implements SqliteAccess {
     }
   }
 
-  #openBatch(): Batch {
-    if (this.#batch !== undefined) return this.#batch;
-    this.q('BEGIN IMMEDIATE').run();
-    if (this.#beforeWrites !== undefined) {
-      try {
-        this.#beforeWrites();
-      } catch (error) {
-        this.q('ROLLBACK').run();
-        throw error;
-      }
-    }
-    let resolve!: () => void;
-    let reject!: (error: unknown) => void;
-    const committed = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    committed.catch(() => {}); // each writer awaits it; this only silences the no-writer case
-    const batch: Batch = { committed, resolve, reject };
-    this.#batch = batch;
-    setImmediate(() => this.#commit(batch));
-    return batch;
-  }
-
-  /**
-   * Some SQLite errors (I/O, full disk) roll back the whole transaction, taking the batch's
-   * earlier writes with it: fail those now and let the next write start a fresh batch.
-   */
-  #guardBatch<T>(batch: Batch, fn: () => T): T {
-    try {
-      return fn();
-    } catch (error) {
-      if (this.#batch === batch && !inTransaction(this.db)) {
-        this.#batch = undefined;
-        const failure = this.storeError('commit (the transaction was rolled back)', error);
-        if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
-        batch.reject(failure);
-      }
-      throw error;
-    }
-  }
-
-  #commit(batch: Batch): void {
-    if (this.#batch !== batch) return;
-    this.#batch = undefined;
-    try {
-      this.q('COMMIT').run();
-      this.#writeFailing = false;
-      batch.resolve();
-    } catch (error) {
-      const failure = this.storeError('commit', error);
-      if (failure.code === 'E_STORE_UNAVAILABLE') this.#writeFailing = true;
-      try {
-        if (inTransaction(this.db)) this.q('ROLLBACK').run();
-      } catch {
-        // the commit error is the one to report
-      }
-      batch.reject(failure);
-    }
-  }
-
   /**
    * For a quiet server: SQLite hands back its page cache (refilled from the OS cache on
    * demand) and the checkpoint worker, a second JavaScript engine, stops; the next job write
@@ -276,7 +290,7 @@ export class SqliteConnection implements SqliteAccess {
       this.#startCheckpointer = this.#checkpointerFactory;
       await worker.stop();
     }
-    if (this.#closed || this.#batch !== undefined) return; // a write came in meanwhile
+    if (this.#closed || this.#queue.length > 0) return; // a write came in meanwhile
     try {
       this.db.exec('PRAGMA shrink_memory');
     } catch {
@@ -287,7 +301,7 @@ export class SqliteConnection implements SqliteAccess {
   async close(): Promise<void> {
     if (this.#closed) return;
     // Commit what earlier writes queued, so their promises resolve and nothing is lost.
-    if (this.#batch !== undefined) this.#commit(this.#batch);
+    this.#flushQueue();
     this.#closed = true;
     this.#statements.clear();
     // Stop the checkpointer first so this connection closes last and folds the WAL back in.
