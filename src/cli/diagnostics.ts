@@ -1,6 +1,7 @@
 /** Diagnostics as the CLI prints them: the compiler format, in colour on a terminal. */
 import { relative } from 'node:path';
-import { formatDiagnostic, loadValidWorkflow } from '../config/index.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { loadValidWorkflow } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
 import type { Output } from './output.js';
 

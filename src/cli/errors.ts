@@ -1,5 +1,5 @@
 /** The one place that maps errors to exit codes and to what a person reads. */
-import { formatDiagnostic } from '../config/index.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
 import type { Diagnostic } from '../config/types.js';
 import { type ErrorCode, isAgentcrateError } from '../errors.js';
 import type { Colors } from './output.js';

@@ -4,25 +4,11 @@
  * the compiler format `validate` prints. Warnings come back with the workflow.
  */
 import { AgentcrateError } from '../errors.js';
+import { formatDiagnostic } from './diagnostics.js';
 import { type LoadOptions, loadWorkflowFile } from './load.js';
 import type { Diagnostic, LoadResult, Workflow } from './types.js';
 
-/** Optional colours for the parts of a diagnostic line (plain text without them). */
-export interface DiagnosticStyle {
-  bold(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-}
-
-const PLAIN: DiagnosticStyle = { bold: (s) => s, red: (s) => s, yellow: (s) => s };
-
-/** `flow.yaml:14:7 error edges[3].to: unknown node 'sumarize' — did you mean 'summarize'?` */
-export function formatDiagnostic(d: Diagnostic, file: string, style: DiagnosticStyle = PLAIN): string {
-  const where = d.line === undefined ? file : `${file}:${d.line}:${d.column ?? 1}`;
-  const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
-  const path = d.path ? `${d.path}: ` : '';
-  return `${style.bold(where)} ${severity} ${path}${d.message}`;
-}
+export { type DiagnosticStyle, formatDiagnostic } from './diagnostics.js';
 
 export interface ValidWorkflow {
   workflow: Workflow;

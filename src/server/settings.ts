@@ -7,7 +7,7 @@ import { defineSettings, type SettingValues } from '../settings/index.js';
 // The file, not the store room's index: the CLI loads this table at start-up, and the index
 // brings node:sqlite (Node 22 warns on loading it; the CLI hides the warning only later).
 import { isPostgresLocation } from '../store/location.js';
-import { API_STYLES } from './compat/index.js';
+import { API_STYLES } from './compat/styles.js';
 import type { ServeOptions } from './serve.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -2,6 +2,8 @@
  * What the CLI loads before any command runs: its static import graph from src/cli/main.ts.
  * node:sqlite must not be in it — Node 22 prints an ExperimentalWarning as the module loads,
  * before the CLI can hide it (src/node-warnings.ts); commands import the store when they run.
+ * Nor the workflow loader (YAML, zod) or the server's routes, which every command would pay
+ * for at start; and `exec` of a built image loads neither before it runs the container.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -46,5 +48,32 @@ describe('CLI start-up', () => {
   it('does not load node:sqlite before a command runs', () => {
     const chain = chains.get('node:sqlite')?.map((f) => (f.startsWith('/') ? relative(ROOT, f) : f));
     expect(chain, `loaded through ${chain?.join(' → ')}`).toBeUndefined();
+  });
+
+  /** The first of `heavy` the graph reaches, with its chain, or undefined. */
+  function firstHeavy(from: Map<string, string[]>): string | undefined {
+    const heavy = [
+      'zod',
+      'yaml',
+      'js-yaml',
+      'hono',
+      'esbuild',
+      join(ROOT, 'src/config/load.ts'),
+      join(ROOT, 'src/server/compat/routes.ts'),
+      join(ROOT, 'src/server/openapi.ts'),
+    ];
+    for (const h of heavy) {
+      const chain = from.get(h);
+      if (chain !== undefined) return chain.map((f) => (f.startsWith('/') ? relative(ROOT, f) : f)).join(' → ');
+    }
+    return undefined;
+  }
+
+  it('loads neither the workflow loader (YAML, zod) nor the server before a command runs', () => {
+    expect(firstHeavy(chains)).toBeUndefined();
+  });
+
+  it('exec loads neither before it runs a built image (the full path imports them when needed)', () => {
+    expect(firstHeavy(graph(join(ROOT, 'src/cli/handlers/exec.ts')))).toBeUndefined();
   });
 });

@@ -6,5 +6,4 @@
 export { compatErrorResponse, compatNotFound } from './errors.js';
 export { registerCompatRoutes } from './routes.js';
 
-export const API_STYLES = ['agentcrate', 'configurable-agents'] as const;
-export type ApiStyle = (typeof API_STYLES)[number];
+export { API_STYLES, type ApiStyle } from './styles.js';
