@@ -9,14 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envFileToRecord, readEnvFile } from '../../deploy/env-file.js';
 import { LABEL_HASH } from '../../deploy/labels.js';
+import { findCurrentImage } from '../../deploy/oneshot/current-image.js';
 import { type ExecInput, execImage } from '../../deploy/oneshot/exec.js';
 import { checkResultsFile, openResultsFile } from '../../deploy/oneshot/results-file.js';
 import { DockerRuntime } from '../../deploy/runtime/docker.js';
 import { AgentcrateError } from '../../errors.js';
 import type { ExecContext } from '../commands/exec.js';
-import { prepareWorkflowImage, progressPrinter } from '../oneshot.js';
+import { modelOverride } from '../commands/model-override.js';
 
 export default async function execCommand(ctx: ExecContext): Promise<number> {
+  const steps = stepTimes();
   const o = ctx.options;
   const inputFile = o.inputFile;
   const batchFile = o.batch;
@@ -43,9 +45,71 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
   const env = o.envFile !== undefined ? envFileToRecord(readEnvFile(o.envFile)) : {};
   if (o.logLevel !== undefined) env.AGENTCRATE_LOG_LEVEL = o.logLevel;
 
+  const runtime = new DockerRuntime();
+  // The image built from this very file and settings runs at once: no loading, validating or
+  // staging of the workflow (all done when it was built). Otherwise the full path below.
+  const current = o.build
+    ? undefined
+    : await findCurrentImage(runtime, {
+        file: ctx.args.file,
+        override: modelOverride(o),
+        baseImage: o.baseImage,
+        tag: o.tag,
+      });
+  steps.mark(current !== undefined ? 'image found' : 'image not found by its source');
+  const image = current?.id ?? (await prepareImage(ctx, runtime));
+  steps.mark('image ready');
+
+  const input: ExecInput =
+    json !== undefined
+      ? { kind: 'json', text: json }
+      : inputFile !== undefined
+        ? { kind: 'file', path: inputFile }
+        : batchFile !== undefined
+          ? { kind: 'file', path: batchFile }
+          : process.stdin.isTTY === true
+            ? { kind: 'none' }
+            : { kind: 'stdin', stream: process.stdin };
+  const results = o.output !== undefined ? openResultsFile(o.output) : undefined;
+  let exitCode: number;
+  try {
+    exitCode = await execImage({
+      runtime,
+      image,
+      input,
+      ...(batchFile !== undefined
+        ? {
+            batch: o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
+          }
+        : {}),
+      env,
+      ...(o.network !== undefined ? { network: o.network } : {}),
+      dryRun: o.dryRun,
+      ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
+      allowPrivateNetwork: o.allowPrivateNetwork,
+      stdout: results?.stream ?? process.stdout,
+      stderr: process.stderr,
+      signal: results !== undefined ? AbortSignal.any([ctx.signal, results.failed]) : ctx.signal,
+      onStep: (step) => steps.mark(step),
+    });
+  } finally {
+    // A failed write of the results stopped the container: that, not its exit code, is the outcome.
+    await results?.close();
+  }
+  if (ctx.verbose) ctx.output.err(`exec steps, ms since the process started: ${JSON.stringify(steps.times)}`);
+  return exitCode;
+}
+
+/**
+ * The full path: the workflow loaded and validated, its runner staged to know the image's
+ * content hash, and the image built when missing, out of date or with `--build`. Returns the
+ * reference to run.
+ */
+async function prepareImage(ctx: ExecContext, runtime: DockerRuntime): Promise<string> {
+  const o = ctx.options;
+  const { prepareWorkflowImage, progressPrinter } = await import('../oneshot.js');
   const onProgress = progressPrinter(ctx, false);
   const { prepared } = await prepareWorkflowImage(ctx, onProgress);
-  const runtime = new DockerRuntime();
   const existing = await runtime.inspectImage(prepared.image);
   if (o.build || existing?.labels[LABEL_HASH] !== prepared.contentHash) {
     ctx.output.err(
@@ -63,41 +127,16 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
       rmSync(context, { recursive: true, force: true });
     }
   }
+  return prepared.image;
+}
 
-  const input: ExecInput =
-    json !== undefined
-      ? { kind: 'json', text: json }
-      : inputFile !== undefined
-        ? { kind: 'file', path: inputFile }
-        : batchFile !== undefined
-          ? { kind: 'file', path: batchFile }
-          : process.stdin.isTTY === true
-            ? { kind: 'none' }
-            : { kind: 'stdin', stream: process.stdin };
-  const results = o.output !== undefined ? openResultsFile(o.output) : undefined;
-  let exitCode: number;
-  try {
-    exitCode = await execImage({
-      runtime,
-      image: prepared.image,
-      input,
-      ...(batchFile !== undefined
-        ? {
-            batch: o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
-          }
-        : {}),
-      env,
-      ...(o.network !== undefined ? { network: o.network } : {}),
-      dryRun: o.dryRun,
-      ...(o.timeout !== undefined ? { timeoutSeconds: o.timeout } : {}),
-      allowPrivateNetwork: o.allowPrivateNetwork,
-      stdout: results?.stream ?? process.stdout,
-      stderr: process.stderr,
-      signal: results !== undefined ? AbortSignal.any([ctx.signal, results.failed]) : ctx.signal,
-    });
-  } finally {
-    // A failed write of the results stopped the container: that, not its exit code, is the outcome.
-    await results?.close();
-  }
-  return exitCode;
+/** When each step of the command happened, in ms since the process started (`-v` prints them). */
+function stepTimes(): { times: Record<string, number>; mark(step: string): void } {
+  const times: Record<string, number> = { handler: Math.round(performance.now()) };
+  return {
+    times,
+    mark: (step) => {
+      times[step] ??= Math.round(performance.now());
+    },
+  };
 }

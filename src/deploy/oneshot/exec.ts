@@ -8,7 +8,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { AgentcrateError } from '../../errors.js';
-import type { ContainerRuntime } from '../runtime/types.js';
+import type { ContainerRuntime, RunOnceOptions } from '../runtime/types.js';
 import { RUN_AS } from '../types.js';
 import { LABEL_ONESHOT } from './names.js';
 
@@ -37,6 +37,7 @@ export interface ExecOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   signal?: AbortSignal;
+  onStep?: RunOnceOptions['onStep'];
 }
 
 /** The container's arguments and mounts for an input (exported for the tests of the mapping). */
@@ -71,7 +72,9 @@ export function containerArgs(
 
 export async function execImage(opts: ExecOptions): Promise<number> {
   const { args, mounts } = containerArgs(opts);
-  const network = opts.network;
+  // A dry run reaches nothing (placeholder answers, tools not called): no network at all,
+  // which also spares the engine the bridge's interface for it.
+  const network = opts.network ?? (opts.dryRun === true ? 'none' : undefined);
   const { exitCode } = await opts.runtime.runOnce({
     image: opts.image,
     args,
@@ -89,6 +92,7 @@ export async function execImage(opts: ExecOptions): Promise<number> {
     user: RUN_AS,
     readOnly: true,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    ...(opts.onStep !== undefined ? { onStep: opts.onStep } : {}),
   });
   return exitCode;
 }

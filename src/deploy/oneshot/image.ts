@@ -4,7 +4,7 @@
  * `:latest` (or `-t`). An image of the same content that is already there is kept as is.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Workflow } from '../../config/types.js';
 import { AgentcrateError, isAgentcrateError } from '../../errors.js';
@@ -18,12 +18,18 @@ import { assertNoSecretsInContext } from '../secret-guard.js';
 import { contentDigest } from './digest.js';
 import { CONTEXT_APP, CONTEXT_CACHE, renderOneshotDockerfile } from './dockerfile.js';
 import { type Kit, loadKit } from './kit/build.js';
-import { checkTag, defaultRepository, defaultTag, oneshotLabels, splitReference } from './names.js';
+import {
+  checkTag,
+  DEFAULT_ONESHOT_BASE,
+  defaultRepository,
+  defaultTag,
+  oneshotLabels,
+  splitReference,
+} from './names.js';
 import { type WorkflowParts, workflowParts } from './parts.js';
+import { LABEL_SOURCE, sourceKey } from './source-key.js';
 import { CONTAINER_OLLAMA_BASE_URL, type StagedRunner, stageRunner, writeRunner } from './stage.js';
 
-/** Built locally by scripts/docker/build-oneshot-base.sh: Node and its libraries, nothing else. */
-export const DEFAULT_ONESHOT_BASE = 'agentcrate-oneshot-base:24';
 declare const __AGENTCRATE_ONESHOT_BASE_SCRIPT__: string | undefined;
 /** The packed package's CLI chunks sit two levels below the root, this file three. */
 export const ONESHOT_BASE_SCRIPT = fileURLToPath(
@@ -99,6 +105,16 @@ export async function prepareImage(opts: PrepareOptions): Promise<PreparedImage>
     parts,
     inputSchema: opts.inputSchema,
     outputSchema: opts.outputSchema,
+  });
+  labels[LABEL_SOURCE] = sourceKey({
+    text: opts.workflow.source,
+    extension: extname(opts.workflow.file ?? '').toLowerCase(),
+    kitDigest: kit.manifest.sha256,
+    provider: override.provider,
+    model: override.model,
+    baseURL: override.baseURL,
+    baseImage,
+    platform: opts.platform,
   });
   return { kit, parts, staged, baseImage, contentHash, image: tags[0] as string, tags, labels };
 }

@@ -17,6 +17,9 @@ import {
 import { sanitizeName } from '../names.js';
 import type { WorkflowParts } from './parts.js';
 
+/** Built locally by scripts/docker/build-oneshot-base.sh: Node and its libraries, nothing else. */
+export const DEFAULT_ONESHOT_BASE = 'agentcrate-oneshot-base:24';
+
 export const LABEL_ONESHOT = 'io.agentcrate.oneshot';
 export const LABEL_AGENTCRATE_VERSION = 'io.agentcrate.agentcrate-version';
 export const LABEL_PROVIDERS = 'io.agentcrate.oneshot.providers';

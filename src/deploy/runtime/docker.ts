@@ -53,11 +53,7 @@ export class DockerRuntime implements ContainerRuntime {
   async detect(): Promise<RuntimeInfo> {
     if (this.info !== undefined) return this.info;
     const endpoint = resolveEndpoint(this.env);
-    const client = new Docker(
-      endpoint.socketPath !== undefined
-        ? { socketPath: endpoint.socketPath }
-        : { host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol },
-    );
+    const client = newClient(endpoint);
     let version: Docker.DockerVersion;
     try {
       await withTimeout(client.ping(), PING_TIMEOUT_MS, 'ETIMEDOUT');
@@ -362,15 +358,36 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runOnce(opts: RunOnceOptions): Promise<RunOnceResult> {
-    return runOnce(await this.docker(), opts);
+    return this.direct((docker) => runOnce(docker, opts));
   }
 
   async inspectImage(ref: string): Promise<ImageDetails | undefined> {
-    return imageDetails(await this.docker(), ref);
+    return this.direct((docker) => imageDetails(docker, ref));
   }
 
   async images(opts: { labels?: Record<string, string> } = {}): Promise<ImageDetails[]> {
-    return listImages(await this.docker(), opts.labels ?? {});
+    return this.direct((docker) => listImages(docker, opts.labels ?? {}));
+  }
+
+  /**
+   * A call made without `detect`'s two round trips first (ping, version), for `exec`'s path:
+   * the call itself finds out whether the engine answers. One that fails without an HTTP
+   * status (nothing answered) is followed by `detect`, which says why in the user's terms.
+   */
+  private async direct<T>(call: (docker: Docker) => Promise<T>): Promise<T> {
+    if (this.client === undefined) {
+      this.endpoint = resolveEndpoint(this.env);
+      this.client = newClient(this.endpoint);
+    }
+    try {
+      return await call(this.client);
+    } catch (error) {
+      if (this.info === undefined && !answered(error)) {
+        this.client = undefined;
+        await this.detect();
+      }
+      throw error;
+    }
   }
 
   async removeImage(ref: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -397,6 +414,23 @@ export class DockerRuntime implements ContainerRuntime {
   get endpointDescription(): string | undefined {
     return this.endpoint?.endpoint;
   }
+}
+
+function newClient(endpoint: Endpoint): Docker {
+  return new Docker(
+    endpoint.socketPath !== undefined
+      ? { socketPath: endpoint.socketPath }
+      : { host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol },
+  );
+}
+
+/** Whether the engine answered the failed call (an HTTP status on it or on its cause). */
+function answered(error: unknown): boolean {
+  for (let e = error; e !== undefined && e !== null; e = (e as { cause?: unknown }).cause) {
+    if (statusOf(e) !== undefined) return true;
+    if (e instanceof AgentcrateError && e.code !== 'E_RUNTIME') return true;
+  }
+  return false;
 }
 
 async function ensureVolume(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {

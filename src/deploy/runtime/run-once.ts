@@ -13,6 +13,8 @@ import type { RunOnceOptions, RunOnceResult } from './types.js';
 
 /** How long the output stream may trail the container's exit before it is cut. */
 const DRAIN_MS = 5000;
+/** Seconds between the SIGTERM of a stop and its SIGKILL. */
+const STOP_GRACE_S = 10;
 
 export async function runOnce(docker: Docker, opts: RunOnceOptions): Promise<RunOnceResult> {
   const hasStdin = opts.stdin !== undefined;
@@ -36,6 +38,7 @@ export async function runOnce(docker: Docker, opts: RunOnceOptions): Promise<Run
         }
       : {}),
   };
+  const step = opts.onStep ?? (() => undefined);
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
@@ -58,40 +61,71 @@ export async function runOnce(docker: Docker, opts: RunOnceOptions): Promise<Run
     }
     throw engineError(`creating a container of ${opts.image} failed`, cause);
   }
+  step('created');
 
-  const stream = (await container.attach({
-    stream: true,
-    stdin: hasStdin,
-    stdout: true,
-    stderr: true,
-    hijack: hasStdin,
-  })) as Duplex;
-  const ended = new Promise<void>((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-  docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
-  // Asked before the start, so the exit cannot be missed; 'removed' because of AutoRemove.
-  const exited = container.wait({ condition: 'removed' }) as Promise<{ StatusCode: number }>;
-  const kill = () => {
-    container.kill({ signal: 'SIGTERM' }).catch(() => undefined);
+  // Until it starts, a created container is not removed by AutoRemove: whatever stops this
+  // run before then (a stop signal, a failed attach or start) removes it here.
+  let started = false;
+  const remove = () => container.remove({ force: true }).catch(() => undefined);
+  // SIGTERM, then SIGKILL after the grace period: a process that has not yet installed its
+  // handler is PID 1 in the container, which the kernel spares any unhandled signal.
+  const stop = () => {
+    if (started) container.stop({ t: STOP_GRACE_S }).catch(() => undefined);
   };
-  opts.signal?.addEventListener('abort', kill, { once: true });
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  let stream: Duplex | undefined;
   try {
+    stream = (await container.attach({
+      stream: true,
+      stdin: hasStdin,
+      stdout: true,
+      stderr: true,
+      hijack: hasStdin,
+    })) as Duplex;
+    const attached = stream;
+    const ended = new Promise<void>((resolve) => {
+      attached.once('end', resolve);
+      attached.once('close', resolve);
+      attached.once('error', () => resolve());
+    });
+    let first = true;
+    const firstOutput = () => {
+      if (first) step('first output');
+      first = false;
+    };
+    stream.once('data', firstOutput);
+    docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+    // Asked before the start, so the exit cannot be missed; 'removed' because of AutoRemove.
+    const exited = container.wait({ condition: 'removed' }) as Promise<{ StatusCode: number }>;
+    exited.catch(() => undefined);
+    opts.signal?.throwIfAborted();
     try {
       await container.start();
     } catch (cause) {
-      await container.remove({ force: true }).catch(() => undefined);
       throw engineError(`starting a container of ${opts.image} failed`, cause);
     }
+    started = true;
+    step('started');
+    // A stop signal that came during the start: the container is running now, so stop it.
+    if (opts.signal?.aborted === true) stop();
     if (opts.stdin !== undefined) feed(opts.stdin, stream);
     const { StatusCode } = await exited;
+    step('exited');
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
     return { exitCode: StatusCode };
+  } catch (error) {
+    if (!started) {
+      await remove();
+      if (opts.signal?.aborted === true) {
+        throw new AgentcrateError('E_CANCELLED', `stopped before the container of ${opts.image} started`, {
+          cause: error,
+        });
+      }
+    }
+    throw error;
   } finally {
-    opts.signal?.removeEventListener('abort', kill);
-    stream.destroy();
+    opts.signal?.removeEventListener('abort', stop);
+    stream?.destroy();
   }
 }
 

@@ -164,9 +164,16 @@ export interface RunOnceOptions {
   user?: string;
   /** Default true: a read-only root with a tmpfs /tmp. */
   readOnly?: boolean;
-  /** Aborting sends the container SIGTERM. */
+  /**
+   * Aborting sends the container SIGTERM; before it has started, the container is removed
+   * and the run throws E_CANCELLED.
+   */
   signal?: AbortSignal;
+  /** Told each step as it happens (`created`, `started`, `first output`, `exited`): timings. */
+  onStep?: (step: RunOnceStep) => void;
 }
+
+export type RunOnceStep = 'created' | 'started' | 'first output' | 'exited';
 
 export interface RunOnceResult {
   exitCode: number;

@@ -169,6 +169,48 @@ describe.skipIf(skip !== undefined)(`one-shot images: build, exec, clean${skipNo
     expect(resultOf(types.stdout)).toMatchObject({ status: 'success', outputs: { topic: 'AI' } });
   }, 120_000);
 
+  it('exec: the image built from this very file is found by its source key; other text takes the full path', async () => {
+    const fast = await cli(['exec', echoFile, '{"message": "found"}', '--dry-run', '-v']);
+    expect(fast.code, fast.stderr).toBe(0);
+    expect(resultOf(fast.stdout)).toMatchObject({ status: 'success', outputs: { message: 'found' } });
+    const steps = (text: string) =>
+      JSON.parse(/exec steps, ms since the process started: (\{.*\})/.exec(text)?.[1] ?? 'null') as Record<
+        string,
+        number
+      > | null;
+    expect(Object.keys(steps(fast.stderr) ?? {})).toEqual([
+      'handler',
+      'image found',
+      'image ready',
+      'created',
+      'started',
+      'first output',
+      'exited',
+    ]);
+    // A comment at the end changes the text, not the content (positions included): the full
+    // path finds the image up to date.
+    const commented = join(tmp, `${ECHO}-commented.yaml`);
+    writeFileSync(commented, `${readFileSync(echoFile, 'utf8')}\n# a comment\n`);
+    const full = await cli(['exec', commented, '{"message": "full"}', '--dry-run', '-v']);
+    expect(full.code, full.stderr).toBe(0);
+    expect(resultOf(full.stdout)).toMatchObject({ status: 'success', outputs: { message: 'full' } });
+    expect(steps(full.stderr)).toHaveProperty(['image not found by its source']);
+    expect(full.stderr).not.toMatch(/building it|rebuilding/);
+    // Other settings are another source: --model bakes a default into another image.
+    const other = await cli([
+      'exec',
+      echoFile,
+      '{"message": "x"}',
+      '--dry-run',
+      '-v',
+      '--model',
+      'other-model',
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain('is not built yet: building it');
+    expect(steps(other.stderr)).toHaveProperty(['image not found by its source']);
+  }, 180_000);
+
   it('exec: invalid input exits 2 and names the field', async () => {
     const run = await cli(['exec', echoFile, '{"message": 5}', '--dry-run']);
     expect(run.code, run.stderr).toBe(2);

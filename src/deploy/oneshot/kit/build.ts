@@ -98,6 +98,20 @@ export async function loadKit(onProgress?: (message: string) => void): Promise<K
   }
 }
 
+/**
+ * The digest of the kit `loadKit` would return, when it needs no bundling (prebuilt, or a
+ * checkout's cached kit whose inputs are unchanged); `undefined` otherwise. For `exec`'s
+ * source key: one file read (and a checkout's input stats), no esbuild.
+ */
+export function currentKitDigest(): string | undefined {
+  try {
+    if (PREBUILT_KIT !== undefined) return readKit(PREBUILT_KIT).manifest.sha256;
+  } catch {
+    return undefined; // loadKit says what is wrong
+  }
+  return freshCachedKit()?.manifest.sha256;
+}
+
 /** Bundles the runner into `outDir` (emptied first) and writes its manifest. */
 export async function buildKit(outDir: string): Promise<{ kit: Kit; inputs: string[] }> {
   const esbuild = await loadEsbuild('the one-shot runner');
