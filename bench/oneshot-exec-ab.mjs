@@ -38,7 +38,8 @@ function timed(command, args) {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-1500)}`));
+      if (code !== 0)
+        reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-1500)}`));
       else resolve({ firstOutMs: firstOut, totalMs: performance.now() - started, stderr });
     });
   });

@@ -64,7 +64,8 @@ describe('CLI start-up', () => {
     ];
     for (const h of heavy) {
       const chain = from.get(h);
-      if (chain !== undefined) return chain.map((f) => (f.startsWith('/') ? relative(ROOT, f) : f)).join(' → ');
+      if (chain !== undefined)
+        return chain.map((f) => (f.startsWith('/') ? relative(ROOT, f) : f)).join(' → ');
     }
     return undefined;
   }
