@@ -1,10 +1,11 @@
 /**
  * The transport of model calls: the `fetch` the AI SDK providers are given, built on undici's
- * `request` API over one keep-alive `Agent` with undici's decompression and redirect
- * interceptors. Model calls are the server's hot path (one per node of every run), and
- * `request` costs clearly less client CPU per call than undici's `fetch` (the numbers are in
- * BENCHMARKS.md, "Model transport"), because it skips the fetch standard's request and response
- * machinery the providers do not use.
+ * `dispatch` over one keep-alive `Agent` with undici's decompression and redirect
+ * interceptors, the answer read by our own handler (answer-reader.ts). Model calls are the
+ * server's hot path (one per node of every run), and this costs clearly less client CPU per
+ * call than undici's `fetch` (the numbers are in BENCHMARKS.md, "Model transport"), because it
+ * skips the fetch standard's request and response machinery the providers do not use, and
+ * the Node stream `request()` would put each answer's body behind.
  *
  * What it adds is what fetch promises the providers and what a server needs:
  * - fetch's shape: a `Response` (null body for HEAD, 204, 205 and 304), a network failure
@@ -21,10 +22,12 @@
  * Node's own `fetch` unchanged (the providers send none of them). Proxy variables are
  * honoured as Node's fetch honours them: with `NODE_USE_ENV_PROXY=1`.
  */
-import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici';
-import { AgentcrateError } from '../errors.js';
+import { AnswerHeaders } from './answer-headers.js';
+import { type AnswerHead, type AnswerOptions, networkError, readAnswer } from './answer-reader.js';
 import { BufferedAnswer } from './buffered-answer.js';
+
+export { ModelAnswerTooLargeError } from './answer-reader.js';
 
 /** What the global Response takes as its body (named here: the build's lib has no DOM types). */
 type ResponseBody = ConstructorParameters<typeof Response>[0];
@@ -79,24 +82,6 @@ function parseUrl(href: string): URL | null {
   return url;
 }
 
-export class ModelAnswerTooLargeError extends AgentcrateError {
-  constructor(limit: number, url: string) {
-    super(
-      'E_MODEL',
-      `the model's answer from ${new URL(url).origin} is larger than ${limit} bytes; refused (raise AGENTCRATE_MAX_MODEL_ANSWER_BYTES if such answers are expected)`,
-      { details: { maxAnswerBytes: limit } },
-    );
-  }
-}
-
-function networkError(cause: unknown): TypeError {
-  return new TypeError('fetch failed', { cause });
-}
-
-function terminated(cause: unknown): TypeError {
-  return new TypeError('terminated', { cause });
-}
-
 /** Request headers as one lower-cased record, repeats joined as `Headers` joins them. */
 function flatHeaders(init: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
@@ -116,79 +101,6 @@ function flatHeaders(init: RequestInit['headers']): Record<string, string> {
   return out;
 }
 
-function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.append(name, value);
-  }
-  return headers;
-}
-
-/** Reads the whole body, failing past `limit` bytes or when `signal` aborts. */
-function readCapped(
-  body: Readable,
-  limit: number,
-  url: string,
-  signal: AbortSignal | undefined,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        reject(new ModelAnswerTooLargeError(limit, url));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.on('error', (error) => reject(signal?.aborted ? signal.reason : terminated(error)));
-    body.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-  });
-}
-
-/** A web stream over the body, pulled on demand, with fetch's errors and the byte cap. */
-function streamingBody(body: Readable, limit: number, url: string, signal: AbortSignal | undefined) {
-  let size = 0;
-  let done = false;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const fail = (error: unknown): void => {
-    if (done) return;
-    done = true;
-    controller.error(error);
-    body.destroy();
-  };
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-    pull() {
-      body.resume();
-    },
-    cancel() {
-      done = true;
-      body.destroy();
-    },
-  });
-  body.pause();
-  body.on('data', (chunk: Buffer) => {
-    if (done) return;
-    size += chunk.length;
-    if (size > limit) return fail(new ModelAnswerTooLargeError(limit, url));
-    controller.enqueue(chunk);
-    if ((controller.desiredSize ?? 0) <= 0) body.pause();
-  });
-  body.on('end', () => {
-    if (done) return;
-    done = true;
-    controller.close();
-  });
-  body.on('error', (error) => fail(signal?.aborted ? signal.reason : terminated(error)));
-  return stream;
-}
-
 function plainBody(body: RequestInit['body']): string | Uint8Array | undefined | false {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return body;
@@ -199,6 +111,10 @@ function plainBody(body: RequestInit['body']): string | Uint8Array | undefined |
   return false;
 }
 
+const isRedirect = (statusCode: number, headers: AnswerHead): boolean =>
+  REDIRECT_STATUSES.has(statusCode) && headers.location !== undefined;
+const streams = (contentType: string): boolean => STREAMING_TYPE.test(contentType);
+
 export function createModelTransport(options: ModelTransportOptions = {}): typeof fetch {
   const limit = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   return async (input, init = {}) => {
@@ -208,53 +124,45 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
       // What the providers never send (a Request, a stream or form body, manual redirects).
       return globalThis.fetch(input, init);
     }
-    const signal = init.signal ?? undefined;
     const method = (init.method ?? 'GET').toUpperCase();
-    const request: Dispatcher.RequestOptions = {
+    const request: Dispatcher.DispatchOptions = {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: method as Dispatcher.HttpMethod,
       headers: flatHeaders(init.headers),
       body: body ?? (method === 'POST' || method === 'PUT' ? '' : null),
-      ...(signal ? { signal } : {}),
+    };
+    const how: AnswerOptions = {
+      limit,
+      href: url.href,
+      signal: init.signal ?? undefined,
+      bodiless: (statusCode) => method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode),
+      streams,
+      redirects: isRedirect,
     };
     const { direct, following } = dispatchers();
-    let answer: Dispatcher.ResponseData;
-    try {
-      answer = await direct.request(request);
-      if (REDIRECT_STATUSES.has(answer.statusCode) && answer.headers.location !== undefined) {
-        // Asked again through the redirect handler, which follows it as fetch would (method,
-        // body and headers per the fetch standard); the body is a string or bytes, so it can be sent again.
-        answer.body.destroy();
-        answer = await following.request(request);
-      }
-    } catch (error) {
-      throw signal?.aborted ? signal.reason : networkError(error);
+    let answer = await readAnswer(direct, request, how);
+    if (answer.redirected) {
+      // Asked again through the redirect handler, which follows it as fetch would (method,
+      // body and headers per the fetch standard); the body is a string or bytes, so it can be sent again.
+      answer = await readAnswer(following, request, { ...how, redirects: () => false });
     }
     const { statusCode, statusText } = answer;
-    const headers = responseHeaders(answer.headers);
-    const declared = Number(headers.get('content-length') ?? 0);
-    if (declared > limit) {
-      answer.body.destroy();
-      throw new ModelAnswerTooLargeError(limit, url.href);
-    }
-    let content: ResponseBody;
-    let whole: Uint8Array<ArrayBuffer> | undefined;
-    if (method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode)) {
-      answer.body.resume();
-      content = null;
-    } else if (STREAMING_TYPE.test(headers.get('content-type') ?? '')) {
-      content = streamingBody(answer.body, limit, url.href, signal);
-    } else {
-      whole = (await readCapped(answer.body, limit, url.href, signal)) as Uint8Array<ArrayBuffer>;
-    }
+    const headers = new AnswerHeaders(answer.headers) as unknown as Headers;
     try {
       // An answer read whole (every non-streaming model call) skips the fetch Response.
-      if (whole !== undefined) return new BufferedAnswer(whole, statusCode, statusText, headers) as never;
-      return new Response(content, { status: statusCode, statusText, headers });
+      if (Buffer.isBuffer(answer.body)) {
+        return new BufferedAnswer(
+          answer.body as Uint8Array<ArrayBuffer>,
+          statusCode,
+          statusText,
+          headers,
+        ) as never;
+      }
+      return new Response(answer.body as ResponseBody, { status: statusCode, statusText, headers });
     } catch (error) {
       // A status outside 200–599 or a header fetch would not accept: a network error, as in fetch.
-      answer.body.destroy();
+      if (answer.body instanceof ReadableStream) void answer.body.cancel().catch(() => {});
       throw networkError(error);
     }
   };

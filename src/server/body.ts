@@ -44,7 +44,7 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
       const chunk: Buffer | null = incoming.read();
       if (chunk !== null) add(chunk);
     } else {
-      for await (const chunk of incoming) add(chunk as Buffer);
+      await readArriving(incoming, add);
     }
   } else {
     const reader = c.req.raw.body?.getReader();
@@ -62,4 +62,43 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
   }
   if (chunks.length === 0) return '';
   return decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+}
+
+/**
+ * A body still arriving (the usual case under @hono/node-server, whose handler runs as soon as
+ * the headers are parsed) read through the stream's events: one promise per request, where an
+ * async iterator costs a promise per chunk and a finished-stream watcher. A chunk `add` refuses
+ * ends the read there; the rest of the body is left to flow away unread, as Node's server
+ * drains what a handler did not read.
+ */
+function readArriving(incoming: IncomingMessage, add: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        add(chunk);
+      } catch (error) {
+        settle(error);
+      }
+    };
+    const onEnd = (): void => settle();
+    const onError = (error: Error): void => settle(error);
+    // Closed before its end (the client went away): the iterator's premature-close error.
+    const onClose = (): void =>
+      settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
 }

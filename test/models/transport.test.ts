@@ -243,6 +243,61 @@ describe('responses', () => {
     expect(isRetryableError(error)).toBe(true);
   });
 
+  it("reads an answer's headers as a Response's: sorted, repeats joined, set-cookie apart, immutable", async () => {
+    const s = await serve((_req, res) => {
+      res.setHeader('X-Zed', 'last');
+      res.setHeader('x-multi', ['one', 'two']);
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{}');
+    });
+    const { headers } = await send(s.url);
+    const expected = new Response('{}', {
+      headers: [
+        ['X-Zed', 'last'],
+        ['x-multi', 'one'],
+        ['x-multi', 'two'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+        ['Content-Type', 'application/json'],
+        ['date', headers.get('date')!],
+        ['connection', headers.get('connection')!],
+        ['keep-alive', headers.get('keep-alive')!],
+        ['content-length', '2'],
+      ],
+    }).headers;
+    // The build's lib has no DOM iterables: Headers read as the iterable they are.
+    type Iterated = Headers &
+      Iterable<[string, string]> & {
+        entries(): IterableIterator<[string, string]>;
+        keys(): IterableIterator<string>;
+        values(): IterableIterator<string>;
+      };
+    const got = headers as Iterated;
+    const want = expected as Iterated;
+    expect(headers).toBeInstanceOf(Headers);
+    expect([...got]).toEqual([...want]);
+    expect(Object.fromEntries(got.entries())).toEqual(Object.fromEntries(want.entries()));
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    expect([...got.values()]).toEqual([...want.values()]);
+    const seen: string[] = [];
+    headers.forEach((value, name) => {
+      seen.push(`${name}=${value}`);
+    });
+    expect(seen).toEqual([...want].map(([name, value]) => `${name}=${value}`));
+    expect([
+      headers.get('X-MULTI'),
+      headers.has('x-zed'),
+      headers.has('x-none'),
+      headers.get('x-none'),
+    ]).toEqual(['one, two', true, false, null]);
+    expect(() => headers.set('x-zed', 'other')).toThrow(TypeError);
+    expect(() => headers.append('x-new', '1')).toThrow(TypeError);
+    expect(() => headers.delete('x-zed')).toThrow(TypeError);
+    // A Response made from them (what a provider may do) carries the same headers.
+    expect([...(new Response(null, { headers }).headers as Iterated)]).toEqual([...want]);
+  });
+
   it('keeps every set-cookie value', async () => {
     const s = await serve((_req, res) => {
       res.setHeader('set-cookie', ['a=1; Path=/', 'b=2']);

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ import { readBodyText } from '../../src/server/body.js';
 // in one go, one still arriving is read as it comes; both give the same text and the same limit.
 let server: ServerType;
 let port: number;
+/** What reading the body of a request to /cut came to: its text or the error's message. */
+let cut: Promise<string>;
+let cutSeen!: (outcome: string) => void;
 
 beforeAll(async () => {
   const app = new Hono();
@@ -20,6 +23,15 @@ beforeAll(async () => {
       if (error instanceof AgentcrateError) return c.json({ code: error.code }, 413);
       throw error;
     }
+  });
+  app.post('/cut', async (c) => {
+    cutSeen(
+      await readBodyText(c, 1024).then(
+        (text) => `text: ${text}`,
+        (error: Error) => `error: ${error.message}`,
+      ),
+    );
+    return c.body(null, 204);
   });
   await new Promise<void>((resolve) => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
@@ -72,6 +84,18 @@ describe('readBodyText', () => {
       status: 413,
       json: { code: 'E_PAYLOAD_TOO_LARGE' },
     });
+  });
+
+  it('fails the read of a body the client cut off, instead of waiting for the rest', async () => {
+    cut = new Promise((resolve) => {
+      cutSeen = resolve;
+    });
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('POST /cut HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"partial":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    expect(await cut).toMatch(/^error: /);
   });
 
   it('reads an empty body as an empty string', async () => {
