@@ -6,7 +6,9 @@
 //     line, milliseconds since the process started), beside a bare node's first line and a bare
 //     node's own first fetch leaving, and `docker run` → exit as seen from the host;
 //   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
-//     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the floor);
+//     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the
+//     floor), with the median time of each of exec's steps (`exec -v`: image found, container
+//     created, started, first output, exited);
 //   - `exec --batch` of 1,000 inputs through one container against the 0 ms mock (runs/s);
 //   - the single executable (`build --binary`): size and command start → JSON, dry.
 // Needs the built CLI (`node scripts/build.mjs`), a Docker engine and the one-shot base
@@ -200,7 +202,11 @@ try {
   await build(echo, dryTag);
   const input = '{"message": "hi"}';
   const execRuns = await repeat(RUNS, async () =>
-    ok(await cli(['exec', echo, input, '--dry-run', '-t', dryTag]), 'exec'),
+    ok(await cli(['exec', echo, input, '--dry-run', '-t', dryTag, '-v']), 'exec'),
+  );
+  // `exec -v`: when each step happened, in ms since the CLI's process started.
+  const execSteps = execRuns.map((r) =>
+    JSON.parse(/exec steps, ms since the process started: (\{.*\})/.exec(r.stderr)?.[1] ?? '{}'),
   );
   const hostRuns = await repeat(RUNS, async () =>
     ok(await cli(['run', echo, '-i', 'message=hi', '--dry-run', '--json']), 'run'),
@@ -212,6 +218,9 @@ try {
     exec_median: round(median(execRuns.map((r) => r.firstOutMs))),
     host_run_median: round(median(hostRuns.map((r) => r.firstOutMs))),
     bare_docker_run_node_median: round(median(floorRuns.map((r) => r.totalMs))),
+    exec_steps_median_ms_since_process_start: Object.fromEntries(
+      Object.keys(execSteps[0] ?? {}).map((k) => [k, round(median(execSteps.map((s) => s[k])))]),
+    ),
   };
 
   // --batch: 1,000 inputs through one container against the 0 ms mock.

@@ -4,6 +4,7 @@
 // Entry point: commands return an exit code; only this file turns it into the process exit.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 
 // The lowest Node that CI runs (package.json `engines`): node:sqlite loads without a flag from 22.13.
 const LOWEST = [22, 13];
@@ -22,6 +23,10 @@ if (major < LOWEST[0] || (major === LOWEST[0] && minor < LOWEST[1])) {
     process.exitCode = 2;
   }
 } else {
+  // Node's compile cache (V8's code for each module, on disk, checked against the source): every
+  // command after the first starts without compiling the CLI's modules again. Off with
+  // NODE_DISABLE_COMPILE_CACHE=1; NODE_COMPILE_CACHE=dir picks the directory.
+  module.enableCompileCache?.();
   // A checkout runs the per-file `tsc` output in dist/; the packed package ships a bundle in lib/.
   const checkout = new URL('../dist/cli/main.js', import.meta.url);
   const { main } = await import(existsSync(checkout) ? checkout.href : '../lib/cli/main.mjs');
