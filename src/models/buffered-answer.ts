@@ -5,11 +5,12 @@
  * The providers read an answer's status, its headers, and its body as a web stream
  * (`response.body.getReader()`, one chunk, then done). A fetch Response would first copy the
  * bytes and every header again and put the bytes behind a byte stream, on every model call.
- * Here `headers` is the Headers the transport built and `body` a plain stream of the one
- * buffer. Anything else (`text()`, `json()`, `clone()`, `bodyUsed`, …) is answered by a real
- * Response made at that moment over the same body (the stream, if it was handed out), so what
- * a Response promises still holds: a body is read once, a read body cannot be read again.
+ * Here `headers` are the transport's and `body` reads the one buffer (whole-body.ts).
+ * Anything else (`text()`, `json()`, `clone()`, …) is answered by a real Response made at
+ * that moment over the same body (a real stream of it, if it was handed out), so what a
+ * Response promises still holds: a body is read once, a read body cannot be read again.
  */
+import { WholeBody } from './whole-body.js';
 
 /** The Response this process has now (under @hono/node-server, its lightweight one). */
 const ResponseClass: typeof Response = globalThis.Response;
@@ -23,9 +24,7 @@ export class BufferedAnswer {
   readonly type: ResponseType = 'default';
   readonly url = '';
   readonly #bytes: Uint8Array<ArrayBuffer>;
-  #stream: ReadableStream<Uint8Array> | undefined;
-  /** A read (or cancel) of the stream handed out: the body is used. */
-  #disturbed = false;
+  #body: WholeBody | undefined;
   #real: Response | undefined;
 
   constructor(bytes: Uint8Array<ArrayBuffer>, status: number, statusText: string, headers: Headers) {
@@ -44,35 +43,26 @@ export class BufferedAnswer {
   }
 
   get body(): ReadableStream<Uint8Array> {
+    // Once handed out, the same body, whatever reads it (it turns into a real stream if a Response needs one).
+    if (this.#body !== undefined) return this.#body as unknown as ReadableStream<Uint8Array>;
     if (this.#real !== undefined) return this.#real.body as ReadableStream<Uint8Array>;
-    if (this.#stream === undefined) {
-      const bytes = this.#bytes;
-      this.#stream = new ReadableStream<Uint8Array>({
-        pull: (controller) => {
-          this.#disturbed = true;
-          // As a Response over bytes: an empty body is a stream that ends at once.
-          if (bytes.byteLength > 0) controller.enqueue(bytes);
-          controller.close();
-        },
-        cancel: () => {
-          this.#disturbed = true;
-        },
-      });
-    }
-    return this.#stream;
+    this.#body = new WholeBody(this.#bytes);
+    return this.#body as unknown as ReadableStream<Uint8Array>;
   }
 
   get bodyUsed(): boolean {
-    return this.#real !== undefined ? this.#real.bodyUsed : this.#disturbed;
+    if (this.#real !== undefined) return this.#real.bodyUsed;
+    return this.#body?.disturbed ?? false;
   }
 
-  /** A real Response over the same body; refused, as by fetch, once the stream was read or taken. */
+  /** A real Response over the same body; refused, as by fetch, once the body was read or taken. */
   #response(): Response {
     if (this.#real === undefined) {
-      if (this.#stream !== undefined && (this.#disturbed || this.#stream.locked)) {
+      const body = this.#body;
+      if (body !== undefined && (body.disturbed || body.locked)) {
         throw new TypeError('Body is unusable: Body has already been read');
       }
-      this.#real = new ResponseClass(this.#stream ?? this.#bytes, {
+      this.#real = new ResponseClass(body !== undefined ? body.real() : this.#bytes, {
         status: this.status,
         statusText: this.statusText,
         headers: this.headers,

@@ -135,6 +135,61 @@ describe('requests', () => {
     expect(await taken.text()).toBe('{"answer":"héllo"}');
   });
 
+  it("reads a whole answer's body as a ReadableStream reads, by reader, pipe or iteration", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"answer":"héllo"}');
+    });
+    const text = '{"answer":"héllo"}';
+    const decode = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString();
+
+    // As provider-utils reads it: a reader to the end, then cancel and release.
+    const read = await send(s.url);
+    const body = read.body!;
+    expect(body).toBeInstanceOf(ReadableStream);
+    const reader = body.getReader();
+    expect(reader).toBeInstanceOf(ReadableStreamDefaultReader);
+    expect(body.locked).toBe(true);
+    expect(() => body.getReader()).toThrow(TypeError);
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    expect(decode(chunks)).toBe(text);
+    await reader.closed;
+    await reader.cancel();
+    reader.releaseLock();
+    expect(body.locked).toBe(false);
+    await expect(reader.read()).rejects.toThrow(TypeError);
+    expect((await body.getReader().read()).done).toBe(true);
+    expect(read.bodyUsed).toBe(true);
+    await expect(read.text()).rejects.toThrow(TypeError);
+
+    // Piped and iterated: through a real stream over the same bytes.
+    const piped = await send(s.url);
+    let out = '';
+    for await (const part of piped.body!.pipeThrough(
+      new TextDecoderStream(),
+    ) as unknown as AsyncIterable<string>)
+      out += part;
+    expect(out).toBe(text);
+    expect(piped.bodyUsed).toBe(true);
+    const iterated = await send(s.url);
+    const parts: Uint8Array[] = [];
+    for await (const part of iterated.body as unknown as AsyncIterable<Uint8Array>) parts.push(part);
+    expect(decode(parts)).toBe(text);
+
+    // Cancelled: used, nothing left to read; released before the end: `closed` rejects.
+    const cancelled = await send(s.url);
+    await cancelled.body!.cancel();
+    expect(cancelled.bodyUsed).toBe(true);
+    await expect(cancelled.json()).rejects.toThrow(TypeError);
+    const released = await send(s.url);
+    const early = released.body!.getReader();
+    const closed = early.closed;
+    early.releaseLock();
+    await expect(closed).rejects.toThrow(TypeError);
+    expect(await released.text()).toBe(text);
+  });
+
   it('gives an empty answer a body that ends at once', async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end();
