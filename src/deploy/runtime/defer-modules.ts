@@ -1,17 +1,24 @@
 /**
- * Imported before dockerode (docker.ts): two modules it and its docker-modem require when
- * they load, each exporting one function that agentcrate calls rarely or never — dockerode's
- * BuildKit session (`@grpc/grpc-js` and `protobufjs`) and docker-modem's SSH transport
- * (`ssh2`, for an `ssh://` DOCKER_HOST) — are put in the require cache as stand-ins that load
- * the real module on their first call. Loading them eagerly cost every `agentcrate exec`,
- * `deploy` or `build` about half of dockerode's import time (BENCHMARKS.md, one-shot images).
+ * Imported before dockerode (docker.ts): modules it and its docker-modem require when they
+ * load, each exporting one function that agentcrate calls rarely or never — dockerode's
+ * BuildKit session (`@grpc/grpc-js` and `protobufjs`), docker-modem's SSH transport (`ssh2`,
+ * for an `ssh://` DOCKER_HOST), its duplex for a hijacked attach (`readable-stream`, only
+ * when a container's stdin is fed) and `tar-fs` (dockerode packs a build's context with it;
+ * `exec` of a built image never builds) — are put in the require cache as stand-ins that load
+ * the real module on their first call (or construction, or property read). Loading them
+ * eagerly cost every `agentcrate exec`, `deploy` or `build` most of dockerode's import time
+ * (BENCHMARKS.md, one-shot images).
  * A layout these paths do not match (another dockerode) simply loads everything as before.
  */
 import { createRequire } from 'node:module';
 
-const DEFERRED: ReadonlyArray<readonly [pkg: string, file: string]> = [
-  ['dockerode', 'lib/session.js'],
-  ['docker-modem', 'lib/ssh.js'],
+/** `function`: the module exports one function (or constructor); `object`: functions by name. */
+const DEFERRED: ReadonlyArray<readonly [pkg: string, file: string, exports: 'function' | 'object']> = [
+  ['dockerode', 'lib/session.js', 'function'],
+  ['docker-modem', 'lib/ssh.js', 'function'],
+  ['docker-modem', 'lib/http_duplex.js', 'function'],
+  // dockerode packs a build context with it: only image builds use it.
+  ['tar-fs', '', 'object'],
 ];
 
 /** The resolved files of the deferred modules (for the tests). */
@@ -27,20 +34,28 @@ function defer(): void {
   }
   // docker-modem is dockerode's dependency: resolved from dockerode, wherever npm put it.
   const fromDockerode = createRequire(dockerode);
-  for (const [pkg, file] of DEFERRED) {
+  for (const [pkg, file, kind] of DEFERRED) {
     let path: string;
     try {
-      path = fromDockerode.resolve(`${pkg}/${file}`);
+      path = fromDockerode.resolve(file === '' ? pkg : `${pkg}/${file}`);
     } catch {
       continue;
     }
     if (fromDockerode.cache[path] !== undefined) continue;
-    const standIn = function (this: unknown, ...args: unknown[]): unknown {
-      // The real module replaces the stand-in in the cache; dockerode keeps calling this one.
+    // The real module replaces the stand-in in the cache; dockerode keeps using this one.
+    const load = (): unknown => {
       if (fromDockerode.cache[path]?.exports === standIn) delete fromDockerode.cache[path];
-      const real = fromDockerode(path) as (...a: unknown[]) => unknown;
-      return real.apply(this, args);
+      return fromDockerode(path);
     };
+    const standIn =
+      kind === 'object'
+        ? new Proxy({}, { get: (_, name) => (load() as Record<string | symbol, unknown>)[name] })
+        : function (this: unknown, ...args: unknown[]): unknown {
+            const real = load() as (...a: unknown[]) => unknown;
+            // `new HttpDuplex(…)`: an object returned by a constructor is what `new` gives.
+            if (new.target !== undefined) return Reflect.construct(real, args) as unknown;
+            return real.apply(this, args);
+          };
     fromDockerode.cache[path] = {
       id: path,
       filename: path,
