@@ -21,6 +21,9 @@ const { BUNDLE_BANNER, BUNDLE_EXTERNALS, bundleServer, DEFAULT_SERVER_ENTRY } = 
 );
 const { bundleGateway } = await import(new URL('../dist/deploy/gateway/bundle.js', import.meta.url).href);
 const { buildKit } = await import(new URL('../dist/deploy/oneshot/kit/build.js', import.meta.url).href);
+const { deferModulesPlugin } = await import(
+  new URL('../dist/deploy/runtime/defer-plugin.js', import.meta.url).href
+);
 
 const started = performance.now();
 rmSync(lib, { recursive: true, force: true });
@@ -54,6 +57,9 @@ const cli = await build({
   legalComments: 'eof',
   metafile: true,
   logLevel: 'warning',
+  // dockerode's rarely used modules (its BuildKit session's gRPC, the SSH transport, tar-fs)
+  // evaluated on first use, as in a checkout (src/deploy/runtime/deferred-modules.ts).
+  plugins: [deferModulesPlugin()],
 });
 
 const server = await bundleServer({ outFile: join(lib, 'server/server.mjs'), entry: DEFAULT_SERVER_ENTRY });

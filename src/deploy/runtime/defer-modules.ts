@@ -1,25 +1,12 @@
 /**
- * Imported before dockerode (docker.ts): modules it and its docker-modem require when they
- * load, each exporting one function that agentcrate calls rarely or never — dockerode's
- * BuildKit session (`@grpc/grpc-js` and `protobufjs`), docker-modem's SSH transport (`ssh2`,
- * for an `ssh://` DOCKER_HOST), its duplex for a hijacked attach (`readable-stream`, only
- * when a container's stdin is fed) and `tar-fs` (dockerode packs a build's context with it;
- * `exec` of a built image never builds) — are put in the require cache as stand-ins that load
- * the real module on their first call (or construction, or property read). Loading them
- * eagerly cost every `agentcrate exec`, `deploy` or `build` most of dockerode's import time
- * (BENCHMARKS.md, one-shot images).
- * A layout these paths do not match (another dockerode) simply loads everything as before.
+ * Imported before dockerode (docker.ts): the modules of `deferred-modules.ts` are put in the
+ * require cache as stand-ins that load the real module on first use. Loading them eagerly
+ * cost every `agentcrate exec`, `deploy` or `build` most of dockerode's import time
+ * (BENCHMARKS.md, one-shot images). A layout these paths do not match (another dockerode)
+ * simply loads everything as before.
  */
 import { createRequire } from 'node:module';
-
-/** `function`: the module exports one function (or constructor); `object`: functions by name. */
-const DEFERRED: ReadonlyArray<readonly [pkg: string, file: string, exports: 'function' | 'object']> = [
-  ['dockerode', 'lib/session.js', 'function'],
-  ['docker-modem', 'lib/ssh.js', 'function'],
-  ['docker-modem', 'lib/http_duplex.js', 'function'],
-  // dockerode packs a build context with it: only image builds use it.
-  ['tar-fs', '', 'object'],
-];
+import { DEFERRED_MODULES } from './deferred-modules.js';
 
 /** The resolved files of the deferred modules (for the tests). */
 export const deferredFiles: string[] = [];
@@ -34,7 +21,7 @@ function defer(): void {
   }
   // docker-modem is dockerode's dependency: resolved from dockerode, wherever npm put it.
   const fromDockerode = createRequire(dockerode);
-  for (const [pkg, file, kind] of DEFERRED) {
+  for (const { pkg, file, exports: kind } of DEFERRED_MODULES) {
     let path: string;
     try {
       path = fromDockerode.resolve(file === '' ? pkg : `${pkg}/${file}`);
