@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import './lib/ts-sources.mjs';
+import { nodeEvents } from './lib/run-events.mjs';
 
 const { createSqliteStore } = await import('../src/store/index.js');
 const { uuidv7 } = await import('../src/server/job-id.js');
@@ -29,34 +30,10 @@ async function run(): Promise<void> {
   const state: Record<string, unknown> = { topic: 'cats' };
   const done: string[] = [];
   const ev = (type: string, extra: object) => ({ type, runId: id, at, ...extra });
-  const node = (i: number) => [
-    ev('node-start', { nodeId: `n${i}`, step: i, iteration: 1 }),
-    ev('model-call', {
-      nodeId: `n${i}`,
-      provider: 'openai-compatible',
-      model: 'mock-model',
-      attempt: 1,
-      transportAttempts: 1,
-      inputTokens: 60,
-      outputTokens: 4,
-      latencyMs: 6,
-      finishReason: 'stop',
-      ok: true,
-      costUnknown: true,
-    }),
-    ev('node-end', {
-      nodeId: `n${i}`,
-      step: i,
-      iteration: 1,
-      ok: true,
-      durationMs: 6,
-      writes: { [`f${i}`]: `mock ${i}` },
-    }),
-  ];
   let batch: object[] = [ev('run-start', { workflow: 'bench', inputs, resumed: false, dryRun: false })];
   for (let i = 1; i <= steps; i++) {
     await turn();
-    batch.push(...node(i));
+    batch.push(...nodeEvents(id, i, at));
     state[`f${i}`] = `mock ${i}`;
     done.push(`n${i}`);
     if (i < steps) {

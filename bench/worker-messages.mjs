@@ -5,6 +5,7 @@
 // busy time per run (event-loop utilization) and the CPU per run of both threads.
 //   node_modules/.bin/node bench/worker-messages.mjs [runs per turn=9] [turns=3000]
 import { Worker } from 'node:worker_threads';
+import { nodeEvents } from './lib/run-events.mjs';
 
 const w = new Worker(
   `
@@ -27,34 +28,7 @@ const ev = (id) => [
     resumed: false,
     dryRun: false,
   },
-  { type: 'node-start', runId: id, at: Date.now(), nodeId: 'answer', step: 1, iteration: 1 },
-  {
-    type: 'model-call',
-    runId: id,
-    at: Date.now(),
-    nodeId: 'answer',
-    provider: 'openai-compatible',
-    model: 'mock-model',
-    attempt: 1,
-    transportAttempts: 1,
-    inputTokens: 60,
-    outputTokens: 4,
-    latencyMs: 6,
-    finishReason: 'stop',
-    ok: true,
-    costUnknown: true,
-  },
-  {
-    type: 'node-end',
-    runId: id,
-    at: Date.now(),
-    nodeId: 'answer',
-    step: 1,
-    iteration: 1,
-    ok: true,
-    durationMs: 6,
-    writes: { answer: 'mock' },
-  },
+  ...nodeEvents(id, 1, Date.now()),
   {
     type: 'run-end',
     runId: id,
