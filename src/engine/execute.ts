@@ -173,6 +173,11 @@ export async function execute(
 
   /** A waiting node is ready when nothing active can still reach it (the join rule). */
   function readyNodes(): Task[] {
+    // One node waiting and nothing else active (every step of a chain): nothing can reach it
+    // but itself, so it is ready.
+    if (pending.size === 1 && running.size === 0 && pendingBatches.length === 0) {
+      return [{ kind: 'node', nodeId: pending.keys().next().value! }];
+    }
     const active = new Set<string>([
       ...running.keys(),
       ...pending.keys(),

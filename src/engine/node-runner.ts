@@ -12,7 +12,7 @@ import { runCodeNode } from './code-node.js';
 import { loadMemory, withMemory } from './memory.js';
 import { checkNodeOutput } from './output-schema.js';
 import { renderTemplate, scopeLookup } from './template-render.js';
-import { adaptTools } from './tool-adapter.js';
+import { type AdaptedTools, adaptTools } from './tool-adapter.js';
 import type { EngineDeps, EngineEvent, MemoryChange, Plan } from './types.js';
 
 export interface NodeRunContext {
@@ -38,6 +38,25 @@ export interface NodeRunResult {
   writes: Record<string, unknown>;
 }
 
+/** A node without tools: nothing to adapt, nothing that can fail fatally. */
+const NO_TOOLS: AdaptedTools = Object.freeze({ tools: Object.freeze({}), fatal: () => undefined });
+
+/** Each node's system prompt, made once (it depends on the node and the workflow's name only). */
+const systemPrompts = new WeakMap<NodeDef, { flow: string; text: string }>();
+function systemPrompt(node: NodeDef, flow: string): string {
+  const known = systemPrompts.get(node);
+  if (known?.flow === flow) return known.text;
+  const text = [
+    `You are the step '${node.id}' of the workflow '${flow}'.`,
+    node.description ? `Your task: ${node.description}` : '',
+    'Answer with a JSON object that matches the given schema exactly: no prose, no code fences.',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  systemPrompts.set(node, { flow, text });
+  return text;
+}
+
 export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
   const { node, plan, deps } = ctx;
   if (node.code !== undefined) return runCodeNode(ctx);
@@ -51,37 +70,35 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
 
   const llm = deps.models.resolve(workflow.config.llm, node.llm);
   const logPrompts = ctx.logPrompts === true || node.logPrompts || workflow.config.observability.logPrompts;
-  const adapted = adaptTools({
-    node,
-    registry: deps.tools,
-    baseContext: {
-      runId: ctx.runId,
-      cwd: deps.cwd,
-      // Resolving real paths touches the disk: only nodes with tools need it.
-      allowedPaths: node.tools.length > 0 ? deps.tools.allowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
-      env: deps.env,
-      network: deps.network ?? {},
-    },
-    signal: ctx.signal,
-    now: ctx.now,
-    onCall: (call) =>
-      ctx.emit({
-        type: 'tool-call',
-        runId: ctx.runId,
-        at: ctx.now(),
-        nodeId: node.id,
-        ...call,
-        ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
-      }),
-  });
+  const adapted: AdaptedTools =
+    node.tools.length === 0
+      ? NO_TOOLS
+      : adaptTools({
+          node,
+          registry: deps.tools,
+          baseContext: {
+            runId: ctx.runId,
+            cwd: deps.cwd,
+            // Resolving real paths touches the disk: only nodes with tools need it.
+            allowedPaths:
+              node.tools.length > 0 ? deps.tools.allowedPaths(node.toolConfig, deps.cwd, deps.env) : [],
+            env: deps.env,
+            network: deps.network ?? {},
+          },
+          signal: ctx.signal,
+          now: ctx.now,
+          onCall: (call) =>
+            ctx.emit({
+              type: 'tool-call',
+              runId: ctx.runId,
+              at: ctx.now(),
+              nodeId: node.id,
+              ...call,
+              ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
+            }),
+        });
 
-  const system = [
-    `You are the step '${node.id}' of the workflow '${workflow.flow.name}'.`,
-    node.description ? `Your task: ${node.description}` : '',
-    'Answer with a JSON object that matches the given schema exactly: no prose, no code fences.',
-  ]
-    .filter(Boolean)
-    .join('\n');
+  const system = systemPrompt(node, workflow.flow.name);
   const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
   const attempts = workflow.config.execution.maxRetries + 1;
   // The token limit of the calls: raised once when an answer is cut off by it (see cutOff).

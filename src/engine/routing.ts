@@ -26,6 +26,15 @@ export interface NextStep {
 /** `scope` is the state plus `_loop_iteration_<node>` counters. */
 export function nextStep(plan: Plan, from: string, scope: Record<string, unknown>): NextStep {
   const edges = plan.outgoing.get(from) ?? [];
+  // The common case, one plain edge to one node (every step of a chain), without the general
+  // walk's intermediate lists.
+  const only = edges.length === 1 ? edges[0]! : undefined;
+  if (only?.kind === 'direct' && only.condition === undefined && only.to.length === 1) {
+    const to = only.to[0]!;
+    return to === END
+      ? { targets: [], batches: [], reachedEnd: true }
+      : { targets: [to], batches: [], reachedEnd: false };
+  }
   const targets: string[] = [];
   const batches: ParallelBatch[] = [];
 

@@ -55,22 +55,21 @@ export class AnswerHeaders {
     for (const [name, value] of this.#sorted()) callback.call(thisArg, value, name, this as never);
   }
 
+  // The pairs themselves, not copies: the providers only read them.
   entries(): ArrayIterator<[string, string]> {
-    return this.#sorted()
-      .map((pair): [string, string] => [pair[0], pair[1]])
-      [Symbol.iterator]();
+    return this.#sorted().values();
   }
 
   keys(): ArrayIterator<string> {
     return this.#sorted()
       .map((pair) => pair[0])
-      [Symbol.iterator]();
+      .values();
   }
 
   values(): ArrayIterator<string> {
     return this.#sorted()
       .map((pair) => pair[1])
-      [Symbol.iterator]();
+      .values();
   }
 
   [Symbol.iterator](): ArrayIterator<[string, string]> {

@@ -85,16 +85,23 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
     resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun });
 
+  /** Models already made, for a call to take without waiting on their promise. */
+  const made = new Map<string, LanguageModel>();
+  const modelKey = (llm: ResolvedLlm): string =>
+    `${llm.provider}\u0000${llm.model}\u0000${llm.baseURL ?? ''}`;
   const baseModel = (llm: ResolvedLlm): Promise<LanguageModel> => {
     if (dryRun) return Promise.resolve(createDryRunModel(llm.model));
-    const key = `${llm.provider}\u0000${llm.model}\u0000${llm.baseURL ?? ''}`;
+    const key = modelKey(llm);
     let model = models.get(key);
     if (model === undefined) {
       model = options.modelFactory
         ? Promise.resolve(options.modelFactory(llm))
         : loadTransport().then((fetch) => providerSpec(llm.provider).create(llm, { env, fetch }));
       // A failed creation (bad settings) is not cached, so a corrected retry can succeed.
-      model.catch(() => models.delete(key));
+      model.then(
+        (value) => made.set(key, value),
+        () => models.delete(key),
+      );
       models.set(key, model);
     }
     return model;
@@ -103,7 +110,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   async function generate(request: ModelRequest): Promise<ModelResponse> {
     const started = now();
     let attempts = 1;
-    const base = await baseModel(request.llm);
+    const base = (dryRun ? undefined : made.get(modelKey(request.llm))) ?? (await baseModel(request.llm));
     const model = isV3(base)
       ? withTransportPolicy(base, {
           maxRetries: request.maxRetries,

@@ -75,14 +75,15 @@ export async function directCall(
   /** The SDK's error classes, loaded only when an answer does not parse. */
   errors: () => Promise<SdkErrors>,
 ): Promise<DirectCallResult> {
-  const response = await model.doGenerate({
+  const options: CallOptions = {
     prompt,
     responseFormat: { type: 'json', schema: input.schema as never },
-    ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-    ...(input.maxOutputTokens !== undefined ? { maxOutputTokens: input.maxOutputTokens } : {}),
     abortSignal: input.abortSignal,
     providerOptions: input.providerOptions,
-  });
+  };
+  if (input.temperature !== undefined) options.temperature = input.temperature;
+  if (input.maxOutputTokens !== undefined) options.maxOutputTokens = input.maxOutputTokens;
+  const response = await model.doGenerate(options);
   let text = '';
   for (const part of response.content) if (part.type === 'text') text += part.text;
   const usage = {

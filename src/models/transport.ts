@@ -85,20 +85,26 @@ function parseUrl(href: string): URL | null {
 /** Request headers as one lower-cased record, repeats joined as `Headers` joins them. */
 function flatHeaders(init: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
-  const add = (name: string, value: unknown): void => {
-    if (value === undefined) return;
-    const key = name.toLowerCase();
-    const seen = out[key];
-    out[key] = seen === undefined ? String(value) : `${seen}, ${String(value)}`;
-  };
   if (init instanceof Headers) {
     init.forEach((value, name) => {
-      add(name, value);
+      addHeader(out, name, value);
     });
-  } else if (Array.isArray(init)) for (const [name, value] of init as [string, string][]) add(name, value);
-  else if (init) for (const [name, value] of Object.entries(init)) add(name, value);
+  } else if (Array.isArray(init)) {
+    for (const [name, value] of init as [string, string][]) addHeader(out, name, value);
+  } else if (init) {
+    // The providers' own form (a record): read in place, without a list of its entries.
+    const record = init as Record<string, unknown>;
+    for (const name in record) if (Object.hasOwn(record, name)) addHeader(out, name, record[name]);
+  }
   for (const [name, value] of DEFAULT_HEADERS) out[name] ??= value;
   return out;
+}
+
+function addHeader(out: Record<string, string>, name: string, value: unknown): void {
+  if (value === undefined) return;
+  const key = name.toLowerCase();
+  const seen = out[key];
+  out[key] = seen === undefined ? String(value) : `${seen}, ${String(value)}`;
 }
 
 function plainBody(body: RequestInit['body']): string | Uint8Array | undefined | false {
