@@ -6,7 +6,8 @@
 // WF=one|three; ENTRY=dist profiles dist/server/entry.js instead, so time is told by source file
 // (ENTRY=/other/checkout/dist/server/entry.js profiles another version's, to compare the two).
 // Each place and function is also given in µs of self time per run served, so two profiles of
-// different throughput compare by cost per run.
+// different throughput compare by cost per run. STORE=postgres://… profiles the server on that
+// store (a schema of its own, dropped after) instead of its SQLite file.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,10 @@ const workflow = process.env.WF ?? 'one';
 const flags =
   kind === 'heap' ? ['--heap-prof', `--heap-prof-dir=${out}`] : ['--cpu-prof', `--cpu-prof-dir=${out}`];
 
+const pgSchema = `profile_${process.pid}`;
+const pgStore = process.env.STORE
+  ? `${process.env.STORE}${process.env.STORE.includes('?') ? '&' : '?'}schema=${pgSchema}`
+  : undefined;
 const mock = await startMock(0);
 let runs = 0;
 try {
@@ -33,7 +38,7 @@ try {
     workflow,
     stateDir,
     logFile: join(stateDir, 'server.log'),
-    env: { NODE_OPTIONS: flags.join(' ') },
+    env: { NODE_OPTIONS: flags.join(' '), ...(process.env.STORE ? { AGENTCRATE_STORE: pgStore } : {}) },
     ...(process.env.ENTRY === 'dist'
       ? { entry: join(ROOT, 'dist/server/entry.js') }
       : process.env.ENTRY
@@ -50,6 +55,12 @@ try {
 } finally {
   await mock.close();
   await stopAll();
+  if (process.env.STORE) {
+    const { default: postgres } = await import('postgres');
+    const sql = postgres(process.env.STORE, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+    await sql.end();
+  }
 }
 
 const file = readdirSync(out).find((f) => f.endsWith(kind === 'heap' ? '.heapprofile' : '.cpuprofile'));
