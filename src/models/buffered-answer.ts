@@ -21,7 +21,7 @@ export class BufferedAnswer {
   readonly headers: Headers;
   // What a Response made by the transport says: not from a fetch, so no URL and no redirect.
   readonly redirected = false;
-  readonly type: ResponseType = 'default';
+  readonly type: Response['type'] = 'default';
   readonly url = '';
   readonly #bytes: Uint8Array<ArrayBuffer>;
   #body: WholeBody | undefined;
@@ -82,7 +82,7 @@ export class BufferedAnswer {
     return this.#read((r) => r.blob());
   }
   bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#read((r) => r.bytes());
+    return this.#read((r) => r.bytes() as Promise<Uint8Array<ArrayBuffer>>);
   }
   formData(): Promise<FormData> {
     return this.#read((r) => r.formData());

@@ -11,6 +11,8 @@
  * holds: one reader at a time, a read body gives nothing more, a locked stream refuses.
  */
 
+import type { ReadableStreamReadResult, StreamPipeOptions } from 'node:stream/web';
+
 const Stream: typeof ReadableStream = globalThis.ReadableStream;
 const done = <T>(): ReadableStreamReadResult<T> => ({ done: true, value: undefined });
 
