@@ -3,8 +3,11 @@
 //   - bytes the workflow's layers add over the one-shot base (echo: ollama only, google; the
 //     type-enforcement fixture), and the runner's own bytes;
 //   - in the container, process start → first model request leaving (the runner's debug log
-//     line, milliseconds since the process started), beside a bare node's first line and a bare
-//     node's own first fetch leaving, and `docker run` → exit as seen from the host;
+//     line, milliseconds since the process started), beside a bare node's first line, a bare
+//     node's own first fetch leaving, a bare node's first `node:http` request leaving (a Node
+//     process that sends one request without loading Node's fetch) and the same after one
+//     `new Headers()` (what the AI SDK's providers build for every request), and
+//     `docker run` → exit as seen from the host;
 //   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
 //     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the
 //     floor), with the median time of each of exec's steps (`exec -v`: image found, container
@@ -13,7 +16,7 @@
 //   - the single executable (`build --binary`): size and command start → JSON, dry.
 // Needs the built CLI (`node scripts/build.mjs`), a Docker engine and the one-shot base
 // (scripts/docker/build-oneshot-base.sh). On a shared machine run it under the bench lock:
-//   flock /work/.bench.lock node_modules/.bin/node bench/oneshot.mjs [--runs 15]
+//   flock /work/.bench.lock node_modules/.bin/node bench/oneshot.mjs [--runs 15] [--start-only]
 // Removes every image and file it makes.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ const BASE = 'agentcrate-oneshot-base:24';
 const argRuns = process.argv.indexOf('--runs');
 const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 15;
 const BATCH = 1000;
+const START_ONLY = process.argv.includes('--start-only');
 const PREFIX = `ac-bench-oneshot-${process.pid}`;
 const GOALS = { layerBytes: 1_000_000, firstRequestMs: 60, execMs: 400, batchRunsPerS: 500 };
 
@@ -154,6 +158,15 @@ try {
   const dockerRuns = [];
   const nodeFloor = [];
   const fetchFloor = [];
+  const httpFloor = [];
+  const headersHttpFloor = [];
+  // 'finish': the request (headers and body) has been handed to the socket.
+  const httpPost =
+    "const r=require('node:http').request(process.argv[1],{method:'POST',headers:{'content-type':'application/json'}});r.on('finish',()=>{process.stdout.write(String(Math.round(performance.now())));process.exit(0)});r.on('error',()=>{});r.end('{}')";
+  // The AI SDK's providers build a `Headers` for every request (provider-utils'
+  // withUserAgentSuffix), which loads Node's whole internal undici whatever transport they are
+  // given: the floor of any process calling a provider through the SDK.
+  const headersHttpPost = `new Headers({'user-agent':'ai-sdk'});${httpPost}`;
   const sentAt =
     "const dc=require('node:diagnostics_channel');dc.subscribe('undici:client:sendHeaders',()=>{process.stdout.write(String(Math.round(performance.now())));process.exit(0)});fetch(process.argv[1]).catch(()=>{})";
   for (const _ of Array.from({ length: RUNS })) {
@@ -186,6 +199,19 @@ try {
       'fetch floor',
     );
     fetchFloor.push(Number(fetched.stdout));
+    const posted = ok(
+      await dockerRun([], { image: BASE, args: ['node', '-e', httpPost, `${mock.url}/chat/completions`] }),
+      'node:http floor',
+    );
+    httpFloor.push(Number(posted.stdout));
+    const withHeaders = ok(
+      await dockerRun([], {
+        image: BASE,
+        args: ['node', '-e', headersHttpPost, `${mock.url}/chat/completions`],
+      }),
+      'Headers + node:http floor',
+    );
+    headersHttpFloor.push(Number(withHeaders.stdout));
   }
   result.first_model_request_ms = {
     median: median(firsts),
@@ -194,92 +220,97 @@ try {
     first_model_call_median: median(calls),
     bare_node_start_to_code_median: median(nodeFloor),
     bare_node_fetch_request_sent_median: median(fetchFloor),
+    bare_node_http_request_sent_median: median(httpFloor),
+    bare_node_headers_then_http_request_sent_median: median(headersHttpFloor),
   };
   result.docker_run_to_exit_ms = round(median(dockerRuns));
 
-  // exec --dry-run of a built image vs run on the host vs the bare docker run floor.
-  const dryTag = `${PREFIX}-dry:1`;
-  await build(echo, dryTag);
-  const input = '{"message": "hi"}';
-  // Interleaved rounds (exec, the host run, the floor), so the machine's drift falls on all three.
-  const execRuns = [];
-  const hostRuns = [];
-  const floorRuns = [];
-  for (let i = 0; i < RUNS; i++) {
-    execRuns.push(ok(await cli(['exec', echo, input, '--dry-run', '-t', dryTag, '-v']), 'exec'));
-    hostRuns.push(ok(await cli(['run', echo, '-i', 'message=hi', '--dry-run', '--json']), 'run'));
-    floorRuns.push(ok(await timed('docker', ['run', '--rm', BASE, 'node', '-e', '0']), 'floor'));
-  }
-  // `exec -v`: when each step happened, in ms since the CLI's process started.
-  const execSteps = execRuns.map((r) =>
-    JSON.parse(/exec steps, ms since the process started: (\{.*\})/.exec(r.stderr)?.[1] ?? '{}'),
-  );
-  result.exec_dry_run_ms = {
-    exec_median: round(median(execRuns.map((r) => r.firstOutMs))),
-    host_run_median: round(median(hostRuns.map((r) => r.firstOutMs))),
-    bare_docker_run_node_median: round(median(floorRuns.map((r) => r.totalMs))),
-    exec_over_floor_per_round_median: round(
-      median(execRuns.map((r, i) => r.firstOutMs / floorRuns[i].totalMs)),
-      2,
-    ),
-    exec_steps_median_ms_since_process_start: Object.fromEntries(
-      Object.keys(execSteps[0] ?? {}).map((k) => [k, round(median(execSteps.map((s) => s[k])))]),
-    ),
-  };
+  // `--start-only`: sizes and the start alone (a short run under the bench lock).
+  if (!START_ONLY) {
+    // exec --dry-run of a built image vs run on the host vs the bare docker run floor.
+    const dryTag = `${PREFIX}-dry:1`;
+    await build(echo, dryTag);
+    const input = '{"message": "hi"}';
+    // Interleaved rounds (exec, the host run, the floor), so the machine's drift falls on all three.
+    const execRuns = [];
+    const hostRuns = [];
+    const floorRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      execRuns.push(ok(await cli(['exec', echo, input, '--dry-run', '-t', dryTag, '-v']), 'exec'));
+      hostRuns.push(ok(await cli(['run', echo, '-i', 'message=hi', '--dry-run', '--json']), 'run'));
+      floorRuns.push(ok(await timed('docker', ['run', '--rm', BASE, 'node', '-e', '0']), 'floor'));
+    }
+    // `exec -v`: when each step happened, in ms since the CLI's process started.
+    const execSteps = execRuns.map((r) =>
+      JSON.parse(/exec steps, ms since the process started: (\{.*\})/.exec(r.stderr)?.[1] ?? '{}'),
+    );
+    result.exec_dry_run_ms = {
+      exec_median: round(median(execRuns.map((r) => r.firstOutMs))),
+      host_run_median: round(median(hostRuns.map((r) => r.firstOutMs))),
+      bare_docker_run_node_median: round(median(floorRuns.map((r) => r.totalMs))),
+      exec_over_floor_per_round_median: round(
+        median(execRuns.map((r, i) => r.firstOutMs / floorRuns[i].totalMs)),
+        2,
+      ),
+      exec_steps_median_ms_since_process_start: Object.fromEntries(
+        Object.keys(execSteps[0] ?? {}).map((k) => [k, round(median(execSteps.map((s) => s[k])))]),
+      ),
+    };
 
-  // --batch: 1,000 inputs through one container against the 0 ms mock.
-  const inputs = join(tmp, 'inputs.jsonl');
-  writeFileSync(
-    inputs,
-    `${Array.from({ length: BATCH }, (_, i) => JSON.stringify({ message: `m${i}` })).join('\n')}\n`,
-  );
-  const results = join(tmp, 'results.jsonl');
-  const batch = ok(
-    await cli([
-      'exec',
-      echo,
-      '--batch',
+    // --batch: 1,000 inputs through one container against the 0 ms mock.
+    const inputs = join(tmp, 'inputs.jsonl');
+    writeFileSync(
       inputs,
-      '--concurrency',
-      '64',
-      '--output',
-      results,
-      '-t',
-      mockTag,
-      '--network',
-      'host',
-      ...mockFlags,
-    ]),
-    'batch',
-  );
-  const lines = readFileSync(results, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const succeeded = lines.filter((l) => l.status === 'success').length;
-  const finished = batch.stderr.split('\n').find((l) => l.includes('"batch finished"'));
-  const inContainerMs = finished !== undefined ? JSON.parse(finished).duration_ms : undefined;
-  result.batch = {
-    inputs: BATCH,
-    succeeded,
-    concurrency: 64,
-    command_ms: round(batch.totalMs),
-    runs_per_s_command: round((BATCH / batch.totalMs) * 1000),
-    in_container_ms: inContainerMs,
-    runs_per_s_in_container: inContainerMs ? round((BATCH / inContainerMs) * 1000) : undefined,
-  };
+      `${Array.from({ length: BATCH }, (_, i) => JSON.stringify({ message: `m${i}` })).join('\n')}\n`,
+    );
+    const results = join(tmp, 'results.jsonl');
+    const batch = ok(
+      await cli([
+        'exec',
+        echo,
+        '--batch',
+        inputs,
+        '--concurrency',
+        '64',
+        '--output',
+        results,
+        '-t',
+        mockTag,
+        '--network',
+        'host',
+        ...mockFlags,
+      ]),
+      'batch',
+    );
+    const lines = readFileSync(results, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const succeeded = lines.filter((l) => l.status === 'success').length;
+    const finished = batch.stderr.split('\n').find((l) => l.includes('"batch finished"'));
+    const inContainerMs = finished !== undefined ? JSON.parse(finished).duration_ms : undefined;
+    result.batch = {
+      inputs: BATCH,
+      succeeded,
+      concurrency: 64,
+      command_ms: round(batch.totalMs),
+      runs_per_s_command: round((BATCH / batch.totalMs) * 1000),
+      in_container_ms: inContainerMs,
+      runs_per_s_in_container: inContainerMs ? round((BATCH / inContainerMs) * 1000) : undefined,
+    };
 
-  // The single executable.
-  const binary = join(tmp, 'echo-bin');
-  const sea = ok(await cli(['build', echo, '--binary', binary, '--json']), 'build --binary');
-  const seaRuns = await repeat(RUNS, async () =>
-    ok(await timed(binary, [input, '--dry-run'], { env: { PATH: tmp } }), 'binary'),
-  );
-  result.binary = {
-    bytes: statSync(binary).size,
-    build_ms: JSON.parse(sea.stdout).duration_ms,
-    start_to_json_median_ms: round(median(seaRuns.map((r) => r.firstOutMs))),
-  };
+    // The single executable.
+    const binary = join(tmp, 'echo-bin');
+    const sea = ok(await cli(['build', echo, '--binary', binary, '--json']), 'build --binary');
+    const seaRuns = await repeat(RUNS, async () =>
+      ok(await timed(binary, [input, '--dry-run'], { env: { PATH: tmp } }), 'binary'),
+    );
+    result.binary = {
+      bytes: statSync(binary).size,
+      build_ms: JSON.parse(sea.stdout).duration_ms,
+      start_to_json_median_ms: round(median(seaRuns.map((r) => r.firstOutMs))),
+    };
+  }
 } finally {
   for (const tag of made) {
     try {

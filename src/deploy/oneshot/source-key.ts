@@ -16,8 +16,11 @@ import { VERSION } from '../../version.js';
 import { contentDigest } from './digest.js';
 
 export const LABEL_SOURCE = 'io.agentcrate.oneshot.source';
-/** Bump when what the key covers changes. */
-const SOURCE_KEY_FORMAT = '1';
+/**
+ * Bump when what the key covers changes, or when the image made from the same parts changes
+ * (2: the runner's node flags in the Dockerfile), so that older images are rebuilt.
+ */
+const SOURCE_KEY_FORMAT = '2';
 
 export interface SourceKeyParts {
   /** The workflow file's text, as the loader reads it. */
