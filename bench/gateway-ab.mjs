@@ -5,8 +5,10 @@
 //   node_modules/.bin/node bench/gateway-ab.mjs A/gateway.cjs B/gateway.cjs [windows=8] [seconds=4] [c=50]
 // Bundle a version with bundleGateway({ outFile }) (dist/deploy/gateway/bundle.js), e.g. from a
 // `git worktree` of an older commit. PROF=dir adds --cpu-prof to both (profiles in dir/A, dir/B);
-// ENV_A / ENV_B a JSON object of extra environment for one side; IDLE=s waits s seconds without
-// requests and no warm-up before each window (as the gateway suite measures: after the idle trim).
+// ENV_A / ENV_B a JSON object of extra environment for one side, FLAGS_A / FLAGS_B extra Node
+// flags (space-separated); IDLE=s waits s seconds without requests and no warm-up before each
+// window (as the gateway suite measures: after the idle trim) and reports each side's resident
+// memory at the end of the quiet seconds.
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,8 @@ async function start(name, bundle, mock) {
   );
   const prof = process.env.PROF ? [`--cpu-prof`, `--cpu-prof-dir=${join(process.env.PROF, name)}`] : [];
   if (process.env.PROF) mkdirSync(join(process.env.PROF, name), { recursive: true });
-  const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, ...prof, bundle], {
+  const flags = (process.env[`FLAGS_${name}`] ?? '').split(' ').filter(Boolean);
+  const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, ...flags, ...prof, bundle], {
     cwd: dir,
     logFile: join(dir, 'out.log'),
     env: {
@@ -90,10 +93,14 @@ if (cpus) {
 }
 const idle = Number(process.env.IDLE ?? 0);
 if (idle === 0) for (const s of [a, b]) await blast(s.base, 2); // warm-up
-const res = { A: { rps: [], cpu: [] }, B: { rps: [], cpu: [] } };
+const res = { A: { rps: [], cpu: [], rss: [] }, B: { rps: [], cpu: [], rss: [] } };
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 for (let w = 0; w < windows; w++) {
   const order = w % 2 === 0 ? [a, b] : [b, a];
-  if (idle > 0) await new Promise((r) => setTimeout(r, idle * 1000));
+  if (idle > 0) {
+    await new Promise((r) => setTimeout(r, idle * 1000));
+    for (const s of [a, b]) res[s.name].rss.push(rssMb(s.child.pid));
+  }
   for (const s of order) {
     await mock.reset();
     const c0 = cpuMs(s.child.pid);
@@ -107,7 +114,8 @@ for (let w = 0; w < windows; w++) {
 const f = (x, d = 3) => x.toFixed(d);
 for (const n of ['A', 'B'])
   console.log(
-    `${n}: ${f(median(res[n].rps), 0)} req/s, ${f(median(res[n].cpu))} ms CPU/req  rps=[${res[n].rps.map((x) => f(x, 0))}]`,
+    `${n}: ${f(median(res[n].rps), 0)} req/s, ${f(median(res[n].cpu))} ms CPU/req  rps=[${res[n].rps.map((x) => f(x, 0))}]` +
+      (res[n].rss.length > 0 ? `  RSS after quiet (MB)=[${res[n].rss.map((x) => f(x, 1))}]` : ''),
   );
 const cpuRatios = res.A.cpu.map((x, i) => res.B.cpu[i] / x);
 const rpsRatios = res.A.rps.map((x, i) => res.B.rps[i] / x);
