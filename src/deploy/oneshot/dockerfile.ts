@@ -15,11 +15,12 @@ export const CONTEXT_APP = 'app';
 export const CONTEXT_CACHE = 'compile-cache';
 export const COMPILE_CACHE_DIR = '/app/.compile-cache';
 /**
- * Node's flags for the runner, at the warm-up and at every start alike (V8 keys its code cache
- * on its flags). V8's young generation starts small and grows after collections; a start
- * allocates a few megabytes (the model packages' modules and schemas, Node's fetch), so it paid
- * several scavenges before the first model request left. Starting it larger skips them; pages
- * it never touches are only reserved (BENCHMARKS.md, "One-shot images").
+ * Node's flags for the runner, at the warm-up and at every start alike (V8 checks a code cache
+ * against the flags it was made with, so a flag on one side only could make it miss).
+ * V8's young generation starts small and grows after collections; a start allocates a few
+ * megabytes (the model packages' modules and schemas, Node's fetch), so it paid several
+ * scavenges before the first model request left. Starting it larger skips them; pages it
+ * never touches are only reserved (BENCHMARKS.md, "One-shot images").
  */
 export const RUNNER_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16'];
 const RUNNER_COMMAND = ['node', ...RUNNER_NODE_FLAGS, `${APP_DIR}/runner.mjs`]
