@@ -3,13 +3,16 @@
  * - with its `--batch` results going to a stdout that cannot be written (/dev/full): it says it
  *   cannot write the results, not that it cannot read its input, and exits 1 without a stack trace;
  * - a workflow without tools carries the AI SDK's errors, not the whole SDK, and an answer that
- *   does not parse is still reported as such (against the mock model on 127.0.0.1).
+ *   does not parse is still reported as such (against the mock model on 127.0.0.1);
+ * - its model request goes out without Node's internal undici ever being loaded, and the cap on
+ *   an answer's size still cuts a long answer off.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKit } from '../../../src/deploy/oneshot/kit/build.js';
 import { workflowParts } from '../../../src/deploy/oneshot/parts.js';
@@ -29,9 +32,11 @@ let mock: MockLlm;
 /** Runs the staged runner once on `{"message": "hi"}` against the mock model. */
 async function runAgainstMock(
   level: string,
+  { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [runner, '{"message": "hi"}'], {
+  const child = spawn(process.execPath, [...nodeArgs, runner, '{"message": "hi"}'], {
     env: {
+      ...env,
       PATH: process.env.PATH ?? '',
       AGENTCRATE_LOG_LEVEL: level,
       AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
@@ -92,6 +97,37 @@ describe('the one-shot runner on this machine', () => {
     expect(sent?.called_ms).toBe(called?.since_start_ms);
     expect(sent?.since_start_ms).toBeGreaterThanOrEqual(sent?.called_ms as number);
     expect(lines.filter((l) => l.msg === 'first model request')).toHaveLength(1);
+  }, 60_000);
+
+  it("sends its model request without loading Node's internal undici (Node's fetch and Headers)", async () => {
+    // Read as the process exits: touching Node's `Headers` or `fetch` global, or subscribing to
+    // an undici diagnostics channel, would load it.
+    const probe = join(tmp, 'loaded-at-exit.mjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('loaded at exit: ' + JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))) + '\\n'));\n",
+    );
+    const { status, stdout, stderr } = await runAgainstMock('debug', {
+      nodeArgs: ['--import', pathToFileURL(probe).href],
+    });
+    expect(status, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'success', outputs: { message: 'hi' } });
+    expect(mock.chatRequests().length).toBeGreaterThan(0);
+    const loaded = stderr.split('\n').find((l) => l.startsWith('loaded at exit: '));
+    expect(loaded, stderr).toBeDefined();
+    expect(JSON.parse((loaded as string).slice('loaded at exit: '.length)), stderr).toEqual([]);
+  }, 60_000);
+
+  it('cuts off an answer over AGENTCRATE_MAX_MODEL_ANSWER_BYTES, saying so', async () => {
+    mock.script([{ text: 'x'.repeat(5000) }]);
+    const { status, stdout, stderr } = await runAgainstMock('warn', {
+      env: { AGENTCRATE_MAX_MODEL_ANSWER_BYTES: '1000' },
+    });
+    expect(status, stderr).toBe(1);
+    const result = JSON.parse(stdout) as { status: string; error: { message: string } };
+    expect(result.status).toBe('failed');
+    expect(result.error.message).toMatch(/exceeded 1000 bytes \(AGENTCRATE_MAX_MODEL_ANSWER_BYTES\)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it.skipIf(noFull !== undefined)(

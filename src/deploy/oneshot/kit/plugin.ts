@@ -18,9 +18,15 @@
  *   workflow without tools carries the AI SDK's error classes instead of the whole SDK: the
  *   errors' module reads its own copy of the package's module (esbuild splits code by module,
  *   so sharing the one module with the whole SDK's chunk would put all of it in both).
+ * - `import … from 'node:http'` (and https) becomes the built-in's CommonJS module object
+ *   (`process.getBuiltinModule`): an ES-module import of a built-in reads each of its exports,
+ *   and `node:http`'s `WebSocket` getter loads Node's whole internal undici, which the runner
+ *   keeps unloaded (`runner/web-fetch.ts`).
  * A shim that misses an export the bundled code imports fails the kit build, never a run.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { dirname, join, sep } from 'node:path';
 import type { OnResolveArgs, Plugin } from 'esbuild';
 
@@ -61,6 +67,14 @@ export function createModelTransport() {
   throw new Error('the one-shot runner passes its own fetch; the undici transport is not in it');
 }
 `;
+
+/** A built-in as its CommonJS object; its named exports are its plain values, not its getters. */
+function builtinAsCommonJs(name: 'http' | 'https'): string {
+  const values = Object.entries(Object.getOwnPropertyDescriptors(name === 'http' ? http : https))
+    .filter(([key, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(key))
+    .map(([key]) => `export const ${key} = m.${key};`);
+  return `const m = process.getBuiltinModule('node:${name}');\nexport default m;\n${values.join('\n')}\n`;
+}
 
 /** `./x.js` modules `tools/builtin/index.ts` imports (values only), as absolute `.ts` paths. */
 export function builtinToolModules(srcDir: string): string[] {
@@ -118,6 +132,15 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         loader: 'js',
       }));
       build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
+      build.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+        args.kind === 'import-statement' || args.kind === 'dynamic-import'
+          ? { path: args.path.replace(/^node:/, ''), namespace: NS }
+          : undefined,
+      );
+      build.onLoad({ filter: /^https?$/, namespace: NS }, (args) => ({
+        contents: builtinAsCommonJs(args.path as 'http' | 'https'),
+        loader: 'js',
+      }));
       /** Resolved as esbuild would (this plugin steps aside), then marked side-effect free. */
       const resolveSideEffectFree = async (args: OnResolveArgs, namespace?: string) => {
         const resolved = await build.resolve(args.path, {

@@ -32,6 +32,7 @@ import {
   preloadModels,
 } from './parts.js';
 import { exitCodeOf, fromError, fromRunResult, type OneshotResult } from './result.js';
+import { runnerFetch } from './web-fetch.js';
 
 interface Runner {
   plan: Plan;
@@ -109,7 +110,7 @@ async function openRunner(
   const models = createModelClient({
     env,
     dryRun: args.dryRun,
-    fetch: cappedFetch(answerCap(env), globalThis.fetch, logFirstRequest(log, env)),
+    fetch: cappedFetch(answerCap(env), runnerFetch, logFirstRequest(log, env)),
   });
   const deps: EngineDeps = {
     models,
@@ -124,23 +125,26 @@ async function openRunner(
 
 /**
  * For benchmarks, at debug level: when the first model call is made and when its request
- * leaves (undici's `sendHeaders` channel, so after Node has loaded its fetch on the first
- * call), in milliseconds from the process's start (`performance.now()`).
+ * leaves (`node:http`'s request handed to its socket, headers and body), in milliseconds from
+ * the process's start (`performance.now()`). Not undici's channels: subscribing to one loads
+ * Node's undici.
  */
 function logFirstRequest(log: Log, env: Record<string, string | undefined>): (() => void) | undefined {
   if (env.AGENTCRATE_LOG_LEVEL?.trim().toLowerCase() !== 'debug') return undefined;
   return () => {
     const calledMs = Math.round(performance.now());
     log('debug', 'first model call', { since_start_ms: calledMs });
-    const sent = diagnostics.channel('undici:client:sendHeaders');
-    const onSent = () => {
-      sent.unsubscribe(onSent);
-      log('debug', 'first model request', {
-        since_start_ms: Math.round(performance.now()),
-        called_ms: calledMs,
-      });
+    const started = diagnostics.channel('http.client.request.start');
+    const onStart = (message: unknown) => {
+      started.unsubscribe(onStart);
+      (message as { request: import('node:http').ClientRequest }).request.once('finish', () =>
+        log('debug', 'first model request', {
+          since_start_ms: Math.round(performance.now()),
+          called_ms: calledMs,
+        }),
+      );
     };
-    sent.subscribe(onSent);
+    started.subscribe(onStart);
   };
 }
 
