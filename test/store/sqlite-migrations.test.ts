@@ -198,6 +198,51 @@ describe('SQLite store migrations', () => {
     }
   });
 
+  it("upgrades a version-8 store: event batches move to a table in write order, each job's kept and numbered on", async () => {
+    const path = join(root, 'v8', 'agentcrate.db');
+    const first = await createSqliteStore(path);
+    for (const id of ['b8', 'a8']) {
+      await first.createJob({ id, workflow: 'wf', inputs: {} });
+      await first.appendEvents(id, [
+        { type: 'run-start', at: 1 },
+        { type: 'node-start', at: 2 },
+      ]);
+    }
+    await first.appendEvents('b8', [{ type: 'node-end', at: 3 }]);
+    await first.close();
+    // The version-8 table: clustered by (job_id, seq), so a batch lies among its job's, not in write order.
+    const old = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+    old.exec(`CREATE TABLE event_batches_v8 (job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, run_id TEXT, data TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+      INSERT INTO event_batches_v8 SELECT job_id, seq, last_seq, run_id, data FROM event_batches;
+      DROP TABLE event_batches;
+      ALTER TABLE event_batches_v8 RENAME TO event_batches;
+      PRAGMA user_version = 8`);
+    old.close();
+
+    const store = await createSqliteStore(path);
+    try {
+      const b8 = await store.listEvents('b8');
+      expect(b8.map((e) => [e.seq, e.event])).toEqual([
+        [1, { type: 'run-start', at: 1 }],
+        [2, { type: 'node-start', at: 2 }],
+        [3, { type: 'node-end', at: 3 }],
+      ]);
+      expect((await store.listEvents('a8', 1)).map((e) => e.seq)).toEqual([2]);
+      const [next] = await store.appendEvents('a8', [{ type: 'run-end', at: 4 }]);
+      expect(next?.seq).toBe(3);
+      // Batches now lie in the order they were written, whatever their job: a8's newest is last.
+      peek(path, (db) => {
+        const order = db.prepare('SELECT job_id, seq FROM event_batches ORDER BY rowid').all();
+        expect(order.at(-1)).toEqual({ job_id: 'a8', seq: 3 });
+        expect(db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('migrates an old file once when a second process migrates it between reading its version and locking', async () => {
     const path = await oldStore('race', 'r1', `${TO_V6}\n${TO_V5}`, 5);
     const first = new DatabaseSync(path);

@@ -195,6 +195,24 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_finished_by_completed ON jobs (completed_at)
     WHERE status IN ('completed','failed','cancelled');
   `,
+  // v9: event batches in a rowid table, so they lie in the order they were written: the
+  // batches every run in flight writes in one commit fill the same last pages instead of one
+  // page per job (the job's place in a (job_id, seq) clustered tree), and rows of a KB or more
+  // are what rowid tables are made for. The (job_id, seq) key stays, as a small index.
+  `
+  CREATE TABLE event_batches_v9 (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    run_id TEXT,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  );
+  INSERT INTO event_batches_v9 (job_id, seq, last_seq, run_id, data)
+    SELECT job_id, seq, last_seq, run_id, data FROM event_batches;
+  DROP TABLE event_batches;
+  ALTER TABLE event_batches_v9 RENAME TO event_batches;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
