@@ -99,13 +99,14 @@ describe('the one-shot runner on this machine', () => {
     expect(lines.filter((l) => l.msg === 'first model request')).toHaveLength(1);
   }, 60_000);
 
-  it("sends its model request without loading Node's internal undici (Node's fetch and Headers)", async () => {
-    // Read as the process exits: touching Node's `Headers` or `fetch` global, or subscribing to
-    // an undici diagnostics channel, would load it.
+  it("sends its model request without loading Node's internal undici, TLS or WebCrypto", async () => {
+    // Read as the process exits. Touching Node's `Headers` or `fetch` global, or subscribing to
+    // an undici diagnostics channel, loads undici; an ES-module import of `node:http` does too,
+    // of `node:crypto` WebCrypto, and `node:https` (an http: model needs none) TLS.
     const probe = join(tmp, 'loaded-at-exit.mjs');
     writeFileSync(
       probe,
-      "process.on('exit', () => process.stderr.write('loaded at exit: ' + JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))) + '\\n'));\n",
+      "process.on('exit', () => process.stderr.write('loaded at exit: ' + JSON.stringify(process.moduleLoadList.filter((m) => /undici|^NativeModule (tls|https|internal\\/crypto\\/webcrypto|worker_threads)$/.test(m))) + '\\n'));\n",
     );
     const { status, stdout, stderr } = await runAgainstMock('debug', {
       nodeArgs: ['--import', pathToFileURL(probe).href],

@@ -38,7 +38,7 @@ const RUNNER_ENTRY = join(SRC_DIR, 'deploy', 'oneshot', 'runner', 'entry.ts');
 const CACHE_DIR = fileURLToPath(new URL('../../../../node_modules/.cache/agentcrate/', import.meta.url));
 const POINTER = join(CACHE_DIR, 'oneshot-kit.json');
 /** Bump when the bundle options or the manifest change. */
-const KIT_OPTIONS_VERSION = 6;
+const KIT_OPTIONS_VERSION = 7;
 
 /**
  * The runner may be started as a single executable, whose modules have `sea:` URLs: `require`

@@ -18,17 +18,15 @@
  *   workflow without tools carries the AI SDK's error classes instead of the whole SDK: the
  *   errors' module reads its own copy of the package's module (esbuild splits code by module,
  *   so sharing the one module with the whole SDK's chunk would put all of it in both).
- * - `import … from 'node:http'` (and https) becomes the built-in's CommonJS module object
- *   (`process.getBuiltinModule`): an ES-module import of a built-in reads each of its exports,
- *   and `node:http`'s `WebSocket` getter loads Node's whole internal undici, which the runner
- *   keeps unloaded (`runner/web-fetch.ts`).
+ * - `import … from 'node:…'` becomes the built-in's CommonJS module object (`builtins.ts`): an
+ *   ES-module import of a built-in runs each of its lazy getters (`node:http`'s `WebSocket`
+ *   loads Node's whole internal undici, which the runner keeps unloaded: `runner/web-fetch.ts`).
  * A shim that misses an export the bundled code imports fails the kit build, never a run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { dirname, join, sep } from 'node:path';
 import type { OnResolveArgs, Plugin } from 'esbuild';
+import { BUILTIN_IMPORT, builtinModuleText } from './builtins.js';
 
 export interface KitPluginOptions {
   /** The checkout's `src/` directory. */
@@ -36,6 +34,8 @@ export interface KitPluginOptions {
 }
 
 const NS = 'agentcrate-oneshot';
+/** Node's built-ins as their CommonJS objects (`builtins.ts`). */
+const BUILTINS_NS = 'agentcrate-oneshot-builtin';
 /** The AI SDK's module as read for `runner/ai-errors.ts` alone. */
 const AI_COPY_NS = 'agentcrate-oneshot-ai-errors';
 
@@ -67,14 +67,6 @@ export function createModelTransport() {
   throw new Error('the one-shot runner passes its own fetch; the undici transport is not in it');
 }
 `;
-
-/** A built-in as its CommonJS object; its named exports are its plain values, not its getters. */
-function builtinAsCommonJs(name: 'http' | 'https'): string {
-  const values = Object.entries(Object.getOwnPropertyDescriptors(name === 'http' ? http : https))
-    .filter(([key, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(key))
-    .map(([key]) => `export const ${key} = m.${key};`);
-  return `const m = process.getBuiltinModule('node:${name}');\nexport default m;\n${values.join('\n')}\n`;
-}
 
 /** `./x.js` modules `tools/builtin/index.ts` imports (values only), as absolute `.ts` paths. */
 export function builtinToolModules(srcDir: string): string[] {
@@ -132,13 +124,16 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         loader: 'js',
       }));
       build.onLoad({ filter: /^gateway$/, namespace: NS }, () => ({ contents: GATEWAY_SHIM, loader: 'js' }));
-      build.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
-        args.kind === 'import-statement' || args.kind === 'dynamic-import'
-          ? { path: args.path.replace(/^node:/, ''), namespace: NS }
-          : undefined,
-      );
-      build.onLoad({ filter: /^https?$/, namespace: NS }, (args) => ({
-        contents: builtinAsCommonJs(args.path as 'http' | 'https'),
+      build.onResolve({ filter: BUILTIN_IMPORT }, (args) => {
+        // A dynamic import needs the whole namespace, so it keeps Node's own (off the start's path).
+        if (args.kind !== 'import-statement') return undefined;
+        const name = args.path.replace(/^node:/, '');
+        if (builtinModuleText(name) === undefined) return undefined;
+        // One copy per importer (a line or two): shared, it would be a chunk of its own to load.
+        return { path: `${name}?${args.importer}`, namespace: BUILTINS_NS, sideEffects: false };
+      });
+      build.onLoad({ filter: /.*/, namespace: BUILTINS_NS }, (args) => ({
+        contents: builtinModuleText(args.path.slice(0, args.path.indexOf('?'))),
         loader: 'js',
       }));
       /** Resolved as esbuild would (this plugin steps aside), then marked side-effect free. */
