@@ -19,9 +19,9 @@ import { NODE } from './lib/paths.mjs';
 import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, waitUntil } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 
-const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
+const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
   new URL('../dist/deploy/types.js', import.meta.url).href
-).catch(() => ({ SERVER_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
+).catch(() => ({ GATEWAY_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
 const [A, B] = [process.argv[2], process.argv[3]];
 const windows = Number(process.argv[4] ?? 8),
@@ -48,7 +48,7 @@ async function start(name, bundle, mock) {
   const prof = process.env.PROF ? [`--cpu-prof`, `--cpu-prof-dir=${join(process.env.PROF, name)}`] : [];
   if (process.env.PROF) mkdirSync(join(process.env.PROF, name), { recursive: true });
   const flags = (process.env[`FLAGS_${name}`] ?? '').split(' ').filter(Boolean);
-  const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, ...flags, ...prof, bundle], {
+  const child = spawnTracked(NODE, [...GATEWAY_NODE_FLAGS, ...flags, ...prof, bundle], {
     cwd: dir,
     logFile: join(dir, 'out.log'),
     env: {

@@ -10,9 +10,9 @@ import { bundleOnce } from './bundles.mjs';
 import { NODE, PEERS, ROOT } from './paths.mjs';
 import { spawnTracked, waitUntil } from './proc.mjs';
 
-const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
+const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
   new URL('../../dist/deploy/types.js', import.meta.url).href
-).catch(() => ({ SERVER_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
+).catch(() => ({ GATEWAY_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
 const CHAT = '/v1/chat/completions';
 const MESSAGES = [{ role: 'user', content: 'Say something about gateways.' }];
@@ -54,7 +54,7 @@ export const agentcrateGateway = {
         '',
       ].join('\n'),
     );
-    const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, gatewayBundle.ensure()], {
+    const child = spawnTracked(NODE, [...GATEWAY_NODE_FLAGS, gatewayBundle.ensure()], {
       cwd: stateDir,
       logFile,
       env: {
@@ -191,7 +191,7 @@ export const nodeFloor = {
     this.upstream = `${mockA}/chat/completions`;
     const child = spawnTracked(
       NODE,
-      [...SERVER_NODE_FLAGS, floorBundle.ensure(), String(port), this.upstream],
+      [...GATEWAY_NODE_FLAGS, floorBundle.ensure(), String(port), this.upstream],
       {
         cwd: stateDir,
         logFile,

@@ -70,12 +70,20 @@ export const DEFAULT_BASE_IMAGE = 'node:24-slim';
 export const RUN_AS = '1000:1000';
 
 /**
- * Node flags of the served process. A server's heap is mostly short-lived garbage from
- * requests; with V8's defaults it grows far beyond its live data. A smaller young generation
- * and slower heap growth keep resident memory down at no measurable CPU cost (BENCHMARKS.md,
- * Numbers behind settings in the code).
+ * Node flags of the served workflow server. A server's heap is mostly short-lived garbage from
+ * requests; with V8's defaults it grows far beyond its live data. Slower heap growth keeps
+ * resident memory down. The young generation is bounded, but large enough that most of a
+ * run's objects die before the scavenge that would copy them (a run lives across fewer
+ * scavenges), which costs less CPU per run than a smaller one; the idle trim gives its pages
+ * back when the server goes quiet (BENCHMARKS.md, Numbers behind settings in the code).
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=30'] as const;
+
+/**
+ * Node flags of the model gateway's image: a smaller young generation than the workflow
+ * server's, since the gateway's requests hold less and its goal is resident memory.
+ */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 
 /**
  * glibc allocator settings of the served process (ignored by other C libraries, e.g. Alpine's

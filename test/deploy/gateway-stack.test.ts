@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { renderStackArtifacts } from '../../src/deploy/gateway/artifacts.js';
 import { stackGatewayConfig } from '../../src/deploy/gateway/config.js';
 import { INTERACTIVE_TEST_SCRIPT } from '../../src/deploy/gateway/interactive-test.js';
-import { SERVER_NODE_FLAGS } from '../../src/deploy/types.js';
+import { GATEWAY_NODE_FLAGS } from '../../src/deploy/types.js';
 import { CLEAN_ENV, ROOT, runCli } from '../support/cli.js';
 import { loadSource } from './helpers.js';
 
@@ -154,11 +154,11 @@ describe('deploy --with-gateway: the compose stack', () => {
   });
 
   it('builds the gateway image from its own context, with only what it copies', () => {
-    // Run with the workflow server's heap flags, as the gateway is benchmarked (bench/lib/gateways.mjs).
+    // Run with the gateway's heap flags, as the gateway is benchmarked (bench/lib/gateways.mjs).
     const cmd = file(r, 'gateway/Dockerfile')
       .split('\n')
       .find((line) => line.startsWith('CMD '));
-    expect(JSON.parse(cmd?.slice(4) ?? 'null')).toEqual(['node', ...SERVER_NODE_FLAGS, '/app/gateway.cjs']);
+    expect(JSON.parse(cmd?.slice(4) ?? 'null')).toEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/gateway.cjs']);
     expect(file(r, 'gateway/.dockerignore')).toMatch(/^\*\n!Dockerfile\n!gateway\.cjs\n!data$/m);
     expect(file(r, 'gateway.yaml')).toContain('provider: anthropic');
   });

@@ -4,7 +4,7 @@
  * Like the workflow's Dockerfile: no RUN (a base may have no shell), absolute paths, uid 1000.
  */
 import { dockerfileQuote } from '../dockerfile.js';
-import { COMPILE_CACHE_DIR, RUN_AS, SERVER_ALLOCATOR_ENV, SERVER_NODE_FLAGS } from '../types.js';
+import { COMPILE_CACHE_DIR, GATEWAY_NODE_FLAGS, RUN_AS, SERVER_ALLOCATOR_ENV } from '../types.js';
 import { GATEWAY_PORT, type StackContext } from './types.js';
 
 export const GATEWAY_BUNDLE = 'gateway.cjs';
@@ -40,8 +40,8 @@ EXPOSE ${GATEWAY_PORT}
 
 HEALTHCHECK --interval=${hc.intervalSeconds}s --timeout=${hc.timeoutSeconds}s --start-period=${hc.startPeriodSeconds}s --retries=${hc.retries} \\
   CMD ["node", "/app/${GATEWAY_BUNDLE}", "--healthcheck"]
-# The workflow server's heap flags (SERVER_NODE_FLAGS in agentcrate's source), as the gateway is benchmarked.
-CMD ["node", ${SERVER_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/${GATEWAY_BUNDLE}"]
+# The gateway's heap flags (GATEWAY_NODE_FLAGS in agentcrate's source), as the gateway is benchmarked.
+CMD ["node", ${GATEWAY_NODE_FLAGS.map((f) => `"${f}"`).join(', ')}, "/app/${GATEWAY_BUNDLE}"]
 
 COPY ${GATEWAY_BUNDLE} /app/
 
