@@ -8,6 +8,11 @@
 //
 //   npm run build
 //   node bench/pg-where.mjs postgres://user:pass@127.0.0.1:5432/db [seconds=5] [repeat=2]
+//
+// ENTRIES=a/server.mjs,b/server.mjs[,…] compares server bundles (made with bundleServer from
+// each build's dist/) in the same run: three replicas of each on a schema of their own, the
+// turns of all builds interleaved (reversed every other repeat), each build's 3 / 1 ratio and
+// its rates against A's.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +20,7 @@ import postgres from 'postgres';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
 import { cpuTimeMs, freePort, stopChild } from './lib/proc.mjs';
-import { median, round } from './lib/stats.mjs';
+import { median, ratio, round } from './lib/stats.mjs';
 import { agentcrate, runOnce, startSystem } from './lib/systems.mjs';
 
 const url = process.argv[2];
@@ -31,9 +36,12 @@ const dir = mkdtempSync(join(tmpdir(), 'agentcrate-pg-where-'));
 const avail = agentcrate.available();
 if (!avail.ok) throw new Error(avail.why);
 
+const entries = process.env.ENTRIES ? process.env.ENTRIES.split(',') : [undefined];
+const label = (i) => (entries.length === 1 ? '' : `${String.fromCharCode(65 + i)} `);
 const sql = postgres(url, { max: 1, onnotice: () => {} });
 const mock = await startMock(0);
-const replicas = [];
+/** Per build: its three replicas. */
+const builds = entries.map(() => []);
 const cpu = (pid) => {
   try {
     return cpuTimeMs(pid);
@@ -42,7 +50,10 @@ const cpu = (pid) => {
   }
 };
 
-/** The database backends of the store's connections (their application_name is agentcrate's). */
+/**
+ * The database backends of the store's connections (their application_name is agentcrate's),
+ * all builds' (an idle build's backends cost nothing, a busy one's are counted).
+ */
 async function backends() {
   const rows = await sql.unsafe(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentcrate'`,
@@ -50,8 +61,9 @@ async function backends() {
   return rows.map((r) => r.pid);
 }
 
-async function turn(name, servers) {
+async function turn(name, servers, tables) {
   await mock.reset();
+  const startedAt = Date.now();
   const pids = await backends();
   const before = {
     replicas: servers.reduce((s, r) => s + cpu(r.child.pid), 0),
@@ -85,6 +97,13 @@ async function turn(name, servers) {
   sampling = false;
   await sampler;
   const runs = parts.reduce((s, p) => s + p.runs_ok, 0);
+  // Runs per transaction: a run's end (its events and completion) is written by one commit
+  // (group commit), which is the xmin of its event rows; fewer, larger commits cost less per run.
+  const [grouped] = await sql.unsafe(
+    `SELECT count(DISTINCT job_id)::float / greatest(count(DISTINCT xmin::text), 1) AS n FROM ${tables}.events
+     WHERE at >= $1`,
+    [startedAt],
+  );
   const used = process.cpuUsage(before.load);
   const per = (ms) => (runs > 0 ? (ms * 1000) / runs : Number.NaN);
   return {
@@ -96,45 +115,60 @@ async function turn(name, servers) {
       mock: per(cpu(mock.child.pid) - before.mock),
       'load generator': per((used.user + used.system) / 1000),
     },
+    runsPerEnd: grouped.n,
     waits: Object.fromEntries([...waits].map(([w, n]) => [w, n / samples]).sort((a, b) => b[1] - a[1])),
   };
 }
 
 try {
-  for (let i = 0; i < 3; i++) {
-    const stateDir = mkdtempSync(join(dir, `pg-${i}-`));
-    replicas.push(
-      await startSystem(agentcrate, {
-        port: await freePort(),
-        mockUrl: mock.url,
-        stateDir,
-        logFile: join(stateDir, 'server.log'),
-        workflow: 'one',
-        env: { AGENTCRATE_STORE: storeUrl },
-      }).catch((error) => {
-        throw new Error(
-          `${error.message}\n${readFileSync(join(stateDir, 'server.log'), 'utf8').slice(-2000)}`,
-        );
-      }),
-    );
+  for (const [b, entry] of entries.entries()) {
+    for (let i = 0; i < 3; i++) {
+      const stateDir = mkdtempSync(join(dir, `pg-${b}-${i}-`));
+      builds[b].push(
+        await startSystem(agentcrate, {
+          port: await freePort(),
+          mockUrl: mock.url,
+          stateDir,
+          logFile: join(stateDir, 'server.log'),
+          workflow: 'one',
+          env: { AGENTCRATE_STORE: `${storeUrl}${b}` },
+          ...(entry ? { entry } : {}),
+        }).catch((error) => {
+          throw new Error(
+            `${error.message}\n${readFileSync(join(stateDir, 'server.log'), 'utf8').slice(-2000)}`,
+          );
+        }),
+      );
+    }
   }
-  for (const s of replicas) {
+  for (const s of builds.flat()) {
     if (!(await runOnce(agentcrate, s.base, 'one'))) throw new Error('a first run failed');
     await load(agentcrate, s.base, 'one', { connections: 10, durationSec: 1 });
   }
-  const results = { '1 replica': [], '3 replicas': [] };
+  const names = entries.flatMap((_, b) => [`${label(b)}1 replica`, `${label(b)}3 replicas`]);
+  const results = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < repeat; i++) {
-    const order = i % 2 ? ['3 replicas', '1 replica'] : ['1 replica', '3 replicas'];
-    for (const name of order) {
-      results[name].push(await turn(name, name === '1 replica' ? replicas.slice(0, 1) : replicas));
+    for (const name of i % 2 ? [...names].reverse() : names) {
+      const replicas = builds[entries.length === 1 ? 0 : name.charCodeAt(0) - 65];
+      const b = entries.length === 1 ? 0 : name.charCodeAt(0) - 65;
+      results[name].push(
+        await turn(name, name.endsWith('1 replica') ? replicas.slice(0, 1) : replicas, `"${schema}${b}"`),
+      );
+      console.error(`${name} #${i + 1}: ${round(results[name].at(-1).runsPerS)} runs/s`);
     }
   }
   console.log(`/run at c=50, one-call workflow, mock 0 ms, ${durationSec} s × ${repeat} in turns (medians):`);
+  const mids = {};
   for (const [name, rs] of Object.entries(results)) {
     const mid = (f) => round(median(rs.map(f)));
-    console.log(`  ${name}: ${mid((r) => r.runsPerS)} runs/s`);
+    mids[name] = median(rs.map((r) => r.runsPerS));
     console.log(
-      `    CPU µs per run: ${Object.keys(rs[0].usPerRun)
+      `  ${name}: ${mid((r) => r.runsPerS)} runs/s (${rs.map((r) => round(r.runsPerS)).join(', ')})`,
+    );
+    console.log(
+      `    runs per commit of their ends: ${median(rs.map((r) => r.runsPerEnd)).toFixed(2)}; CPU µs per run: ${Object.keys(
+        rs[0].usPerRun,
+      )
         .map((k) => `${k} ${mid((r) => r.usPerRun[k])}`)
         .join(', ')}`,
     );
@@ -145,10 +179,20 @@ try {
         .join(', ')}`,
     );
   }
+  for (const b of entries.keys()) {
+    console.log(
+      `  ${label(b)}3 replicas / 1: ${ratio(mids[`${label(b)}3 replicas`], mids[`${label(b)}1 replica`])}`,
+    );
+  }
+  for (const b of [...entries.keys()].slice(1)) {
+    for (const n of ['1 replica', '3 replicas']) {
+      console.log(`  ${n}, ${label(b)}/ A: ${ratio(mids[`${label(b)}${n}`], mids[`A ${n}`])}`);
+    }
+  }
 } finally {
-  for (const s of replicas) await stopChild(s.child);
+  for (const s of builds.flat()) await stopChild(s.child);
   await mock.close();
-  await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (const b of entries.keys()) await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}${b}" CASCADE`);
   await sql.end();
   rmSync(dir, { recursive: true, force: true });
 }
