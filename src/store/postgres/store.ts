@@ -53,20 +53,35 @@ export interface PostgresStoreOptions {
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
+/**
+ * `?synchronous_commit=` in the URL (postgres.js sends the URL's other parameters as the
+ * session's settings, over the store's default `off`): what a commit waits for. Checked here so
+ * a typo is refused by name before anything connects.
+ */
+const SYNCHRONOUS_COMMIT = ['off', 'local', 'on', 'remote_write', 'remote_apply'];
+
 /** The URL without agentcrate's own `schema` parameter, and that schema. */
 function splitSchema(url: string, option: string | undefined): { url: string; schema: string } {
   let schema = option;
   let rest = url;
+  let parsed: URL | undefined;
   try {
-    const parsed = new URL(url);
-    const fromUrl = parsed.searchParams.get('schema');
-    if (fromUrl !== null) {
-      parsed.searchParams.delete('schema');
-      rest = parsed.toString();
-      schema ??= fromUrl;
-    }
+    parsed = new URL(url);
   } catch {
     // postgres.js reports a malformed URL in its own words below.
+  }
+  const commit = parsed?.searchParams.get('synchronous_commit');
+  if (commit != null && !SYNCHRONOUS_COMMIT.includes(commit)) {
+    throw new AgentcrateError(
+      'E_USAGE',
+      `Invalid synchronous_commit "${commit}" in the job store URL: use one of ${SYNCHRONOUS_COMMIT.join(', ')} (off, the default, does not wait for the disk; on waits for it at each commit).`,
+    );
+  }
+  const fromUrl = parsed?.searchParams.get('schema');
+  if (parsed !== undefined && fromUrl != null) {
+    parsed.searchParams.delete('schema');
+    rest = parsed.toString();
+    schema ??= fromUrl;
   }
   schema ??= 'agentcrate';
   if (!SCHEMA_NAME.test(schema)) {
