@@ -112,13 +112,14 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   let server: Server;
   let address: AddressInfo;
   try {
-    // node:http directly, the Hono adapter loaded by the first request (http/lazy-listener.ts).
+    // node:http directly: chat requests on the gateway's fast path (http/node-chat.ts), the
+    // rest through the Hono adapter, loaded by the first request that needs it (http/lazy-listener.ts).
     const fetch = gateway.app.fetch;
     const { listener } = lazyListener(async () => {
       const { getRequestListener } = await import('@hono/node-server');
       return getRequestListener(fetch, { hostname: settings.host });
     });
-    server = createServer(listener);
+    server = createServer(gateway.nodeHandler(listener));
     address = await new Promise<AddressInfo>((ok, fail) => {
       server.once('error', fail);
       server.listen(settings.port, settings.host, () => {

@@ -89,7 +89,32 @@ function forbidden(message: string, details: Record<string, unknown>): Agentcrat
   return new AgentcrateError('E_FORBIDDEN', message, { details });
 }
 
+/** What the guard reads of a request: Hono's, or a `node:http` one on a server's own fast path. */
+export interface GuardedRequest {
+  method: string;
+  /** The path without the query. */
+  path: string;
+  header(name: string): string | undefined;
+  /** The Host asked for when the request carries no Host header. */
+  defaultHost(): string;
+}
+
 export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
+  const check = requestCheck(options);
+  return async (c, next) => {
+    check({
+      method: c.req.method,
+      path: c.req.path,
+      header: (name) => c.req.header(name),
+      // Without a Host header (an in-process `app.request`), the URL's host is what was asked for.
+      defaultHost: () => new URL(c.req.url).host,
+    });
+    await next();
+  };
+}
+
+/** The guard's checks as a function that throws the refusal (the middleware above calls it). */
+export function requestCheck(options: RequestGuardOptions): (req: GuardedRequest) => void {
   const allowed = parseAllowedHosts(options.allowedHosts);
   const anyHostPaths = options.anyHostPaths ?? DEFAULT_ANY_HOST_PATHS;
   const hostHint = options.hostHint ?? DEFAULT_HOST_HINT;
@@ -127,12 +152,11 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     return entry;
   };
 
-  return async (c, next) => {
-    // Without a Host header (an in-process `app.request`), the URL's host is what was asked for.
-    const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
+  return (req) => {
+    const hostHeader = req.header('host') ?? req.defaultHost();
     const { host, served } = judge(hostHeader);
     const restrictHost = !allowed.any && !authenticated();
-    if (restrictHost && !anyHostPaths.has(c.req.path) && !served) {
+    if (restrictHost && !anyHostPaths.has(req.path) && !served) {
       throw forbidden(
         `Host '${hostHeader.slice(0, 100)}' is not served: without an API key only loopback names are (a page in a browser could otherwise reach this server through DNS rebinding); ` +
           hostHint,
@@ -140,7 +164,7 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
       );
     }
 
-    const origin = c.req.header('origin');
+    const origin = req.header('origin');
     if (origin !== undefined) {
       const from = URL.parse(origin);
       const fromAuthority =
@@ -161,19 +185,18 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
       }
     }
 
-    if (!SAFE_METHODS.has(c.req.method)) {
-      const type = c.req.header('content-type');
-      const length = c.req.header('content-length');
+    if (!SAFE_METHODS.has(req.method)) {
+      const type = req.header('content-type');
+      const length = req.header('content-length');
       const hasBody =
-        (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
+        (length !== undefined && length.trim() !== '0') || req.header('transfer-encoding') !== undefined;
       if ((type !== undefined || hasBody) && !JSON_TYPE.test(type ?? '')) {
         throw new AgentcrateError(
           'E_UNSUPPORTED_MEDIA_TYPE',
-          `${c.req.method} bodies must be JSON: send 'Content-Type: application/json' (got ${type === undefined ? 'none' : `'${type.slice(0, 100)}'`})`,
+          `${req.method} bodies must be JSON: send 'Content-Type: application/json' (got ${type === undefined ? 'none' : `'${type.slice(0, 100)}'`})`,
           { details: { contentType: type ?? null } },
         );
       }
     }
-    await next();
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The gateway's container bundle (one CommonJS file, src/deploy/gateway/bundle.ts) starts
  * without Node's fetch implementation, HTTP/2, node:sqlite or node:crypto, answers liveness
- * probes without loading them, and loads what a chat request needs on the first one — judged
+ * probes and chat requests without loading the web layer (fetch's classes) — judged
  * from the built-in modules the process reports (process.moduleLoadList), not from its memory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -81,7 +81,7 @@ describe('the gateway container bundle', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers liveness probes without loading the web layer, then serves chat through it', async () => {
+  it('answers liveness probes and chat without loading the web layer, and other routes through Hono', async () => {
     // The probe a container engine sends: plain node:http, so fetch stays unloaded.
     const health = await new Promise<{ status: number; body: string; type: string }>((resolve, reject) => {
       request(`http://127.0.0.1:${port}/health`, (res) => {
@@ -117,9 +117,19 @@ describe('the gateway container bundle', () => {
     expect(answer.status, answer.body).toBe(200);
     expect(JSON.parse(answer.body).choices[0].message.content).toEqual(expect.any(String));
 
-    const serving = await loaded();
-    // Hono's Request/Response are Node's fetch classes: loaded by the first request.
-    expect(builtin(serving, 'internal/deps/undici/undici')).toBe(true);
+    // Chat is answered on the server's own node:http path: no web Request or Response.
+    const chatting = await loaded();
+    expect(builtin(chatting, 'internal/deps/undici/undici'), 'fetch loaded by a chat request').toBe(false);
+
+    const models = await new Promise<number>((resolve, reject) => {
+      request(`http://127.0.0.1:${port}/v1/models`, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(models).toBe(200);
   });
 
   it("stands in for node:http2's constants with node:http2's own values", () => {

@@ -10,7 +10,8 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   mock = await startMockLlm({ models: ['mock-model'] });
-  gateway = await startTestGateway(`
+  gateway = await startTestGateway(
+    `
 upstreams:
   local:
     provider: openai-compatible
@@ -19,7 +20,9 @@ upstreams:
 routes:
   fast:
     targets: [local/mock-model]
-`);
+`,
+    { flags: { bodyLimitBytes: 1024 } },
+  );
 });
 afterAll(async () => {
   await gateway?.close();
@@ -146,5 +149,46 @@ describe('gateway: OpenAI-compatible front door over a proxied upstream', () => 
     expect(JSON.parse(refused.body).error.message).toContain('GATEWAY_ALLOWED_HOSTS');
     // Probes answer whatever the Host.
     expect((await withHost('/health', 'model-gateway:8585')).status).toBe(200);
+  });
+
+  it("answers chat on the server's node:http path with the same guard, paths and limits", async () => {
+    const send = (path: string, headers: Record<string, string>, body: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = request(`${gateway.url}${path}`, { method: 'POST', headers }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const json = { 'content-type': 'application/json' };
+    const ask = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'x' }] });
+    // A DNS-rebinding page's chat request: refused in the gateway's error format, with an id.
+    const rebinding = await send('/v1/chat/completions', { ...json, host: 'attacker.example' }, ask);
+    expect(rebinding.status).toBe(403);
+    expect(JSON.parse(rebinding.body).error).toMatchObject({ type: 'permission_error', code: 'forbidden' });
+    expect(rebinding.headers['x-request-id']).toEqual(expect.any(String));
+    expect(mock.chatRequests()).toHaveLength(0);
+    // The short path and a query string reach the same route; the client's request id comes back.
+    mock.script([{ text: 'one' }, { text: 'two' }]);
+    const short = await send('/chat/completions?trace=1', { ...json, 'x-request-id': 'req-1' }, ask);
+    expect(short.status, short.body).toBe(200);
+    expect(short.headers['x-request-id']).toBe('req-1');
+    expect(short.headers['content-length']).toBe(String(Buffer.byteLength(short.body)));
+    expect(JSON.parse(short.body).choices[0].message.content).toBe('one');
+    expect((await send('/v1/chat/completions?x', json, ask)).status).toBe(200);
+    // Over the body limit, declared or not: 413 before any upstream is asked.
+    const big = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'y'.repeat(2048) }] });
+    const declared = await send('/v1/chat/completions', json, big);
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body).error.code).toBe('request_too_large');
+    const chunked = await send('/v1/chat/completions', { ...json, 'transfer-encoding': 'chunked' }, big);
+    expect(chunked.status).toBe(413);
+    expect(mock.chatRequests()).toHaveLength(2);
+    // Another method on the chat path is Hono's: 404 in the same error format.
+    const get = await fetch(`${gateway.url}/v1/chat/completions`);
+    expect(get.status).toBe(404);
+    expect(((await get.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 });

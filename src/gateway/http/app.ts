@@ -2,11 +2,11 @@
  * `createGatewayApp`: the gateway as a Hono app with no socket (tests use `app.request()`,
  * `serve.ts` puts it on @hono/node-server). Request ids, the chat route, models, operations.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { isAgentcrateError } from '../../errors.js';
 import { DEFAULT_IDLE_TRIM_MS, IdleTrim, type TrimResult } from '../../http/idle-trim.js';
 import { presentedToken } from '../../http/presented-token.js';
-import { requestGuard } from '../../http/request-guard.js';
+import { requestCheck, requestGuard } from '../../http/request-guard.js';
 import { abortableSleep } from '../../models/retry.js';
 import { createRedactor } from '../../secrets/index.js';
 import { VERSION } from '../../version.js';
@@ -21,7 +21,10 @@ import { Router } from '../routing/router.js';
 import { DEFAULT_GATEWAY_IDLE_TRIM_MS } from '../settings.js';
 import { chatCompletions } from './chat.js';
 import type { GatewayContext } from './context.js';
-import { errorResponse } from './errors.js';
+import { errorReply, errorResponse } from './errors.js';
+import type { ChatReply } from './exchange.js';
+import { honoExchange, replyResponse } from './hono-chat.js';
+import { type NodeHandler, nodeChatHandler } from './node-chat.js';
 import { registerOpsRoutes } from './ops.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -51,6 +54,11 @@ export interface GatewayAppOptions {
 export interface GatewayApp {
   app: Hono;
   context: GatewayContext;
+  /**
+   * The `node:http` handler a server uses: chat requests answered on the fast path
+   * (node-chat.ts), everything else handed to `other` (the Hono app's listener).
+   */
+  nodeHandler(other: NodeHandler): NodeHandler;
   close(): Promise<void>;
 }
 
@@ -119,22 +127,18 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     }
   });
   // Host, Origin and content type, as every agentcrate server checks them (src/http/).
-  app.use(
-    '*',
-    requestGuard({
-      authenticated: () => gate.required,
-      allowedHosts: [...config.server.allowedHosts, ...(options.allowedHosts ?? [])],
-      ...(options.boundHost !== undefined ? { boundHost: options.boundHost } : {}),
-      hostHint:
-        'add it with --allowed-hosts (GATEWAY_ALLOWED_HOSTS, server.allowed_hosts), or create a key (agentcrate gateway keys create)',
-    }),
-  );
-  app.post('/v1/chat/completions', (c) =>
-    chatCompletions(c, context, requestIdOf(c.req.header('x-request-id'))),
-  );
-  app.post('/chat/completions', (c) =>
-    chatCompletions(c, context, requestIdOf(c.req.header('x-request-id'))),
-  );
+  const guardOptions = {
+    authenticated: () => gate.required,
+    allowedHosts: [...config.server.allowedHosts, ...(options.allowedHosts ?? [])],
+    ...(options.boundHost !== undefined ? { boundHost: options.boundHost } : {}),
+    hostHint:
+      'add it with --allowed-hosts (GATEWAY_ALLOWED_HOSTS, server.allowed_hosts), or create a key (agentcrate gateway keys create)',
+  };
+  app.use('*', requestGuard(guardOptions));
+  const chat = async (c: Context): Promise<Response> =>
+    replyResponse(await chatCompletions(honoExchange(c), context, requestIdOf(c.req.header('x-request-id'))));
+  app.post('/v1/chat/completions', chat);
+  app.post('/chat/completions', chat);
   const models = (c: { req: { header(name: string): string | undefined } }): Response => {
     const requestId = requestIdOf(c.req.header('x-request-id'));
     let allowed: string[] | undefined;
@@ -170,15 +174,15 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
       requestIdOf(c.req.header('x-request-id')),
     ),
   );
-  app.onError((error, c) => {
-    const requestId = requestIdOf(c.req.header('x-request-id'));
+  // A refusal of the request guard in the gateway's own error format, or a 500 for a bug.
+  const thrownReply = (error: unknown, requestId: string): ChatReply => {
     if (
       isAgentcrateError(error) &&
       (error.code === 'E_FORBIDDEN' || error.code === 'E_UNSUPPORTED_MEDIA_TYPE')
     ) {
       const status = error.code === 'E_FORBIDDEN' ? 403 : 415;
       context.metrics.refused(error.code === 'E_FORBIDDEN' ? 'forbidden' : 'unsupported_media_type', status);
-      return errorResponse(
+      return errorReply(
         {
           status,
           type: status === 403 ? 'permission_error' : 'invalid_request_error',
@@ -189,7 +193,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
       );
     }
     context.logger.error({ reqId: requestId, err: redact(String(error)) }, 'gateway error');
-    return errorResponse(
+    return errorReply(
       {
         status: 500,
         type: 'api_error',
@@ -198,12 +202,28 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
       },
       requestId,
     );
-  });
+  };
+  app.onError((error, c) => replyResponse(thrownReply(error, requestIdOf(c.req.header('x-request-id')))));
+  const check = requestCheck(guardOptions);
+  const nodeHandler = (other: NodeHandler): NodeHandler =>
+    nodeChatHandler(
+      {
+        defaultHost: options.boundHost ?? 'localhost',
+        check,
+        requestIdOf,
+        run: (exchange, requestId) => chatCompletions(exchange, context, requestId),
+        errorReply: thrownReply,
+        enter: () => idle.enter(),
+        leave: () => idle.leave(),
+      },
+      other,
+    );
 
   let closing: Promise<void> | undefined;
   return {
     app,
     context,
+    nodeHandler,
     close() {
       closing ??= (async () => {
         idle.stop();

@@ -1,10 +1,10 @@
 /**
- * The request body as text, refusing more than `limit` bytes. Under @hono/node-server it is
- * read straight from Node's IncomingMessage (building a web Request stream per call costs
- * more than the rest of a proxied request); elsewhere (`app.request()`) from the web request.
+ * The request body as text, refusing more than `limit` bytes: straight from Node's
+ * IncomingMessage (the server's fast path, and under @hono/node-server: building a web Request
+ * stream per call costs more than the rest of a proxied request), or from a web Request
+ * (`app.request()`).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Context } from 'hono';
 
 export class BodyTooLargeError extends Error {
   readonly limit: number;
@@ -17,10 +17,12 @@ export class BodyTooLargeError extends Error {
 
 const decoder = new TextDecoder();
 
-export async function readBody(c: Context, limit: number): Promise<string> {
-  const declared = c.req.header('content-length');
+export async function readBody(
+  source: { incoming: IncomingMessage } | { request: Request },
+  declared: string | undefined,
+  limit: number,
+): Promise<string> {
   if (declared !== undefined && Number(declared) > limit) throw new BodyTooLargeError(limit);
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const add = (chunk: Uint8Array): void => {
@@ -28,7 +30,8 @@ export async function readBody(c: Context, limit: number): Promise<string> {
     if (size > limit) throw new BodyTooLargeError(limit);
     chunks.push(chunk);
   };
-  if (incoming !== undefined && typeof incoming.on === 'function') {
+  if ('incoming' in source) {
+    const incoming = source.incoming;
     // Events, not `for await`: an async iterator per request costs more than a small body.
     await new Promise<void>((resolve, reject) => {
       const fail = (error: unknown): void => {
@@ -48,7 +51,7 @@ export async function readBody(c: Context, limit: number): Promise<string> {
       incoming.once('error', fail);
     });
   } else {
-    const reader = c.req.raw.body?.getReader();
+    const reader = source.request.body?.getReader();
     if (reader !== undefined) {
       for (;;) {
         const { done, value } = await reader.read();

@@ -1,27 +1,29 @@
 /**
  * `POST /v1/chat/completions`: read and check the request, authenticate the virtual key and
  * apply its limits, pick the plan for `model`, dispatch (plain or streaming), then write the
- * one log line, the metrics and the key's usage from the request's record.
+ * one log line, the metrics and the key's usage from the request's record. Carrier-neutral:
+ * it reads a `ChatExchange` and returns a `ChatReply` (exchange.ts).
  */
 
-import type { ServerResponse } from 'node:http';
-import type { Context } from 'hono';
 import { presentedToken } from '../../http/presented-token.js';
 import type { LiveKey } from '../keys/gate.js';
 import type { ChatRequest } from '../openai/types.js';
 import { requestLogFields } from '../ops/log.js';
-import { ClientGoneError, type ClientWatch, startRequestClock } from '../routing/attempt.js';
+import { ClientGoneError, startRequestClock } from '../routing/attempt.js';
 import { dispatchComplete } from '../routing/complete.js';
 import { newRecord, type RequestRecord } from '../routing/record.js';
-import { relayStream, type StreamSink } from '../stream/relay.js';
+import { relayStream } from '../stream/relay.js';
 import { UpstreamError } from '../upstream/errors.js';
-import { BodyTooLargeError, readBody } from './body.js';
+import { BodyTooLargeError } from './body.js';
 import type { GatewayContext } from './context.js';
-import { dispatchFailure, errorResponse, passthrough } from './errors.js';
+import { dispatchFailure, errorReply, passthrough } from './errors.js';
+import { type ChatExchange, type ChatReply, StreamBuffer } from './exchange.js';
 
-const encoder = new TextEncoder();
-
-export async function chatCompletions(c: Context, ctx: GatewayContext, requestId: string): Promise<Response> {
+export async function chatCompletions(
+  c: ChatExchange,
+  ctx: GatewayContext,
+  requestId: string,
+): Promise<ChatReply> {
   const startedAt = ctx.deps.now();
   const refuse = (
     status: number,
@@ -29,20 +31,20 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
     code: string,
     message: string,
     retryAfterSeconds?: number,
-  ): Response => {
+  ): ChatReply => {
     ctx.metrics.refused(code, status);
     ctx.logger.info(
       {
         reqId: requestId,
         method: 'POST',
-        path: c.req.path,
+        path: c.path,
         status,
         code,
         ms: Math.round(ctx.deps.now() - startedAt),
       },
       message,
     );
-    return errorResponse(
+    return errorReply(
       { status, type, code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
       requestId,
     );
@@ -50,16 +52,14 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
 
   let key: LiveKey | undefined;
   if (ctx.gate.required) {
-    const found = ctx.gate.authenticate(
-      presentedToken(c.req.header('authorization'), c.req.header('x-api-key')),
-    );
+    const found = ctx.gate.authenticate(presentedToken(c.header('authorization'), c.header('x-api-key')));
     if ('status' in found) return refuse(found.status, 'authentication_error', found.code, found.message);
     key = found;
   }
 
   let body: ChatRequest;
   try {
-    const text = await readBody(c, ctx.bodyLimitBytes);
+    const text = await c.readBody(ctx.bodyLimitBytes);
     body = JSON.parse(text) as ChatRequest;
   } catch (error) {
     if (error instanceof BodyTooLargeError)
@@ -90,7 +90,7 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
   const record = newRecord(requestId, body.stream === true);
   record.alias = plan.alias;
   if (key !== undefined) record.keyId = key.record.id;
-  const clock = startRequestClock(clientWatch(c), plan.totalMs, ctx.deps.now);
+  const clock = startRequestClock(c.watch, plan.totalMs, ctx.deps.now);
   ctx.metrics.inFlight += 1;
   const finish = (): void => {
     clock.stop();
@@ -100,7 +100,7 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
     if (key !== undefined) ctx.gate.settle(key, record.usage, record.costUsd);
     // The line is built and written once the answer has gone out: serializing and redacting
     // it took longer than the rest of a proxied request (BENCHMARKS.md, gateway).
-    const path = c.req.path;
+    const path = c.path;
     setImmediate(() => {
       const fields = requestLogFields(record, 'POST', path, ms);
       if (record.status >= 500 || record.streamEnd === 'error-event' || record.failovers.length > 0)
@@ -113,8 +113,7 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
     try {
       const result = await dispatchComplete(plan, body, ctx.deps, record, clock);
       record.status = 200;
-      // A Buffer is a Uint8Array, which Response takes; @types/node's BodyInit omits Buffer.
-      return new Response(result.body as string, {
+      return {
         status: 200,
         headers: {
           'content-type': 'application/json; charset=utf-8',
@@ -122,7 +121,8 @@ export async function chatCompletions(c: Context, ctx: GatewayContext, requestId
           'x-gateway-upstream': record.upstream ?? '',
           'x-gateway-attempts': String(record.attempts.length),
         },
-      });
+        body: result.body,
+      };
     } catch (error) {
       return failed(error, record, requestId, ctx);
     } finally {
@@ -140,37 +140,12 @@ async function stream(
   ctx: GatewayContext,
   requestId: string,
   finish: () => void,
-): Promise<Response> {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let open = true;
-  const readable = new ReadableStream<Uint8Array>({
-    start: (c) => {
-      controller = c;
-    },
-    cancel: () => {
-      open = false;
-    },
-  });
+): Promise<ChatReply> {
   let markStarted!: () => void;
   const started = new Promise<'started'>((resolve) => {
     markStarted = () => resolve('started');
   });
-  const sink: StreamSink & { started: boolean } = {
-    started: false,
-    write(text) {
-      if (!this.started) {
-        this.started = true;
-        markStarted();
-      }
-      if (open) controller.enqueue(encoder.encode(text));
-    },
-    end() {
-      if (open) {
-        open = false;
-        controller.close();
-      }
-    },
-  };
+  const sink = new StreamBuffer(() => markStarted());
   const relay = relayStream(plan, body, ctx.deps, record, clock, sink).then(
     () => 'done' as const,
     (error: unknown) => error,
@@ -186,7 +161,7 @@ async function stream(
       }
       finish();
     });
-    return new Response(readable, {
+    return {
       status: 200,
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -194,7 +169,8 @@ async function stream(
         'x-accel-buffering': 'no',
         'x-request-id': requestId,
       },
-    });
+      stream: sink,
+    };
   }
   try {
     if (first === 'done')
@@ -205,10 +181,10 @@ async function stream(
   }
 }
 
-function failed(error: unknown, record: RequestRecord, requestId: string, ctx: GatewayContext): Response {
+function failed(error: unknown, record: RequestRecord, requestId: string, ctx: GatewayContext): ChatReply {
   if (error instanceof ClientGoneError) {
     record.status = 499;
-    return new Response(null, { status: 499 });
+    return { status: 499, headers: {}, body: null };
   }
   const info = dispatchFailure(error, ctx.deps.redact);
   if (info instanceof UpstreamError) {
@@ -219,7 +195,7 @@ function failed(error: unknown, record: RequestRecord, requestId: string, ctx: G
   record.status = info.status;
   record.error = info.message;
   if (info.status === 500) ctx.logger.error({ reqId: requestId, err: String(error) }, 'gateway error');
-  return errorResponse(info, requestId, {
+  return errorReply(info, requestId, {
     attempts: record.attempts.map((a) => ({
       upstream: a.upstream,
       outcome: a.outcome,
@@ -243,24 +219,4 @@ export function checkRequest(body: unknown): string | undefined {
   }
   if (b.stream !== undefined && typeof b.stream !== 'boolean') return "'stream' must be true or false";
   return undefined;
-}
-
-/** Watches for the client disconnecting before the answer is complete. */
-function clientWatch(c: Context): ClientWatch {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing !== undefined && typeof outgoing.once === 'function') {
-    return (gone) => {
-      const onClose = (): void => {
-        if (!outgoing.writableFinished) gone();
-      };
-      outgoing.once('close', onClose);
-      return () => outgoing.off('close', onClose);
-    };
-  }
-  const signal = c.req.raw.signal;
-  return (gone) => {
-    if (signal.aborted) gone();
-    else signal.addEventListener('abort', gone, { once: true });
-    return () => signal.removeEventListener('abort', gone);
-  };
 }

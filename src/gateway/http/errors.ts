@@ -5,6 +5,7 @@
  */
 import { TargetsExhaustedError } from '../routing/complete.js';
 import { UpstreamError } from '../upstream/errors.js';
+import type { ChatReply } from './exchange.js';
 
 export interface GatewayErrorInfo {
   status: number;
@@ -19,18 +20,29 @@ export function errorResponse(
   requestId: string,
   extra: Record<string, unknown> = {},
 ): Response {
+  const reply = errorReply(info, requestId, extra);
+  return new Response(reply.body as string, { status: reply.status, headers: reply.headers });
+}
+
+/** The error as a carrier-neutral reply (the chat route's answers, `exchange.ts`). */
+export function errorReply(
+  info: GatewayErrorInfo,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+): ChatReply & { body: string } {
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'x-request-id': requestId,
   };
   if (info.retryAfterSeconds !== undefined) headers['retry-after'] = String(info.retryAfterSeconds);
   if (info.status === 401) headers['www-authenticate'] = 'Bearer';
-  return new Response(
-    JSON.stringify({
+  return {
+    status: info.status,
+    headers,
+    body: JSON.stringify({
       error: { message: info.message, type: info.type, code: info.code, param: null, ...extra },
     }),
-    { status: info.status, headers },
-  );
+  };
 }
 
 const TYPE_BY_STATUS: Record<number, string> = {
@@ -92,16 +104,17 @@ export function passthrough(
   error: UpstreamError,
   requestId: string,
   redact: (s: string) => string,
-): Response {
+): ChatReply {
   const status = error.status ?? 400;
   const body = error.body;
   if (body !== undefined && body !== '' && (error.contentType ?? '').includes('json')) {
-    return new Response(redact(body), {
+    return {
       status,
       headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId },
-    });
+      body: redact(body),
+    };
   }
-  return errorResponse(
+  return errorReply(
     { status, type: typeFor(status), code: 'upstream_request_error', message: redact(error.message) },
     requestId,
   );

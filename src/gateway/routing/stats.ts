@@ -23,16 +23,21 @@ export class UpstreamStats {
   /** Share of recent attempts that failed, in [0, 1]. */
   ewmaErrorRate = 0;
   lastError: LastError | undefined;
-  lastSuccessAt: string | undefined;
+  /** Epoch milliseconds: formatted when `/providers` is read, not on every answer. */
+  #lastSuccessMs: number | undefined;
 
-  success(latencyMs: number, now: Date = new Date()): void {
+  get lastSuccessAt(): string | undefined {
+    return this.#lastSuccessMs === undefined ? undefined : new Date(this.#lastSuccessMs).toISOString();
+  }
+
+  success(latencyMs: number, now: number = Date.now()): void {
     this.attempts += 1;
     this.ewmaLatencyMs =
       this.ewmaLatencyMs === undefined
         ? latencyMs
         : this.ewmaLatencyMs + ALPHA * (latencyMs - this.ewmaLatencyMs);
     this.ewmaErrorRate *= 1 - ALPHA;
-    this.lastSuccessAt = now.toISOString();
+    this.#lastSuccessMs = now;
   }
 
   failure(
