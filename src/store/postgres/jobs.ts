@@ -57,6 +57,16 @@ export function fence(n: number): string {
 export const notifyPending = (c: PgConnection) => `pg_notify('${c.channel}', '{"k":"p"}')`;
 export const notifyFinished = (c: PgConnection, idColumn: string) =>
   `pg_notify('${c.channel}', json_build_object('k', 'f', 'id', ${idColumn})::text)`;
+/**
+ * A run's end is told to the other replicas only when one of them may wait for it (`watched`):
+ * a job that waited in the store's queue (its caller waits where it was submitted, it runs
+ * wherever it was claimed) or whose idempotency key was repeated while it ran. A job stored
+ * claimed runs in the replica holding its caller, and every replica LISTENs: telling them all
+ * of every end would cost each of them (and each one's database backend) a wake-up per commit,
+ * for nothing. Cancellation always notifies: the replica running the job must hear of it.
+ */
+export const notifyFinishedIfWatched = (c: PgConnection, idColumn: string) =>
+  `CASE WHEN watched THEN ${notifyFinished(c, idColumn)} END`;
 
 /** Patch field → the columns it sets and how its value is stored. */
 const PATCH_COLUMNS: ReadonlyArray<readonly [keyof JobPatch, string[], (value: never) => unknown[]]> = [
@@ -110,10 +120,11 @@ export class PgJobs {
       owner,
       this.#own.ttlMs(),
     ];
+    // A job stored pending may run in any replica while its caller waits in this one: watched.
     const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_crashes, idempotency_key,
-        webhook_url, started_at, attempts, lease_owner, lease_expires_at)
+        webhook_url, started_at, attempts, lease_owner, lease_expires_at, watched)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text,
-        CASE WHEN $11::text IS NULL THEN NULL ELSE ${DB_NOW} + $12 END
+        CASE WHEN $11::text IS NULL THEN NULL ELSE ${DB_NOW} + $12 END, ${claim ? 'false' : 'true'}
       WHERE $13::integer IS NULL OR (SELECT count(*) FROM jobs WHERE status = 'pending') < $13::integer
       ON CONFLICT (idempotency_key) DO NOTHING
       RETURNING *${claim ? '' : `, ${notifyPending(this.#c)}`}`;
@@ -122,7 +133,7 @@ export class PgJobs {
     try {
       if (key !== null) {
         // A repeated key answers with its job, even when the queue is full.
-        const existing = await this.#byKey(key);
+        const existing = await this.#byKey(key, true);
         if (existing !== undefined) return { job: existing, created: false };
       }
       rows = bounded
@@ -145,16 +156,31 @@ export class PgJobs {
     }
     if (rows[0] !== undefined) return { job: rowToJob(rows[0]), created: true };
     if (key !== null) {
-      const existing = await this.#byKey(key);
+      const existing = await this.#byKey(key, true);
       if (existing !== undefined) return { job: existing, created: false };
     }
     if (bounded) throw queueFull(queueLimit);
     throw new AgentcrateError('E_STORE', `Job store ${this.#c.label}: job ${id} was not stored; retry.`);
   }
 
-  async #byKey(key: string): Promise<Job | undefined> {
+  /**
+   * The job stored under an idempotency key. `watch`: the caller will wait for its end, maybe in
+   * another replica than the one running it, so an unfinished job is marked watched. Marked by
+   * an UPDATE, which waits for a concurrent end to commit and then returns the ended job; an end
+   * committed after it sees the mark and notifies.
+   */
+  async #byKey(key: string, watch = false): Promise<Job | undefined> {
     const [row] = await this.#c.q('read a job', 'SELECT * FROM jobs WHERE idempotency_key = $1', [key]);
-    return row === undefined ? undefined : rowToJob(row);
+    if (row === undefined) return undefined;
+    if (!watch || row.watched === true || !['pending', 'running'].includes(row.status as string)) {
+      return rowToJob(row);
+    }
+    const [marked] = await this.#c.q(
+      'read a job',
+      'UPDATE jobs SET watched = true WHERE id = $1 RETURNING *',
+      [row.id],
+    );
+    return rowToJob(marked ?? row);
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -261,7 +287,9 @@ export class PgJobs {
     let notify = '';
     if (patch.status !== undefined && patch.status !== 'running') {
       sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
-      notify = `, ${patch.status === 'pending' ? notifyPending(this.#c) : notifyFinished(this.#c, 'id')}`;
+      // Back in the store's queue, it may run in any replica: its end is told to all.
+      if (patch.status === 'pending') sets.push('watched = true');
+      notify = `, ${patch.status === 'pending' ? notifyPending(this.#c) : notifyFinishedIfWatched(this.#c, 'id')}`;
     }
     const [row] = await this.#c.q(
       'update a job',
@@ -284,7 +312,7 @@ export class PgJobs {
         `UPDATE jobs SET status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
          input_tokens = $5, output_tokens = $6, completed_at = $7, lease_owner = NULL, lease_expires_at = NULL,
          progress_step = COALESCE($8::integer, progress_step), progress_nodes = COALESCE($9::text, progress_nodes)
-       WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinished(this.#c, 'id')}`,
+       WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinishedIfWatched(this.#c, 'id')}`,
         [
           id,
           owner,
@@ -319,7 +347,7 @@ export class PgJobs {
          execution_time_ms = COALESCE($5, execution_time_ms),
          input_tokens = COALESCE($6, input_tokens), output_tokens = COALESCE($7, output_tokens),
          lease_owner = NULL, lease_expires_at = NULL
-       WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinished(this.#c, 'id')}`,
+       WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinishedIfWatched(this.#c, 'id')}`,
         [
           id,
           owner,

@@ -60,7 +60,7 @@ export async function recoverOrphans(c: PgConnection, me: string): Promise<Recov
             )
           : await update(
               sql,
-              `status = 'pending', crashes = $2, blamed_crashes = $3`,
+              `status = 'pending', crashes = $2, blamed_crashes = $3, watched = true`,
               [d.id, d.crashes, d.blamedCrashes],
               notifyPending(c),
             )

@@ -138,6 +138,11 @@ export const STORE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key_id, second)
   );
   `,
+  // v5: whether a replica other than the one running a job may wait for its end (jobs.ts
+  // `notifyFinishedIfWatched`). Rows written before, or by older replicas, keep notifying.
+  `
+  ALTER TABLE jobs ADD COLUMN watched boolean NOT NULL DEFAULT true;
+  `,
 ];
 
 export const SCHEMA_VERSION = STORE_MIGRATIONS.length;
