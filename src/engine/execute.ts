@@ -208,31 +208,31 @@ export async function execute(
   }
 
   async function checkpoint(): Promise<void> {
-    const unfinished = [...inFlight.values()];
+    const pendingNodes: Checkpoint['pending'] = [];
+    for (const [nodeId, arrivals] of pending) pendingNodes.push({ nodeId, arrivals });
+    const pendingMaps: NonNullable<Checkpoint['pendingMaps']> = [];
+    // Tasks still running when this one finished: a node runs again after a resume, a
+    // parallel map starts over.
+    for (const task of inFlight.values()) {
+      if (task.kind === 'batch') pendingMaps.push(task.batch);
+      else if (!pending.has(task.nodeId)) pendingNodes.push({ nodeId: task.nodeId, arrivals: 1 });
+    }
+    for (const b of pendingBatches) pendingMaps.push(b.batch);
+    const at = now();
     const cp: Checkpoint = {
       runId,
       step: completed.length,
       state,
-      completed: [...completed],
-      pending: [
-        ...[...pending].map(([nodeId, arrivals]) => ({ nodeId, arrivals })),
-        // Nodes still running when this one finished must run again after a resume.
-        ...unfinished
-          .filter((task) => task.kind === 'node' && !pending.has(task.nodeId))
-          .map((task) => ({ nodeId: task.nodeId, arrivals: 1 })),
-      ],
-      // Parallel maps queued or running: a running one starts over on resume.
-      pendingMaps: [
-        ...unfinished.flatMap((task) => (task.kind === 'batch' ? [task.batch] : [])),
-        ...pendingBatches.map((b) => b.batch),
-      ],
+      completed: completed.slice(),
+      pending: pendingNodes,
+      pendingMaps,
       usage: { ...usage },
-      elapsedMs: elapsedBefore + (now() - startedAt),
+      elapsedMs: elapsedBefore + (at - startedAt),
     };
-    emit({ type: 'checkpoint', runId, at: now(), checkpoint: cp });
+    emit({ type: 'checkpoint', runId, at, checkpoint: cp });
     // Nothing running, waiting or queued: the walk ends after this checkpoint.
     const final =
-      running.size === 0 && pending.size === 0 && pendingBatches.length === 0 && unfinished.length === 0;
+      running.size === 0 && pending.size === 0 && pendingBatches.length === 0 && inFlight.size === 0;
     const memory = stagedMemory.splice(0);
     if (deps.checkpoint !== undefined) await deps.checkpoint(cp, { final, memory });
     else if (memory.length > 0) await deps.memory?.apply(memory);
@@ -280,15 +280,16 @@ export async function execute(
       state = { ...state, ...writes, [loopCounterKey(node.id)]: iteration };
       completed.push(node.id);
       inFlight.delete(task.nodeId);
+      const ended = now();
       emit({
         type: 'node-end',
         runId,
-        at: now(),
+        at: ended,
         nodeId: node.id,
         step,
         iteration,
         ok: true,
-        durationMs: now() - started,
+        durationMs: ended - started,
         writes,
       });
     } catch (error) {
@@ -374,7 +375,8 @@ export async function execute(
         running.set(key, promise);
       }
       if (running.size === 0) break;
-      await Promise.race(running.values());
+      // One task at a time (every step of a chain): wait for it alone, no race to set up.
+      await (running.size === 1 ? running.values().next().value : Promise.race(running.values()));
     }
     // Let aborted branches settle so no work outlives the run.
     await Promise.allSettled([...running.values()]);
