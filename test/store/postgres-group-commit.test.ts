@@ -69,6 +69,27 @@ describe.skipIf(skip !== undefined)(`PostgreSQL group commit${skip ? ` (skipped:
       expect((await s.listEvents(id)).map((e) => e.event.type)).toEqual(['node-end', 'run-end']);
   });
 
+  it('commits the writes made by separate callbacks of one event-loop iteration together', async () => {
+    // As the answers of several requests or model calls read in one iteration: each callback's
+    // microtasks end before the next callback runs, so a flight sent then would carry one job.
+    const schema = `group_${++n}`;
+    const s = await store(schema);
+    await s.acquireLease();
+    const jobs = ids('i', 6);
+    const created = await Promise.all(
+      jobs.map(
+        (id) =>
+          new Promise((resolve, reject) => {
+            setImmediate(() => {
+              s.createJob({ id, workflow: 'wf', inputs: { id }, claim: true }).then(resolve, reject);
+            });
+          }),
+      ),
+    );
+    expect(created).toHaveLength(6);
+    expect(writers(schema, 'jobs', `id LIKE 'i%'`)).toBe(1);
+  });
+
   it("fails only the job whose write failed: a duplicate id among a turn's creates", async () => {
     const schema = `group_${++n}`;
     const s = await store(schema);

@@ -64,11 +64,16 @@ export class GroupCommit {
     this.#schedule();
   }
 
-  /** At the end of this turn's microtasks (a job's writes of the turn join one unit), unless a flight is out. */
+  /**
+   * At the end of this event-loop iteration, unless a flight is out: the writes of every callback
+   * the iteration runs (each HTTP request read, each model answer, each flight's answers) go
+   * together, where the end of the first callback's microtasks would send that one's alone and
+   * leave the others to wait for its round trip.
+   */
   #schedule(): void {
     if (this.#flying || this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.#scheduled = false;
       void this.#fly();
     });
