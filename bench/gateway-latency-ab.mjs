@@ -13,9 +13,9 @@ import { startMock } from './lib/mock.mjs';
 import { NODE } from './lib/paths.mjs';
 import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, waitUntil } from './lib/proc.mjs';
 
-const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
+const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
   new URL('../dist/deploy/types.js', import.meta.url).href
-).catch(() => ({ SERVER_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
+).catch(() => ({ GATEWAY_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
 const [A, B] = [process.argv[2], process.argv[3]];
 const rounds = Number(process.argv[4] ?? 10);
@@ -39,7 +39,7 @@ async function start(name, bundle, mock) {
     config,
     `upstreams:\n  a: {provider: openai-compatible, base_url: ${mock.url}}\nroutes:\n  bench: {targets: [a/mock-model]}\nkeys: {require: never}\n`,
   );
-  const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, bundle], {
+  const child = spawnTracked(NODE, [...GATEWAY_NODE_FLAGS, bundle], {
     cwd: dir,
     logFile: join(dir, 'out.log'),
     env: {

@@ -3,7 +3,7 @@
  * about afterwards (route, chosen upstream, attempts, fallbacks, failovers, latency, tokens,
  * cost, key id), and the upstream keys and virtual keys scrubbed from every line.
  */
-import { mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { fstatSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { createRedactor } from '../../secrets/index.js';
@@ -34,9 +34,12 @@ export function createGatewayLogger(options: {
   fileMaxBytes?: number;
 }): GatewayLogger {
   const redact = createRedactor({ env: options.env, secrets: options.secrets });
-  // stdout through sonic-boom, asynchronously: a line per request must not cost a blocking
-  // write each (lines written while one write is in flight go out together in the next).
-  const boom = options.destination === undefined ? pino.destination({ dest: 1, sync: false }) : undefined;
+  // stdout through sonic-boom. The lines of one turn of the event loop go out as one write
+  // (below); into a regular file that write is made at once (it waits on no reader, and an
+  // asynchronous one costs a hand-off to the thread pool and back per write), into a pipe or a
+  // terminal asynchronously, as a slow reader must not hold the gateway up.
+  const boom =
+    options.destination === undefined ? pino.destination({ dest: 1, sync: isRegularFile(1) }) : undefined;
   const sink: { write(text: string): unknown } =
     options.destination ?? (boom as { write(text: string): unknown });
   const file =
@@ -86,6 +89,14 @@ export function createGatewayLogger(options: {
   return Object.assign(logger, { flush });
 }
 
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
 const DEFAULT_LOG_FILE_BYTES = 20 * 1024 * 1024;
 
 /**
@@ -93,10 +104,11 @@ const DEFAULT_LOG_FILE_BYTES = 20 * 1024 * 1024;
  * previous one) and a new file starts, so at most twice the limit is kept.
  */
 function rotatingFile(path: string, maxBytes = DEFAULT_LOG_FILE_BYTES) {
-  // Opened here, synchronously, so the first lines and an early flush find it ready.
+  // Opened here, synchronously, so the first lines and an early flush find it ready; a regular
+  // file, so written at once, like stdout into a file (above).
   const open = () => {
     mkdirSync(dirname(path), { recursive: true });
-    return pino.destination({ dest: openSync(path, 'a'), sync: false });
+    return pino.destination({ dest: openSync(path, 'a'), sync: true });
   };
   const out = { boom: open(), write };
   let size = statSync(path).size;
