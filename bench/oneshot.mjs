@@ -6,7 +6,8 @@
 //     line, milliseconds since the process started), beside a bare node's first line, a bare
 //     node's own first fetch leaving, a bare node's first `node:http` request leaving (a Node
 //     process that sends one request without loading Node's fetch) and the same after one
-//     `new Headers()` (what the AI SDK's providers build for every request), and
+//     `new Headers()` (what the AI SDK's providers build for every request; Node's own loads
+//     its undici), and
 //     `docker run` → exit as seen from the host;
 //   - `agentcrate exec --dry-run` of a built image, command start → JSON on stdout, against
 //     `agentcrate run --dry-run --json` on the host and a bare `docker run <base> node -e 0` (the
@@ -164,8 +165,8 @@ try {
   const httpPost =
     "const r=require('node:http').request(process.argv[1],{method:'POST',headers:{'content-type':'application/json'}});r.on('finish',()=>{process.stdout.write(String(Math.round(performance.now())));process.exit(0)});r.on('error',()=>{});r.end('{}')";
   // The AI SDK's providers build a `Headers` for every request (provider-utils'
-  // withUserAgentSuffix), which loads Node's whole internal undici whatever transport they are
-  // given: the floor of any process calling a provider through the SDK.
+  // withUserAgentSuffix): with Node's own, that loads Node's whole internal undici, whatever
+  // transport they are given (the runner installs its own `Headers`: runner/web-fetch.ts).
   const headersHttpPost = `new Headers({'user-agent':'ai-sdk'});${httpPost}`;
   const sentAt =
     "const dc=require('node:diagnostics_channel');dc.subscribe('undici:client:sendHeaders',()=>{process.stdout.write(String(Math.round(performance.now())));process.exit(0)});fetch(process.argv[1]).catch(()=>{})";
