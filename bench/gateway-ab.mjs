@@ -10,18 +10,13 @@
 // window (as the gateway suite measures: after the idle trim) and reports each side's resident
 // memory at the end of the quiet seconds.
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { startGatewayBundle } from './lib/gateway-bundle.mjs';
 import { startMock } from './lib/mock.mjs';
-import { NODE } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, waitUntil } from './lib/proc.mjs';
+import { comparisonCpus, pinToCpus, stopChild } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
-
-const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
-  new URL('../dist/deploy/types.js', import.meta.url).href
-).catch(() => ({ GATEWAY_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
 
 const [A, B] = [process.argv[2], process.argv[3]];
 const windows = Number(process.argv[4] ?? 8),
@@ -38,32 +33,13 @@ const body = JSON.stringify({
 });
 
 async function start(name, bundle, mock) {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-ab-'));
-  const port = await freePort();
-  const config = join(dir, 'gateway.yaml');
-  writeFileSync(
-    config,
-    `upstreams:\n  a: {provider: openai-compatible, base_url: ${mock.url}}\nroutes:\n  bench: {targets: [a/mock-model]}\nkeys: {require: never}\n`,
-  );
   const prof = process.env.PROF ? [`--cpu-prof`, `--cpu-prof-dir=${join(process.env.PROF, name)}`] : [];
   if (process.env.PROF) mkdirSync(join(process.env.PROF, name), { recursive: true });
   const flags = (process.env[`FLAGS_${name}`] ?? '').split(' ').filter(Boolean);
-  const child = spawnTracked(NODE, [...GATEWAY_NODE_FLAGS, ...flags, ...prof, bundle], {
-    cwd: dir,
-    logFile: join(dir, 'out.log'),
-    env: {
-      ...SERVER_ALLOCATOR_ENV,
-      GATEWAY_CONFIG: config,
-      GATEWAY_PORT: String(port),
-      GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_KEYS_DB: join(dir, 'gateway.db'),
-      GATEWAY_LOG_LEVEL: 'info',
-      ...JSON.parse(process.env[`ENV_${name}`] ?? '{}'),
-    },
+  return startGatewayBundle(name, bundle, mock, {
+    flags: [...flags, ...prof],
+    env: JSON.parse(process.env[`ENV_${name}`] ?? '{}'),
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), { timeoutMs: 30000, what: name, child });
-  return { name, child, base };
 }
 
 function blast(base, seconds) {

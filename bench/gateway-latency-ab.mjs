@@ -5,17 +5,10 @@
 //   node_modules/.bin/node bench/gateway-latency-ab.mjs A/gateway.cjs B/gateway.cjs [rounds=10] [perRound=200]
 // IDLE=s waits s seconds before the rounds (after the warm-up), so each gateway's idle trim has run.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Pool } from 'undici';
+import { startGatewayBundle } from './lib/gateway-bundle.mjs';
 import { startMock } from './lib/mock.mjs';
-import { NODE } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, waitUntil } from './lib/proc.mjs';
-
-const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
-  new URL('../dist/deploy/types.js', import.meta.url).href
-).catch(() => ({ GATEWAY_NODE_FLAGS: [], SERVER_ALLOCATOR_ENV: {} }));
+import { comparisonCpus, pinToCpus, stopChild } from './lib/proc.mjs';
 
 const [A, B] = [process.argv[2], process.argv[3]];
 const rounds = Number(process.argv[4] ?? 10);
@@ -32,28 +25,7 @@ const streamed = JSON.stringify({
 });
 
 async function start(name, bundle, mock) {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-lat-'));
-  const port = await freePort();
-  const config = join(dir, 'gateway.yaml');
-  writeFileSync(
-    config,
-    `upstreams:\n  a: {provider: openai-compatible, base_url: ${mock.url}}\nroutes:\n  bench: {targets: [a/mock-model]}\nkeys: {require: never}\n`,
-  );
-  const child = spawnTracked(NODE, [...GATEWAY_NODE_FLAGS, bundle], {
-    cwd: dir,
-    logFile: join(dir, 'out.log'),
-    env: {
-      ...SERVER_ALLOCATOR_ENV,
-      GATEWAY_CONFIG: config,
-      GATEWAY_PORT: String(port),
-      GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_KEYS_DB: join(dir, 'gateway.db'),
-      GATEWAY_LOG_LEVEL: 'info',
-    },
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), { timeoutMs: 30000, what: name, child });
-  return { name, child, base, path: '/v1/chat/completions' };
+  return { ...(await startGatewayBundle(name, bundle, mock)), path: '/v1/chat/completions' };
 }
 
 async function timed(pool, path, body) {
