@@ -1,19 +1,32 @@
 /**
- * The process entry of the gateway's container (bundled into one CommonJS file, src/deploy/gateway/bundle.ts).
- * Settings come from the environment (the settings table); logs are JSON lines on stdout.
+ * The process entry of the gateway's container (bundled into one small CommonJS file with its
+ * serving part beside it, src/deploy/gateway/bundle.ts). Settings come from the environment
+ * (the settings table); logs are JSON lines on stdout.
  *
  *   node gateway.cjs                serve: GATEWAY_CONFIG (default /config/gateway.yaml when it
  *                                   exists), 0.0.0.0:$GATEWAY_PORT (8585), keys in
  *                                   $GATEWAY_KEYS_DB (default /data/gateway.db)
  *   node gateway.cjs --healthcheck  GET /health on 127.0.0.1, exit 0 when it answers 200
  *   node gateway.cjs keys create …  manage virtual keys (docker compose exec model-gateway …)
+ *
+ * What an idle gateway holds is most of what it costs, so this file holds only the start: the
+ * configuration is read by a short-lived child process (this entry with `--compile-config`),
+ * which answers it as plain JSON; the port is bound with node:http and liveness probes are
+ * answered here; the serving part (lean/part.ts: the app, upstreams, keys, pino) is loaded by
+ * the first other request.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAgentcrateError } from '../errors.js';
-import { createGatewayLogger } from './ops/log.js';
-import { startGateway } from './serve.js';
-import { DEFAULT_GATEWAY_PORT, readGatewaySettings } from './settings.js';
+import { fromPlainConfig } from './config/plain.js';
+import { lazyListener } from './http/lazy-listener.js';
+import { listenGateway } from './http/listen.js';
+import type { CompiledConfig, ServedGateway } from './lean/part.js';
+import { startLogger } from './lean/start-log.js';
+import type { GatewayLogger } from './ops/log.js';
+import { DEFAULT_GATEWAY_PORT, readGatewaySettings, settingsWithConfig } from './settings.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -30,6 +43,9 @@ function containerEnv(env: Env): Env {
   };
 }
 
+/** The serving part (a file of its own in the bundle). */
+const loadPart = () => import('./lean/part.js');
+
 async function healthcheck(env: Env): Promise<number> {
   const port = readGatewaySettings({}, env).port;
   try {
@@ -40,9 +56,9 @@ async function healthcheck(env: Env): Promise<number> {
   }
 }
 
-/** Key administration, loaded only for this command (it opens the SQLite store). */
+/** Key administration (it opens the SQLite store). */
 async function keys(args: string[], env: Env): Promise<number> {
-  const { keysAdmin } = await import('./keys/admin.js');
+  const { keysAdmin } = await loadPart();
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -80,19 +96,24 @@ async function keys(args: string[], env: Env): Promise<number> {
   );
 }
 
-async function main(): Promise<void> {
-  const env = containerEnv(process.env as Env);
-  const argv = process.argv.slice(2);
-  if (argv.includes('--healthcheck')) process.exit(await healthcheck(env));
-  if (argv[0] === 'keys') {
-    try {
-      process.exit(await keys(argv.slice(1), env));
-    } catch (error) {
-      const { KEYS_USAGE } = await import('./keys/admin.js');
-      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.cjs ${KEYS_USAGE}\n`);
-      process.exit(isAgentcrateError(error) && (error.code === 'E_USAGE' || error.code === 'E_IO') ? 2 : 1);
-    }
+/** The configuration, read by this entry run again as a child process (`--compile-config`). */
+function compileInChild(env: Env): CompiledConfig {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--compile-config'], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  try {
+    if (child.status === 0) return JSON.parse(child.stdout) as CompiledConfig;
+  } catch {
+    // answered below
   }
+  const why = child.error?.message ?? (child.stderr.trim() || `exit status ${child.status}`);
+  return { ok: false, code: 'E_INTERNAL', message: `the configuration reader failed: ${why}` };
+}
+
+async function serve(env: Env): Promise<void> {
   const secrets = Object.entries(env)
     .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value)
     .map(([, value]) => value as string);
@@ -103,34 +124,54 @@ async function main(): Promise<void> {
     process.stderr.write(`error ${(error as Error).message}\n`);
     process.exit(2);
   }
-  const logger = createGatewayLogger({ level: settings.logLevel, env, secrets, file: settings.logFile });
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  try {
-    gateway = await startGateway({ env, logger });
-  } catch (error) {
-    const err = error as { code?: string; message?: string; details?: { diagnostics?: unknown[] } };
-    logger.error(
-      {
-        code: err.code ?? 'E_INTERNAL',
-        err: err.message ?? String(error),
-        diagnostics: err.details?.diagnostics,
-      },
-      'the gateway could not start',
-    );
+  let logger: GatewayLogger = startLogger({ level: settings.logLevel, env, secrets, file: settings.logFile });
+  const refuse = (code: string, message: string, diagnostics?: unknown[]): never => {
+    logger.error({ code, err: message, diagnostics }, 'the gateway could not start');
     process.exit(1);
+  };
+  const compiled = compileInChild(env);
+  if (!compiled.ok) return refuse(compiled.code, compiled.message, compiled.diagnostics);
+  const { keysPath, settings: served } = settingsWithConfig({}, env, fromPlainConfig(compiled.config, env));
+  settings = served;
+
+  let part: ServedGateway | undefined;
+  const { listener } = lazyListener(async () => {
+    try {
+      part = await (await loadPart()).serveGateway({
+        config: compiled.config,
+        env,
+        cwd: process.cwd(),
+        settings: served,
+        keysPath,
+        secrets,
+      });
+    } catch (error) {
+      logger.error(
+        { err: (error as Error).message ?? String(error) },
+        'the gateway could not load its HTTP layer',
+      );
+      throw error;
+    }
+    logger = part.logger;
+    return part.listener;
+  });
+  let listening: Awaited<ReturnType<typeof listenGateway>>;
+  try {
+    listening = await listenGateway(listener, settings.host, settings.port);
+  } catch (error) {
+    return refuse(isAgentcrateError(error) ? error.code : 'E_IO', (error as Error).message);
   }
-  const context = gateway.gateway.context;
   logger.info(
     {
-      url: gateway.url,
-      config: gateway.configFile ?? null,
-      upstreams: context.pool.all().map((u) => ({ name: u.config.name, available: u.client !== undefined })),
-      routes: [...context.config.routes.keys()],
-      keysRequired: context.gate.required,
+      url: listening.url,
+      config: compiled.file ?? null,
+      upstreams: compiled.upstreams,
+      routes: compiled.config.routes.map(([alias]) => alias),
+      keysRequired: compiled.keysRequired,
     },
     'agentcrate gateway serving',
   );
-  for (const warning of gateway.warnings)
+  for (const warning of compiled.warnings)
     logger.warn({ path: warning.path, line: warning.line, code: warning.code }, warning.message);
 
   let stopping = false;
@@ -142,13 +183,37 @@ async function main(): Promise<void> {
       logger.flush?.();
       process.exit(code);
     };
-    gateway.close().then(
-      () => exit(0),
-      () => exit(1),
-    );
+    listening
+      .close()
+      .then(() => part?.gateway.close())
+      .then(
+        () => exit(0),
+        () => exit(1),
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const env = containerEnv(process.env as Env);
+  const argv = process.argv.slice(2);
+  if (argv.includes('--healthcheck')) process.exit(await healthcheck(env));
+  if (argv[0] === '--compile-config') {
+    const answer = await (await loadPart()).compileConfig(env, process.cwd());
+    process.stdout.write(JSON.stringify(answer), () => process.exit(0));
+    return;
+  }
+  if (argv[0] === 'keys') {
+    try {
+      process.exit(await keys(argv.slice(1), env));
+    } catch (error) {
+      const { KEYS_USAGE } = await loadPart();
+      process.stderr.write(`error ${(error as Error).message}\nusage: gateway.cjs ${KEYS_USAGE}\n`);
+      process.exit(isAgentcrateError(error) && (error.code === 'E_USAGE' || error.code === 'E_IO') ? 2 : 1);
+    }
+  }
+  await serve(env);
 }
 
 void main();

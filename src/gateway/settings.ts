@@ -4,7 +4,7 @@
  * `.env.example` all read it. Precedence: flag > environment > the file's `server:` > default.
  */
 import { AgentcrateError } from '../errors.js';
-import type { KeyRequirement } from './config/types.js';
+import type { GatewayConfig, KeyRequirement } from './config/types.js';
 
 export interface GatewaySettingSpec {
   key: keyof GatewaySettings;
@@ -192,4 +192,28 @@ function convert(spec: GatewaySettingSpec, value: string, from: string): unknown
     default:
       return value;
   }
+}
+
+type Flags = Partial<Record<keyof GatewaySettings, unknown>>;
+
+/** Whether a configuration file was named (by flag or environment) rather than defaulted. */
+export function configNamed(flags: Flags, env: Record<string, string | undefined>): boolean {
+  return (flags.config !== undefined && flags.config !== '') || (env.GATEWAY_CONFIG ?? '').trim() !== '';
+}
+
+/**
+ * The settings once the configuration is read (its `server:` section sits between the
+ * environment and the defaults), with the key requirement they override applied to `config`,
+ * and where the key store is (flag or environment, else the file's `keys.db`, else the default).
+ */
+export function settingsWithConfig(
+  flags: Flags,
+  env: Record<string, string | undefined>,
+  config: GatewayConfig,
+): { settings: GatewaySettings; keysPath: string } {
+  const settings = readGatewaySettings(flags, env, config.server);
+  if (settings.requireKeys !== undefined) config.keys = { ...config.keys, require: settings.requireKeys };
+  const keysPath =
+    flags.keysDb !== undefined || env.GATEWAY_KEYS_DB ? settings.keysDb : (config.keys.db ?? settings.keysDb);
+  return { settings, keysPath };
 }

@@ -159,7 +159,11 @@ describe('deploy --with-gateway: the compose stack', () => {
       .split('\n')
       .find((line) => line.startsWith('CMD '));
     expect(JSON.parse(cmd?.slice(4) ?? 'null')).toEqual(['node', ...GATEWAY_NODE_FLAGS, '/app/gateway.cjs']);
-    expect(file(r, 'gateway/.dockerignore')).toMatch(/^\*\n!Dockerfile\n!gateway\.cjs\n!data$/m);
+    expect(file(r, 'gateway/.dockerignore')).toMatch(
+      /^\*\n!Dockerfile\n!gateway\.cjs\n!gateway-app\.cjs\n!data$/m,
+    );
+    // The start and the serving part it loads on the first request, both in the image.
+    expect(file(r, 'gateway/Dockerfile')).toContain('COPY gateway.cjs gateway-app.cjs /app/');
     expect(file(r, 'gateway.yaml')).toContain('provider: anthropic');
   });
 

@@ -1,10 +1,13 @@
 /**
- * The gateway's container bundle (one CommonJS file, src/deploy/gateway/bundle.ts) starts
- * without Node's fetch implementation, HTTP/2, node:sqlite or node:crypto, answers liveness
- * probes and chat requests without loading the web layer (fetch's classes) — judged
- * from the built-in modules the process reports (process.moduleLoadList), not from its memory.
+ * The gateway's container bundle (CommonJS, src/deploy/gateway/bundle.ts) starts without its
+ * serving part (the app, the configuration reader, pino: gateway-app.cjs, read by a child
+ * process at start), Node's fetch implementation, HTTP/2, node:sqlite, node:crypto,
+ * worker_threads or vm, answers liveness probes without loading them, loads the serving part
+ * on the first chat request and answers chat without the web layer (fetch's classes) — judged
+ * from the built-in modules the process reports (process.moduleLoadList) and the files it
+ * required, not from its memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { constants as http2Constants } from 'node:http2';
@@ -18,10 +21,11 @@ import { lazyListener } from '../../src/gateway/http/lazy-listener.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { freePort } from './helpers.js';
 
-/** Writes the built-in modules loaded so far to $MODULE_LIST_FILE on SIGUSR2. */
+/** Writes the built-in modules and the files required so far to $MODULE_LIST_FILE on SIGUSR2. */
 const PRELOAD = `
 process.on('SIGUSR2', () => {
-  require('node:fs').writeFileSync(process.env.MODULE_LIST_FILE, process.moduleLoadList.join('\\n'));
+  const files = Object.keys(require.cache).map((f) => 'File ' + require('node:path').basename(f));
+  require('node:fs').writeFileSync(process.env.MODULE_LIST_FILE, [...process.moduleLoadList, ...files].join('\\n'));
 });
 `;
 
@@ -51,7 +55,7 @@ describe('the gateway container bundle', () => {
     dir = mkdtempSync(join(tmpdir(), 'ac-gw-lean-'));
     mock = await startMockLlm();
     const bundle = await bundleGateway({ outFile: join(dir, 'gateway.cjs') });
-    expect(bundle.files).toEqual([join(dir, 'gateway.cjs')]);
+    expect(bundle.files).toEqual([join(dir, 'gateway.cjs'), join(dir, 'gateway-app.cjs')]);
     writeFileSync(join(dir, 'preload.cjs'), PRELOAD);
     writeFileSync(
       join(dir, 'gateway.yaml'),
@@ -98,8 +102,13 @@ describe('the gateway container bundle', () => {
 
     const idle = await loaded();
     expect(builtin(idle, 'http')).toBe(true);
-    for (const name of ['internal/deps/undici/undici', 'http2', 'sqlite', 'crypto'])
+    for (const name of ['internal/deps/undici/undici', 'http2', 'sqlite', 'crypto', 'worker_threads', 'vm'])
       expect(builtin(idle, name), `${name} loaded by an idle gateway`).toBe(false);
+    // Only the start's file: the serving part (and the configuration reader in it) is not read.
+    expect(idle.filter((m) => m.startsWith('File ')).sort()).toEqual([
+      'File gateway.cjs',
+      'File preload.cjs',
+    ]);
 
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
@@ -120,6 +129,7 @@ describe('the gateway container bundle', () => {
     // Chat is answered on the server's own node:http path: no web Request or Response.
     const chatting = await loaded();
     expect(builtin(chatting, 'internal/deps/undici/undici'), 'fetch loaded by a chat request').toBe(false);
+    expect(chatting).toContain('File gateway-app.cjs');
 
     const models = await new Promise<number>((resolve, reject) => {
       request(`http://127.0.0.1:${port}/v1/models`, (res) => {
@@ -130,6 +140,21 @@ describe('the gateway container bundle', () => {
         .end();
     });
     expect(models).toBe(200);
+  });
+
+  it('refuses an invalid configuration read by its child process, with file, line and field', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'upstreams:\n  a: {provider: opneai}\n');
+    const r = spawnSync(process.execPath, [join(dir, 'gateway.cjs')], {
+      env: { PATH: process.env.PATH, GATEWAY_PORT: '1', GATEWAY_HOST: '127.0.0.1', GATEWAY_CONFIG: bad },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(line).toMatchObject({ level: 50, service: 'agentcrate-gateway', code: 'E_INVALID_CONFIG' });
+    expect(line.err).toContain('bad.yaml is not a valid gateway configuration');
+    expect(line.diagnostics[0]).toMatchObject({ file: bad, line: 2, path: 'upstreams.a.provider' });
   });
 
   it("stands in for node:http2's constants with node:http2's own values", () => {

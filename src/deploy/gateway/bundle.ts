@@ -1,6 +1,9 @@
 /**
- * Bundles the gateway's container entry (`src/gateway/entry.ts`) into one CommonJS file,
- * `gateway.cjs`, for its image, the packed package and the benchmark.
+ * Bundles the gateway's container entry (`src/gateway/entry.ts`) into CommonJS for its image,
+ * the packed package and the benchmark: `gateway.cjs`, the start (settings, the port, liveness
+ * probes), and beside it `gateway-app.cjs`, the serving part (src/gateway/lean/part.ts: the
+ * configuration reader its start runs in a child process, and what the first request loads).
+ * An idle gateway never reads the second file's source.
  *
  * Not the server's ESM bundle with chunks (../bundle.ts): what an idle gateway holds is most
  * of what it costs, and an ES module entry makes Node load its ESM loader and, with it, its
@@ -12,13 +15,19 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentcrateError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { BUNDLE_EXTERNALS, type BundleResult, bundlingFailed, loadEsbuild } from '../bundle.js';
 
 export const GATEWAY_ENTRY = fileURLToPath(new URL('../../../src/gateway/entry.ts', import.meta.url));
+const GATEWAY_PART = fileURLToPath(new URL('../../../src/gateway/lean/part.ts', import.meta.url));
+/** The serving part's file, beside the entry's. */
+export const GATEWAY_PART_FILE = 'gateway-app.cjs';
+/** How the entry imports the serving part (left as a require of the part's file). */
+const PART_IMPORT = /^\.\/lean\/part\.js$/;
+const PART_FILE = /^\.\/gateway-app\.cjs$/;
 const LEAN_DIR = fileURLToPath(new URL('../../../src/gateway/lean/', import.meta.url));
 
 /** Imports the bundle maps to a lean stand-in (exact specifiers; subpaths resolve as usual). */
@@ -51,19 +60,37 @@ export async function bundleGateway(opts: GatewayBundleOptions): Promise<BundleR
       );
     }
     copyFileSync(opts.prebuilt, opts.outFile);
+    const part = join(dirname(opts.prebuilt), GATEWAY_PART_FILE);
+    if (existsSync(part)) copyFileSync(part, join(dirname(opts.outFile), GATEWAY_PART_FILE));
     source = opts.prebuilt;
   } else {
     source = opts.entry ?? GATEWAY_ENTRY;
     await esbuildGateway(source, opts.outFile);
+    // Another entry (the benchmark's floor proxy) has no serving part.
+    if (source === GATEWAY_ENTRY)
+      await esbuildGateway(GATEWAY_PART, join(dirname(opts.outFile), GATEWAY_PART_FILE));
   }
-  const content = readFileSync(opts.outFile);
+  const files = [opts.outFile];
+  const part = join(dirname(opts.outFile), GATEWAY_PART_FILE);
+  if (readFileSync(opts.outFile, 'utf8').includes(`require("./${GATEWAY_PART_FILE}")`)) files.push(part);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const file of files) {
+    const content = readFileSync(file);
+    bytes += content.length;
+    hash
+      .update(file === opts.outFile ? '<entry>' : GATEWAY_PART_FILE)
+      .update('\0')
+      .update(content)
+      .update('\0');
+  }
   return {
     outFile: opts.outFile,
     source,
     prebuilt: opts.prebuilt !== undefined,
-    files: [opts.outFile],
-    bytes: content.length,
-    sha256: createHash('sha256').update('<entry>').update('\0').update(content).update('\0').digest('hex'),
+    files,
+    bytes,
+    sha256: hash.digest('hex'),
     elapsedMs: performance.now() - started,
   };
 }
@@ -95,6 +122,16 @@ async function esbuildGateway(entry: string, outFile: string): Promise<void> {
               const exact = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
               build.onResolve({ filter: exact }, () => ({ path }));
             }
+            // A require of the part's file, not an import(): that would load Node's ESM loader.
+            build.onResolve({ filter: PART_IMPORT }, () => ({ path: 'part', namespace: 'gateway-part' }));
+            build.onLoad({ filter: /.*/, namespace: 'gateway-part' }, () => ({
+              contents: `module.exports = require('./${GATEWAY_PART_FILE}');`,
+              loader: 'js',
+            }));
+            build.onResolve({ filter: PART_FILE }, () => ({
+              path: `./${GATEWAY_PART_FILE}`,
+              external: true,
+            }));
           },
         },
       ],

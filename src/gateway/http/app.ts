@@ -47,7 +47,7 @@ export interface GatewayAppOptions {
   allowedHosts?: readonly string[];
   /** Quiet time (ms) after which memory grown by work is given back (src/http/idle-trim.ts); 0 never. */
   idleTrimMs?: number;
-  /** Quiet time (ms) after start before start-up garbage is given back (default: the server's). */
+  /** Quiet time (ms) after start before start-up garbage is given back (default: the server's; 0: never). */
   startupTrimMs?: number;
 }
 
