@@ -96,4 +96,9 @@ function send(reply: ChatReply, outgoing: ServerResponse): void {
       if (!outgoing.destroyed) outgoing.end();
     },
   });
+  // The head and the first chunk go out now. Node holds a response's writes until the next
+  // tick (it corks the socket), and the relay works through every chunk the upstream's last
+  // read brought before that tick comes: the client would wait for all of them.
+  const socket = outgoing.socket;
+  if (socket !== null && socket.writableCorked > 0) socket.uncork();
 }
