@@ -27,7 +27,7 @@ beforeAll(async () => {
     `
 upstreams:
   a: {provider: openai-compatible, base_url: ${a.url}}
-  flaky: {provider: openai-compatible, base_url: ${a.url}, breaker: {failures: 2, cooldown_ms: 400}, api_key_env: NONE}
+  flaky: {provider: openai-compatible, base_url: ${a.url}, breaker: {failures: 2, cooldown_ms: 2000}, api_key_env: NONE}
   b: {provider: openai-compatible, base_url: ${b.url}}
   claude: {provider: anthropic}
 routes:
@@ -93,7 +93,8 @@ describe('gateway: operations', () => {
     expect(await (await fetch(`${gateway.url}/metrics`)).text()).toContain(
       'agentcrate_gateway_circuit_state{upstream="flaky"} 2',
     );
-    await new Promise((r) => setTimeout(r, 450));
+    // The cooldown leaves a loaded machine's slow requests room to see the circuit open first.
+    await new Promise((r) => setTimeout(r, 2050));
     a.enqueue({ text: 'probe ok' });
     const probe = await ask('breaker');
     expect(probe.headers.get('x-gateway-upstream')).toBe('flaky');
