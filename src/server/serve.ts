@@ -9,6 +9,7 @@ import { loadValidWorkflow } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
 import { compile } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
+import { listenError, localUrl } from '../http/listen-address.js';
 import { createModelClient } from '../models/index.js';
 import type { LlmOverride, ModelClient } from '../models/types.js';
 import { DEFAULT_STORE_FILE } from '../store/index.js';
@@ -125,20 +126,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ));
   } catch (error) {
     await created.close(0);
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EADDRINUSE'
-        ? `port ${port} is already in use on ${host}; stop the other process or pass another --port`
-        : code === 'EACCES'
-          ? `no permission to listen on ${host}:${port}; use a port above 1023`
-          : `cannot listen on ${host}:${port}: ${(error as Error).message}`;
-    throw new AgentcrateError('E_IO', why, { cause: error, details: { host, port } });
+    throw listenError(error, host, port);
   }
   // Sockets idle between keep-alive requests must not hold a shutdown open.
   if ('keepAliveTimeout' in server) server.keepAliveTimeout = 5000;
 
-  const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${address.port}`;
+  const url = localUrl(address);
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -5,7 +5,7 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentcrateError } from '../../errors.js';
+import { listenError, localUrl } from '../../http/listen-address.js';
 
 export interface ListeningServer {
   server: Server;
@@ -32,18 +32,10 @@ export async function listenGateway(
       });
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'EADDRINUSE'
-        ? `port ${port} is already in use on ${host}; stop the other process or pass another --port`
-        : code === 'EACCES'
-          ? `no permission to listen on ${host}:${port}; use a port above 1023`
-          : `cannot listen on ${host}:${port}: ${(error as Error).message}`;
-    throw new AgentcrateError('E_IO', why, { cause: error, details: { host, port } });
+    throw listenError(error, host, port);
   }
   server.keepAliveTimeout = 65_000;
-  const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
-  const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${address.port}`;
+  const url = localUrl(address);
   let closing: Promise<void> | undefined;
   return {
     server,
