@@ -3,6 +3,7 @@
  * files chosen for a workflow hold the code of the parts it names and none of the others.
  * The kit is the real one (bundled from src/ by esbuild, or the cached copy).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Workflow } from '../../../src/config/types.js';
 import { type Kit, loadKit } from '../../../src/deploy/oneshot/kit/build.js';
@@ -124,5 +125,19 @@ describe('the runner kit: an image carries only what its workflow uses', () => {
     );
     for (const pkg of new Set(Object.values(PROVIDER_PACKAGES)))
       expect([...entryPackages], pkg).toContain(pkg);
+  });
+
+  it('the cached kit is keyed on its builders too, so a change to the bundler plugin alone rebuilds it', () => {
+    const pointerFile = new URL('../../../node_modules/.cache/agentcrate/oneshot-kit.json', import.meta.url);
+    expect(existsSync(pointerFile)).toBe(true);
+    const pointer = JSON.parse(readFileSync(pointerFile, 'utf8')) as {
+      inputs: Array<[string, number, number]>;
+    };
+    const paths = pointer.inputs.map(([path]) => path.replaceAll('\\', '/'));
+    for (const builder of ['plugin', 'build', 'builtins', 'manifest'])
+      expect(
+        paths.some((p) => new RegExp(`/oneshot/kit/${builder}\\.(ts|js)$`).test(p)),
+        builder,
+      ).toBe(true);
   });
 });

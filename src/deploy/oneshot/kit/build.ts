@@ -38,7 +38,16 @@ const RUNNER_ENTRY = join(SRC_DIR, 'deploy', 'oneshot', 'runner', 'entry.ts');
 const CACHE_DIR = fileURLToPath(new URL('../../../../node_modules/.cache/agentcrate/', import.meta.url));
 const POINTER = join(CACHE_DIR, 'oneshot-kit.json');
 /** Bump when the bundle options or the manifest change. */
-const KIT_OPTIONS_VERSION = 7;
+const KIT_OPTIONS_VERSION = 8;
+/**
+ * The kit's own builders shape it as much as its inputs do (esbuild lists only the files it
+ * bundles): a change to any of them rebuilds the cached kit without a bump above.
+ */
+const KIT_BUILDERS = ['build', 'plugin', 'builtins', 'manifest'].flatMap((name) =>
+  ['.js', '.ts']
+    .map((ext) => fileURLToPath(new URL(`./${name}${ext}`, import.meta.url)))
+    .filter((path) => existsSync(path)),
+);
 
 /**
  * The runner may be started as a single executable, whose modules have `sea:` URLs: `require`
@@ -90,7 +99,7 @@ export async function loadKit(onProgress?: (message: string) => void): Promise<K
       // Another process made the same kit first: same content, use theirs.
       rmSync(temp, { recursive: true, force: true });
     }
-    writePointer(dir, inputs);
+    writePointer(dir, [...inputs, ...KIT_BUILDERS]);
     pruneOldKits(dir);
     return readKit(dir);
   } finally {
