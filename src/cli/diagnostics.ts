@@ -27,8 +27,16 @@ export function printDiagnostics(output: Output, diagnostics: readonly Diagnosti
  * warnings printed; an invalid one is an E_INVALID_WORKFLOW error (printed by `formatError`).
  */
 export async function requireWorkflow(file: string, ctx: { output: Output; cwd: string }): Promise<Workflow> {
+  return (await requireWorkflowWarned(file, ctx)).workflow;
+}
+
+/** {@link requireWorkflow}, with the warnings it printed (a one-shot image keeps them). */
+export async function requireWorkflowWarned(
+  file: string,
+  ctx: { output: Output; cwd: string },
+): Promise<{ workflow: Workflow; warnings: Diagnostic[] }> {
   const shown = shownPath(file, ctx.cwd);
   const { workflow, warnings } = await loadValidWorkflow(file, { shownAs: shown });
   printDiagnostics(ctx.output, warnings, shown);
-  return workflow;
+  return { workflow, warnings };
 }

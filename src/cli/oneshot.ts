@@ -7,7 +7,7 @@ import type { OneshotProgress, PreparedImage } from '../deploy/oneshot/image.js'
 import { exampleInput, inputsSchema, outputsSchema } from '../server/openapi.js';
 import { modelOverride } from './commands/model-override.js';
 import type { BaseContext } from './define.js';
-import { requireWorkflow } from './diagnostics.js';
+import { requireWorkflowWarned } from './diagnostics.js';
 
 export interface PreparedWorkflow {
   file: string;
@@ -49,7 +49,7 @@ export async function prepareWorkflowImage(
 ): Promise<PreparedWorkflow> {
   const o = ctx.options;
   const file = ctx.args.file;
-  const workflow = await requireWorkflow(file, ctx);
+  const { workflow, warnings } = await requireWorkflowWarned(file, ctx);
   const { prepareImage } = await import('../deploy/oneshot/image.js');
   const prepared = await prepareImage({
     workflow,
@@ -60,6 +60,7 @@ export async function prepareWorkflowImage(
     ...(o.baseImage !== undefined ? { baseImage: o.baseImage } : {}),
     ...(o.platform !== undefined ? { platform: o.platform } : {}),
     ...(o.tag !== undefined ? { tag: o.tag } : {}),
+    warnings,
     onProgress,
   });
   return { file, workflow, prepared };

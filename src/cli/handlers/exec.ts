@@ -7,11 +7,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Diagnostic } from '../../config/types.js';
 import { envFileToRecord, readEnvFile } from '../../deploy/env-file.js';
 import { LABEL_HASH } from '../../deploy/labels.js';
 import { findCurrentImage } from '../../deploy/oneshot/current-image.js';
 import { type ExecInput, execImage } from '../../deploy/oneshot/exec.js';
 import { checkResultsFile, openResultsFile } from '../../deploy/oneshot/results-file.js';
+import { LABEL_WARNINGS } from '../../deploy/oneshot/source-key.js';
 import { DockerRuntime } from '../../deploy/runtime/docker.js';
 import { AgentcrateError } from '../../errors.js';
 import type { ExecContext } from '../commands/exec.js';
@@ -57,6 +59,8 @@ export default async function execCommand(ctx: ExecContext): Promise<number> {
         tag: o.tag,
       });
   steps.mark(current !== undefined ? 'image found' : 'image not found by its source');
+  const warnings = current?.labels[LABEL_WARNINGS];
+  if (warnings !== undefined) await printBuiltWarnings(ctx, warnings);
   const image = current?.id ?? (await prepareImage(ctx, runtime));
   steps.mark('image ready');
 
@@ -128,6 +132,22 @@ async function prepareImage(ctx: ExecContext, runtime: DockerRuntime): Promise<s
     }
   }
   return prepared.image;
+}
+
+/**
+ * The warnings the workflow had when its image was built, as `build` printed them: the quick
+ * look-up does not load the workflow, so they come from the image's label (the same text made
+ * the same image). Loaded only when there are some, off the quick path's start.
+ */
+async function printBuiltWarnings(ctx: ExecContext, label: string): Promise<void> {
+  let warnings: Diagnostic[];
+  try {
+    warnings = JSON.parse(label) as Diagnostic[];
+  } catch {
+    return; // a label not written by agentcrate: nothing to say
+  }
+  const { printDiagnostics, shownPath } = await import('../diagnostics.js');
+  printDiagnostics(ctx.output, warnings, shownPath(ctx.args.file, ctx.cwd));
 }
 
 /** When each step of the command happened, in ms since the process started (`-v` prints them). */

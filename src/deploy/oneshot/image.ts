@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Workflow } from '../../config/types.js';
+import type { Diagnostic, Workflow } from '../../config/types.js';
 import { AgentcrateError, isAgentcrateError } from '../../errors.js';
 import type { LlmOverride } from '../../models/types.js';
 import { createRedactor } from '../../secrets/index.js';
@@ -27,7 +27,7 @@ import {
   splitReference,
 } from './names.js';
 import { type WorkflowParts, workflowParts } from './parts.js';
-import { LABEL_SOURCE, sourceKey } from './source-key.js';
+import { LABEL_SOURCE, LABEL_WARNINGS, sourceKey } from './source-key.js';
 import { CONTAINER_OLLAMA_BASE_URL, type StagedRunner, stageRunner, writeRunner } from './stage.js';
 
 declare const __AGENTCRATE_ONESHOT_BASE_SCRIPT__: string | undefined;
@@ -62,6 +62,8 @@ export interface PrepareOptions {
   platform?: string;
   /** `-t`: the only tag (default: `agentcrate-<flow>:<hash>` and `:latest`). */
   tag?: string;
+  /** The workflow's warnings, kept in a label for `exec`'s quick look-up to print. */
+  warnings?: readonly Diagnostic[];
   onProgress?: (event: OneshotProgress) => void;
 }
 
@@ -116,6 +118,9 @@ export async function prepareImage(opts: PrepareOptions): Promise<PreparedImage>
     baseImage,
     platform: opts.platform,
   });
+  if (opts.warnings !== undefined && opts.warnings.length > 0) {
+    labels[LABEL_WARNINGS] = JSON.stringify(opts.warnings.map(({ file: _file, ...rest }) => rest));
+  }
   return { kit, parts, staged, baseImage, contentHash, image: tags[0] as string, tags, labels };
 }
 

@@ -17,6 +17,12 @@ import { contentDigest } from './digest.js';
 
 export const LABEL_SOURCE = 'io.agentcrate.oneshot.source';
 /**
+ * The workflow's warnings when the image was built (JSON, without the file's path): `exec`
+ * finds an image by its source key without loading the workflow, and prints them from here, so
+ * a warning is not seen once at build time and never again.
+ */
+export const LABEL_WARNINGS = 'io.agentcrate.oneshot.warnings';
+/**
  * Bump when what the key covers changes, or when the image made from the same parts changes
  * (2: the runner's node flags in the Dockerfile), so that older images are rebuilt.
  */

@@ -211,6 +211,31 @@ describe.skipIf(skip !== undefined)(`one-shot images: build, exec, clean${skipNo
     expect(steps(other.stderr)).toHaveProperty(['image not found by its source']);
   }, 180_000);
 
+  it("exec: a workflow's warnings are printed on the quick path too, as build printed them", async () => {
+    const warned = join(tmp, `${ECHO}-warned.yaml`);
+    // Another description (the later wins): other content than echo's image, and a warning.
+    const text = readFileSync(echoFile, 'utf8').replace(
+      /(\n {2}description: [^\n]*\n)/,
+      '$1  description: warned\n',
+    );
+    expect(text).toContain('description: warned');
+    writeFileSync(warned, text);
+    const warning = /the key 'description' appears twice in flow \(first at line \d+\)/;
+    const built = await cli(['exec', warned, '{"message": "one"}', '--dry-run', '-v']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toContain('is not built yet: building it');
+    expect(built.stderr).toMatch(warning);
+    const quick = await cli(['exec', warned, '{"message": "two"}', '--dry-run', '-v']);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stderr).toContain('"image found"');
+    expect(quick.stderr).toMatch(warning);
+    expect(quick.stderr).toContain(`${ECHO}-warned.yaml:`);
+    // Without warnings, nothing is said about the workflow.
+    const clean = await cli(['exec', echoFile, '{"message": "three"}', '--dry-run']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stderr).not.toMatch(/appears twice|warning/);
+  }, 180_000);
+
   it('exec: invalid input exits 2 and names the field', async () => {
     const run = await cli(['exec', echoFile, '{"message": 5}', '--dry-run']);
     expect(run.code, run.stderr).toBe(2);
