@@ -6,7 +6,7 @@ import { AgentcrateError } from '../../src/errors.js';
 import { listenGateway } from '../../src/gateway/http/listen.js';
 import { localUrl } from '../../src/http/listen-address.js';
 import { startServer } from '../../src/server/index.js';
-import { workflowFrom } from '../support/workflows.js';
+import { ONE_NODE, workflowFrom } from '../support/workflows.js';
 
 let taken: Server;
 let port: number;
@@ -29,18 +29,7 @@ describe('binding a socket', () => {
 
   it('the workflow server refuses a taken port the same way', async () => {
     const error = await startServer({
-      workflow: workflowFrom(`schema_version: "1.0"
-flow: {name: listen}
-state:
-  fields:
-    topic: {type: str, required: true}
-    line: {type: str, default: ""}
-nodes:
-  - {id: a, prompt: "About {state.topic}", outputs: [line], output_schema: {type: str}}
-edges:
-  - {from: START, to: a}
-  - {from: a, to: END}
-`),
+      workflow: workflowFrom(ONE_NODE),
       port,
       host: '127.0.0.1',
       storePath: ':memory:',
