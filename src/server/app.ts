@@ -10,7 +10,7 @@ import type { Workflow } from '../config/types.js';
 import { compile, type Plan } from '../engine/index.js';
 import { AgentcrateError } from '../errors.js';
 import { IdleTrim } from '../http/idle-trim.js';
-import { requestGuard } from '../http/request-guard.js';
+import { type RequestGuardOptions, requestCheck, requestGuard } from '../http/request-guard.js';
 import type { ModelClient } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
 import type { CodeSandbox } from '../sandbox/types.js';
@@ -26,11 +26,12 @@ import { docsPage } from './docs-page.js';
 import { errorResponse, toHttpError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { type NodeHandler, nodeRunHandler } from './node-run.js';
 import { openApiDocument, schemaDocument } from './openapi.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMemoryRoutes } from './routes/memory.js';
 import { registerMetaRoutes } from './routes/meta.js';
-import { registerRunRoutes } from './routes/run.js';
+import { registerRunRoutes, runRoute } from './routes/run.js';
 import { JobRunner } from './runner/index.js';
 import { SERVER_SETTINGS } from './settings.js';
 import { registerTraceRoutes } from './traces/routes.js';
@@ -123,6 +124,11 @@ export interface CreatedApp {
   runner: JobRunner;
   metrics: Metrics;
   context: ServerContext;
+  /**
+   * The `node:http` listener to serve the app with: POST /run on its fast path (node-run.ts),
+   * every other request through `fallback` (the Hono adapter's listener).
+   */
+  nodeListener(fallback: NodeHandler): NodeHandler;
   /** Resumes jobs a previous process left and starts retention cleanup. */
   start(): Promise<{ recovered: number; queued: number }>;
   /** Stop accepting runs, let running ones finish within the grace period, park the rest, close the store. */
@@ -136,6 +142,10 @@ const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/h
 const OPEN_PATHS = new Set([...PROBE_PATHS, '/docs', '/ui']);
 
 const mb = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+
+/** The request id: the client's when sane, else a new one. */
+const requestIdOf = (incoming: string | undefined): string =>
+  incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 
 /** Variables the workflow's tools take credentials from, whatever their names say. */
 function toolCredentialNames(workflow: Workflow, tools: ToolRegistry): string[] {
@@ -286,8 +296,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   });
 
   app.use('*', async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdOf(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     metrics.httpRequests += 1;
     const started = logRequests ? performance.now() : 0;
@@ -325,29 +334,29 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   });
 
   const keys = (options.apiKeys ?? []).filter((k) => k.trim() !== '');
-  app.use(
-    '*',
-    requestGuard({
-      authenticated: keys.length > 0,
-      anyHostPaths: PROBE_PATHS,
-      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
-      ...(options.host ? { boundHost: options.host } : {}),
-    }),
-  );
-  if (keys.length > 0) {
-    const check = createKeyCheck(keys);
-    app.use('*', async (c, next) => {
-      if (OPEN_PATHS.has(c.req.path)) return next();
-      if (!check(presentedToken(c.req.header('authorization'), c.req.header('x-api-key')))) {
-        return renderError(
+  const guardOptions: RequestGuardOptions = {
+    authenticated: keys.length > 0,
+    anyHostPaths: PROBE_PATHS,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.host ? { boundHost: options.host } : {}),
+  };
+  app.use('*', requestGuard(guardOptions));
+  const keyCheck = keys.length > 0 ? createKeyCheck(keys) : undefined;
+  /** The answer to a request without a valid API key (when keys are set), else undefined. */
+  const refuseKey = (header: (name: string) => string | undefined): Response | undefined =>
+    keyCheck === undefined || keyCheck(presentedToken(header('authorization'), header('x-api-key')))
+      ? undefined
+      : renderError(
           new AgentcrateError(
             'E_UNAUTHORIZED',
             'missing or invalid API key; send it as "Authorization: Bearer <key>"',
           ),
           { 'WWW-Authenticate': 'Bearer' },
         );
-      }
-      return next();
+  if (keyCheck !== undefined) {
+    app.use('*', async (c, next) => {
+      if (OPEN_PATHS.has(c.req.path)) return next();
+      return refuseKey((name) => c.req.header(name)) ?? next();
     });
   }
 
@@ -390,12 +399,12 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
           ),
         ),
   );
-  app.onError((error, c) => {
+  const onError = (error: unknown, requestId: string): Response => {
     const err = toHttpError(error);
     if (err.code === 'E_INTERNAL' || err.code === 'E_STORE') {
       logger.error(
         {
-          reqId: c.get('requestId'),
+          reqId: requestId,
           code: err.code,
           err: (err.cause as Error | undefined)?.message ?? err.message,
         },
@@ -410,18 +419,41 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
     if (err.code === 'E_STORE_UNAVAILABLE' || err.code === 'E_STORE_LOCKED') {
       // Not the request's fault, and passing: the store cannot write now (a full disk) or this
       // server lost it to another; the message says which.
-      logger.warn({ reqId: c.get('requestId'), code: err.code, err: err.message }, 'request refused: store');
+      logger.warn({ reqId: requestId, code: err.code, err: err.message }, 'request refused: store');
       headers['Retry-After'] = String(err.details?.retryAfterSeconds ?? 5);
     }
     return renderError(err, headers);
-  });
+  };
+  app.onError((error, c) => onError(error, c.get('requestId')));
 
+  // POST /run on node:http directly (node-run.ts); not for the configurable-agents API (its
+  // own /run) or with a log line per request (the Hono middleware writes it).
+  const fastRun = !compat && !logRequests;
+  const guardCheck = fastRun ? requestCheck(guardOptions) : undefined;
   let closing: Promise<void> | undefined;
   return {
     app,
     runner,
     metrics,
     context,
+    nodeListener: (fallback) =>
+      guardCheck === undefined
+        ? fallback
+        : nodeRunHandler(
+            {
+              check: guardCheck,
+              refuse: refuseKey,
+              requestIdOf,
+              count: () => {
+                metrics.httpRequests += 1;
+              },
+              run: (req) => runRoute(req, context),
+              errorResponse: onError,
+              enter: () => idle.enter(),
+              leave: () => idle.leave(),
+            },
+            fallback,
+          ),
     async start() {
       const started = await runner.start();
       idle.touch(); // start-up garbage goes once the server is quiet

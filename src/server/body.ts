@@ -16,7 +16,25 @@ import { AgentcrateError } from '../errors.js';
 
 const decoder = new TextDecoder();
 
-export async function readBodyText(c: Context, limit: number): Promise<string> {
+export function readBodyText(c: Context, limit: number): Promise<string> {
+  return readBody(
+    {
+      header: (name) => c.req.header(name),
+      incoming: (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
+      web: () => c.req.raw.body,
+    },
+    limit,
+  );
+}
+
+/** Where a body is read from: Node's request when there is one, else the web request's stream. */
+export interface BodySource {
+  header(name: string): string | undefined;
+  incoming?: IncomingMessage | undefined;
+  web?: () => ReadableStream<Uint8Array> | null;
+}
+
+export async function readBody(source: BodySource, limit: number): Promise<string> {
   const tooLarge = () =>
     new AgentcrateError(
       'E_PAYLOAD_TOO_LARGE',
@@ -24,11 +42,15 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
       { details: { limitBytes: limit } },
     );
   // A declared length over the limit is refused before a byte is read.
-  const declared = c.req.header('content-length');
-  if (declared !== undefined && c.req.header('transfer-encoding') === undefined && Number(declared) > limit) {
+  const declared = source.header('content-length');
+  if (
+    declared !== undefined &&
+    source.header('transfer-encoding') === undefined &&
+    Number(declared) > limit
+  ) {
     throw tooLarge();
   }
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = source.incoming;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const add = (chunk: Uint8Array) => {
@@ -47,7 +69,7 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
       await readArriving(incoming, add);
     }
   } else {
-    const reader = c.req.raw.body?.getReader();
+    const reader = source.web?.()?.getReader();
     if (reader !== undefined) {
       try {
         for (;;) {

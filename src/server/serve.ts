@@ -3,8 +3,9 @@
  * bind the port — in that order, so an invalid workflow or an unusable store is refused
  * before anything listens. Prints nothing: it returns what the caller (CLI, entry) reports.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import { loadValidWorkflow } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
 import { compile } from '../engine/index.js';
@@ -17,6 +18,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { type AppOptions, type CreatedApp, createApp, DEFAULTS } from './app.js';
 import type { Logger } from './logger.js';
+import type { NodeHandler } from './node-run.js';
 
 export interface ServeOptions
   extends Omit<AppOptions, 'workflow' | 'store' | 'models' | 'plan' | 'closeStore'> {
@@ -118,9 +120,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     ({ server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>(
       (resolve, reject) => {
-        const s = serve({ fetch: created.app.fetch, port, hostname: host }, (info) =>
-          resolve({ server: s, address: info }),
+        // POST /run on its node:http fast path, the rest through the Hono adapter (app.ts).
+        const s = createServer(
+          created.nodeListener(getRequestListener(created.app.fetch, { hostname: host }) as NodeHandler),
         );
+        s.listen(port, host, () => resolve({ server: s, address: s.address() as AddressInfo }));
         s.once('error', reject);
       },
     ));

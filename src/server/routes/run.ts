@@ -2,38 +2,66 @@
  * POST /run: validate, submit a job, wait up to the sync timeout. A run that outlives the
  * wait keeps running (it is the same job); the caller gets 202 and polls `status_url`.
  */
-import type { Context } from 'hono';
 import { AgentcrateError } from '../../errors.js';
 import type { Job } from '../../store/index.js';
 import { readBodyText } from '../body.js';
-import type { App, AppEnv, ServerContext } from '../context.js';
+import type { App, ServerContext } from '../context.js';
 import { httpStatusFor } from '../errors.js';
 import { statusPath } from '../job-view.js';
 import { checkWebhookUrl } from '../webhook.js';
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
+/** What POST /run reads of a request, from Hono's or from `node:http`'s (node-run.ts). */
+export interface RunRequest {
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+  readBody(limit: number): Promise<string>;
+}
+
+/** POST /run's answer: a JSON body, its status and the headers beside the content type. */
+export interface RunReply {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
 export function registerRunRoutes(app: App, ctx: ServerContext): void {
   app.post('/run', async (c) => {
-    const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(c.req.header('prefer') ?? '');
-    const waitMs = syncWaitMs(c.req.query('timeout'), ctx);
-    const webhookRaw = c.req.query('webhook') ?? c.req.header('x-webhook-url');
-    const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw, ctx.network) : undefined;
-    const idempotencyKey = readIdempotencyKey(c.req.header('idempotency-key'));
-    const inputs = parseInputs(await readBodyText(c, ctx.bodyLimitBytes));
-
-    const waits = !respondAsync && waitMs > 0;
-    const { job, created, done } = await ctx.runner.submit({
-      inputs,
-      waits,
-      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-      ...(webhookUrl !== undefined ? { webhookUrl } : {}),
-    });
-    if (!created) c.header('Idempotent-Replayed', 'true');
-    if (!waits) return accepted(c, job);
-    const finished = await waitFor(done, waitMs);
-    return finished === undefined ? accepted(c, job) : runResponse(c, finished);
+    const reply = await runRoute(
+      {
+        header: (name) => c.req.header(name),
+        query: (name) => c.req.query(name),
+        readBody: (limit) => readBodyText(c, limit),
+      },
+      ctx,
+    );
+    for (const name in reply.headers) c.header(name, reply.headers[name]);
+    // biome-ignore lint/suspicious/noExplicitAny: Hono types statuses as a literal union.
+    return c.json(reply.body, reply.status as any);
   });
+}
+
+/** POST /run whatever carries it: validate, submit, wait up to the sync timeout. */
+export async function runRoute(req: RunRequest, ctx: ServerContext): Promise<RunReply> {
+  const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(req.header('prefer') ?? '');
+  const waitMs = syncWaitMs(req.query('timeout'), ctx);
+  const webhookRaw = req.query('webhook') ?? req.header('x-webhook-url');
+  const webhookUrl = webhookRaw ? checkWebhookUrl(webhookRaw, ctx.network) : undefined;
+  const idempotencyKey = readIdempotencyKey(req.header('idempotency-key'));
+  const inputs = parseInputs(await req.readBody(ctx.bodyLimitBytes));
+
+  const waits = !respondAsync && waitMs > 0;
+  const { job, created, done } = await ctx.runner.submit({
+    inputs,
+    waits,
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+  });
+  const headers: Record<string, string> = created ? {} : { 'Idempotent-Replayed': 'true' };
+  if (!waits) return acceptedReply(job, headers);
+  const finished = await waitFor(done, waitMs);
+  return finished === undefined ? acceptedReply(job, headers) : runReply(finished, headers);
 }
 
 function syncWaitMs(raw: string | undefined, ctx: ServerContext): number {
@@ -93,53 +121,61 @@ export function waitFor(done: Promise<Job>, ms: number): Promise<Job | undefined
   });
 }
 
-function accepted(c: Context<AppEnv>, job: Job): Response {
+function acceptedReply(job: Job, headers: Record<string, string> = {}): RunReply {
   const url = statusPath(job.id);
-  c.header('Location', url);
-  return c.json(
-    {
+  headers.Location = url;
+  return {
+    status: 202,
+    headers,
+    body: {
       status: 'async',
       job_id: job.id,
       message: `The run continues in the background; poll ${url} for its result.`,
       status_url: url,
     },
-    202,
-  );
+  };
 }
 
 /** The configurable-agents response shapes for a finished (or parked) job. */
-export function runResponse(c: Context<AppEnv>, job: Job): Response {
+function runReply(job: Job, headers: Record<string, string> = {}): RunReply {
   switch (job.status) {
     case 'completed':
-      return c.json(
-        { status: 'success', job_id: job.id, execution_time_ms: job.executionTimeMs, outputs: job.outputs },
-        200,
-      );
+      return {
+        status: 200,
+        headers,
+        body: {
+          status: 'success',
+          job_id: job.id,
+          execution_time_ms: job.executionTimeMs,
+          outputs: job.outputs,
+        },
+      };
     case 'failed': {
       const error = job.error ?? { code: 'E_INTERNAL', message: 'the run failed' };
-      return c.json(
-        {
+      return {
+        status: httpStatusFor(error.code),
+        headers,
+        body: {
           status: 'failed',
           job_id: job.id,
           execution_time_ms: job.executionTimeMs,
           error: { code: error.code, message: error.message, details: error.details ?? {} },
         },
-        // biome-ignore lint/suspicious/noExplicitAny: Hono types statuses as a literal union.
-        httpStatusFor(error.code) as any,
-      );
+      };
     }
     case 'cancelled':
-      return c.json(
-        {
+      return {
+        status: 409,
+        headers,
+        body: {
           status: 'cancelled',
           job_id: job.id,
           execution_time_ms: job.executionTimeMs,
           error: { code: 'E_CANCELLED', message: `job ${job.id} was cancelled`, details: {} },
         },
-        409,
-      );
+      };
     default:
       // Parked by a shutdown while the caller waited: it resumes on the next start.
-      return accepted(c, job);
+      return acceptedReply(job, headers);
   }
 }
