@@ -99,14 +99,16 @@ describe('the one-shot runner on this machine', () => {
     expect(lines.filter((l) => l.msg === 'first model request')).toHaveLength(1);
   }, 60_000);
 
-  it("sends its model request without loading Node's internal undici, TLS or WebCrypto", async () => {
+  it("sends its model request without loading Node's internal undici, TLS, crypto, zlib, readline or web streams", async () => {
     // Read as the process exits. Touching Node's `Headers` or `fetch` global, or subscribing to
     // an undici diagnostics channel, loads undici; an ES-module import of `node:http` does too,
-    // of `node:crypto` WebCrypto, and `node:https` (an http: model needs none) TLS.
+    // of `node:crypto` WebCrypto, and `node:https` (an http: model needs none) TLS. A run given
+    // its input as an argument, whose answer is neither compressed nor streamed, needs none of
+    // crypto (run ids), zlib, fs/promises, readline (batches) or web streams (streamed answers).
     const probe = join(tmp, 'loaded-at-exit.mjs');
     writeFileSync(
       probe,
-      "process.on('exit', () => process.stderr.write('loaded at exit: ' + JSON.stringify(process.moduleLoadList.filter((m) => /undici|^NativeModule (tls|https|internal\\/crypto\\/webcrypto|worker_threads)$/.test(m))) + '\\n'));\n",
+      "process.on('exit', () => process.stderr.write('loaded at exit: ' + JSON.stringify(process.moduleLoadList.filter((m) => /undici|^NativeModule (tls|https|crypto|internal\\/crypto\\/webcrypto|worker_threads|zlib|readline|internal\\/fs\\/promises|internal\\/webstreams\\/readablestream)$/.test(m))) + '\\n'));\n",
     );
     const { status, stdout, stderr } = await runAgainstMock('debug', {
       nodeArgs: ['--import', pathToFileURL(probe).href],

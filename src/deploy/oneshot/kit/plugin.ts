@@ -18,6 +18,9 @@
  *   workflow without tools carries the AI SDK's error classes instead of the whole SDK: the
  *   errors' module reads its own copy of the package's module (esbuild splits code by module,
  *   so sharing the one module with the whole SDK's chunk would put all of it in both).
+ * - `eventsource-parser`'s stream class, which extends the global `TransformStream` where it is
+ *   defined (loading Node's web streams at start), is defined on its first construction: only a
+ *   streamed answer makes one (`lazyEventSourceStream`).
  * - `import … from 'node:…'` becomes the built-in's CommonJS module object (`builtins.ts`): an
  *   ES-module import of a built-in runs each of its lazy getters (`node:http`'s `WebSocket`
  *   loads Node's whole internal undici, which the runner keeps unloaded: `runner/web-fetch.ts`).
@@ -67,6 +70,37 @@ export function createModelTransport() {
   throw new Error('the one-shot runner passes its own fetch; the undici transport is not in it');
 }
 `;
+
+/**
+ * `eventsource-parser/stream` with its class made on first use: the module's body runs in a
+ * function the first time `new EventSourceParserStream()` is called. Its shape is checked, so a
+ * new version of the package that differs fails the kit's build, not a run.
+ */
+export function lazyEventSourceStream(text: string, file: string): string {
+  const imports = [...text.matchAll(/^import [^;\n]+;?$/gm)].map((m) => m[0]);
+  const exported = /^export \{\s*EventSourceParserStream,\s*ParseError\s*\};?$/m.exec(text);
+  const classes = text.match(/\bclass EventSourceParserStream extends TransformStream\b/g)?.length ?? 0;
+  if (exported === null || classes !== 1 || imports.length === 0) {
+    throw new Error(
+      `${file} does not have the shape the one-shot kit plugin expects: update lazyEventSourceStream`,
+    );
+  }
+  let body = text.replace(exported[0], '');
+  for (const line of imports) body = body.replace(line, '');
+  return [
+    ...imports,
+    'let made;',
+    'export function EventSourceParserStream(...args) {',
+    '  made ??= (() => {',
+    body.replace(/^\/\/# sourceMappingURL=.*$/m, ''),
+    '    return EventSourceParserStream;',
+    '  })();',
+    '  return Reflect.construct(made, args, new.target === undefined || new.target === EventSourceParserStream ? made : new.target);',
+    '}',
+    'export { ParseError };',
+    '',
+  ].join('\n');
+}
 
 /** `./x.js` modules `tools/builtin/index.ts` imports (values only), as absolute `.ts` paths. */
 export function builtinToolModules(srcDir: string): string[] {
@@ -180,6 +214,11 @@ export function kitPlugin(opts: KitPluginOptions): Plugin {
         if (args.path === client) return { contents: clientViaAiSdkPart(client, aiSdk), loader: 'ts' };
         return undefined;
       });
+      build.onLoad({ filter: /[\\/]eventsource-parser[\\/]dist[\\/]stream\.js$/ }, (args) => ({
+        contents: lazyEventSourceStream(readFileSync(args.path, 'utf8'), args.path),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
       build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
         contents: ZOD_LOCALES_SHIM,
         loader: 'js',

@@ -7,9 +7,14 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AgentcrateError } from '../../../errors.js';
 
+/**
+ * `stdin` is asked for only when the input comes from it: Node makes `process.stdin` on first
+ * read, a file or pipe stream that loads `fs` streams and more, which a run given its input as an
+ * argument never needs.
+ */
 export async function readSingleInput(
   args: { json?: string; inputFile?: string },
-  stdin: Readable & { isTTY?: boolean },
+  stdin: () => Readable & { isTTY?: boolean },
 ): Promise<Record<string, unknown>> {
   if (args.json !== undefined) return parseInputObject(args.json, 'the JSON argument');
   if (args.inputFile !== undefined) {
@@ -26,8 +31,9 @@ export async function readSingleInput(
     }
     return parseInputObject(text, args.inputFile);
   }
-  if (stdin.isTTY === true) return {};
-  const text = await readAll(stdin);
+  const stream = stdin();
+  if (stream.isTTY === true) return {};
+  const text = await readAll(stream);
   return text.trim() === '' ? {} : parseInputObject(text, 'stdin');
 }
 

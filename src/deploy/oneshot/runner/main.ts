@@ -8,7 +8,6 @@
  * SIGTERM and SIGINT cancel the run in flight: its result still comes out, as `cancelled`.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { compile } from '../../../engine/compile.js';
 import { execute } from '../../../engine/execute.js';
@@ -115,12 +114,23 @@ async function openRunner(
   const deps: EngineDeps = {
     models,
     tools,
+    newId: runIds(),
     env,
     cwd: process.cwd(),
     network: { allowPrivateNetwork: args.allowPrivateNetwork },
     ...(sandbox.sandbox !== undefined ? { sandbox: sandbox.sandbox } : {}),
   };
   return { plan, deps, redact, log, args, signal, close: sandbox.close };
+}
+
+/**
+ * Run ids numbered within the process: an id never leaves it (a result carries none, no log
+ * line names it; it keys a run's background processes), and the engine's default, a random
+ * UUID, would load node:crypto before the first model request.
+ */
+function runIds(): () => string {
+  let n = 0;
+  return () => `oneshot-${process.pid}-${++n}`;
 }
 
 /**
@@ -163,7 +173,7 @@ async function runOne(runner: Runner, input: Record<string, unknown>): Promise<O
 async function single(runner: Runner, started: number, models: Promise<void>): Promise<number> {
   let input: Record<string, unknown>;
   try {
-    input = await readSingleInput(runner.args, process.stdin);
+    input = await readSingleInput(runner.args, () => process.stdin);
   } catch (error) {
     return emit(fromError(error, performance.now() - started, runner.redact));
   }
@@ -182,6 +192,8 @@ async function batch(runner: Runner, started: number, models: Promise<void>): Pr
     runner.args.batchFile !== undefined
       ? (await import('node:fs')).createReadStream(runner.args.batchFile)
       : process.stdin;
+  // Only a batch reads lines: node:readline (and what it loads) stays off a single run's start.
+  const { createInterface } = await import('node:readline');
   await models;
   let lastProgress = performance.now();
   const summary = await runBatch(createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY }), {
