@@ -14,7 +14,15 @@ import { Pool } from 'undici';
 import { startGatewayBundle } from './lib/gateway-bundle.mjs';
 import { startMock } from './lib/mock.mjs';
 import { NODE, ROOT } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopChild, waitUntil } from './lib/proc.mjs';
+import {
+  comparisonCpus,
+  cpuTimeMs,
+  freePort,
+  pinToCpus,
+  spawnTracked,
+  stopChild,
+  waitUntil,
+} from './lib/proc.mjs';
 
 const bundles = process.argv.slice(2);
 const rounds = Number(process.env.ROUNDS ?? 20);
@@ -42,7 +50,7 @@ async function startScript(name, file, upstream, probe = '/health') {
       fetch(base + probe, probe === '/health' ? {} : { method: 'POST', body: body('mock-model') }).then(
         (r) => r.ok,
       ),
-    { timeoutMs: 20000, what: name, child },
+    { timeoutMs: 90000, what: name, child },
   );
   return { name, child, base, dir, path: '/v1/chat/completions', body: body('mock-model') };
 }
@@ -104,12 +112,17 @@ const pct = (xs, p) => {
 };
 const pools = new Map(targets.map((t) => [t.name, new Pool(t.base, { connections: 1 })]));
 const samples = new Map(targets.map((t) => [t.name, []]));
+// Each proxy's CPU time (all its threads) over its own blocks: a steadier measure than latency.
+const cpu = new Map(targets.map((t) => [t.name, 0]));
 for (const t of targets) for (let i = 0; i < 200; i++) await timed(pools.get(t.name), t);
 const load0 = (await import('node:os')).loadavg()[0];
 for (let r = 0; r < rounds; r++) {
   if (r % 5 === 0) await mock.reset();
-  for (const t of r % 2 === 0 ? targets : [...targets].reverse())
+  for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+    const before = t.child ? cpuTimeMs(t.child.pid) : 0;
     for (let i = 0; i < per; i++) samples.get(t.name).push(await timed(pools.get(t.name), t));
+    if (t.child) cpu.set(t.name, cpu.get(t.name) + cpuTimeMs(t.child.pid) - before);
+  }
 }
 const d = samples.get('direct');
 const f = (x) => x.toFixed(3);
@@ -121,7 +134,9 @@ for (const t of targets) {
   const add = (p) => f(pct(s, p) - pct(d, p));
   console.log(
     `${t.name.padEnd(12)} p50 ${f(pct(s, 50))} p90 ${f(pct(s, 90))} p99 ${f(pct(s, 99))}` +
-      (t === targets[0] ? '' : `   added p50 +${add(50)} p90 +${add(90)} p99 +${add(99)}`),
+      (t === targets[0]
+        ? ''
+        : `   added p50 +${add(50)} p90 +${add(90)} p99 +${add(99)}   CPU ${f(cpu.get(t.name) / s.length)} ms/request`),
   );
 }
 await Promise.all([...pools.values()].map((p) => p.close()));

@@ -34,6 +34,6 @@ export async function startGatewayBundle(name, bundle, mock, { flags = [], env =
     },
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), { timeoutMs: 30000, what: name, child });
+  await waitUntil(() => fetch(`${base}/health`).then((r) => r.ok), { timeoutMs: 90000, what: name, child });
   return { name, child, base, dir };
 }
