@@ -21,10 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAgentcrateError } from '../errors.js';
 import { fromPlainConfig } from './config/plain.js';
-import { lazyListener } from './http/lazy-listener.js';
-import { listenGateway } from './http/listen.js';
-import type { CompiledConfig, ServedGateway } from './lean/part.js';
-import { startLogger } from './lean/start-log.js';
+import type { CompiledConfig } from './lean/part.js';
+import { type LeanGateway, listenLean, loadPart } from './lean/serve-lean.js';
+import { gatewaySecrets, startLogger } from './lean/start-log.js';
 import type { GatewayLogger } from './ops/log.js';
 import { DEFAULT_GATEWAY_PORT, readGatewaySettings, settingsWithConfig } from './settings.js';
 
@@ -42,9 +41,6 @@ function containerEnv(env: Env): Env {
       : {}),
   };
 }
-
-/** The serving part (a file of its own in the bundle). */
-const loadPart = () => import('./lean/part.js');
 
 async function healthcheck(env: Env): Promise<number> {
   const port = readGatewaySettings({}, env).port;
@@ -98,7 +94,9 @@ async function keys(args: string[], env: Env): Promise<number> {
 
 /** The configuration, read by this entry run again as a child process (`--compile-config`). */
 function compileInChild(env: Env): CompiledConfig {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--compile-config'], {
+  // This file: `__filename` in the bundle (no URL made), the module's URL in dist/.
+  const self = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, [self, '--compile-config'], {
     env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,9 +112,7 @@ function compileInChild(env: Env): CompiledConfig {
 }
 
 async function serve(env: Env): Promise<void> {
-  const secrets = Object.entries(env)
-    .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value)
-    .map(([, value]) => value as string);
+  const secrets = gatewaySecrets(env);
   let settings: ReturnType<typeof readGatewaySettings>;
   try {
     settings = readGatewaySettings({}, env);
@@ -124,46 +120,37 @@ async function serve(env: Env): Promise<void> {
     process.stderr.write(`error ${(error as Error).message}\n`);
     process.exit(2);
   }
-  let logger: GatewayLogger = startLogger({ level: settings.logLevel, env, secrets, file: settings.logFile });
+  const startLog: GatewayLogger = startLogger({
+    level: settings.logLevel,
+    env,
+    secrets,
+    file: settings.logFile,
+  });
   const refuse = (code: string, message: string, diagnostics?: unknown[]): never => {
-    logger.error({ code, err: message, diagnostics }, 'the gateway could not start');
+    startLog.error({ code, err: message, diagnostics }, 'the gateway could not start');
     process.exit(1);
   };
   const compiled = compileInChild(env);
   if (!compiled.ok) return refuse(compiled.code, compiled.message, compiled.diagnostics);
   const { keysPath, settings: served } = settingsWithConfig({}, env, fromPlainConfig(compiled.config, env));
-  settings = served;
 
-  let part: ServedGateway | undefined;
-  const { listener } = lazyListener(async () => {
-    try {
-      part = await (await loadPart()).serveGateway({
-        config: compiled.config,
-        env,
-        cwd: process.cwd(),
-        settings: served,
-        keysPath,
-        secrets,
-      });
-    } catch (error) {
-      logger.error(
-        { err: (error as Error).message ?? String(error) },
-        'the gateway could not load its HTTP layer',
-      );
-      throw error;
-    }
-    logger = part.logger;
-    return part.listener;
-  });
-  let listening: Awaited<ReturnType<typeof listenGateway>>;
+  let gateway: LeanGateway;
   try {
-    listening = await listenGateway(listener, settings.host, settings.port);
+    gateway = await listenLean({
+      config: compiled.config,
+      env,
+      cwd: process.cwd(),
+      settings: served,
+      keysPath,
+      secrets,
+      logger: startLog,
+    });
   } catch (error) {
     return refuse(isAgentcrateError(error) ? error.code : 'E_IO', (error as Error).message);
   }
-  logger.info(
+  gateway.logger().info(
     {
-      url: listening.url,
+      url: gateway.listening.url,
       config: compiled.file ?? null,
       upstreams: compiled.upstreams,
       routes: compiled.config.routes.map(([alias]) => alias),
@@ -172,24 +159,17 @@ async function serve(env: Env): Promise<void> {
     'agentcrate gateway serving',
   );
   for (const warning of compiled.warnings)
-    logger.warn({ path: warning.path, line: warning.line, code: warning.code }, warning.message);
+    gateway.logger().warn({ path: warning.path, line: warning.line, code: warning.code }, warning.message);
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing streams in flight');
-    const exit = (code: number) => {
-      logger.flush?.();
-      process.exit(code);
-    };
-    listening
-      .close()
-      .then(() => part?.gateway.close())
-      .then(
-        () => exit(0),
-        () => exit(1),
-      );
+    gateway.logger().info({ signal }, 'shutting down: finishing streams in flight');
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -198,6 +178,11 @@ async function serve(env: Env): Promise<void> {
 async function main(): Promise<void> {
   const env = containerEnv(process.env as Env);
   const argv = process.argv.slice(2);
+  if (argv[0] === '--cli') {
+    // `agentcrate gateway …` handed over by the CLI's bin: its environment, not the container's.
+    const { serveFromCli } = await import('./lean/cli.js');
+    return serveFromCli(argv[1] ?? '', argv.slice(2), process.env as Env);
+  }
   if (argv.includes('--healthcheck')) process.exit(await healthcheck(env));
   if (argv[0] === '--compile-config') {
     const answer = await (await loadPart()).compileConfig(env, process.cwd());

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../../config/index.js';
 import { AgentcrateError } from '../../errors.js';
+import { GATEWAY_COMPILE_ENV, GATEWAY_URL_MARK, type GatewayCliAnswer } from '../../gateway/lean/cli.js';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../../gateway/settings.js';
 import type { GatewayContext } from '../commands/gateway.js';
 import { plural } from '../diagnostics.js';
@@ -51,16 +52,88 @@ export function settingsFlags(ctx: GatewayContext): Partial<Record<keyof Gateway
   return flags;
 }
 
+/** What the start message says, from what the configuration's reader found. */
+interface StartFacts {
+  configFile: string | undefined;
+  upstreams: { name: string; available: boolean }[];
+  models: string[];
+  keysRequired: boolean;
+  keyStore: { path: string; count: number } | undefined;
+  keysNever: boolean;
+}
+
+/** The lines printed once the gateway listens; `url` may be GATEWAY_URL_MARK. */
+function startMessage(ctx: GatewayContext, url: string, f: StartFacts): string {
+  const c = ctx.output.color;
+  const keys = f.keysRequired
+    ? `required (${plural(f.keyStore?.count ?? 0, 'key')} in ${f.keyStore?.path ?? 'memory'})`
+    : f.keysNever
+      ? 'not required (keys.require: never)'
+      : 'not required yet: create one with agentcrate gateway keys create (then every request needs one)';
+  return [
+    `${c.green('✓')} model gateway at ${url} — ${f.configFile !== undefined ? `config ${f.configFile}` : 'no config file: upstreams from the environment'}`,
+    `  upstreams: ${
+      f.upstreams.map((u) => `${u.name}${u.available ? '' : c.yellow(' (unavailable)')}`).join(', ') ||
+      c.yellow('none')
+    }`,
+    `  POST ${url}/v1/chat/completions  OpenAI-compatible; model = ${f.models.length > 0 ? f.models.slice(0, 8).join(', ') : 'upstream/model'}`,
+    `  GET  ${url}/v1/models · /providers · /health · /ready · /metrics`,
+    `  keys: ${keys}`,
+    ...(f.upstreams.every((u) => !u.available)
+      ? [c.yellow('  no usable upstream: set a provider key such as GATEWAY_OPENAI_API_KEY')]
+      : []),
+    c.dim('Ctrl-C stops it.'),
+  ].join('\n');
+}
+
+/**
+ * The child half of `agentcrate gateway` on the lean path: the options read as every command
+ * reads them, the configuration compiled (an invalid one reported with its diagnostics, as
+ * in-process), its warnings printed, and the answer the serving process needs on stdout.
+ */
+async function compileForLeanProcess(ctx: GatewayContext): Promise<number> {
+  const { compileGateway } = await import('../../gateway/lean/part.js');
+  const flags = settingsFlags(ctx);
+  let compiled: Awaited<ReturnType<typeof compileGateway>>;
+  try {
+    compiled = await compileGateway(ctx.env, ctx.cwd, flags);
+  } catch (error) {
+    if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
+    throw error;
+  }
+  for (const d of compiled.warnings)
+    ctx.output.err(formatDiagnostic(d, compiled.file ?? 'gateway', ctx.output.color));
+  const message = startMessage(ctx, GATEWAY_URL_MARK, {
+    configFile: compiled.file,
+    upstreams: compiled.upstreams,
+    models: compiled.models,
+    keysRequired: compiled.keysRequired,
+    keyStore: compiled.keyStore,
+    keysNever: compiled.config.keys.require === 'never',
+  });
+  const answer: GatewayCliAnswer = { lean: true, flags, compiled, message };
+  ctx.output.out(JSON.stringify(answer));
+  return 0;
+}
+
+/**
+ * In-process serving, for a CLI started without the bin's lean path (`agentcrate -v gateway`,
+ * or `main()` called from code); the bin runs `agentcrate gateway` on the lean path.
+ */
 async function serveGateway(ctx: GatewayContext): Promise<number> {
+  if (ctx.env[GATEWAY_COMPILE_ENV] === '1') return compileForLeanProcess(ctx);
   const { startGateway } = await import('../../gateway/serve.js');
   const { createGatewayLogger } = await import('../../gateway/ops/log.js');
   const { readGatewaySettings } = await import('../../gateway/settings.js');
+  const { gatewaySecrets } = await import('../../gateway/lean/start-log.js');
   const flags = settingsFlags(ctx);
   const { logLevel: level, logFile } = readGatewaySettings(flags, ctx.env);
-  const secrets = Object.entries(ctx.env)
-    .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value !== undefined && value !== '')
-    .map(([, value]) => value as string);
-  const logger = createGatewayLogger({ level, env: ctx.env, secrets, file: logFile });
+  const logger = createGatewayLogger({
+    level,
+    env: ctx.env,
+    secrets: gatewaySecrets(ctx.env),
+    file: logFile,
+  });
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });
@@ -68,33 +141,19 @@ async function serveGateway(ctx: GatewayContext): Promise<number> {
     if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
     throw error;
   }
-  const c = ctx.output.color;
   const g = gateway.gateway.context;
-  for (const d of gateway.warnings) ctx.output.err(formatDiagnostic(d, gateway.configFile ?? 'gateway', c));
-  const names = g.router.modelNames().map((m) => m.id);
-  const usable = g.pool.all().filter((u) => u.client !== undefined);
-  const keys = g.gate.required
-    ? `required (${plural((await g.keyStore?.count()) ?? 0, 'key')} in ${g.keyStore?.path ?? 'memory'})`
-    : g.config.keys.require === 'never'
-      ? 'not required (keys.require: never)'
-      : 'not required yet: create one with agentcrate gateway keys create (then every request needs one)';
+  for (const d of gateway.warnings)
+    ctx.output.err(formatDiagnostic(d, gateway.configFile ?? 'gateway', ctx.output.color));
   ctx.output.err(
-    [
-      `${c.green('✓')} model gateway at ${gateway.url} — ${gateway.configFile !== undefined ? `config ${gateway.configFile}` : 'no config file: upstreams from the environment'}`,
-      `  upstreams: ${
-        g.pool
-          .all()
-          .map((u) => `${u.config.name}${u.client === undefined ? c.yellow(' (unavailable)') : ''}`)
-          .join(', ') || c.yellow('none')
-      }`,
-      `  POST ${gateway.url}/v1/chat/completions  OpenAI-compatible; model = ${names.length > 0 ? names.slice(0, 8).join(', ') : 'upstream/model'}`,
-      `  GET  ${gateway.url}/v1/models · /providers · /health · /ready · /metrics`,
-      `  keys: ${keys}`,
-      ...(usable.length === 0
-        ? [c.yellow('  no usable upstream: set a provider key such as GATEWAY_OPENAI_API_KEY')]
-        : []),
-      c.dim('Ctrl-C stops it.'),
-    ].join('\n'),
+    startMessage(ctx, gateway.url, {
+      configFile: gateway.configFile,
+      upstreams: g.pool.all().map((u) => ({ name: u.config.name, available: u.client !== undefined })),
+      models: g.router.modelNames().map((m) => m.id),
+      keysRequired: g.gate.required,
+      keyStore:
+        g.keyStore !== undefined ? { path: g.keyStore.path, count: await g.keyStore.count() } : undefined,
+      keysNever: g.config.keys.require === 'never',
+    }),
   );
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) done();

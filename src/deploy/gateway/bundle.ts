@@ -25,8 +25,9 @@ export const GATEWAY_ENTRY = fileURLToPath(new URL('../../../src/gateway/entry.t
 const GATEWAY_PART = fileURLToPath(new URL('../../../src/gateway/lean/part.ts', import.meta.url));
 /** The serving part's file, beside the entry's. */
 export const GATEWAY_PART_FILE = 'gateway-app.cjs';
-/** How the entry imports the serving part (left as a require of the part's file). */
-const PART_IMPORT = /^\.\/lean\/part\.js$/;
+/** How the start imports the serving part (left as a require of the part's file). */
+const PART_IMPORT = /(^|\/)part\.js$/;
+const PART_SOURCE = GATEWAY_PART.replace(/\.ts$/, '.js');
 const PART_FILE = /^\.\/gateway-app\.cjs$/;
 const LEAN_DIR = fileURLToPath(new URL('../../../src/gateway/lean/', import.meta.url));
 
@@ -36,8 +37,12 @@ export const GATEWAY_LEAN_MODULES: Readonly<Record<string, string>> = {
   'node:http2': `${LEAN_DIR}http2.cjs`,
 };
 
-/** CommonJS has no `import.meta`: the entry's URL, for the modules that read it. */
-const BANNER = "const __acImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+/**
+ * CommonJS has no `import.meta`: the file's URL, for the modules that read it, made when first
+ * read (an idle gateway never does: making it costs resident memory, BENCHMARKS.md gateway).
+ */
+const BANNER =
+  "const __acImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };";
 
 export interface GatewayBundleOptions {
   /** The bundle to write (`…/gateway.cjs`). */
@@ -111,7 +116,7 @@ async function esbuildGateway(entry: string, outFile: string): Promise<void> {
       banner: { js: BANNER },
       define: {
         __AGENTCRATE_VERSION__: JSON.stringify(VERSION),
-        'import.meta.url': '__acImportMetaUrl',
+        'import.meta.url': '__acImportMeta.url',
       },
       external: [...BUNDLE_EXTERNALS],
       plugins: [
@@ -123,7 +128,11 @@ async function esbuildGateway(entry: string, outFile: string): Promise<void> {
               build.onResolve({ filter: exact }, () => ({ path }));
             }
             // A require of the part's file, not an import(): that would load Node's ESM loader.
-            build.onResolve({ filter: PART_IMPORT }, () => ({ path: 'part', namespace: 'gateway-part' }));
+            build.onResolve({ filter: PART_IMPORT }, (args) =>
+              join(args.resolveDir, args.path) === PART_SOURCE
+                ? { path: 'part', namespace: 'gateway-part' }
+                : undefined,
+            );
             build.onLoad({ filter: /.*/, namespace: 'gateway-part' }, () => ({
               contents: `module.exports = require('./${GATEWAY_PART_FILE}');`,
               loader: 'js',

@@ -19,6 +19,7 @@ import { KeyGate } from '../keys/gate.js';
 import { openKeyStore } from '../keys/open.js';
 import { createGatewayLogger, type GatewayLogger } from '../ops/log.js';
 import { UpstreamPool } from '../routing/pool.js';
+import { Router } from '../routing/router.js';
 import { appSettings, gatewayListener, loadConfigForSettings } from '../serve.js';
 import { configNamed, type GatewaySettings, readGatewaySettings, settingsWithConfig } from '../settings.js';
 
@@ -36,35 +37,59 @@ export type CompiledConfig =
       upstreams: { name: string; available: boolean }[];
       /** Whether requests needed a key when the configuration was read. */
       keysRequired: boolean;
+      /** The names `/v1/models` lists (aliases first), for the CLI's start message. */
+      models: string[];
+      /** The key store and how many keys it held, when one is used. */
+      keyStore?: { path: string; count: number };
     }
   | { ok: false; code: string; message: string; diagnostics?: Diagnostic[] };
 
-/** Reads the configuration the environment names, as `startGateway` does, into plain JSON. */
+type Flags = Partial<Record<keyof GatewaySettings, unknown>>;
+type Compiled = Extract<CompiledConfig, { ok: true }>;
+
+/**
+ * Reads the configuration the flags and the environment name, as `startGateway` does, into
+ * plain JSON; throws what `startGateway` would (the CLI reports it with its own diagnostics).
+ */
+export async function compileGateway(env: Env, cwd: string, flags: Flags = {}): Promise<Compiled> {
+  const loaded = await loadConfigForSettings(
+    readGatewaySettings(flags, env),
+    configNamed(flags, env),
+    env,
+    cwd,
+  );
+  const config = loaded.config;
+  const { keysPath } = settingsWithConfig(flags, env, config);
+  const pool = new UpstreamPool(config);
+  const upstreams = pool.all().map((u) => ({ name: u.config.name, available: u.client !== undefined }));
+  await pool.close();
+  let keysRequired = false;
+  let keyStore: Compiled['keyStore'];
+  if (config.keys.require !== 'never') {
+    // Opened once here so that a store that cannot be opened stops the start, as in-process.
+    const store = await openKeyStore(keysPath, cwd);
+    const gate = new KeyGate(store, config.keys.require);
+    keysRequired = gate.required;
+    keyStore = { path: store.path, count: await store.count() };
+    gate.close();
+    await store.close();
+  }
+  return {
+    ok: true,
+    config: toPlainConfig(config, env),
+    file: loaded.file,
+    warnings: loaded.warnings,
+    upstreams,
+    keysRequired,
+    models: new Router(config).modelNames().map((m) => m.id),
+    ...(keyStore !== undefined ? { keyStore } : {}),
+  };
+}
+
+/** `compileGateway` for the container entry's child process: failures answered as data. */
 export async function compileConfig(env: Env, cwd: string): Promise<CompiledConfig> {
   try {
-    const loaded = await loadConfigForSettings(readGatewaySettings({}, env), configNamed({}, env), env, cwd);
-    const config = loaded.config;
-    const { keysPath } = settingsWithConfig({}, env, config);
-    const pool = new UpstreamPool(config);
-    const upstreams = pool.all().map((u) => ({ name: u.config.name, available: u.client !== undefined }));
-    await pool.close();
-    let keysRequired = false;
-    if (config.keys.require !== 'never') {
-      // Opened once here so that a store that cannot be opened stops the start, as in-process.
-      const store = await openKeyStore(keysPath, cwd);
-      const gate = new KeyGate(store, config.keys.require);
-      keysRequired = gate.required;
-      gate.close();
-      await store.close();
-    }
-    return {
-      ok: true,
-      config: toPlainConfig(config, env),
-      file: loaded.file,
-      warnings: loaded.warnings,
-      upstreams,
-      keysRequired,
-    };
+    return await compileGateway(env, cwd);
   } catch (error) {
     const details = isAgentcrateError(error) ? (error.details as { diagnostics?: Diagnostic[] }) : undefined;
     return {

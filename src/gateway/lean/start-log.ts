@@ -21,6 +21,13 @@ const LEVELS: Readonly<Record<string, number>> = {
   silent: Number.POSITIVE_INFINITY,
 };
 
+/** The provider keys given to the gateway (`GATEWAY_<PROVIDER>_API_KEY`): never written to a log. */
+export function gatewaySecrets(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /^GATEWAY_.*_API_KEY$/.test(name) && value !== undefined && value !== '')
+    .map(([, value]) => value as string);
+}
+
 export function startLogger(options: {
   level: string;
   env: Record<string, string | undefined>;
