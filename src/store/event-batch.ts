@@ -12,27 +12,36 @@ export interface EncodedBatch {
   data: string;
 }
 
-/** The start of an event's JSON when `runId` directly follows `type`, as the engine writes it. */
-function head(type: string, runId: string): string {
-  return `{"type":${JSON.stringify(type)},"runId":${JSON.stringify(runId)}`;
+export function encodeBatch(events: readonly StoreEvent[]): EncodedBatch {
+  const runId = (events[0] as { runId?: unknown } | undefined)?.runId;
+  if (typeof runId !== 'string') return { runId: null, data: JSON.stringify(events) };
+  // `{"type":<type>` then `,"runId":<runId>` when runId is the second key, as the engine
+  // writes events; the runId part is cut out of each, and kept as it is anywhere else.
+  const runIdPart = `,"runId":${JSON.stringify(runId)}`;
+  let data = '[';
+  for (let i = 0; i < events.length; i++) {
+    const text = JSON.stringify(events[i]);
+    const at = typeEnd(text);
+    if (at < 0 || !text.startsWith(runIdPart, at)) return { runId: null, data: JSON.stringify(events) };
+    data += `${i === 0 ? '' : ','}${text.slice(0, at)}${text.slice(at + runIdPart.length)}`;
+  }
+  return { runId, data: `${data}]` };
 }
 
-export function encodeBatch(events: readonly StoreEvent[]): EncodedBatch {
-  const texts = events.map((event) => JSON.stringify(event));
-  const runId = (events[0] as { runId?: unknown } | undefined)?.runId;
-  if (typeof runId === 'string') {
-    const stripped: string[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
-      const text = texts[i]!;
-      const full = head(event.type, runId);
-      // Only where runId is the second key: anywhere else it is kept as it is.
-      if (!text.startsWith(full)) break;
-      stripped.push(`{"type":${JSON.stringify(event.type)}${text.slice(full.length)}`);
-    }
-    if (stripped.length === events.length) return { runId, data: `[${stripped.join(',')}]` };
+/**
+ * Where the `"type"` member that opens an event's JSON ends, or -1 when the JSON does not open
+ * with one. JSON.stringify escapes every `"` and `\` inside a string, so the first `"` after
+ * the opening one that is not escaped closes it.
+ */
+function typeEnd(text: string): number {
+  const head = '{"type":"';
+  if (!text.startsWith(head)) return -1;
+  for (let i = head.length; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i + 1;
   }
-  return { runId: null, data: `[${texts.join(',')}]` };
+  return -1;
 }
 
 /**

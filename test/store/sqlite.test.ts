@@ -66,6 +66,8 @@ describe('createSqliteStore (SQLite specifics)', () => {
       const events = [
         { type: 'node-start', runId: 'run-1', at: 1, nodeId: 'a' },
         { type: 'node-end', runId: 'run-1', at: 2, nodeId: 'a', writes: { note: '"runId":"run-1"' } },
+        // A type JSON escapes (a quote, a backslash) before the runId.
+        { type: 'say "hi" \\", "runId"', runId: 'run-1', at: 2 },
       ];
       await store.appendEvents('run-1', events);
       // Not the job's runId everywhere, or not right after the type: kept as written.
@@ -78,8 +80,8 @@ describe('createSqliteStore (SQLite specifics)', () => {
       try {
         const rows = peek.prepare('SELECT seq, last_seq, run_id, data FROM event_batches ORDER BY seq').all();
         expect(rows.map((r) => [r.seq, r.last_seq, r.run_id])).toEqual([
-          [1, 2, 'run-1'],
-          [3, 4, null],
+          [1, 3, 'run-1'],
+          [4, 5, null],
         ]);
         expect(String(rows[0]?.data)).not.toContain('"runId":"run-1",');
       } finally {
@@ -90,7 +92,10 @@ describe('createSqliteStore (SQLite specifics)', () => {
       expect(listed.map((e) => JSON.stringify(e.event))).toEqual(
         [...events, ...odd].map((e) => JSON.stringify(e)),
       );
-      expect((await store.listEvents('run-1', 1, 2)).map((e) => e.event.type)).toEqual(['node-end', 'x']);
+      expect((await store.listEvents('run-1', 1, 2)).map((e) => e.event.type)).toEqual([
+        'node-end',
+        'say "hi" \\", "runId"',
+      ]);
     } finally {
       await store.close();
     }

@@ -24,6 +24,8 @@ export interface SqliteAccess {
    */
   write<T>(what: string, fn: () => T, atomic?: boolean, tiny?: boolean): Promise<T>;
   now(): number;
+  /** How many write transactions were rolled back (or lost) so far: what a part remembers of its writes is stale once it moves. */
+  readonly rollbacks: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export class SqliteConnection implements SqliteAccess {
 
   /** A write failed because the store could not write, and none has been committed since. */
   #writeFailing = false;
+  #rollbacks = 0;
   readonly #minFreeBytes: number;
   #space: { at: number; free: number | undefined } | undefined;
 
@@ -88,6 +91,10 @@ export class SqliteConnection implements SqliteAccess {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get rollbacks(): number {
+    return this.#rollbacks;
   }
 
   /** True from a write the store could not make until the next commit that succeeds. */
@@ -224,6 +231,7 @@ export class SqliteConnection implements SqliteAccess {
       } catch (error) {
         op.reject(this.#failure(op.what, error));
         if (!inTransaction(this.db)) {
+          this.#rollbacks += 1;
           const lost = this.#failure('commit (the transaction was rolled back)', error);
           for (const earlier of done) earlier.op.reject(lost);
           this.#runGroup(group.slice(i + 1));
@@ -251,6 +259,7 @@ export class SqliteConnection implements SqliteAccess {
   }
 
   #rollback(): void {
+    this.#rollbacks += 1;
     try {
       if (inTransaction(this.db)) this.q('ROLLBACK').run();
     } catch {

@@ -8,8 +8,10 @@ import { decodeBatch, encodeBatch } from '../event-batch.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
 import type { SqliteAccess } from './connection.js';
 import { sqliteCode } from './jobs.js';
+import type { LastSeqs } from './last-seqs.js';
 
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
 /**
  * A batch of events after the job's last one (job, how many, runId, the JSON array, job again).
@@ -20,11 +22,16 @@ const APPEND_BATCH = `INSERT INTO event_batches (job_id, seq, last_seq, run_id, 
     (SELECT last_seq FROM event_batches WHERE job_id = ? ORDER BY seq DESC LIMIT 1), 0) AS n)
   RETURNING seq`;
 
+/** A batch of events whose first seq is known (LastSeqs): job, first seq, last seq, runId, the JSON array. */
+const INSERT_BATCH = 'INSERT INTO event_batches (job_id, seq, last_seq, run_id, data) VALUES (?, ?, ?, ?, ?)';
+
 export class SqliteEvents {
   readonly #db: SqliteAccess;
+  readonly #lastSeqs: LastSeqs;
 
-  constructor(access: SqliteAccess) {
+  constructor(access: SqliteAccess, lastSeqs: LastSeqs) {
     this.#db = access;
+    this.#lastSeqs = lastSeqs;
   }
 
   /**
@@ -75,20 +82,39 @@ export class SqliteEvents {
     const checked = events.map(checkEvent);
     if (checked.length === 0) return [];
     const { runId, data } = encodeBatch(checked);
-    // One statement: it finds the job's last seq (the right edge of its rows, on the page it
-    // then writes) and inserts the batch, so it needs no savepoint and no lookup of its own.
+    const count = checked.length;
     const first = await this.#db.write('append events', () => {
       try {
-        const row = this.#db.q(APPEND_BATCH).get(jobId, checked.length, runId, data, jobId) as {
-          seq: number;
-        };
-        return Number(row.seq);
+        const last = this.#lastSeqs.get(jobId);
+        let first: number;
+        if (last !== undefined && this.#insertAfter(jobId, last, count, runId, data)) {
+          first = last + 1;
+        } else {
+          // Not known here: one statement finds the job's last seq (the right edge of its rows)
+          // and inserts the batch after it, so it needs no savepoint and no lookup of its own.
+          const row = this.#db.q(APPEND_BATCH).get(jobId, count, runId, data, jobId) as { seq: number };
+          first = Number(row.seq);
+        }
+        this.#lastSeqs.set(jobId, first + count - 1);
+        return first;
       } catch (error) {
+        this.#lastSeqs.forget(jobId);
         if (sqliteCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY) throw notFound(jobId);
         throw error;
       }
     });
     return checked.map((event, i) => ({ jobId, seq: first + i, event: event as StoredEvent['event'] }));
+  }
+
+  /** Inserts the batch after `last`; false when a batch already holds that seq (then it is looked up). */
+  #insertAfter(jobId: string, last: number, count: number, runId: string | null, data: string): boolean {
+    try {
+      this.#db.q(INSERT_BATCH).run(jobId, last + 1, last + count, runId, data);
+      return true;
+    } catch (error) {
+      if (sqliteCode(error) === SQLITE_CONSTRAINT_PRIMARYKEY) return false;
+      throw error;
+    }
   }
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<StoredEvent[]> {

@@ -36,6 +36,7 @@ import {
   type RecoveredJob,
 } from '../types.js';
 import type { SqliteAccess } from './connection.js';
+import type { LastSeqs } from './last-seqs.js';
 
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
@@ -52,6 +53,36 @@ const FINISHED = `status IN ('completed','failed','cancelled')`;
 export function sqliteCode(error: unknown): number | undefined {
   const code = (error as { errcode?: unknown } | null)?.errcode;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * A job's row as the insert in createJob stores it (its `values`, in that order), the other
+ * columns at their defaults (schema.ts).
+ */
+function insertedRow(values: readonly SQLInputValue[]): Row {
+  const [id, status, workflow, inputs, createdAt, maxCrashes, key, webhookUrl, startedAt, attempts] = values;
+  return {
+    id,
+    status,
+    workflow,
+    inputs,
+    outputs: null,
+    error: null,
+    created_at: createdAt,
+    started_at: startedAt,
+    completed_at: null,
+    execution_time_ms: null,
+    attempts,
+    max_crashes: maxCrashes,
+    idempotency_key: key,
+    webhook_url: webhookUrl,
+    progress_step: 0,
+    progress_nodes: '[]',
+    input_tokens: 0,
+    output_tokens: 0,
+    crashes: 0,
+    blamed_crashes: 0,
+  };
 }
 
 /** Patch field → the columns it sets and how its value is stored. */
@@ -74,9 +105,11 @@ const PATCH_COLUMNS: ReadonlyArray<readonly [keyof JobPatch, string[], (value: n
 
 export class SqliteJobs {
   readonly #db: SqliteAccess;
+  readonly #lastSeqs: LastSeqs;
 
-  constructor(access: SqliteAccess) {
+  constructor(access: SqliteAccess, lastSeqs: LastSeqs) {
     this.#db = access;
+    this.#lastSeqs = lastSeqs;
   }
 
   #jobRow(id: string): Row | undefined {
@@ -111,17 +144,21 @@ export class SqliteJobs {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
       try {
         if (key === null) {
-          return {
-            job: rowToJob(this.#db.q(`${insert} RETURNING ${JOB_COLUMNS}`).get(...values) as Row),
-            created: true,
-          };
+          // Every column is known here: the job is made from them rather than read back
+          // (RETURNING costs about as much as the insert itself).
+          this.#db.q(insert).run(...values);
+          this.#lastSeqs.set(id, 0);
+          return { job: rowToJob(insertedRow(values)), created: true };
         }
         const row = this.#db
           .q(
             `${insert} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING ${JOB_COLUMNS}`,
           )
           .get(...values);
-        if (row !== undefined) return { job: rowToJob(row as Row), created: true };
+        if (row !== undefined) {
+          this.#lastSeqs.set(id, 0);
+          return { job: rowToJob(row as Row), created: true };
+        }
         const existing = this.#db.q(`SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`).get(key) as
           | Row
           | undefined;
@@ -255,6 +292,7 @@ export class SqliteJobs {
           result.progress ? JSON.stringify(result.progress.nodesDone) : null,
           id,
         );
+      this.#lastSeqs.forget(id);
       return row === undefined ? undefined : rowToJob(row as Row);
     });
   }
@@ -277,6 +315,7 @@ export class SqliteJobs {
           options.usage?.outputTokens ?? null,
           id,
         );
+      this.#lastSeqs.forget(id);
       return row === undefined ? undefined : rowToJob(row as Row);
     });
   }
@@ -286,6 +325,7 @@ export class SqliteJobs {
       const result = this.#db
         .q(`UPDATE jobs SET status = 'cancelled', completed_at = ? WHERE id = ? AND ${ACTIVE}`)
         .run(this.#db.now(), id);
+      this.#lastSeqs.forget(id);
       return Number(result.changes) > 0;
     });
   }
@@ -340,15 +380,19 @@ export class SqliteJobs {
     for (;;) {
       const deleted = await this.#db.write(
         'delete finished jobs',
-        () =>
-          Number(
+        () => {
+          const changes = Number(
             this.#db
               .q(
                 `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished_by_completed
                WHERE ${FINISHED} AND completed_at < ? LIMIT ${DELETE_CHUNK})`,
               )
               .run(epochMs).changes,
-          ),
+          );
+          // A deleted job's id may be given again: its events then start over from 1.
+          if (changes > 0) this.#lastSeqs.clear();
+          return changes;
+        },
         false,
         // A periodic sweep (usually deleting nothing) must not start the checkpoint worker of
         // an idle server; the connection's auto-checkpoint trims the WAL after a large one.

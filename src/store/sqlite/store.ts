@@ -35,6 +35,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteEvents } from './events.js';
 import { SqliteJobs } from './jobs.js';
+import { LastSeqs } from './last-seqs.js';
 import { SqliteLease } from './lease.js';
 import { SqliteMemory } from './memory.js';
 import { applyPragmas, migrate } from './schema.js';
@@ -137,8 +138,10 @@ class SqliteStore implements Store {
 
   constructor(connection: SqliteConnection) {
     this.#c = connection;
-    this.#jobs = new SqliteJobs(connection);
-    this.#events = new SqliteEvents(connection);
+    // What each job's last event seq is, known to both: a new job has none, a finished one is forgotten.
+    const lastSeqs = new LastSeqs(() => connection.rollbacks);
+    this.#jobs = new SqliteJobs(connection, lastSeqs);
+    this.#events = new SqliteEvents(connection, lastSeqs);
     this.#memory = new SqliteMemory(connection);
     this.memory = this.#memory;
   }
