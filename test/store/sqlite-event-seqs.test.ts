@@ -19,6 +19,11 @@ let n = 0;
 const freshPath = () => join(root, `case-${++n}.db`);
 const ev = (type: string, at = 1) => ({ type, runId: 'r', at });
 const usage = { inputTokens: 1, outputTokens: 1 };
+const ONE_TWO_THREE = [
+  [1, 'one'],
+  [2, 'two'],
+  [3, 'three'],
+];
 
 describe('SQLite event seqs', () => {
   it('numbers the batches of several jobs written in one turn, each after its own', async () => {
@@ -34,16 +39,8 @@ describe('SQLite event seqs', () => {
       ]);
       await store.appendEvents('b', [ev('two'), ev('three')]);
       const seqs = async (id: string) => (await store.listEvents(id)).map((e) => [e.seq, e.event.type]);
-      expect(await seqs('a')).toEqual([
-        [1, 'one'],
-        [2, 'two'],
-        [3, 'three'],
-      ]);
-      expect(await seqs('b')).toEqual([
-        [1, 'one'],
-        [2, 'two'],
-        [3, 'three'],
-      ]);
+      expect(await seqs('a')).toEqual(ONE_TWO_THREE);
+      expect(await seqs('b')).toEqual(ONE_TWO_THREE);
     } finally {
       await store.close();
     }
@@ -82,11 +79,7 @@ describe('SQLite event seqs', () => {
       ]);
       expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       await store.appendEvents('a', [ev('three')]);
-      expect((await store.listEvents('a')).map((e) => [e.seq, e.event.type])).toEqual([
-        [1, 'one'],
-        [2, 'two'],
-        [3, 'three'],
-      ]);
+      expect((await store.listEvents('a')).map((e) => [e.seq, e.event.type])).toEqual(ONE_TWO_THREE);
     } finally {
       await store.close();
     }
