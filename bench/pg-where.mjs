@@ -12,7 +12,13 @@
 // ENTRIES=a/server.mjs,b/server.mjs[,…] compares server bundles (made with bundleServer from
 // each build's dist/) in the same run: three replicas of each on a schema of their own, the
 // turns of all builds interleaved (reversed every other repeat), each build's 3 / 1 ratio and
-// its rates against A's.
+// its rates against A's; ENVS='[{…},{…}]' compares settings instead (one build per object of
+// environment variables, the same bundle). Also said per turn: how busy the whole machine was
+// (/proc/stat: other work on a shared machine shows there), the database's commits and the
+// replicas' and backends' wake-ups (voluntary context switches) per run. C17=1 adds a turn of
+// one replica at c=17 (a third of the load, no other replica busy); PERF=dir samples the whole
+// machine during each turn with `perf record -a` (one file per turn, for `perf report`).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,12 +42,39 @@ const dir = mkdtempSync(join(tmpdir(), 'agentcrate-pg-where-'));
 const avail = agentcrate.available();
 if (!avail.ok) throw new Error(avail.why);
 
-const entries = process.env.ENTRIES ? process.env.ENTRIES.split(',') : [undefined];
+const envs = process.env.ENVS ? JSON.parse(process.env.ENVS) : undefined;
+const entries = process.env.ENTRIES
+  ? process.env.ENTRIES.split(',')
+  : envs
+    ? envs.map(() => undefined)
+    : [undefined];
 const label = (i) => (entries.length === 1 ? '' : `${String.fromCharCode(65 + i)} `);
 const sql = postgres(url, { max: 1, onnotice: () => {} });
 const mock = await startMock(0);
 /** Per build: its three replicas. */
 const builds = entries.map(() => []);
+/** The machine's busy and total CPU time in ms (/proc/stat), and the database's commits. */
+function machine() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: ((total - f[3] - f[4]) * 1000) / 100, total: (total * 1000) / 100 };
+}
+async function commits() {
+  const [r] = await sql.unsafe(
+    `SELECT xact_commit::float AS c FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return r.c;
+}
+/** Times a process's main thread went to sleep (voluntary context switches): its wake-ups. */
+const wakes = (pid) => {
+  try {
+    return Number(
+      /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0,
+    );
+  } catch {
+    return 0;
+  }
+};
 const cpu = (pid) => {
   try {
     return cpuTimeMs(pid);
@@ -70,6 +103,10 @@ async function turn(name, servers, tables) {
     database: pids.reduce((s, p) => s + cpu(p), 0),
     mock: cpu(mock.child.pid),
     load: process.cpuUsage(),
+    machine: machine(),
+    wakes: servers.reduce((s, r) => s + wakes(r.child.pid), 0),
+    dbWakes: pids.reduce((s, p) => s + wakes(p), 0),
+    commits: await commits(),
   };
   const waits = new Map();
   let samples = 0;
@@ -86,16 +123,43 @@ async function turn(name, servers, tables) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
+  // PERF=dir: the whole machine sampled during the turn (`perf record -a`), one file per turn.
+  const perf = process.env.PERF
+    ? spawn(
+        'perf',
+        [
+          'record',
+          '-a',
+          '-e',
+          'cpu-clock',
+          '-F',
+          '999',
+          '-o',
+          join(process.env.PERF, `${name.replace(/\W+/g, '_')}-${Date.now()}.data`),
+          '--',
+          'sleep',
+          String(durationSec),
+        ],
+        { stdio: 'ignore' },
+      )
+    : undefined;
   const parts = await Promise.all(
     servers.map((s, i) =>
       load(agentcrate, s.base, 'one', {
-        connections: servers.length === 1 ? 50 : i === servers.length - 1 ? 16 : 17,
+        connections: name.endsWith('c=17')
+          ? 17
+          : servers.length === 1
+            ? 50
+            : i === servers.length - 1
+              ? 16
+              : 17,
         durationSec,
       }),
     ),
   );
   sampling = false;
   await sampler;
+  if (perf && perf.exitCode === null) await new Promise((resolve) => perf.once('exit', resolve));
   const runs = parts.reduce((s, p) => s + p.runs_ok, 0);
   // Runs per transaction: a run's end (its events and completion) is written by one commit
   // (group commit), which is the xmin of its event rows; fewer, larger commits cost less per run.
@@ -105,6 +169,8 @@ async function turn(name, servers, tables) {
     [startedAt],
   );
   const used = process.cpuUsage(before.load);
+  const m = machine();
+  const commitsPerRun = runs > 0 ? ((await commits()) - before.commits) / runs : Number.NaN;
   const per = (ms) => (runs > 0 ? (ms * 1000) / runs : Number.NaN);
   return {
     name,
@@ -114,7 +180,12 @@ async function turn(name, servers, tables) {
       database: per(pids.reduce((s, p) => s + cpu(p), 0) - before.database),
       mock: per(cpu(mock.child.pid) - before.mock),
       'load generator': per((used.user + used.system) / 1000),
+      machine: per(m.busy - before.machine.busy),
     },
+    busy: (m.busy - before.machine.busy) / (m.total - before.machine.total),
+    commitsPerRun,
+    wakesPerRun: (servers.reduce((s, r) => s + wakes(r.child.pid), 0) - before.wakes) / runs,
+    dbWakesPerRun: (pids.reduce((s, p) => s + wakes(p), 0) - before.dbWakes) / runs,
     runsPerEnd: grouped.n,
     waits: Object.fromEntries([...waits].map(([w, n]) => [w, n / samples]).sort((a, b) => b[1] - a[1])),
   };
@@ -131,7 +202,7 @@ try {
           stateDir,
           logFile: join(stateDir, 'server.log'),
           workflow: 'one',
-          env: { AGENTCRATE_STORE: `${storeUrl}${b}` },
+          env: { AGENTCRATE_STORE: `${storeUrl}${b}`, ...(envs?.[b] ?? {}) },
           ...(entry ? { entry } : {}),
         }).catch((error) => {
           throw new Error(
@@ -145,14 +216,18 @@ try {
     if (!(await runOnce(agentcrate, s.base, 'one'))) throw new Error('a first run failed');
     await load(agentcrate, s.base, 'one', { connections: 10, durationSec: 1 });
   }
-  const names = entries.flatMap((_, b) => [`${label(b)}1 replica`, `${label(b)}3 replicas`]);
+  const names = entries.flatMap((_, b) => [
+    `${label(b)}1 replica`,
+    `${label(b)}3 replicas`,
+    ...(process.env.C17 ? [`${label(b)}1 replica c=17`] : []),
+  ]);
   const results = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < repeat; i++) {
     for (const name of i % 2 ? [...names].reverse() : names) {
       const replicas = builds[entries.length === 1 ? 0 : name.charCodeAt(0) - 65];
       const b = entries.length === 1 ? 0 : name.charCodeAt(0) - 65;
       results[name].push(
-        await turn(name, name.endsWith('1 replica') ? replicas.slice(0, 1) : replicas, `"${schema}${b}"`),
+        await turn(name, name.includes('1 replica') ? replicas.slice(0, 1) : replicas, `"${schema}${b}"`),
       );
       console.error(`${name} #${i + 1}: ${round(results[name].at(-1).runsPerS)} runs/s`);
     }
@@ -171,6 +246,9 @@ try {
       )
         .map((k) => `${k} ${mid((r) => r.usPerRun[k])}`)
         .join(', ')}`,
+    );
+    console.log(
+      `    machine busy: ${(median(rs.map((r) => r.busy)) * 100).toFixed(0)} %; database commits per run: ${median(rs.map((r) => r.commitsPerRun)).toFixed(3)}; wake-ups per run: replicas ${median(rs.map((r) => r.wakesPerRun)).toFixed(2)}, database ${median(rs.map((r) => r.dbWakesPerRun)).toFixed(2)}`,
     );
     const keys = [...new Set(rs.flatMap((r) => Object.keys(r.waits)))];
     console.log(

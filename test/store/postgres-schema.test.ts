@@ -39,6 +39,7 @@ const SEED: Record<number, (schema: string) => string> = {
       VALUES ('key_old', 'old', 'hash-old', 'sk-gw-abcd', 1, 5, nextval('${s}.gateway_keys_changes'));`,
   4: (s) => `${SEED[3]!(s)}
     INSERT INTO ${s}.gateway_key_usage (key_id, second, requests, tokens) VALUES ('key_old', 0, 1, 10);`,
+  5: (s) => SEED[4]!(s),
 };
 
 describe.skipIf(skip !== undefined)(`PostgreSQL schema${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -99,11 +100,56 @@ describe.skipIf(skip !== undefined)(`PostgreSQL schema${skip ? ` (skipped: ${ski
         });
         expect((await store.appendEvent('mid', { type: 'node-start', at: 3 })).seq).toBe(2);
         expect((await store.claimNextPending())?.id).toBe('wait');
+        // Retention takes a finished job's events with it, whichever version wrote them (v6 trigger).
+        expect(await store.deleteFinishedBefore(Date.now())).toBe(1);
+        expect(db.psql(`SELECT count(*) FROM ${schema}.events WHERE job_id = 'done'`).trim()).toBe('0');
       } finally {
         await store.close();
       }
     });
   }
+
+  it('writes events and checkpoints without a check per row, keeps their cascade, updates job rows in place', async () => {
+    const schema = `v6_${++n}`;
+    const store = await createPostgresStore(db.url, { schema });
+    try {
+      // Enough jobs to fill the table's first page.
+      const ids = Array.from({ length: 120 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+      for (const id of ids) await store.createJob({ id, workflow: 'wf', inputs: { topic: id } });
+      expect(
+        db
+          .psql(`SELECT count(*) FROM pg_constraint WHERE contype = 'f'
+          AND conrelid IN ('${schema}.events'::regclass, '${schema}.checkpoints'::regclass)`)
+          .trim(),
+      ).toBe('0');
+      // Reserving event seqs changes no indexed column: the row is rewritten on its own page (HOT),
+      // adding no entry to the table's indexes, once the page it was stored on has filled up.
+      const hot = db.psql(`BEGIN;
+        UPDATE ${schema}.jobs SET event_seq = event_seq + 1 WHERE id = 'job-000';
+        SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = '${schema}.jobs'::regclass;
+        COMMIT;`);
+      expect(hot.trim().split('\n').at(-1)).toBe('1');
+      // An append or a checkpoint for a job that is gone stores nothing.
+      await expect(store.appendEvent('gone', { type: 'x', at: 1 })).rejects.toMatchObject({
+        code: 'E_NOT_FOUND',
+      });
+      await expect(store.saveCheckpoint('gone', { step: 1, completed: ['a'] })).rejects.toMatchObject({
+        code: 'E_NOT_FOUND',
+      });
+      // Deleting jobs, by any means (an older replica's retention, an operator), takes their rows along.
+      await store.appendEvents('job-001', [{ type: 'run-start', at: 1 }]);
+      await store.saveCheckpoint('job-001', { step: 1, completed: ['a'] });
+      db.psql(`DELETE FROM ${schema}.jobs WHERE id IN ('job-001', 'job-002')`);
+      expect(
+        db
+          .psql(`SELECT (SELECT count(*) FROM ${schema}.events WHERE job_id IN ('job-001', 'gone'))
+          + (SELECT count(*) FROM ${schema}.checkpoints WHERE job_id IN ('job-001', 'gone'))`)
+          .trim(),
+      ).toBe('0');
+    } finally {
+      await store.close();
+    }
+  });
 
   it('replicas opening a new schema together create it once', async () => {
     const schema = `fresh_${++n}`;

@@ -385,7 +385,7 @@ export class PgJobs {
       throw invalid('deleteFinishedBefore needs a time in epoch ms.');
     }
     // In chunks, each its own commit, so a large sweep never holds many row locks for long.
-    // Checkpoints and events go with their job (ON DELETE CASCADE).
+    // Checkpoints and events go with their job (the `jobs_deleted` trigger, schema.ts).
     let total = 0;
     for (;;) {
       const rows = await this.#c.q(
