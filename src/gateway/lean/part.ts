@@ -107,15 +107,18 @@ export interface ServedGateway {
   logger: GatewayLogger;
 }
 
-/** The app, its log and its Node listener, for a configuration `compileConfig` answered. */
-export async function serveGateway(options: {
+/** What the serving part is built from: a configuration `compileConfig` answered, the settings. */
+export interface ServeOptions {
   config: PlainGatewayConfig;
   env: Env;
   cwd: string;
   settings: GatewaySettings;
   keysPath: string;
   secrets: readonly string[];
-}): Promise<ServedGateway> {
+}
+
+/** The app, its log and its Node listener. */
+export async function serveGateway(options: ServeOptions): Promise<ServedGateway> {
   const { settings, env } = options;
   const config = fromPlainConfig(options.config, env);
   const logger = createGatewayLogger({

@@ -4,14 +4,10 @@
  * load the serving part (./part.ts) at the first other request. Until then its log is the
  * start's own (./start-log.ts); afterwards the part's pino log.
  */
-import type { PlainGatewayConfig } from '../config/plain.js';
 import { lazyListener } from '../http/lazy-listener.js';
 import { type ListeningServer, listenGateway } from '../http/listen.js';
 import type { GatewayLogger } from '../ops/log.js';
-import type { GatewaySettings } from '../settings.js';
-import type { ServedGateway } from './part.js';
-
-type Env = Record<string, string | undefined>;
+import type { ServedGateway, ServeOptions } from './part.js';
 
 /** The serving part (a file of its own in the bundle). */
 export const loadPart = () => import('./part.js');
@@ -25,15 +21,7 @@ export interface LeanGateway {
 }
 
 /** Binds the port (an unusable one throws, nothing loaded); the serving part comes later. */
-export async function listenLean(options: {
-  config: PlainGatewayConfig;
-  env: Env;
-  cwd: string;
-  settings: GatewaySettings;
-  keysPath: string;
-  secrets: readonly string[];
-  logger: GatewayLogger;
-}): Promise<LeanGateway> {
+export async function listenLean(options: ServeOptions & { logger: GatewayLogger }): Promise<LeanGateway> {
   let logger = options.logger;
   let part: ServedGateway | undefined;
   const { listener } = lazyListener(async () => {
