@@ -4,8 +4,9 @@
  * its handler. `main.ts` parses the command line once into the declared types; a handler
  * receives `CommandContext` with typed values and never parses or casts.
  */
+
+import type { Output } from '../terminal/output.js';
 import type { OptionsSpec, OptionValues } from './options.js';
-import type { Output } from './output.js';
 
 export interface ArgSpec {
   description: string;

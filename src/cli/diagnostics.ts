@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadValidWorkflow } from '../config/index.js';
 import type { Diagnostic, Workflow } from '../config/types.js';
-import type { Output } from './output.js';
+import type { Output } from '../terminal/output.js';
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

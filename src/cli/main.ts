@@ -8,13 +8,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AgentcrateError, isAgentcrateError } from '../errors.js';
 import { hideSqliteExperimentalWarning } from '../node-warnings.js';
+import { exitCodeFor, formatError } from '../terminal/errors.js';
+import { processOutput } from '../terminal/output.js';
+import { handleStopSignals } from '../terminal/stop-signals.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
 import type { ArgsSpec, ArgValues, DefinedCommand, ParsedLine } from './define.js';
-import { exitCodeFor, formatError } from './errors.js';
 import { addOptions, readOptions } from './options.js';
-import { processOutput } from './output.js';
-import { handleStopSignals } from './stop-signals.js';
 
 export async function main(argv: string[]): Promise<number> {
   // The fast path: the version needs neither commander nor any command module.

@@ -18,14 +18,14 @@ import { toAgentcrateError } from '../../errors.js';
 import { createModelClient, type ModelClient } from '../../models/index.js';
 import { type Store, storeLabel } from '../../store/index.js';
 import { openStore as openJobStore } from '../../store/open.js';
+import { exitCodeFor, formatError } from '../../terminal/errors.js';
+import type { Output } from '../../terminal/output.js';
 import { createToolRegistry } from '../../tools/index.js';
 import { modelOverride } from '../commands/model-override.js';
 import type { RunContext } from '../commands/run.js';
 import runCommand from '../commands/run.js';
 import { requireWorkflow, shownPath } from '../diagnostics.js';
-import { exitCodeFor, formatError } from '../errors.js';
 import { readInputs } from '../inputs.js';
-import type { Output } from '../output.js';
 import { needsMemory, openRunHost } from '../run-host.js';
 import { startRecord } from './run-record.js';
 

@@ -11,10 +11,10 @@
  * every server of the CLI does (../../cli/stop-signals.ts), letting streams in flight finish.
  */
 import { spawnSync } from 'node:child_process';
-import { exitCodeFor, formatError } from '../../cli/errors.js';
-import { processOutput } from '../../cli/output.js';
-import { handleStopSignals } from '../../cli/stop-signals.js';
 import { AgentcrateError } from '../../errors.js';
+import { exitCodeFor, formatError } from '../../terminal/errors.js';
+import { processOutput } from '../../terminal/output.js';
+import { handleStopSignals } from '../../terminal/stop-signals.js';
 import { fromPlainConfig } from '../config/plain.js';
 import { type GatewaySettings, settingsWithConfig } from '../settings.js';
 import type { CompiledConfig } from './part.js';
