@@ -68,7 +68,7 @@ export function exitCodeFor(error: unknown): number {
 export function formatError(error: unknown, c: Colors, verbose = false): string {
   const debug = verbose || process.env.AGENTCRATE_DEBUG === '1';
   if (isAgentcrateError(error)) {
-    const text = `${c.red('error')} ${invalidWorkflowText(error.details, c) ?? error.message}`;
+    const text = `${c.red('error')} ${invalidFileText(error.code, error.details, c) ?? error.message}`;
     return debug && error.stack ? `${text}\n${error.stack}` : text;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -78,7 +78,12 @@ export function formatError(error: unknown, c: Colors, verbose = false): string 
   return `${c.red('error')} unexpected: ${message}${hint}`;
 }
 
-function invalidWorkflowText(details: Record<string, unknown> | undefined, c: Colors): string | undefined {
+/** The diagnostics of an invalid file, once, under a line naming what the file was meant to be. */
+function invalidFileText(
+  code: ErrorCode,
+  details: Record<string, unknown> | undefined,
+  c: Colors,
+): string | undefined {
   const file = details?.file;
   const diagnostics = details?.diagnostics;
   if (typeof file !== 'string' || !Array.isArray(diagnostics)) return undefined;
@@ -86,5 +91,6 @@ function invalidWorkflowText(details: Record<string, unknown> | undefined, c: Co
     .slice()
     .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   const errors = all.filter((d) => d.severity === 'error').length;
-  return `${file} is not a valid workflow (${errors} error${errors === 1 ? '' : 's'}); fix ${errors === 1 ? 'it' : 'them'} and try again:\n${all.map((d) => `  ${formatDiagnostic(d, file, c)}`).join('\n')}`;
+  const what = code === 'E_INVALID_CONFIG' ? 'gateway configuration' : 'workflow';
+  return `${file} is not a valid ${what} (${errors} error${errors === 1 ? '' : 's'}); fix ${errors === 1 ? 'it' : 'them'} and try again:\n${all.map((d) => `  ${formatDiagnostic(d, file, c)}`).join('\n')}`;
 }

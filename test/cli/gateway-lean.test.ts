@@ -181,6 +181,9 @@ describe('agentcrate gateway on the lean bundle', () => {
     const invalid = gateway(['--config', bad]);
     expect(await invalid.exit).toBe(2);
     expect(invalid.err()).toContain(`${bad}:2:`);
+    // Named for what it is, its diagnostics said once.
+    expect(invalid.err()).toContain(`${bad} is not a valid gateway configuration`);
+    expect(invalid.err().split(`${bad}:2:`)).toHaveLength(2);
     expect(invalid.err()).toContain('upstreams.a.provider');
     expect(invalid.err()).not.toMatch(/\n\s+at /);
 

@@ -94,13 +94,8 @@ function startMessage(ctx: GatewayContext, url: string, f: StartFacts): string {
 async function compileForLeanProcess(ctx: GatewayContext): Promise<number> {
   const { compileGateway } = await import('../../gateway/lean/part.js');
   const flags = settingsFlags(ctx);
-  let compiled: Awaited<ReturnType<typeof compileGateway>>;
-  try {
-    compiled = await compileGateway(ctx.env, ctx.cwd, flags);
-  } catch (error) {
-    if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
-    throw error;
-  }
+  // An invalid file fails here; the CLI's error text lists its diagnostics once.
+  const compiled = await compileGateway(ctx.env, ctx.cwd, flags);
   for (const d of compiled.warnings)
     ctx.output.err(formatDiagnostic(d, compiled.file ?? 'gateway', ctx.output.color));
   const message = startMessage(ctx, GATEWAY_URL_MARK, {
@@ -134,13 +129,7 @@ async function serveGateway(ctx: GatewayContext): Promise<number> {
     secrets: gatewaySecrets(ctx.env),
     file: logFile,
   });
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  try {
-    gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });
-  } catch (error) {
-    if (error instanceof AgentcrateError && error.code === 'E_INVALID_CONFIG') printDiagnostics(ctx, error);
-    throw error;
-  }
+  const gateway = await startGateway({ flags, env: ctx.env, cwd: ctx.cwd, logger });
   const g = gateway.gateway.context;
   for (const d of gateway.warnings)
     ctx.output.err(formatDiagnostic(d, gateway.configFile ?? 'gateway', ctx.output.color));
@@ -189,12 +178,4 @@ async function checkConfig(ctx: GatewayContext, file: string | undefined): Promi
       (result.diagnostics.length > 0 ? `, ${plural(result.diagnostics.length, 'warning')}` : ''),
   );
   return 0;
-}
-
-function printDiagnostics(ctx: GatewayContext, error: AgentcrateError): void {
-  const details = error.details as
-    | { diagnostics?: Parameters<typeof formatDiagnostic>[0][]; file?: string }
-    | undefined;
-  for (const d of details?.diagnostics ?? [])
-    ctx.output.err(formatDiagnostic(d, details?.file ?? 'gateway.yaml', ctx.output.color));
 }
