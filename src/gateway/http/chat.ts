@@ -94,14 +94,15 @@ export async function chatCompletions(
   ctx.metrics.inFlight += 1;
   const finish = (): void => {
     clock.stop();
-    ctx.metrics.inFlight -= 1;
     const ms = ctx.deps.now() - startedAt;
-    ctx.metrics.observe(record, ms);
-    if (key !== undefined) ctx.gate.settle(key, record.usage, record.costUsd);
-    // The line is built and written once the answer has gone out: serializing and redacting
-    // it took longer than the rest of a proxied request (BENCHMARKS.md, gateway).
+    // The accounting and the log line are done once the answer has gone out (after the
+    // carrier's write, in the same turn of the event loop): neither changes the answer, and
+    // together they took longer than the rest of a proxied request (BENCHMARKS.md, gateway).
     const path = c.path;
     setImmediate(() => {
+      ctx.metrics.inFlight -= 1;
+      ctx.metrics.observe(record, ms);
+      if (key !== undefined) ctx.gate.settle(key, record.usage, record.costUsd);
       const fields = requestLogFields(record, 'POST', path, ms);
       if (record.status >= 500 || record.streamEnd === 'error-event' || record.failovers.length > 0)
         ctx.logger.warn(fields, 'chat');

@@ -6,7 +6,9 @@
  * names it, so whichever code is waiting rethrows the right failure.
  */
 import type { Timeouts } from '../config/types.js';
-import { UpstreamError } from '../upstream/errors.js';
+import { type Aborted, UpstreamError } from '../upstream/errors.js';
+
+export type { Aborted };
 
 /** The reason a request's signal carries when the client disconnected. */
 export class ClientGoneError extends Error {
@@ -16,8 +18,65 @@ export class ClientGoneError extends Error {
   }
 }
 
+/**
+ * How a request or an attempt is called off: the reason (an `UpstreamError` naming the clock
+ * that ran out, or `ClientGoneError`), listeners, and a web `AbortSignal` made only when code
+ * that takes one asks (the AI SDK, a backoff's sleep). A proxied attempt subscribes with a
+ * plain callback: no AbortController, EventTarget or listener objects per request.
+ */
+export interface Cancellation extends Aborted {
+  /** A web AbortSignal following this cancellation, made on first read. */
+  readonly signal: AbortSignal;
+  /** Calls `fn` once when cancelled (at once when already); returns the unsubscribe. */
+  onAbort(fn: (reason: unknown) => void): () => void;
+}
+
+const nothing = (): void => undefined;
+
+export class Canceller implements Cancellation {
+  aborted = false;
+  #reason: unknown;
+  #controller: AbortController | undefined;
+  #listeners: Array<(reason: unknown) => void> | undefined;
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const fn of listeners) fn(reason);
+  }
+
+  onAbort(fn: (reason: unknown) => void): () => void {
+    if (this.aborted) {
+      fn(this.#reason);
+      return nothing;
+    }
+    this.#listeners ??= [];
+    this.#listeners.push(fn);
+    return () => {
+      const at = this.#listeners?.indexOf(fn) ?? -1;
+      if (at !== -1) this.#listeners?.splice(at, 1);
+    };
+  }
+}
+
 export interface RequestClock {
-  signal: AbortSignal;
+  cancel: Cancellation;
   /** Milliseconds since the request started. */
   elapsed(): number;
   stop(): void;
@@ -34,18 +93,18 @@ export function startRequestClock(
   totalMs: number,
   now: () => number,
 ): RequestClock {
-  const controller = new AbortController();
+  const cancel = new Canceller();
   const started = now();
   const timer = setTimeout(
     () =>
-      controller.abort(
+      cancel.abort(
         new UpstreamError('total-timeout', `no complete answer within ${totalMs} ms (total timeout)`),
       ),
     totalMs,
   );
-  const unwatch = client?.(() => controller.abort(new ClientGoneError()));
+  const unwatch = client?.(() => cancel.abort(new ClientGoneError()));
   return {
-    signal: controller.signal,
+    cancel,
     elapsed: () => now() - started,
     stop: () => {
       clearTimeout(timer);
@@ -55,7 +114,7 @@ export function startRequestClock(
 }
 
 export interface AttemptClock {
-  signal: AbortSignal;
+  cancel: Cancellation;
   /** The first token (or plain answer's headers) arrived: the idle clock takes over. */
   firstToken(): void;
   /** Body arrived: the idle clock starts again. */
@@ -63,15 +122,13 @@ export interface AttemptClock {
   stop(): void;
 }
 
-export function startAttemptClock(request: AbortSignal, timeouts: Timeouts, upstream: string): AttemptClock {
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(request.reason);
-  if (request.aborted) onAbort();
-  else request.addEventListener('abort', onAbort, { once: true });
+export function startAttemptClock(request: Cancellation, timeouts: Timeouts, upstream: string): AttemptClock {
+  const cancel = new Canceller();
+  const unfollow = request.onAbort((reason) => cancel.abort(reason));
   let idle: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined = setTimeout(
     () =>
-      controller.abort(
+      cancel.abort(
         new UpstreamError(
           'first-token-timeout',
           `upstream '${upstream}' sent no first token within ${timeouts.firstTokenMs} ms`,
@@ -80,14 +137,14 @@ export function startAttemptClock(request: AbortSignal, timeouts: Timeouts, upst
     timeouts.firstTokenMs,
   );
   return {
-    signal: controller.signal,
+    cancel,
     firstToken() {
       if (first === undefined) return;
       clearTimeout(first);
       first = undefined;
       idle = setTimeout(
         () =>
-          controller.abort(
+          cancel.abort(
             new UpstreamError('stall', `upstream '${upstream}' went quiet for ${timeouts.idleMs} ms`),
           ),
         timeouts.idleMs,
@@ -101,7 +158,7 @@ export function startAttemptClock(request: AbortSignal, timeouts: Timeouts, upst
       clearTimeout(idle);
       first = undefined;
       idle = undefined;
-      request.removeEventListener('abort', onAbort);
+      unfollow();
     },
   };
 }

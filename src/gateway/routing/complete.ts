@@ -7,7 +7,7 @@
 import type { ChatRequest } from '../openai/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { CompleteResult } from '../upstream/types.js';
-import { ClientGoneError, type RequestClock, startAttemptClock } from './attempt.js';
+import { type Aborted, ClientGoneError, type RequestClock, startAttemptClock } from './attempt.js';
 import { type AttemptRecord, addUsage, type DispatchDeps, type RequestRecord } from './record.js';
 import type { Plan } from './router.js';
 import { type Step, TargetWalk } from './walk.js';
@@ -32,7 +32,7 @@ export async function dispatchComplete(
   record: RequestRecord,
   clock: RequestClock,
 ): Promise<CompleteResult> {
-  const walk = new TargetWalk(plan, deps, record, clock.signal);
+  const walk = new TargetWalk(plan, deps, record, clock.cancel);
   for (;;) {
     const step = await walk.next();
     if (step === undefined) throw new TargetsExhaustedError(walk.lastError, plan.alias);
@@ -44,11 +44,11 @@ export async function dispatchComplete(
     };
     record.attempts.push(attempt);
     const started = deps.now();
-    const timer = startAttemptClock(clock.signal, step.timeouts, step.target.upstream);
+    const timer = startAttemptClock(clock.cancel, step.timeouts, step.target.upstream);
     try {
       const result = await step.client.complete({
         body: { ...body, model: step.target.model },
-        signal: timer.signal,
+        cancel: timer.cancel,
         requestId: record.requestId,
         onHeaders: timer.firstToken,
         onData: timer.data,
@@ -62,12 +62,12 @@ export async function dispatchComplete(
       return result;
     } catch (thrown) {
       attempt.ms = Math.round(deps.now() - started);
-      if (clientGone(thrown, timer.signal)) {
+      if (clientGone(thrown, timer.cancel)) {
         attempt.outcome = 'client-gone';
         step.runtime.breaker.release(false);
         throw new ClientGoneError();
       }
-      const error = asUpstreamError(thrown, timer.signal, step);
+      const error = asUpstreamError(thrown, timer.cancel, step);
       settle(step, attempt, error, deps);
       if (!error.fallbackable) throw error;
       walk.failed(step, error);
@@ -77,12 +77,12 @@ export async function dispatchComplete(
   }
 }
 
-export function clientGone(thrown: unknown, signal: AbortSignal): boolean {
+export function clientGone(thrown: unknown, signal: Aborted): boolean {
   return thrown instanceof ClientGoneError || (signal.aborted && signal.reason instanceof ClientGoneError);
 }
 
 /** Whatever an attempt threw, as the UpstreamError it means. */
-export function asUpstreamError(thrown: unknown, signal: AbortSignal, step: Step): UpstreamError {
+export function asUpstreamError(thrown: unknown, signal: Aborted, step: Step): UpstreamError {
   if (thrown instanceof UpstreamError) return thrown;
   if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
   return new UpstreamError(

@@ -10,6 +10,7 @@ import { backoffDelayMs } from '../../models/retry.js';
 import type { TargetConfig, Timeouts } from '../config/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { Upstream } from '../upstream/types.js';
+import type { Cancellation } from './attempt.js';
 import type { UpstreamRuntime } from './pool.js';
 import type { DispatchDeps, RequestRecord } from './record.js';
 import type { Plan } from './router.js';
@@ -31,18 +32,18 @@ export class TargetWalk {
   readonly #plan: Plan;
   readonly #deps: DispatchDeps;
   readonly #record: RequestRecord;
-  readonly #signal: AbortSignal;
+  readonly #cancel: Cancellation;
   #index = 0;
   #attempt = 0;
   #delayMs = 0;
   #move: Step['moved'] | undefined;
   lastError: UpstreamError | undefined;
 
-  constructor(plan: Plan, deps: DispatchDeps, record: RequestRecord, signal: AbortSignal) {
+  constructor(plan: Plan, deps: DispatchDeps, record: RequestRecord, cancel: Cancellation) {
     this.#plan = plan;
     this.#deps = deps;
     this.#record = record;
-    this.#signal = signal;
+    this.#cancel = cancel;
   }
 
   /** The next attempt (after waiting its backoff), or undefined when every target is spent. */
@@ -58,7 +59,7 @@ export class TargetWalk {
       if (this.#delayMs > 0) {
         const wait = this.#delayMs;
         this.#delayMs = 0;
-        await this.#deps.sleep(wait, this.#signal);
+        await this.#deps.sleep(wait, this.#cancel.signal);
       }
       if (runtime.client === undefined) {
         this.#skip(

@@ -90,7 +90,7 @@ class Relay {
   }
 
   async run(): Promise<void> {
-    const walk = new TargetWalk(this.#plan, this.#deps, this.#record, this.#clock.signal);
+    const walk = new TargetWalk(this.#plan, this.#deps, this.#record, this.#clock.cancel);
     for (;;) {
       let step: Step | undefined;
       try {
@@ -149,7 +149,7 @@ class Relay {
     };
     this.#record.attempts.push(attempt);
     const started = this.#deps.now();
-    const timer = startAttemptClock(this.#clock.signal, step.timeouts, step.target.upstream);
+    const timer = startAttemptClock(this.#clock.cancel, step.timeouts, step.target.upstream);
     // Chunks from a later attempt, or changed ones, are rewritten; the first attempt's pass as sent.
     const rewrite = this.#sink.started || continuing;
     let text = '';
@@ -158,7 +158,7 @@ class Relay {
     try {
       const stream = await step.client.stream({
         body,
-        signal: timer.signal,
+        cancel: timer.cancel,
         requestId: this.#record.requestId,
         onData: timer.data,
       });
@@ -205,7 +205,7 @@ class Relay {
       return 'done';
     } catch (thrown) {
       attempt.ms = Math.round(this.#deps.now() - started);
-      if (clientGone(thrown, timer.signal)) {
+      if (clientGone(thrown, timer.cancel)) {
         attempt.outcome = 'client-gone';
         step.runtime.breaker.release(false);
         addUsage(
@@ -218,7 +218,7 @@ class Relay {
         this.#clientGone();
         return 'done';
       }
-      const error = asUpstreamError(thrown, timer.signal, step);
+      const error = asUpstreamError(thrown, timer.cancel, step);
       settle(step, attempt, error, this.#deps);
       if (text !== '' || usage !== undefined) {
         addUsage(

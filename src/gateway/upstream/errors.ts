@@ -80,17 +80,18 @@ const CONNECT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** Whether an attempt was called off, and why: its `Cancellation` or a web `AbortSignal`. */
+export interface Aborted {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+}
+
 /**
  * A thrown transport error as the UpstreamError it means. `answered`: the upstream had begun
  * answering (a break is then `closed`, not `connect`). A timeout of the caller's is the
  * signal's reason and is returned as is.
  */
-export function classify(
-  error: unknown,
-  signal: AbortSignal,
-  name: string,
-  answered: boolean,
-): UpstreamError {
+export function classify(error: unknown, signal: Aborted, name: string, answered: boolean): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal.aborted && signal.reason instanceof UpstreamError) return signal.reason;
   const code = errorCode(error);
@@ -121,7 +122,7 @@ function errorCode(error: unknown): string | undefined {
 export function fromSdkError(
   error: unknown,
   upstream: string,
-  signal: AbortSignal,
+  signal: Aborted,
   answered: boolean,
 ): UpstreamError {
   if (error instanceof UpstreamError) return error;

@@ -4,11 +4,11 @@
  * parsed once for its usage and forwarded as the upstream wrote it; a stream is parsed chunk
  * by chunk (failover needs to know what was said) and forwarded chunk by chunk.
  */
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { UpstreamConfig } from '../config/types.js';
 import { parseChatStream } from '../openai/sse.js';
 import type { ChatCompletion } from '../openai/types.js';
-import { classify, retryAfterFromHeaders, UpstreamError } from './errors.js';
+import { type Aborted, classify, retryAfterFromHeaders, UpstreamError } from './errors.js';
 import type { AttemptInput, CompleteResult, StreamItem, Upstream } from './types.js';
 
 /** Bodies of error answers kept for the client (an HTML error page can be large). */
@@ -34,53 +34,61 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
     ...(config.apiKey !== undefined ? { authorization: `Bearer ${config.apiKey}` } : {}),
   };
 
-  async function send(input: AttemptInput, stream: boolean) {
-    const body = stream
-      ? {
-          ...input.body,
-          stream: true,
-          // Usage is always asked for: keys' token limits and budgets need it.
-          stream_options: { ...(input.body.stream_options ?? {}), include_usage: true },
-        }
-      : { ...input.body, stream: false };
+  const headersFor = (input: AttemptInput, stream: boolean): Record<string, string> => ({
+    ...baseHeaders,
+    accept: stream ? 'text/event-stream' : 'application/json',
+    'x-request-id': input.requestId,
+  });
+
+  /** A non-2xx answer as the UpstreamError that carries it to the client and the walk. */
+  function statusError(
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    text: string,
+  ): UpstreamError {
+    const header = (name: string): string | undefined => {
+      const value = headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const retryAfterMs = retryAfterFromHeaders({
+      'retry-after': header('retry-after'),
+      'retry-after-ms': header('retry-after-ms'),
+    });
+    return new UpstreamError(
+      'status',
+      `upstream '${config.name}' answered ${statusCode}${describeBody(text)}`,
+      {
+        status: statusCode,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        body: text,
+        contentType: header('content-type') ?? 'application/json',
+      },
+    );
+  }
+
+  async function send(input: AttemptInput) {
+    const body = {
+      ...input.body,
+      stream: true,
+      // Usage is always asked for: keys' token limits and budgets need it.
+      stream_options: { ...(input.body.stream_options ?? {}), include_usage: true },
+    };
     let response: Awaited<ReturnType<Pool['request']>>;
     try {
       response = await pool.request({
         path,
         method: 'POST',
-        headers: {
-          ...baseHeaders,
-          accept: stream ? 'text/event-stream' : 'application/json',
-          'x-request-id': input.requestId,
-        },
+        headers: headersFor(input, true),
         body: JSON.stringify(body),
-        signal: input.signal,
+        signal: input.cancel.signal,
       });
     } catch (error) {
-      throw classify(error, input.signal, config.name, false);
+      throw classify(error, input.cancel, config.name, false);
     }
     input.onHeaders?.();
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await readLimited(response.body, input.signal, config.name).catch(() => '');
-      const headers = response.headers;
-      const header = (name: string): string | undefined => {
-        const value = headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const retryAfterMs = retryAfterFromHeaders({
-        'retry-after': header('retry-after'),
-        'retry-after-ms': header('retry-after-ms'),
-      });
-      throw new UpstreamError(
-        'status',
-        `upstream '${config.name}' answered ${response.statusCode}${describeBody(text)}`,
-        {
-          status: response.statusCode,
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-          body: text,
-          contentType: header('content-type') ?? 'application/json',
-        },
-      );
+      const text = await readLimited(response.body, input.cancel, config.name).catch(() => '');
+      throw statusError(response.statusCode, response.headers, text);
     }
     return response;
   }
@@ -88,13 +96,25 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
   return {
     config,
     async complete(input): Promise<CompleteResult> {
-      const response = await send(input, false);
-      let bytes: Buffer;
-      try {
-        bytes = await readAll(response.body, input.onData);
-      } catch (error) {
-        throw classify(error, input.signal, config.name, true);
-      }
+      const answer = await exchange(
+        pool,
+        {
+          path,
+          method: 'POST',
+          headers: headersFor(input, false),
+          body: JSON.stringify({ ...input.body, stream: false }),
+        },
+        input,
+      );
+      if (answer.error !== undefined)
+        throw classify(answer.error, input.cancel, config.name, answer.answered);
+      if (answer.statusCode < 200 || answer.statusCode >= 300)
+        throw statusError(
+          answer.statusCode,
+          answer.headers,
+          answer.body.toString('utf8').slice(0, MAX_ERROR_BODY),
+        );
+      const bytes = answer.body;
       let parsed: ChatCompletion;
       try {
         parsed = JSON.parse(bytes.toString('utf8')) as ChatCompletion;
@@ -125,7 +145,7 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
       };
     },
     async stream(input): Promise<AsyncIterable<StreamItem>> {
-      const response = await send(input, true);
+      const response = await send(input);
       const type = String(response.headers['content-type'] ?? '');
       if (!type.includes('text/event-stream')) {
         response.body.destroy();
@@ -134,7 +154,7 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
           `upstream '${config.name}' answered a stream request with ${type || 'no content type'}`,
         );
       }
-      const signal = input.signal;
+      const signal = input.cancel;
       return {
         async *[Symbol.asyncIterator]() {
           try {
@@ -152,20 +172,92 @@ export function createProxyUpstream(config: UpstreamConfig): Upstream {
   };
 }
 
-/** The whole body; events, not `for await` (cheaper per small answer); `onData` per piece. */
-function readAll(body: Awaited<ReturnType<Pool['request']>>['body'], onData?: () => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+interface Exchanged {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The whole body of a 2xx answer; at most MAX_ERROR_BODY bytes of another. */
+  body: Buffer;
+  /** Set when the exchange failed; `answered` says whether headers had arrived. */
+  error?: unknown;
+  answered: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One plain request and its whole answer, on undici's dispatcher directly: no response stream,
+ * promise chain or AbortSignal listener per request, the attempt's cancellation subscribed with
+ * a callback. `onHeaders` when the head arrives, `onData` per piece of body (the attempt's
+ * clocks). Never rejects: a failure comes back as `error`.
+ */
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions, input: AttemptInput): Promise<Exchanged> {
+  return new Promise((resolve) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let statusCode = 0;
+    let headers: Exchanged['headers'] = {};
+    let answered = false;
+    let done = false;
+    let size = 0;
     const chunks: Buffer[] = [];
-    body.on('data', (chunk: Buffer) => {
-      onData?.();
-      chunks.push(chunk);
+    const finish = (error?: unknown): void => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      const body =
+        chunks.length === 1
+          ? (chunks[0] as Buffer)
+          : chunks.length === 0
+            ? EMPTY
+            : Buffer.concat(chunks, size);
+      resolve(
+        error === undefined
+          ? { statusCode, headers, body, answered }
+          : { statusCode, headers, body, answered, error },
+      );
+    };
+    const cancelled = (): Error => {
+      const reason = input.cancel.reason;
+      return reason instanceof Error ? reason : new Error('cancelled');
+    };
+    const unsubscribe = input.cancel.onAbort(() => {
+      finish(input.cancel.reason);
+      controller?.abort(cancelled());
     });
-    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    body.once('error', reject);
+    if (done) return;
+    pool.dispatch(options, {
+      onRequestStart(c) {
+        controller = c;
+        if (done) c.abort(cancelled());
+      },
+      onResponseStart(_c, code, head) {
+        statusCode = code;
+        headers = head as Exchanged['headers'];
+        answered = true;
+        input.onHeaders?.();
+      },
+      onResponseData(c, chunk) {
+        if (done) return;
+        input.onData?.();
+        size += chunk.length;
+        chunks.push(chunk);
+        if (size > MAX_ERROR_BODY && (statusCode < 200 || statusCode >= 300)) {
+          // An error page is kept only in part: stop reading it (settled first: the abort
+          // reports itself as an error at once).
+          finish();
+          c.abort(new Error('error body over the limit'));
+        }
+      },
+      onResponseEnd() {
+        finish();
+      },
+      onResponseError(_c, error) {
+        finish(error);
+      },
+    });
   });
 }
 
-async function readLimited(body: AsyncIterable<unknown>, signal: AbortSignal, name: string): Promise<string> {
+async function readLimited(body: AsyncIterable<unknown>, signal: Aborted, name: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

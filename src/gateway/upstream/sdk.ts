@@ -73,7 +73,7 @@ export function createSdkUpstream(config: UpstreamConfig): Upstream {
     try {
       return await run(model);
     } catch (error) {
-      throw fromSdkError(error, config.name, input.signal, false);
+      throw fromSdkError(error, config.name, input.cancel, false);
     }
   };
 
@@ -82,7 +82,7 @@ export function createSdkUpstream(config: UpstreamConfig): Upstream {
     complete: (input) =>
       call(input, async (model): Promise<CompleteResult> => {
         const result = await model.doGenerate({
-          ...toCallOptions(input.body, input.signal),
+          ...toCallOptions(input.body, input.cancel.signal),
           providerOptions: PROVIDER_OPTIONS,
         });
         input.onHeaders?.();
@@ -99,12 +99,12 @@ export function createSdkUpstream(config: UpstreamConfig): Upstream {
     stream: (input) =>
       call(input, async (model): Promise<AsyncIterable<StreamItem>> => {
         const result = await model.doStream({
-          ...toCallOptions(input.body, input.signal),
+          ...toCallOptions(input.body, input.cancel.signal),
           providerOptions: PROVIDER_OPTIONS,
         });
         input.onHeaders?.();
         const meta = { id: `chatcmpl-${input.requestId}`, model: input.body.model, upstream: config.name };
-        const signal = input.signal;
+        const signal = input.cancel;
         return {
           async *[Symbol.asyncIterator]() {
             try {

@@ -1,16 +1,17 @@
 /**
  * The upstream seam: one attempt at one target. Both kinds (proxied OpenAI-compatible and
  * translated through the AI SDK) answer in the OpenAI wire format, so routing, failover and
- * accounting never care which kind they talk to. Timeouts are the caller's: it aborts
- * `signal` with an `UpstreamError` as the reason, and the upstream rethrows that reason.
+ * accounting never care which kind they talk to. Timeouts are the caller's: it cancels
+ * `cancel` with an `UpstreamError` as the reason, and the upstream rethrows that reason.
  */
 import type { UpstreamConfig } from '../config/types.js';
 import type { ChatChunk, ChatRequest, TokenCount } from '../openai/types.js';
+import type { Cancellation } from '../routing/attempt.js';
 
 export interface AttemptInput {
   /** The client's request with `model` set to the target's model (and continuation applied). */
   body: ChatRequest;
-  signal: AbortSignal;
+  cancel: Cancellation;
   requestId: string;
   /** Called when response headers arrived (the first-token clock of a non-streaming call stops). */
   onHeaders?: () => void;
