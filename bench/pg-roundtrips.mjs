@@ -10,6 +10,7 @@
 // runs), sync `/run` of the one-call workflow, then the same number submitted async and
 // awaited; then the same time idle, whose traffic (heartbeats, polls) is subtracted.
 // A round trip is a flight of client messages answered by the server before the next one.
+// ENTRY=dir/server.mjs measures that server bundle (made with bundleServer from a build's dist/).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,7 @@ try {
     logFile: join(dir, 'server.log'),
     workflow: 'one',
     env: { AGENTCRATE_STORE: viaProxy.toString() },
+    ...(process.env.ENTRY ? { entry: process.env.ENTRY } : {}),
   });
   for (let i = 0; i < 20; i++) await runOnce(agentcrate, server.base, 'one');
   const diff = (a, b, n) => ({

@@ -13,7 +13,8 @@
 // each build's dist/) in the same run: three replicas of each on a schema of their own, the
 // turns of all builds interleaved (reversed every other repeat), each build's 3 / 1 ratio and
 // its rates against A's; ENVS='[{…},{…}]' compares settings instead (one build per object of
-// environment variables, the same bundle). Also said per turn: how busy the whole machine was
+// environment variables, the same bundle; its NODE_FLAGS, space-separated, are added to the
+// server's Node flags). Also said per turn: how busy the whole machine was
 // (/proc/stat: other work on a shared machine shows there), the database's commits and the
 // replicas' and backends' wake-ups (voluntary context switches) per run. C17=1 adds a turn of
 // one replica at c=17 (a third of the load, no other replica busy); PERF=dir samples the whole
@@ -48,6 +49,8 @@ const entries = process.env.ENTRIES
   : envs
     ? envs.map(() => undefined)
     : [undefined];
+/** Build `b`'s environment variables, without NODE_FLAGS (Node flags, not a variable). */
+const envOf = (b) => Object.fromEntries(Object.entries(envs?.[b] ?? {}).filter(([k]) => k !== 'NODE_FLAGS'));
 const label = (i) => (entries.length === 1 ? '' : `${String.fromCharCode(65 + i)} `);
 const sql = postgres(url, { max: 1, onnotice: () => {} });
 const mock = await startMock(0);
@@ -202,7 +205,8 @@ try {
           stateDir,
           logFile: join(stateDir, 'server.log'),
           workflow: 'one',
-          env: { AGENTCRATE_STORE: `${storeUrl}${b}`, ...(envs?.[b] ?? {}) },
+          env: { AGENTCRATE_STORE: `${storeUrl}${b}`, ...envOf(b) },
+          nodeFlags: envs?.[b]?.NODE_FLAGS?.split(' ').filter(Boolean) ?? [],
           ...(entry ? { entry } : {}),
         }).catch((error) => {
           throw new Error(

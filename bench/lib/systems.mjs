@@ -84,10 +84,10 @@ export const agentcrate = {
     return { agentcrate: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version };
   },
   prepare() {},
-  start({ port, mockUrl, stateDir, workflow, logFile, traces = true, env = {}, entry }) {
+  start({ port, mockUrl, stateDir, workflow, logFile, traces = true, env = {}, entry, nodeFlags = [] }) {
     // The same Node flags and allocator settings as the generated container
     // (src/deploy/types.ts SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV).
-    return spawnTracked(NODE, [...SERVER_NODE_FLAGS, entry ?? serverBundle.ensure()], {
+    return spawnTracked(NODE, [...SERVER_NODE_FLAGS, ...nodeFlags, entry ?? serverBundle.ensure()], {
       cwd: stateDir,
       logFile,
       env: {

@@ -146,4 +146,54 @@ describe.skipIf(skip !== undefined)(`PostgreSQL group commit${skip ? ` (skipped:
       ['completed', 1],
     ]);
   });
+
+  it("writes a job's end and the events issued just before it as one statement", async () => {
+    // Rows written by one statement share its command id (cmin) within their transaction: the
+    // ended job row and its events come from the same one, not from an append then an UPDATE.
+    const schema = `group_${++n}`;
+    const s = await store(schema);
+    await s.acquireLease();
+    const jobs = ids('f', 5);
+    await Promise.all(jobs.map((id) => s.createJob({ id, workflow: 'wf', inputs: {}, claim: true })));
+    const ends = await Promise.all(
+      jobs.map((id) =>
+        Promise.all([
+          s.appendEvents(id, [
+            { type: 'node-end', at: 1 },
+            { type: 'run-end', at: 2 },
+          ]),
+          s.completeJob(id, end),
+        ]),
+      ),
+    );
+    expect(ends.map(([events, job]) => [events.map((e) => e.seq), job?.status, job?.outputs])).toEqual(
+      jobs.map(() => [[1, 2], 'completed', { a: 1 }]),
+    );
+    const apart = db.psql(
+      `SELECT count(*) FROM ${schema}.jobs j JOIN ${schema}.events e ON e.job_id = j.id
+       WHERE j.id LIKE 'f%' AND j.cmin::text <> e.cmin::text`,
+    );
+    expect(Number(apart.trim())).toBe(0);
+    // Seqs go on from there: a later append numbers after the fused one.
+    const [next] = await s.appendEvents('f0', [{ type: 'late', at: 3 }]);
+    expect(next?.seq).toBe(3);
+  });
+
+  it('stores the events of a job cancelled meanwhile and answers its end as not done', async () => {
+    // The fused end needs an unfinished job, the events do not: refused, the two go apart and
+    // each is answered as on its own.
+    const schema = `group_${++n}`;
+    const s = await store(schema);
+    await s.acquireLease();
+    await s.createJob({ id: 'c1', workflow: 'wf', inputs: {}, claim: true });
+    expect(await s.cancelJob('c1')).toBe(true);
+    const [events, job] = await Promise.all([
+      s.appendEvents('c1', [{ type: 'run-end', at: 1 }]),
+      s.completeJob('c1', end),
+    ]);
+    expect(events.map((e) => e.seq)).toEqual([1]);
+    expect(job).toBeUndefined();
+    expect((await s.getJob('c1'))?.status).toBe('cancelled');
+    expect((await s.listEvents('c1')).map((e) => e.event.type)).toEqual(['run-end']);
+  });
 });

@@ -8,9 +8,9 @@
 import postgres from 'postgres';
 import { AgentcrateError } from '../../errors.js';
 import { storeLabel } from '../location.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type Write } from './group-commit.js';
 
-export { REFUSED } from './group-commit.js';
+export { type EventBatch, orRefuse, REFUSED } from './group-commit.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 export type Row = Record<string, unknown>;
@@ -129,14 +129,14 @@ export class PgConnection {
    * checkpoint, its end) in one transaction, as the SQLite store's group commit does: a process
    * killed between them never leaves one without the others; the turns of all jobs ready while
    * the previous ones are out go together (group-commit.ts). `before` runs first in it; a
-   * `mustWrite` statement that changes nothing rejects with REFUSED and takes the turn back.
+   * statement refused by its fence (`orRefuse`) rejects with REFUSED and takes the turn back.
    */
   qTurn(
     key: string,
     what: string,
     text: string,
     params: readonly unknown[],
-    options: { before?: (sql: postgres.TransactionSql) => Promise<unknown>; mustWrite?: boolean } = {},
+    options: Pick<Write, 'before' | 'events' | 'afterEvents'> = {},
   ): Promise<Row[]> {
     return new Promise((resolve, reject) =>
       this.#group.add(key, {
@@ -144,7 +144,8 @@ export class PgConnection {
         text,
         params,
         before: options.before,
-        mustWrite: options.mustWrite === true,
+        events: options.events,
+        afterEvents: options.afterEvents,
         resolve,
         reject,
       }),

@@ -15,13 +15,15 @@ import { checkEvent, checkpointProgress, invalid, notFound } from '../checks.js'
 import { checkLimit } from '../cursor.js';
 import { rowToEvent } from '../rows.js';
 import type { StoredCheckpoint, StoredEvent, StoreEvent } from '../types.js';
-import { type PgConnection, REFUSED } from './connection.js';
+import { type EventBatch, orRefuse, type PgConnection, REFUSED } from './connection.js';
+import { eventParams, insertEvents } from './event-insert.js';
 import { fence, type Ownership, type PgJobs } from './jobs.js';
 
 const SAVE_CHECKPOINT = `WITH j AS (
     UPDATE jobs SET progress_step = $3, progress_nodes = $4, crashes = 0, blamed_crashes = 0
     WHERE id = $1 AND ${fence(2)} RETURNING id)
-  INSERT INTO checkpoints (job_id, step, saved_at, data) SELECT id, $3, $5, $6 FROM j
+  INSERT INTO checkpoints (job_id, step, saved_at, data)
+  SELECT $1, $3, $5, $6 WHERE ${orRefuse('SELECT 1 FROM j')} = 1
   ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, saved_at = excluded.saved_at, data = excluded.data
   RETURNING job_id`;
 
@@ -49,10 +51,7 @@ export class PgEvents {
     const owner = this.#own.owner();
     const params = [jobId, owner, step, JSON.stringify(nodesDone), this.#c.now(), data];
     try {
-      await this.#c.qTurn(jobId, 'save a checkpoint', SAVE_CHECKPOINT, params, {
-        mustWrite: true,
-        ...(before ? { before } : {}),
-      });
+      await this.#c.qTurn(jobId, 'save a checkpoint', SAVE_CHECKPOINT, params, before ? { before } : {});
     } catch (error) {
       if (error === REFUSED) throw await this.#missing(jobId, owner);
       throw error;
@@ -84,25 +83,21 @@ export class PgEvents {
     const checked = events.map(checkEvent);
     if (checked.length === 0) return [];
     const owner = this.#own.owner();
+    const batch: EventBatch = {
+      count: checked.length,
+      types: checked.map((e) => e.type),
+      ats: checked.map((e) => Math.round(e.at)),
+      datas: checked.map((e) => JSON.stringify(e)),
+    };
     const rows = await this.#c
       .qTurn(
         jobId,
         'append events',
         `WITH j AS (
          UPDATE jobs SET event_seq = event_seq + $3 WHERE id = $1 AND ${fence(2)} RETURNING event_seq)
-       INSERT INTO events (job_id, seq, type, at, data)
-       SELECT $1, j.event_seq - $3 + u.ord, u.type, u.at, u.data
-       FROM j, unnest($4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS u(type, at, data, ord)
-       RETURNING seq`,
-        [
-          jobId,
-          owner,
-          checked.length,
-          checked.map((e) => e.type),
-          checked.map((e) => Math.round(e.at)),
-          checked.map((e) => JSON.stringify(e)),
-        ],
-        { mustWrite: true },
+       ${insertEvents('j', 3)}`,
+        [jobId, owner, ...eventParams(batch)],
+        { events: batch },
       )
       .catch(async (error) => {
         if (error === REFUSED) throw await this.#missing(jobId, owner);

@@ -9,15 +9,36 @@
  *
  * A unit's failure must stay its own: when a flight of several units fails on a statement (a
  * duplicate id, a deadlock) its units are sent again one by one, each then failing or
- * committing alone; a unit refused (a `mustWrite` statement that changed nothing, a job
- * taken over by another replica) is taken out and the others committed without it.
+ * committing alone. A unit refused (a job taken over by another replica) fails the same way:
+ * its fenced statement raises (`orRefuse`) instead of changing nothing, so a flight never has to
+ * read its answers before deciding to commit, and goes as one batch before one Sync: one round
+ * trip.
  */
 import type postgres from 'postgres';
 import { AgentcrateError } from '../../errors.js';
 import type { PgConnection, Row } from './connection.js';
 
-/** What a unit's writes reject with when a `mustWrite` statement changed nothing (the unit is taken back). */
+/** What a unit's writes reject with when one of its fenced statements was refused (the unit is taken back). */
 export const REFUSED = new AgentcrateError('E_NOT_FOUND', 'the write changed nothing');
+
+/** The text a refused statement raises with (`orRefuse`): nothing a user writes can produce it. */
+const REFUSAL = 'agentcrate: write refused';
+
+/**
+ * `scalar` (a scalar subquery on the fenced UPDATE's CTE), or an error when it yields no row: the
+ * statement raises (an invalid integer naming the refusal) where it would have written nothing,
+ * which rolls back every statement sent with it before the same Sync. Needs no function in the
+ * schema, so replicas of any schema version fence the same way.
+ */
+export function orRefuse(scalar: string): string {
+  return `coalesce((${scalar})::text, '${REFUSAL}')::bigint`;
+}
+
+/** Whether `error` is a statement's refusal (`orRefuse`). */
+export function isRefusal(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === '22P02' && typeof e.message === 'string' && e.message.includes(REFUSAL);
+}
 
 export interface Write {
   what: string;
@@ -25,12 +46,49 @@ export interface Write {
   params: readonly unknown[];
   /** Runs first in the unit's own transaction (such a unit flies alone). */
   before?: ((sql: postgres.TransactionSql) => Promise<unknown>) | undefined;
-  mustWrite: boolean;
+  /** A batch of the job's events (its statement reserves their seqs on the job row, then inserts them). */
+  events?: EventBatch | undefined;
+  /**
+   * This write (a job's end) with the batch of events written just before it in its unit, as one
+   * statement: one UPDATE of the job row reserves their seqs and ends it.
+   */
+  afterEvents?: ((events: EventBatch) => { text: string; params: unknown[] }) | undefined;
+  /** The writes a fused one stands for: sent apart when the fused statement is refused. */
+  parts?: readonly Write[] | undefined;
   resolve: (rows: Row[]) => void;
   reject: (error: unknown) => void;
 }
 
 type Unit = Write[];
+
+/** Events to insert: their count and columns, as the statement's parameters. */
+export interface EventBatch {
+  count: number;
+  types: string[];
+  ats: number[];
+  datas: string[];
+}
+
+/** One write for a batch of events (`a`) and the job's end (`b`) after it, settling both. */
+function fuse(a: Write, b: Write): Write | undefined {
+  if (a.events === undefined || b.afterEvents === undefined || a.before || b.before) return undefined;
+  const { text, params } = b.afterEvents(a.events);
+  return {
+    what: `${a.what} and ${b.what}`,
+    text,
+    params,
+    parts: [a, b],
+    resolve: (rows) => {
+      const seqs = (rows[0]?.event_seqs ?? []) as number[];
+      a.resolve(seqs.map((seq) => ({ seq })));
+      b.resolve(rows);
+    },
+    reject: (error) => {
+      a.reject(error);
+      b.reject(error);
+    },
+  };
+}
 
 /** Errors of the connection or the server as a whole: every unit of the flight fails with them. */
 const WHOLE_FLIGHT_CLASSES = ['08', '53', '57', '58'];
@@ -42,6 +100,19 @@ function failsWholeFlight(error: unknown): boolean {
 }
 
 const whatOf = (writes: readonly Write[]) => writes.map((w) => w.what).join(' and ');
+
+/** `unit` with each job end fused with the batch of events just before it. */
+function fused(unit: Unit): Unit {
+  if (unit.length < 2 || !unit.some((w) => w.afterEvents !== undefined)) return unit;
+  const out: Write[] = [];
+  for (const w of unit) {
+    const last = out[out.length - 1];
+    const both = last === undefined ? undefined : fuse(last, w);
+    if (both === undefined) out.push(w);
+    else out[out.length - 1] = both;
+  }
+  return out;
+}
 
 export class GroupCommit {
   readonly #c: PgConnection;
@@ -81,7 +152,7 @@ export class GroupCommit {
 
   async #fly(): Promise<void> {
     if (this.#flying || this.#next.size === 0) return;
-    const units = [...this.#next.values()];
+    const units = [...this.#next.values()].map(fused);
     this.#next = new Map();
     this.#flying = true;
     try {
@@ -104,37 +175,31 @@ export class GroupCommit {
     try {
       results = await this.#send(units);
     } catch (error) {
-      if (units.length > 1 && !failsWholeFlight((error as AgentcrateError).cause ?? error)) {
+      const cause = (error as AgentcrateError).cause ?? error;
+      if (units.length > 1 && !failsWholeFlight(cause)) {
         await Promise.all(units.map((u) => this.#commit([u])));
         return;
       }
+      const [only] = units;
+      if (units.length === 1 && isRefusal(cause) && only!.some((w) => w.parts !== undefined)) {
+        // A fused statement asks more than its parts (a job's end needs it unfinished, its events
+        // do not): refused, they are sent apart, each answered as on its own.
+        await this.#commit([only!.flatMap((w) => w.parts ?? [w])]);
+        return;
+      }
       for (const unit of units) {
-        const failure = this.#c.storeError(whatOf(unit), (error as AgentcrateError).cause ?? error);
-        for (const w of unit) w.reject(error === REFUSED ? REFUSED : failure);
+        const failure = isRefusal(cause) ? REFUSED : this.#c.storeError(whatOf(unit), cause);
+        for (const w of unit) w.reject(failure);
       }
       return;
     }
-    const writes = units.flat();
-    let at = 0;
-    const refused = units.filter((u) => {
-      const start = at;
-      at += u.length;
-      return u.some((w, i) => w.mustWrite && results[start + i]!.length === 0);
-    });
-    // A refused unit was rolled back (#send) with all its writes; the others go again without it.
-    for (const unit of refused) for (const w of unit) w.reject(REFUSED);
-    if (refused.length > 0) {
-      await this.#commit(units.filter((u) => !refused.includes(u)));
-      return;
-    }
-    for (const [i, w] of writes.entries()) w.resolve(results[i]!);
+    for (const [i, w] of units.flat().entries()) w.resolve(results[i]!);
   }
 
   /**
-   * One transaction for `units`, in as few round trips as it allows: one statement alone runs
-   * as it is; statements that may not be refused go in one batch (PostgreSQL commits what comes
-   * before one Sync together); otherwise BEGIN and the statements in one flight, then COMMIT —
-   * or ROLLBACK when one was refused, which is why the commit waits for their answers.
+   * One transaction for `units`, in one round trip: one statement alone runs as it is, several
+   * go in one batch (PostgreSQL commits what comes before one Sync together, or nothing of it
+   * when a statement fails); a unit with `before` runs in a transaction of its own.
    */
   async #send(units: readonly Unit[]): Promise<Row[][]> {
     const c = this.#c;
@@ -146,47 +211,19 @@ export class GroupCommit {
         const out: Row[][] = [];
         for (const w of writes) {
           if (w.before) await w.before(sql);
-          const rows = (await sql.unsafe(w.text, w.params as never[], { prepare: true })) as Row[];
-          if (w.mustWrite && rows.length === 0) throw REFUSED;
-          out.push(rows);
+          out.push((await sql.unsafe(w.text, w.params as never[], { prepare: true })) as Row[]);
         }
         return out;
       });
     }
     if (writes.length === 1) return [await c.q(first.what, first.text, first.params)];
     c.assertOpen(what);
-    if (!writes.some((w) => w.mustWrite)) {
-      try {
-        return (await c.sql.batch(
-          writes.map((w) => c.sql.unsafe(w.text, w.params as never[], { prepare: true })),
-        )) as Row[][];
-      } catch (error) {
-        throw c.storeError(what, error);
-      }
-    }
-    let session: postgres.ReservedSql;
     try {
-      session = await c.sql.reserve();
+      return (await c.sql.batch(
+        writes.map((w) => c.sql.unsafe(w.text, w.params as never[], { prepare: true })),
+      )) as Row[][];
     } catch (error) {
       throw c.storeError(what, error);
-    }
-    try {
-      const statements = writes.map((w) => session.unsafe(w.text, w.params as never[], { prepare: true }));
-      let results: Row[][];
-      try {
-        [, ...results] = (await session.batch([session.unsafe('BEGIN'), ...statements])) as Row[][];
-      } catch (error) {
-        await session.unsafe('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      await session.unsafe(
-        writes.some((w, i) => w.mustWrite && results[i]!.length === 0) ? 'ROLLBACK' : 'COMMIT',
-      );
-      return results;
-    } catch (error) {
-      throw c.storeError(what, error);
-    } finally {
-      session.release();
     }
   }
 }

@@ -36,6 +36,7 @@ import {
   MAX_PAGE_SIZE,
 } from '../types.js';
 import { DB_NOW, LOCK, type PgConnection, REFUSED, type Row, sqlState } from './connection.js';
+import { eventParams, insertEvents } from './event-insert.js';
 
 const DELETE_CHUNK = 500;
 const ACTIVE = `status IN ('pending','running')`;
@@ -305,26 +306,32 @@ export class PgJobs {
   async completeJob(id: string, result: CompleteJobInput): Promise<Job | undefined> {
     if (!isPlainObject(result?.outputs)) throw invalid(`Job ${id}: outputs must be a JSON object.`);
     const owner = this.#own.owner();
-    const [row] = await this.#c
-      .qTurn(
-        id,
-        'complete a job',
-        `UPDATE jobs SET status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
+    const set = `status = 'completed', outputs = $3, error = NULL, execution_time_ms = $4,
          input_tokens = $5, output_tokens = $6, completed_at = $7, lease_owner = NULL, lease_expires_at = NULL,
-         progress_step = COALESCE($8::integer, progress_step), progress_nodes = COALESCE($9::text, progress_nodes)
-       WHERE id = $1 AND ${ACTIVE} AND ${fence(2)} RETURNING *, ${notifyFinishedIfWatched(this.#c, 'id')}`,
-        [
-          id,
-          owner,
-          JSON.stringify(result.outputs),
-          result.executionTimeMs,
-          result.usage.inputTokens,
-          result.usage.outputTokens,
-          this.#c.now(),
-          result.progress?.step ?? null,
-          result.progress ? JSON.stringify(result.progress.nodesDone) : null,
-        ],
-      )
+         progress_step = COALESCE($8::integer, progress_step), progress_nodes = COALESCE($9::text, progress_nodes)`;
+    const where = `id = $1 AND ${ACTIVE} AND ${fence(2)}`;
+    const returning = `*, ${notifyFinishedIfWatched(this.#c, 'id')} AS notified`;
+    const params = [
+      id,
+      owner,
+      JSON.stringify(result.outputs),
+      result.executionTimeMs,
+      result.usage.inputTokens,
+      result.usage.outputTokens,
+      this.#c.now(),
+      result.progress?.step ?? null,
+      result.progress ? JSON.stringify(result.progress.nodesDone) : null,
+    ];
+    const [row] = await this.#c
+      .qTurn(id, 'complete a job', `UPDATE jobs SET ${set} WHERE ${where} RETURNING ${returning}`, params, {
+        // With the run's last events: one UPDATE reserves their seqs and ends the job.
+        afterEvents: (events) => ({
+          text: `WITH j AS (UPDATE jobs SET ${set}, event_seq = event_seq + $10 WHERE ${where} RETURNING ${returning}),
+            e AS (${insertEvents('j', 10)})
+            SELECT j.*, ARRAY(SELECT seq FROM e ORDER BY seq) AS event_seqs FROM j`,
+          params: [...params, ...eventParams(events)],
+        }),
+      })
       .catch((error: unknown) => {
         // Taken back with the job's other writes of this turn (fenced): answered as refused below.
         if (error === REFUSED) return [];
