@@ -81,9 +81,18 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-pe
 
 /**
  * Node flags of the model gateway's image: a smaller young generation than the workflow
- * server's, since the gateway's requests hold less and its goal is resident memory.
+ * server's, since the gateway's requests hold less and its goal is resident memory. A later
+ * tier-up to V8's Maglev compiler: Node's module loader calls its path helpers once per
+ * character of the main script's path at start, which at a longer path made Maglev compile
+ * one of them, and the first Maglev compilation faults in the compiler's code; an idle gateway
+ * then compiles nothing (test/gateway/lean-bundle.test.ts), and code run under load still
+ * reaches Maglev within its first second (BENCHMARKS.md, Numbers behind settings in the code).
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
+export const GATEWAY_NODE_FLAGS = [
+  '--max-semi-space-size=8',
+  '--heap-growing-percent=30',
+  '--invocation-count-for-maglev=1500',
+] as const;
 
 /**
  * glibc allocator settings of the served process (ignored by other C libraries, e.g. Alpine's

@@ -8,7 +8,7 @@
  * required, not from its memory.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { constants as http2Constants } from 'node:http2';
 import { createRequire } from 'node:module';
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleGateway } from '../../src/deploy/gateway/bundle.js';
+import { GATEWAY_NODE_FLAGS } from '../../src/deploy/types.js';
 import { lazyListener } from '../../src/gateway/http/lazy-listener.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
 import { freePort } from './helpers.js';
@@ -156,6 +157,47 @@ describe('the gateway container bundle', () => {
     expect(line.err).toContain('bad.yaml is not a valid gateway configuration');
     expect(line.diagnostics[0]).toMatchObject({ file: bad, line: 2, path: 'upstreams.a.provider' });
   });
+
+  it('compiles nothing with an optimizing compiler while idle, however long its path', async () => {
+    // Node's module loader runs its path helpers once per character of the main script's path:
+    // at a long path, with V8's default tiering, one of them reached Maglev at start, which
+    // faults in the compiler's code. Started as the image starts it (GATEWAY_NODE_FLAGS).
+    const deep = join(dir, 'x'.repeat(60), 'node_modules', 'agentcrate', 'lib', 'gateway');
+    mkdirSync(deep, { recursive: true });
+    for (const file of ['gateway.cjs', 'gateway-app.cjs']) copyFileSync(join(dir, file), join(deep, file));
+    const idlePort = await freePort();
+    const idle = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--trace-opt', join(deep, 'gateway.cjs')], {
+      env: {
+        PATH: process.env.PATH,
+        GATEWAY_PORT: String(idlePort),
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_CONFIG: join(dir, 'gateway.yaml'),
+      },
+    });
+    let trace = '';
+    idle.stdout?.on('data', (d) => (trace += d));
+    idle.stderr?.on('data', (d) => (trace += d));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!trace.includes('agentcrate gateway serving') && Date.now() < deadline && idle.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(trace).toContain('agentcrate gateway serving');
+      const status = await new Promise<number>((resolve, reject) => {
+        request(`http://127.0.0.1:${idlePort}/health`, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status).toBe(200);
+      // Past the start-up trim; V8 compiles concurrently, so its line may come a little after.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(trace.split('\n').filter((l) => l.includes('compiling method'))).toEqual([]);
+    } finally {
+      idle.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it("stands in for node:http2's constants with node:http2's own values", () => {
     const require = createRequire(import.meta.url);
