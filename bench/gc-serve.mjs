@@ -15,46 +15,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from './lib/load.mjs';
 import { startMock } from './lib/mock.mjs';
-import { NODE, ROOT } from './lib/paths.mjs';
-import { comparisonCpus, freePort, pinToCpus, spawnTracked, stopAll, stopChild } from './lib/proc.mjs';
-import { agentcrate, runOnce, SERVER_NODE_FLAGS } from './lib/systems.mjs';
+import { ROOT } from './lib/paths.mjs';
+import { comparisonCpus, freePort, pinToCpus, stopAll, stopChild } from './lib/proc.mjs';
+import { agentcrate, runOnce, startSystem } from './lib/systems.mjs';
 
 const seconds = Number(process.argv[2] ?? 8);
 const wf = process.env.WF ?? 'three';
 const entry = process.argv[3] ?? join(ROOT, 'dist/server/entry.js');
 const cpus = comparisonCpus();
 
-async function start(mockUrl, extraFlags) {
-  const dir = mkdtempSync(join(tmpdir(), 'agentcrate-gc-'));
-  const port = await freePort();
-  const log = join(dir, 'server.log');
-  const child = spawnTracked(NODE, [...SERVER_NODE_FLAGS, ...extraFlags, entry], {
-    cwd: dir,
-    logFile: log,
-    env: {
-      AGENTCRATE_WORKFLOW: join(ROOT, 'bench/workflows', wf === 'one' ? 'one-step.yaml' : 'three-step.yaml'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      AGENTCRATE_STORE: join(dir, 'a.db'),
-      AGENTCRATE_LLM_PROVIDER: 'openai-compatible',
-      AGENTCRATE_LLM_MODEL: 'mock-model',
-      AGENTCRATE_LLM_BASE_URL: mockUrl,
-      AGENTCRATE_LOG_LEVEL: 'warn',
-    },
+/** The server as `agentcrate` runs in the suites (its Node flags plus `nodeFlags`), warmed up, then pinned. */
+async function start(mockUrl, nodeFlags) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'agentcrate-gc-'));
+  const logFile = join(stateDir, 'server.log');
+  const { child, base } = await startSystem(agentcrate, {
+    port: await freePort(),
+    mockUrl,
+    workflow: wf,
+    stateDir,
+    logFile,
+    entry,
+    nodeFlags,
   });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 500; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
   if (!(await runOnce(agentcrate, base, wf))) throw new Error('a first run failed');
   pinToCpus(child.pid, cpus.servers);
   await load(agentcrate, base, wf, { connections: 50, durationSec: 2 });
-  return { child, base, log };
+  return { child, base, log: logFile };
 }
 
 const threads = (pid) =>
