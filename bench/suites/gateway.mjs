@@ -2,8 +2,10 @@
 //   added latency over calling the mock directly (p50/p99, c=1, interleaved rounds),
 //   time to the first byte of a stream (c=1), throughput at c=50, idle memory, and the delay
 //   a mid-stream failover adds to a stream that breaks (a mock cuts it after 4 of 10 chunks).
-// The gateways run pinned to the last CPU, the mocks and this process to the first, so the
-// comparison is of the gateways' own work.
+// The c=1 phases pin nobody: every target (the mock direct, the floor, each gateway) is called
+// by this process over a one-connection pool, in front of the same mock, in interleaved rounds
+// whose order reverses every round. For throughput the gateways run pinned to the last CPU, the
+// mocks and this process to the first, so the comparison is of the gateways' own work.
 
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
