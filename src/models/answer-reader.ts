@@ -14,6 +14,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { AgentcrateError } from '../errors.js';
+import { followAbort } from './call-signal.js';
 
 export class ModelAnswerTooLargeError extends AgentcrateError {
   constructor(limit: number, url: string) {
@@ -86,6 +87,7 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
   #size = 0;
   #head: Omit<Answer, 'body' | 'redirected'> | undefined;
   #stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #unfollow: (() => void) | undefined;
 
   constructor(options: AnswerOptions, resolve: (answer: Answer) => void, reject: (error: unknown) => void) {
     this.#options = options;
@@ -101,22 +103,21 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
       this.#finish(signal.reason);
       return false;
     }
-    signal.addEventListener('abort', this.#onAbort);
+    this.#unfollow = followAbort(signal, this.#onAbort);
     return true;
   }
 
-  readonly #onAbort = (): void => {
-    const reason = this.#options.signal?.reason;
+  readonly #onAbort = (reason: unknown): void => {
     // Settled at once; the connection is dropped now, or as soon as the request starts.
     this.#finish(reason);
-    this.#controller?.abort(reason);
+    this.#controller?.abort(reason as Error);
   };
 
   /** Ends the exchange: the promise rejected (or the stream errored) with `error`, or done. */
   #finish(error?: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#unfollow?.();
     this.#chunks = [];
     if (error === undefined) return;
     if (!this.#settled) {
@@ -129,7 +130,14 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
 
   #settle(body: Answer['body'], redirected = false): void {
     this.#settled = true;
-    this.#resolve({ ...this.#head!, body, redirected });
+    const head = this.#head!;
+    this.#resolve({
+      statusCode: head.statusCode,
+      statusText: head.statusText,
+      headers: head.headers,
+      body,
+      redirected,
+    });
   }
 
   onRequestStart(controller: Controller): void {

@@ -14,6 +14,7 @@ import type { LanguageModel } from 'ai';
 import type { LlmSettings, Workflow } from '../config/types.js';
 import { AgentcrateError } from '../errors.js';
 import { createRedactor } from '../secrets/index.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { missingCredentials } from './credentials.js';
 import { directCall, toV3Prompt } from './direct-call.js';
 import { createDryRunModel, DRY_RUN_PROVIDER, type LanguageModelV3 } from './dry-run-model.js';
@@ -22,7 +23,7 @@ import { PROVIDERS, providerSpec } from './providers.js';
 import { readOverride, resolveLlm } from './resolve.js';
 import { abortableSleep } from './retry.js';
 import { callWithTools, describeParseError } from './tool-loop.js';
-import { withTransportPolicy } from './transport-policy.js';
+import { type TransportPolicy, withTransportPolicy } from './transport-policy.js';
 import type {
   LanguageModelFactory,
   LlmOverride,
@@ -68,6 +69,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   const override = readOverride(env, options.override);
   const now = options.now ?? (() => performance.now());
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const deadlines = new CallDeadlines(callTimeoutMs);
   const models = new Map<string, Promise<LanguageModel>>();
   const redact = createRedactor({
     env,
@@ -111,17 +113,16 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     const started = now();
     let attempts = 1;
     const base = (dryRun ? undefined : made.get(modelKey(request.llm))) ?? (await baseModel(request.llm));
-    const model = isV3(base)
-      ? withTransportPolicy(base, {
-          maxRetries: request.maxRetries,
-          callTimeoutMs,
-          sleep: options.sleep ?? abortableSleep,
-          random: options.random,
-          onRetry: () => {
-            attempts++;
-          },
-        })
-      : base;
+    const policy: TransportPolicy = {
+      maxRetries: request.maxRetries,
+      callTimeoutMs,
+      deadlines,
+      sleep: options.sleep ?? abortableSleep,
+      random: options.random,
+      onRetry: () => {
+        attempts++;
+      },
+    };
     const provider = dryRun ? DRY_RUN_PROVIDER : request.llm.provider;
     const toolCount = Object.keys(request.tools).length;
     const maxSteps = Math.max(1, request.maxToolSteps);
@@ -135,26 +136,26 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
 
     const noAnswer = (finishReason: string) =>
       `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${finishReason})`;
-    // One step without tools: straight through the provider (direct-call.ts explains why).
-    const direct =
-      toolCount === 0 && isV3(model)
-        ? { model, prompt: toV3Prompt(request.system, request.messages) }
-        : undefined;
+    // One step without tools: straight through the provider (direct-call.ts explains why),
+    // under the policy without a wrapper model around it.
+    const direct = toolCount === 0 && isV3(base) ? base : undefined;
+    const prompt = direct && toV3Prompt(request.system, request.messages);
 
     // A direct call needs the AI SDK (the `ai` package) only for its errors, when an answer
     // does not parse: not loading it first keeps it off a one-shot runner's start.
     let sdk: typeof import('ai') | undefined;
     try {
-      if (direct?.prompt !== undefined) {
+      if (direct !== undefined && prompt !== undefined) {
         const r = await directCall(
-          direct.model,
-          direct.prompt,
+          direct,
+          prompt,
           {
             schema: request.outputSchema,
             temperature: request.llm.temperature,
             maxOutputTokens: request.llm.maxTokens,
             abortSignal: request.signal,
             providerOptions: PROVIDER_OPTIONS,
+            policy,
           },
           loadAiSdk,
         );
@@ -168,6 +169,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       }
       sdk = await loadAiSdk();
       const { generateText, jsonSchema, NoOutputGeneratedError, Output } = sdk;
+      const model = isV3(base) ? withTransportPolicy(base, policy) : base;
       if (toolCount > 0) {
         return respond(
           await callWithTools(sdk, model, request, { maxSteps, providerOptions: PROVIDER_OPTIONS }),

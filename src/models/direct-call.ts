@@ -20,6 +20,7 @@
  */
 import type { JSONParseError as JSONParseErrorType, ModelMessage, NoObjectGeneratedError } from 'ai';
 import type { LanguageModelV3 } from './dry-run-model.js';
+import { generateWithPolicy, type TransportPolicy } from './transport-policy.js';
 
 type CallOptions = Parameters<LanguageModelV3['doGenerate']>[0];
 type V3Prompt = CallOptions['prompt'];
@@ -30,6 +31,8 @@ export interface DirectCallInput {
   maxOutputTokens?: number | undefined;
   abortSignal: AbortSignal;
   providerOptions: CallOptions['providerOptions'];
+  /** Retries and the per-call timeout (transport-policy.ts); without it, one plain call. */
+  policy?: TransportPolicy;
 }
 
 export interface DirectCallResult {
@@ -83,7 +86,9 @@ export async function directCall(
   };
   if (input.temperature !== undefined) options.temperature = input.temperature;
   if (input.maxOutputTokens !== undefined) options.maxOutputTokens = input.maxOutputTokens;
-  const response = await model.doGenerate(options);
+  const response = await (input.policy
+    ? generateWithPolicy(model, options, input.policy)
+    : model.doGenerate(options));
   let text = '';
   for (const part of response.content) if (part.type === 'text') text += part.text;
   const usage = {

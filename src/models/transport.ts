@@ -73,13 +73,29 @@ function dispatchers(): { direct: Dispatcher; following: Dispatcher } {
   return shared;
 }
 
+/** A request URL's parts undici is given (each a getter of the parsed URL). */
+interface Target {
+  url: URL;
+  origin: string;
+  path: string;
+  href: string;
+}
+
+const target = (url: URL): Target => ({
+  url,
+  origin: url.origin,
+  path: `${url.pathname}${url.search}`,
+  href: url.href,
+});
+
 /** The last URL string seen, parsed: a model client calls the same endpoint every time. */
-let lastUrl: { href: string; url: URL } | undefined;
-function parseUrl(href: string): URL | null {
-  if (lastUrl?.href === href) return lastUrl.url;
+let lastUrl: { href: string; target: Target } | undefined;
+function parseUrl(href: string): Target | null {
+  if (lastUrl?.href === href) return lastUrl.target;
   const url = URL.parse(href);
-  if (url !== null) lastUrl = { href, url };
-  return url;
+  if (url === null) return null;
+  lastUrl = { href, target: target(url) };
+  return lastUrl.target;
 }
 
 /** Request headers as one lower-cased record, repeats joined as `Headers` joins them. */
@@ -120,12 +136,14 @@ function plainBody(body: RequestInit['body']): string | Uint8Array | undefined |
 const isRedirect = (statusCode: number, headers: AnswerHead): boolean =>
   REDIRECT_STATUSES.has(statusCode) && headers.location !== undefined;
 const streams = (contentType: string): boolean => STREAMING_TYPE.test(contentType);
+const bodilessStatus = (statusCode: number): boolean => NULL_BODY_STATUSES.has(statusCode);
+const bodilessHead = (): boolean => true;
 
 export function createModelTransport(options: ModelTransportOptions = {}): typeof fetch {
   const limit = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   return async (input, init = {}) => {
     const body = plainBody(init.body);
-    const url = typeof input === 'string' ? parseUrl(input) : input instanceof URL ? input : null;
+    const url = typeof input === 'string' ? parseUrl(input) : input instanceof URL ? target(input) : null;
     if (url === null || body === false || (init.redirect !== undefined && init.redirect !== 'follow')) {
       // What the providers never send (a Request, a stream or form body, manual redirects).
       return globalThis.fetch(input, init);
@@ -133,7 +151,7 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
     const method = (init.method ?? 'GET').toUpperCase();
     const request: Dispatcher.DispatchOptions = {
       origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+      path: url.path,
       method: method as Dispatcher.HttpMethod,
       headers: flatHeaders(init.headers),
       body: body ?? (method === 'POST' || method === 'PUT' ? '' : null),
@@ -142,7 +160,7 @@ export function createModelTransport(options: ModelTransportOptions = {}): typeo
       limit,
       href: url.href,
       signal: init.signal ?? undefined,
-      bodiless: (statusCode) => method === 'HEAD' || NULL_BODY_STATUSES.has(statusCode),
+      bodiless: method === 'HEAD' ? bodilessHead : bodilessStatus,
       streams,
       redirects: isRedirect,
     };
