@@ -122,12 +122,15 @@ export class PgJobs {
       this.#own.ttlMs(),
     ];
     // A job stored pending may run in any replica while its caller waits in this one: watched.
+    // ON CONFLICT only with a key: it makes every insert a speculative one (a pre-check of the
+    // key's index, a lock on the insertion and a second WAL record to confirm it), and without a
+    // key nothing can conflict on it (a duplicate id raises either way).
     const insert = `INSERT INTO jobs (id, status, workflow, inputs, created_at, max_crashes, idempotency_key,
         webhook_url, started_at, attempts, lease_owner, lease_expires_at, watched)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text,
         CASE WHEN $11::text IS NULL THEN NULL ELSE ${DB_NOW} + $12 END, ${claim ? 'false' : 'true'}
       WHERE $13::integer IS NULL OR (SELECT count(*) FROM jobs WHERE status = 'pending') < $13::integer
-      ON CONFLICT (idempotency_key) DO NOTHING
+      ${key === null ? '' : 'ON CONFLICT (idempotency_key) DO NOTHING'}
       RETURNING *${claim ? '' : `, ${notifyPending(this.#c)}`}`;
     const bounded = queueLimit !== undefined && !claim;
     let rows: Row[];
