@@ -4,6 +4,7 @@
 // measures them. Complements bench/gateway-ab.mjs (throughput at c=50).
 //   node_modules/.bin/node bench/gateway-latency-ab.mjs A/gateway.cjs B/gateway.cjs [rounds=10] [perRound=200]
 // IDLE=s waits s seconds before the rounds (after the warm-up), so each gateway's idle trim has run.
+// FLAGS_A / FLAGS_B: extra Node flags for one side (space-separated).
 
 import { Pool } from 'undici';
 import { startGatewayBundle } from './lib/gateway-bundle.mjs';
@@ -25,7 +26,8 @@ const streamed = JSON.stringify({
 });
 
 async function start(name, bundle, mock) {
-  return { ...(await startGatewayBundle(name, bundle, mock)), path: '/v1/chat/completions' };
+  const flags = (process.env[`FLAGS_${name}`] ?? '').split(' ').filter(Boolean);
+  return { ...(await startGatewayBundle(name, bundle, mock, { flags })), path: '/v1/chat/completions' };
 }
 
 async function timed(pool, path, body) {
