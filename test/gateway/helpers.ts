@@ -25,6 +25,20 @@ export function configFrom(yaml: string, env: Record<string, string | undefined>
   return result.config;
 }
 
+/** One proxied upstream `local` serving `mock-model` at `url`, and the alias `fast` for it. */
+export function localUpstreamYaml(url: string): string {
+  return `
+upstreams:
+  local:
+    provider: openai-compatible
+    base_url: ${url}
+    models: [mock-model]
+routes:
+  fast:
+    targets: [local/mock-model]
+`;
+}
+
 export async function startTestGateway(
   yaml: string,
   options: Omit<StartGatewayOptions, 'config'> & { env?: Record<string, string | undefined> } = {},

@@ -8,23 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Canceller } from '../../src/gateway/routing/attempt.js';
 import type { RunningGateway } from '../../src/gateway/serve.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { chat, startTestGateway } from './helpers.js';
+import { chat, localUpstreamYaml, startTestGateway } from './helpers.js';
 
 let mock: MockLlm;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
   mock = await startMockLlm({ models: ['mock-model'] });
-  gateway = await startTestGateway(`
-upstreams:
-  local:
-    provider: openai-compatible
-    base_url: ${mock.url}
-    models: [mock-model]
-routes:
-  fast:
-    targets: [local/mock-model]
-`);
+  gateway = await startTestGateway(localUpstreamYaml(mock.url));
 });
 afterAll(async () => {
   await gateway?.close();

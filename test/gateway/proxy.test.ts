@@ -3,26 +3,14 @@ import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/gateway/serve.js';
 import { type MockLlm, startMockLlm } from '../support/mock-llm.js';
-import { chat, startTestGateway, streamChat } from './helpers.js';
+import { chat, localUpstreamYaml, startTestGateway, streamChat } from './helpers.js';
 
 let mock: MockLlm;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
   mock = await startMockLlm({ models: ['mock-model'] });
-  gateway = await startTestGateway(
-    `
-upstreams:
-  local:
-    provider: openai-compatible
-    base_url: ${mock.url}
-    models: [mock-model]
-routes:
-  fast:
-    targets: [local/mock-model]
-`,
-    { flags: { bodyLimitBytes: 1024 } },
-  );
+  gateway = await startTestGateway(localUpstreamYaml(mock.url), { flags: { bodyLimitBytes: 1024 } });
 });
 afterAll(async () => {
   await gateway?.close();
