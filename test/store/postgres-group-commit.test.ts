@@ -22,6 +22,16 @@ async function store(schema: string): Promise<Store> {
 const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 const end = { outputs: { a: 1 }, executionTimeMs: 1, usage: { inputTokens: 1, outputTokens: 2 } };
 
+/** A run's end as the server issues it: its last events and its completion in the same turn. */
+const endRun = (s: Store, id: string) =>
+  Promise.all([
+    s.appendEvents(id, [
+      { type: 'node-end', at: 1 },
+      { type: 'run-end', at: 2 },
+    ]),
+    s.completeJob(id, end),
+  ]);
+
 /** How many transactions wrote the rows `where` selects in `table`. */
 function writers(schema: string, table: string, where: string): number {
   return Number(db.psql(`SELECT count(DISTINCT xmin::text) FROM ${schema}.${table} WHERE ${where}`).trim());
@@ -49,17 +59,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL group commit${skip ? ` (skipped:
     );
     expect(writers(schema, 'jobs', `id LIKE 'g%'`)).toBe(1);
 
-    const ends = await Promise.all(
-      jobs.map((id) =>
-        Promise.all([
-          s.appendEvents(id, [
-            { type: 'node-end', at: 1 },
-            { type: 'run-end', at: 2 },
-          ]),
-          s.completeJob(id, end),
-        ]),
-      ),
-    );
+    const ends = await Promise.all(jobs.map((id) => endRun(s, id)));
     expect(ends.map(([events, job]) => [events.map((e) => e.seq), job?.status])).toEqual(
       jobs.map(() => [[1, 2], 'completed']),
     );
@@ -155,17 +155,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL group commit${skip ? ` (skipped:
     await s.acquireLease();
     const jobs = ids('f', 5);
     await Promise.all(jobs.map((id) => s.createJob({ id, workflow: 'wf', inputs: {}, claim: true })));
-    const ends = await Promise.all(
-      jobs.map((id) =>
-        Promise.all([
-          s.appendEvents(id, [
-            { type: 'node-end', at: 1 },
-            { type: 'run-end', at: 2 },
-          ]),
-          s.completeJob(id, end),
-        ]),
-      ),
-    );
+    const ends = await Promise.all(jobs.map((id) => endRun(s, id)));
     expect(ends.map(([events, job]) => [events.map((e) => e.seq), job?.status, job?.outputs])).toEqual(
       jobs.map(() => [[1, 2], 'completed', { a: 1 }]),
     );
