@@ -4,10 +4,9 @@
 // flags and allocator settings as agentcrate's containers; Portkey's open-source gateway
 // (@portkey-ai/gateway, bench/peers) runs its published Node server.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleOnce } from './bundles.mjs';
-import { NODE, PEERS, ROOT } from './paths.mjs';
+import { NODE, PEERS, ROOT, SCRATCH } from './paths.mjs';
 import { spawnTracked, waitUntil } from './proc.mjs';
 
 const { GATEWAY_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
@@ -26,7 +25,7 @@ async function chatOk(base, headers, body) {
 /** The gateway bundled as its container runs it (src/deploy/gateway/bundle.ts). */
 const gatewayBundle = bundleOnce({
   what: 'the agentcrate gateway',
-  outFile: join(tmpdir(), 'agentcrate-bench-gateway', 'gateway.cjs'),
+  outFile: join(SCRATCH, 'gateway', 'gateway.cjs'),
   module: 'dist/deploy/gateway/bundle.js',
   fn: 'bundleGateway',
 });
@@ -175,7 +174,7 @@ export const portkey = {
  */
 const floorBundle = bundleOnce({
   what: 'the bare Node proxy',
-  outFile: join(tmpdir(), 'agentcrate-bench-gateway', 'node-floor-proxy.cjs'),
+  outFile: join(SCRATCH, 'gateway', 'node-floor-proxy.cjs'),
   module: 'dist/deploy/gateway/bundle.js',
   fn: 'bundleGateway',
   options: { entry: join(ROOT, 'bench/lib/node-floor-proxy.mjs') },

@@ -4,10 +4,9 @@
 // durability suite. Workflows: 'one' (one model call) and 'three' (three calls in sequence).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleOnce } from './bundles.mjs';
-import { NODE, PEERS, ROOT } from './paths.mjs';
+import { NODE, PEERS, ROOT, SCRATCH } from './paths.mjs';
 import { freePort, spawnTracked, waitUntil } from './proc.mjs';
 
 const { SERVER_NODE_FLAGS, SERVER_ALLOCATOR_ENV } = await import(
@@ -70,7 +69,7 @@ function newestMtime(dir) {
  */
 const serverBundle = bundleOnce({
   what: 'the agentcrate server',
-  outFile: join(tmpdir(), 'agentcrate-bench-server', 'server.mjs'),
+  outFile: join(SCRATCH, 'server', 'server.mjs'),
   module: 'dist/deploy/bundle.js',
   fn: 'bundleServer',
   requires: 'dist/server/entry.js',
