@@ -15,4 +15,7 @@ export const NODE = existsSync(pinned) ? pinned : process.execPath;
 export const RESULTS = process.env.BENCH_RESULTS_DIR ?? join(BENCH, 'results');
 // Bundles cached between runs, one folder per checkout: two checkouts (e.g. worktrees of
 // different commits) benchmarked on one machine must not serve each other's bundle.
-export const SCRATCH = join(tmpdir(), `agentcrate-bench-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`);
+export const SCRATCH = join(
+  tmpdir(),
+  `agentcrate-bench-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`,
+);
