@@ -60,6 +60,8 @@ export interface ActiveJob {
   resume?: { job: Job; checkpoint?: Checkpoint };
   /** The job starts from its stored checkpoint on its first attempt too (a replay). */
   fromCheckpoint?: boolean;
+  /** Its slot went to the next queued job when its end was issued (runner `#handOver`). */
+  slotHandedOver?: boolean;
   /** Kept on the job's `run-start` event (e.g. the job a replay came from). */
   origin?: Record<string, unknown>;
 }

@@ -141,6 +141,36 @@ export async function storeEnd(
 }
 
 /**
+ * The job as a run starts it, and the checkpoint it goes on from: claimed already (a parked
+ * job going on, one held for its caller), stored claimed at creation (`preclaimed`), or
+ * claimed now. The claim is issued before anything is awaited, so it joins the writes of the
+ * turn that started the run. Undefined when the job is no longer pending (cancelled, or
+ * finished elsewhere, meanwhile).
+ */
+export async function claimForRun(
+  store: Store,
+  active: ActiveJob,
+  preclaimed: Job | undefined,
+): Promise<{ job: Job; resume?: Checkpoint } | undefined> {
+  if (active.resume !== undefined) {
+    const { job, checkpoint } = active.resume;
+    active.resume = undefined;
+    return checkpoint === undefined ? { job } : { job, resume: checkpoint };
+  }
+  const job = preclaimed ?? (await store.claimJob(active.id));
+  if (job === undefined) return undefined;
+  if (job.attempts <= 1 && active.fromCheckpoint !== true) return { job };
+  // A previous process ran this job (or it is a replay): continue after its last completed
+  // node, and number new events after the ones already stored.
+  const resume = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
+  const previous = await store.listEvents(active.id);
+  const lastSeq = previous[previous.length - 1]?.seq ?? 0;
+  active.firstSeq = lastSeq + 1;
+  active.nextSeq = lastSeq + 1;
+  return resume === undefined ? { job } : { job, resume };
+}
+
+/**
  * For a parked job whose state in memory is unknown: writes its pending events and sets it to
  * go on from what the store holds (`active.resume` when it is running there). Returns the job
  * when it is over instead (finished, or gone).

@@ -319,8 +319,22 @@ export class JobRunner {
           active.isolated = false;
           this.#isolatedRunning -= 1;
         }
-        this.#releaseSlot();
+        if (active.slotHandedOver) active.slotHandedOver = false;
+        else this.#releaseSlot();
       });
+  }
+
+  /**
+   * The run is over and its end is being written: its slot goes to the next queued job now,
+   * whose claim then joins the same commit instead of taking one of its own a turn later.
+   */
+  #handOver(active: ActiveJob): void {
+    if (this.#stopping || active.isolated || active.stop !== undefined) return;
+    const index = this.#nextIndex();
+    if (index < 0) return;
+    const [next] = this.#queue.splice(index, 1);
+    active.slotHandedOver = true;
+    this.#start(next!);
   }
 
   /** A checkpoint was saved: the job moved on, so the crash-loop guard suspects it no more. */
@@ -333,31 +347,14 @@ export class JobRunner {
 
   async #run(active: ActiveJob, preclaimed?: Job): Promise<void> {
     const { store } = this.#o;
-    let resume: Checkpoint | undefined;
-    let claimed: Job | undefined;
-    if (active.resume !== undefined) {
-      // Claimed already (a parked job going on, one held for its caller): from its checkpoint, or its inputs.
-      claimed = active.resume.job;
-      resume = active.resume.checkpoint;
-      active.resume = undefined;
-    } else {
-      // Stored claimed at creation, or claimed now.
-      claimed = preclaimed ?? (await store.claimJob(active.id));
-      if (claimed === undefined) {
-        // Cancelled (or finished elsewhere) between queueing and now.
-        this.#end(active, (await store.getJob(active.id)) ?? active.job);
-        return;
-      }
-      if (claimed.attempts > 1 || active.fromCheckpoint) {
-        // A previous process ran this job (or it is a replay): continue after its last completed
-        // node, and number new events after the ones already stored.
-        resume = (await store.getCheckpoint(active.id))?.checkpoint as Checkpoint | undefined;
-        const previous = await store.listEvents(active.id);
-        const lastSeq = previous[previous.length - 1]?.seq ?? 0;
-        active.firstSeq = lastSeq + 1;
-        active.nextSeq = lastSeq + 1;
-      }
+    // Issued before any await, so a claim made at a hand-over shares the ending run's commit.
+    const start = await writes.claimForRun(store, active, preclaimed);
+    if (start === undefined) {
+      // Cancelled (or finished elsewhere) between queueing and now.
+      this.#end(active, (await store.getJob(active.id)) ?? active.job);
+      return;
     }
+    const { job: claimed, resume } = start;
     active.job = claimed;
     active.stop = undefined;
     active.end = undefined;
@@ -432,8 +429,10 @@ export class JobRunner {
       });
       return;
     }
+    const ending = this.#finishWrites(active, result);
+    this.#handOver(active);
     try {
-      await this.#finishWrites(active, result);
+      await ending;
     } catch (error) {
       if (!isStoreUnavailable(error)) throw error;
       // The run is over but its end is not stored: keep it until the store can write.
