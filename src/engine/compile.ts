@@ -4,9 +4,10 @@
  * node's answer schema, so executing a run does no parsing or graph analysis. Everything here
  * is linear in the size of the workflow.
  */
-import { edgeTargets, Reachability } from '../config/graph.js';
+import { edgeTargets, loopCounterKey, Reachability } from '../config/graph.js';
 import { type Edge, END, type NodeDef, type StateField, type Workflow } from '../config/types.js';
 import { nodeOutputJsonSchema } from './output-schema.js';
+import { fixedNextSteps } from './routing.js';
 import type { Plan } from './types.js';
 
 export function compile(workflow: Workflow): Plan {
@@ -32,5 +33,26 @@ export function compile(workflow: Workflow): Plan {
   const outputSchemas = new Map<string, Record<string, unknown>>();
   for (const node of workflow.nodes) outputSchemas.set(node.id, nodeOutputJsonSchema(node, fields));
 
-  return { workflow, nodes, fields, outgoing, reachability, parallelTargets, outputSchemas };
+  // Made once: a key built per step is a new string each time, and a new string used as a
+  // property key is hashed and looked up in the string table on every use.
+  const counterKeys = new Map<string, string>();
+  const zeroCounters: Record<string, number> = {};
+  for (const node of workflow.nodes) {
+    const key = loopCounterKey(node.id);
+    counterKeys.set(node.id, key);
+    zeroCounters[key] = 0;
+  }
+
+  return {
+    workflow,
+    nodes,
+    fields,
+    outgoing,
+    reachability,
+    parallelTargets,
+    outputSchemas,
+    counterKeys,
+    zeroCounters: Object.freeze(zeroCounters),
+    fixedNext: fixedNextSteps(outgoing),
+  };
 }

@@ -8,7 +8,7 @@
  * what is done, what must still run) is awaited by the host, so a crash resumes from there.
  */
 import { randomUUID } from 'node:crypto';
-import { loopCounterKey, PARALLEL_INDEX, PARALLEL_ITEM } from '../config/graph.js';
+import { PARALLEL_INDEX, PARALLEL_ITEM } from '../config/graph.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { Usage } from '../models/types.js';
 import { runNode } from './node-runner.js';
@@ -27,6 +27,11 @@ import type {
 } from './types.js';
 
 type Task = { kind: 'node'; nodeId: string } | { kind: 'batch'; nodeId: string; batch: ParallelBatch };
+
+/** A node's checkpoint without memory writes (most): one empty list for all. */
+const NO_MEMORY: readonly MemoryChange[] = Object.freeze([]);
+/** What `running` holds for a task between its start and its promise. */
+const STARTING: Promise<void> = Promise.resolve();
 
 export async function execute(
   plan: Plan,
@@ -60,15 +65,18 @@ export async function execute(
   const pending = new Map<string, number>(options.resume?.pending.map((p) => [p.nodeId, p.arrivals]) ?? []);
   const pendingBatches: Array<{ nodeId: string; batch: ParallelBatch }> =
     options.resume?.pendingMaps?.map((batch) => ({ nodeId: batch.targetNode, batch: { ...batch } })) ?? [];
-  // Every node's `_loop_iteration_<id>` exists from the start (0 until it completes), so
-  // templates and conditions can use it on a node's first run.
-  const zeroCounters = Object.fromEntries(workflow.nodes.map((n) => [loopCounterKey(n.id), 0]));
 
   // One controller for the run: the caller's signal, the timeout and a failing branch all
   // abort it, so every in-flight model call and tool stops together.
   const controller = new AbortController();
   let stopReason: AgentcrateError | undefined;
-  const currentNodes = new Set<string>();
+  /**
+   * Tasks started and not yet completed. A task leaves it in the same synchronous step in which
+   * it is marked completed and routed, so a checkpoint never holds a node both as done and as
+   * still to run, nor a finished node whose arrivals are missing. Its keys are the nodes a
+   * timeout or cancel names.
+   */
+  const inFlight = new Map<string, Task>();
   const stop = (reason: AgentcrateError) => {
     stopReason ??= reason;
     if (!controller.signal.aborted) controller.abort(stopReason);
@@ -77,7 +85,7 @@ export async function execute(
     stop(
       new AgentcrateError(
         'E_CANCELLED',
-        `run cancelled${currentNodes.size ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}` : ''}`,
+        `run cancelled${inFlight.size ? ` while running ${[...inFlight.keys()].map((n) => `'${n}'`).join(', ')}` : ''}`,
       ),
     );
   if (options.signal?.aborted) onCallerAbort();
@@ -87,14 +95,14 @@ export async function execute(
     (options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) - elapsedBefore,
   );
   const timer = setTimeout(() => {
-    const where = currentNodes.size
-      ? ` while running ${[...currentNodes].map((n) => `'${n}'`).join(', ')}`
+    const where = inFlight.size
+      ? ` while running ${[...inFlight.keys()].map((n) => `'${n}'`).join(', ')}`
       : '';
     stop(
       new AgentcrateError(
         'E_TIMEOUT',
         `run exceeded its timeout of ${Math.round((options.timeoutMs ?? workflow.config.execution.timeoutSeconds * 1000) / 1000)} s (config.execution.timeout)${where}`,
-        { details: { nodes: [...currentNodes], limitMs: timeoutMs + elapsedBefore } },
+        { details: { nodes: [...inFlight.keys()], limitMs: timeoutMs + elapsedBefore } },
       ),
     );
   }, timeoutMs);
@@ -105,28 +113,17 @@ export async function execute(
     options.signal?.removeEventListener('abort', onCallerAbort);
     const outputs = publicOutputs(workflow, state);
     const durationMs = elapsedBefore + (now() - startedAt);
-    emit({
-      type: 'run-end',
-      runId,
-      at: now(),
-      status,
-      outputs,
-      ...(error ? { error } : {}),
-      usage,
-      durationMs,
-      steps: step,
-    });
-    return {
-      runId,
-      status,
-      state,
-      outputs,
-      ...(error ? { error } : {}),
-      usage,
-      durationMs,
-      steps: step,
-      dryRun: deps.models.dryRun,
-    };
+    const at = now();
+    // Two literals rather than a spread in the middle: the same keys in the same order.
+    emit(
+      error
+        ? { type: 'run-end', runId, at, status, outputs, error, usage, durationMs, steps: step }
+        : { type: 'run-end', runId, at, status, outputs, usage, durationMs, steps: step },
+    );
+    const dryRun = deps.models.dryRun;
+    return error
+      ? { runId, status, state, outputs, error, usage, durationMs, steps: step, dryRun }
+      : { runId, status, state, outputs, usage, durationMs, steps: step, dryRun };
   };
 
   emit({
@@ -142,7 +139,9 @@ export async function execute(
   try {
     if (!options.resume) {
       preflight(plan, deps);
-      state = { ...zeroCounters, ...buildInitialState(workflow, inputs) };
+      // Every node's `_loop_iteration_<id>` exists from the start (0 until it completes), so
+      // templates and conditions can use it on a node's first run.
+      state = { ...plan.zeroCounters, ...buildInitialState(workflow, inputs) };
       routeFrom('START');
     }
   } catch (error) {
@@ -158,17 +157,17 @@ export async function execute(
 
   function routeFrom(from: string): void {
     const next = nextStep(plan, from, scope());
-    for (const target of next.targets) pending.set(target, (pending.get(target) ?? 0) + 1);
-    for (const batch of next.batches) pendingBatches.push({ nodeId: batch.targetNode, batch });
+    for (let i = 0; i < next.targets.length; i++) {
+      const target = next.targets[i]!;
+      pending.set(target, (pending.get(target) ?? 0) + 1);
+    }
+    for (let i = 0; i < next.batches.length; i++) {
+      const batch = next.batches[i]!;
+      pendingBatches.push({ nodeId: batch.targetNode, batch });
+    }
   }
 
   const running = new Map<string, Promise<void>>();
-  /**
-   * Tasks started and not yet completed. A task leaves it in the same synchronous step in which
-   * it is marked completed and routed, so a checkpoint never holds a node both as done and as
-   * still to run, nor a finished node whose arrivals are missing.
-   */
-  const inFlight = new Map<string, Task>();
   let failure: AgentcrateError | undefined;
 
   /** A waiting node is ready when nothing active can still reach it (the join rule). */
@@ -207,17 +206,20 @@ export async function execute(
     return ready;
   }
 
-  async function checkpoint(): Promise<void> {
+  /** The host's checkpoint (or the memory writes alone); undefined when there is nothing to wait for. */
+  function checkpoint(): Promise<void> | void {
     const pendingNodes: Checkpoint['pending'] = [];
     for (const [nodeId, arrivals] of pending) pendingNodes.push({ nodeId, arrivals });
     const pendingMaps: NonNullable<Checkpoint['pendingMaps']> = [];
     // Tasks still running when this one finished: a node runs again after a resume, a
     // parallel map starts over.
-    for (const task of inFlight.values()) {
-      if (task.kind === 'batch') pendingMaps.push(task.batch);
-      else if (!pending.has(task.nodeId)) pendingNodes.push({ nodeId: task.nodeId, arrivals: 1 });
+    if (inFlight.size > 0) {
+      for (const task of inFlight.values()) {
+        if (task.kind === 'batch') pendingMaps.push(task.batch);
+        else if (!pending.has(task.nodeId)) pendingNodes.push({ nodeId: task.nodeId, arrivals: 1 });
+      }
     }
-    for (const b of pendingBatches) pendingMaps.push(b.batch);
+    for (let i = 0; i < pendingBatches.length; i++) pendingMaps.push(pendingBatches[i]!.batch);
     const at = now();
     const cp: Checkpoint = {
       runId,
@@ -233,85 +235,102 @@ export async function execute(
     // Nothing running, waiting or queued: the walk ends after this checkpoint.
     const final =
       running.size === 0 && pending.size === 0 && pendingBatches.length === 0 && inFlight.size === 0;
-    const memory = stagedMemory.splice(0);
-    if (deps.checkpoint !== undefined) await deps.checkpoint(cp, { final, memory });
-    else if (memory.length > 0) await deps.memory?.apply(memory);
+    const memory = stagedMemory.length === 0 ? NO_MEMORY : stagedMemory.splice(0);
+    if (deps.checkpoint !== undefined) return deps.checkpoint(cp, { final, memory });
+    if (memory.length > 0) return deps.memory?.apply(memory);
   }
 
-  function countFor(nodeId: string): number {
-    return Number(state[loopCounterKey(nodeId)] ?? 0);
-  }
-
+  /**
+   * One task to its checkpoint: counted against the step limit, run, its state written and
+   * its arrivals routed, then checkpointed. Never rejects: a failure is kept in `failure` and
+   * stops the run. One async function per step, where a task and a callback chained to it
+   * were two promises and two closures.
+   */
   async function runTask(task: Task): Promise<void> {
-    step += 1;
-    if (step > workflow.config.execution.maxSteps) {
-      throw new AgentcrateError(
-        'E_STEP_LIMIT',
-        `run stopped at node '${task.nodeId}': it exceeded the step limit of ${workflow.config.execution.maxSteps} (config.execution.max_steps); is a loop missing an exit?`,
-        { details: { node: task.nodeId, limit: workflow.config.execution.maxSteps } },
-      );
-    }
-    const node = plan.nodes.get(task.nodeId)!;
-    const iteration = countFor(node.id) + 1;
-    inFlight.set(task.nodeId, task);
-    currentNodes.add(node.id);
-    const started = now();
-    emit({ type: 'node-start', runId, at: started, nodeId: node.id, step, iteration });
+    const key = task.nodeId;
     try {
-      let writes: Record<string, unknown>;
-      if (task.kind === 'batch') {
-        writes = await runBatch(task.batch);
-      } else {
-        const result = await runNode({
-          plan,
-          deps,
-          runId,
-          node,
-          scope: scope(),
-          signal: controller.signal,
-          now,
-          emit,
-          addUsage,
-          stageMemory,
-          logPrompts: options.logPrompts === true,
-        });
-        writes = result.writes;
+      step += 1;
+      if (step > workflow.config.execution.maxSteps) {
+        throw new AgentcrateError(
+          'E_STEP_LIMIT',
+          `run stopped at node '${key}': it exceeded the step limit of ${workflow.config.execution.maxSteps} (config.execution.max_steps); is a loop missing an exit?`,
+          { details: { node: key, limit: workflow.config.execution.maxSteps } },
+        );
       }
-      state = { ...state, ...writes, [loopCounterKey(node.id)]: iteration };
-      completed.push(node.id);
-      inFlight.delete(task.nodeId);
-      const ended = now();
-      emit({
-        type: 'node-end',
-        runId,
-        at: ended,
-        nodeId: node.id,
-        step,
-        iteration,
-        ok: true,
-        durationMs: ended - started,
-        writes,
-      });
+      const node = plan.nodes.get(key)!;
+      const counterKey = plan.counterKeys.get(node.id)!;
+      const iteration = Number(state[counterKey] ?? 0) + 1;
+      inFlight.set(key, task);
+      const started = now();
+      emit({ type: 'node-start', runId, at: started, nodeId: node.id, step, iteration });
+      try {
+        let writes: Record<string, unknown>;
+        if (task.kind === 'batch') {
+          writes = await runBatch(task.batch);
+        } else {
+          const result = await runNode({
+            plan,
+            deps,
+            runId,
+            node,
+            scope: scope(),
+            signal: controller.signal,
+            now,
+            emit,
+            addUsage,
+            stageMemory,
+            logPrompts: options.logPrompts === true,
+          });
+          writes = result.writes;
+        }
+        state = { ...state, ...writes, [counterKey]: iteration };
+        completed.push(node.id);
+        inFlight.delete(key);
+        const ended = now();
+        emit({
+          type: 'node-end',
+          runId,
+          at: ended,
+          nodeId: node.id,
+          step,
+          iteration,
+          ok: true,
+          durationMs: ended - started,
+          writes,
+        });
+      } catch (error) {
+        inFlight.delete(key);
+        const err = controller.signal.aborted && stopReason ? stopReason : toAgentcrateError(error);
+        emit({
+          type: 'node-end',
+          runId,
+          at: now(),
+          nodeId: node.id,
+          step,
+          iteration,
+          ok: false,
+          durationMs: now() - started,
+          error: toRunError(err, node.id),
+        });
+        throw err;
+      }
+      // In the same synchronous step as `completed.push`: a checkpoint sees both or neither.
+      routeFrom(node.id);
     } catch (error) {
-      inFlight.delete(task.nodeId);
-      const err = controller.signal.aborted && stopReason ? stopReason : toAgentcrateError(error);
-      emit({
-        type: 'node-end',
-        runId,
-        at: now(),
-        nodeId: node.id,
-        step,
-        iteration,
-        ok: false,
-        durationMs: now() - started,
-        error: toRunError(err, node.id),
-      });
-      throw err;
-    } finally {
-      currentNodes.delete(node.id);
+      running.delete(key);
+      failure ??= toAgentcrateError(error);
+      stop(failure);
+      return;
     }
-    // In the same synchronous step as `completed.push`: a checkpoint sees both or neither.
-    routeFrom(node.id);
+    running.delete(key);
+    if (failure || controller.signal.aborted) return;
+    try {
+      const saved = checkpoint();
+      if (saved !== undefined) await saved;
+    } catch (error) {
+      failure ??= toAgentcrateError(error);
+      stop(failure);
+    }
   }
 
   async function runBatch(batch: ParallelBatch): Promise<Record<string, unknown>> {
@@ -355,24 +374,11 @@ export async function execute(
       for (const task of readyNodes()) {
         if (task.kind === 'node') pending.delete(task.nodeId);
         const key = task.nodeId;
-        const promise = runTask(task).then(
-          async () => {
-            running.delete(key);
-            if (failure || controller.signal.aborted) return;
-            try {
-              await checkpoint();
-            } catch (error) {
-              failure ??= toAgentcrateError(error);
-              stop(failure);
-            }
-          },
-          (error: unknown) => {
-            running.delete(key);
-            failure ??= toAgentcrateError(error);
-            stop(failure);
-          },
-        );
-        running.set(key, promise);
+        // Held before the task starts: a task that fails before its first wait leaves `running`
+        // at once, and must not be put back.
+        running.set(key, STARTING);
+        const promise = runTask(task);
+        if (running.has(key)) running.set(key, promise);
       }
       if (running.size === 0) break;
       // One task at a time (every step of a chain): wait for it alone, no race to set up.

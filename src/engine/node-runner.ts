@@ -34,6 +34,8 @@ export interface NodeRunContext {
   logPrompts?: boolean;
 }
 
+type ModelCallEvent = Extract<EngineEvent, { type: 'model-call' }>;
+
 export interface NodeRunResult {
   writes: Record<string, unknown>;
 }
@@ -64,8 +66,10 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
 
   const memory = node.memory?.enabled === true ? await loadMemory(ctx) : undefined;
   const localInputs: Record<string, unknown> = {};
-  const stateLookup = withMemory(scopeLookup({}, ctx.scope), memory);
-  for (const input of node.inputs) localInputs[input.name] = renderTemplate(input.template, stateLookup);
+  if (node.inputs.length > 0) {
+    const stateLookup = withMemory(scopeLookup({}, ctx.scope), memory);
+    for (const input of node.inputs) localInputs[input.name] = renderTemplate(input.template, stateLookup);
+  }
   const prompt = renderTemplate(node.prompt, withMemory(scopeLookup(localInputs, ctx.scope), memory));
 
   const llm = deps.models.resolve(workflow.config.llm, node.llm);
@@ -168,7 +172,9 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
           ]
         : checkNodeOutput(node, plan.fields, response.output);
 
-    ctx.emit({
+    // The optional fields set after the literal, in the order the event always had them: a
+    // spread of a conditional object per field costs a call and an object each.
+    const call: ModelCallEvent = {
       type: 'model-call',
       runId: ctx.runId,
       at: ctx.now(),
@@ -182,10 +188,14 @@ export async function runNode(ctx: NodeRunContext): Promise<NodeRunResult> {
       latencyMs: response.latencyMs,
       finishReason: response.finishReason,
       ok: problems.length === 0,
-      ...(problems.length > 0 ? { error: problems.map((p) => p.message).join('; ') } : {}),
-      ...(ctx.parallelIndex === undefined ? {} : { parallelIndex: ctx.parallelIndex }),
-      ...(logPrompts ? { prompt, response: response.text } : {}),
-    });
+    };
+    if (problems.length > 0) call.error = problems.map((p) => p.message).join('; ');
+    if (ctx.parallelIndex !== undefined) call.parallelIndex = ctx.parallelIndex;
+    if (logPrompts) {
+      call.prompt = prompt;
+      call.response = response.text;
+    }
+    ctx.emit(call);
 
     if (problems.length === 0) {
       const answer = response.output as Record<string, unknown>;

@@ -17,24 +17,36 @@ export interface ParallelBatch {
 
 export interface NextStep {
   /** Nodes (never END) that receive one arrival each. */
-  targets: string[];
+  readonly targets: readonly string[];
   /** Parallel maps to start. */
-  batches: ParallelBatch[];
-  reachedEnd: boolean;
+  readonly batches: readonly ParallelBatch[];
+  readonly reachedEnd: boolean;
+}
+
+/**
+ * Where each node with one plain edge to one node goes (every step of a chain), decided once
+ * per workflow: that step does not depend on the state, so runs share it.
+ */
+export function fixedNextSteps(outgoing: ReadonlyMap<string, readonly Edge[]>): Map<string, NextStep> {
+  const fixed = new Map<string, NextStep>();
+  for (const [from, edges] of outgoing) {
+    const only = edges.length === 1 ? edges[0]! : undefined;
+    if (only?.kind !== 'direct' || only.condition !== undefined || only.to.length !== 1) continue;
+    const to = only.to[0]!;
+    const next: NextStep =
+      to === END
+        ? { targets: Object.freeze([]), batches: Object.freeze([]), reachedEnd: true }
+        : { targets: Object.freeze([to]), batches: Object.freeze([]), reachedEnd: false };
+    fixed.set(from, Object.freeze(next));
+  }
+  return fixed;
 }
 
 /** `scope` is the state plus `_loop_iteration_<node>` counters. */
 export function nextStep(plan: Plan, from: string, scope: Record<string, unknown>): NextStep {
+  const fixed = plan.fixedNext.get(from);
+  if (fixed !== undefined) return fixed;
   const edges = plan.outgoing.get(from) ?? [];
-  // The common case, one plain edge to one node (every step of a chain), without the general
-  // walk's intermediate lists.
-  const only = edges.length === 1 ? edges[0]! : undefined;
-  if (only?.kind === 'direct' && only.condition === undefined && only.to.length === 1) {
-    const to = only.to[0]!;
-    return to === END
-      ? { targets: [], batches: [], reachedEnd: true }
-      : { targets: [to], batches: [], reachedEnd: false };
-  }
   const targets: string[] = [];
   const batches: ParallelBatch[] = [];
 
@@ -73,7 +85,7 @@ export function nextStep(plan: Plan, from: string, scope: Record<string, unknown
       targets.push(route.to);
     } else if (edge.kind === 'loop') {
       const done = scope[edge.conditionField] === true;
-      const count = Number(scope[loopCounterKey(from)] ?? 0);
+      const count = Number(scope[plan.counterKeys.get(from) ?? loopCounterKey(from)] ?? 0);
       targets.push(done || count >= edge.maxIterations ? edge.exitTo : from);
     } else if (edge.kind === 'parallel') {
       batches.push({

@@ -34,10 +34,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function walk(root: Record<string, unknown>, path: string[]): { found: boolean; value: unknown } {
+/** A miss, the same object for all (a lookup's result is read, never kept). */
+const MISSING = Object.freeze({ found: false, value: undefined });
+
+/** `path` from its `from`-th part (no copy of the path per placeholder). */
+function walk(root: Record<string, unknown>, path: string[], from = 0): { found: boolean; value: unknown } {
   let current: unknown = root;
-  for (const part of path) {
-    if (!isRecord(current) || !Object.hasOwn(current, part)) return { found: false, value: undefined };
+  for (let i = from; i < path.length; i++) {
+    const part = path[i]!;
+    if (!isRecord(current) || !Object.hasOwn(current, part)) return MISSING;
     current = current[part];
   }
   return { found: true, value: current };
@@ -50,8 +55,8 @@ function walk(root: Record<string, unknown>, path: string[]): { found: boolean; 
 export function scopeLookup(inputs: Record<string, unknown>, state: Record<string, unknown>): TemplateLookup {
   return (path) => {
     const [head] = path;
-    if (head === undefined) return { found: false, value: undefined };
-    if (head === 'state' && path.length > 1) return walk(state, path.slice(1));
+    if (head === undefined) return MISSING;
+    if (head === 'state' && path.length > 1) return walk(state, path, 1);
     if (Object.hasOwn(inputs, head)) return walk(inputs, path);
     return walk(state, path);
   };

@@ -9,6 +9,7 @@ import type { ModelClient, Usage } from '../models/types.js';
 import type { NetworkAccess } from '../net/index.js';
 import type { CodeFailure, CodeSandbox, SandboxMode } from '../sandbox/types.js';
 import type { ToolRegistry } from '../tools/types.js';
+import type { NextStep } from './routing.js';
 
 export interface Clock {
   now(): number;
@@ -235,4 +236,10 @@ export interface Plan {
   parallelTargets: ReadonlySet<string>;
   /** JSON Schema of each node's answer, built once. */
   outputSchemas: ReadonlyMap<string, Record<string, unknown>>;
+  /** Each node's loop counter key in the state (`_loop_iteration_<id>`). */
+  counterKeys: ReadonlyMap<string, string>;
+  /** Every node's loop counter at 0: where each run's state starts. */
+  zeroCounters: Readonly<Record<string, number>>;
+  /** Where a node with one plain edge to one node goes, the same in every run (routing.ts). */
+  fixedNext: ReadonlyMap<string, NextStep>;
 }

@@ -99,8 +99,17 @@ function candidates(provider: string, model: string): string[] {
   return [...names.map((n) => `${p}/${n}`), ...names, `${p}/*`];
 }
 
-/** Lookups per table: name normalisation costs more than the span it prices. */
-const lookups = new WeakMap<PriceTable, Map<string, ModelPrice | null>>();
+/**
+ * Lookups per table, by provider then model: name normalisation costs more than the span it
+ * prices, and a key joined from the two would be a new string to hash on every call.
+ */
+interface Lookups {
+  byProvider: Map<string, Map<string, ModelPrice | null>>;
+  /** Models looked up, over all providers; bounded: a gateway could report many names. */
+  size: number;
+}
+const lookups = new WeakMap<PriceTable, Lookups>();
+const MAX_LOOKUPS = 1000;
 
 /** The price of a model, or undefined when unknown. */
 export function findPrice(
@@ -110,11 +119,11 @@ export function findPrice(
 ): ModelPrice | undefined {
   let cache = lookups.get(table);
   if (cache === undefined) {
-    cache = new Map();
+    cache = { byProvider: new Map(), size: 0 };
     lookups.set(table, cache);
   }
-  const id = `${provider}\u0000${model}`;
-  const hit = cache.get(id);
+  let byModel = cache.byProvider.get(provider);
+  const hit = byModel?.get(model);
   if (hit !== undefined) return hit ?? undefined;
   let found: ModelPrice | null = null;
   for (const key of candidates(provider, model)) {
@@ -124,9 +133,17 @@ export function findPrice(
       break;
     }
   }
-  // Bounded: model names come from workflows, but a gateway could report many.
-  if (cache.size > 1000) cache.clear();
-  cache.set(id, found);
+  if (cache.size >= MAX_LOOKUPS) {
+    cache.byProvider.clear();
+    cache.size = 0;
+    byModel = undefined;
+  }
+  if (byModel === undefined) {
+    byModel = new Map();
+    cache.byProvider.set(provider, byModel);
+  }
+  byModel.set(model, found);
+  cache.size += 1;
   return found ?? undefined;
 }
 

@@ -38,9 +38,16 @@ export class SqliteEvents {
    * One UPDATE of the job's row (progress, crash counts, the checkpoint). `before` runs first
    * in the same savepoint: a checkpoint that fails takes its writes back.
    */
-  async saveCheckpoint(jobId: string, checkpoint: unknown, before?: () => void): Promise<void> {
-    const { step, nodesDone, data } = checkpointProgress(jobId, checkpoint);
-    await this.#db.write(
+  saveCheckpoint(jobId: string, checkpoint: unknown, before?: () => void): Promise<void> {
+    // Not async: the write's own promise is the caller's (one promise and turn less per step).
+    let progress: ReturnType<typeof checkpointProgress>;
+    try {
+      progress = checkpointProgress(jobId, checkpoint);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { step, nodesDone, data } = progress;
+    return this.#db.write(
       'save a checkpoint',
       () => {
         before?.();
@@ -77,13 +84,20 @@ export class SqliteEvents {
     return stored!;
   }
 
-  async appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]> {
-    if (!Array.isArray(events)) throw invalid(`Job ${jobId}: events must be an array.`);
-    const checked = events.map(checkEvent);
-    if (checked.length === 0) return [];
-    const { runId, data } = encodeBatch(checked);
-    const count = checked.length;
-    const first = await this.#db.write('append events', () => {
+  /** Not async: the write's own promise is the caller's (one promise and turn less per batch). */
+  appendEvents(jobId: string, events: readonly StoreEvent[]): Promise<StoredEvent[]> {
+    let encoded: ReturnType<typeof encodeBatch>;
+    try {
+      if (!Array.isArray(events)) throw invalid(`Job ${jobId}: events must be an array.`);
+      for (let i = 0; i < events.length; i++) checkEvent(events[i], i);
+      if (events.length === 0) return Promise.resolve([]);
+      encoded = encodeBatch(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { runId, data } = encoded;
+    const count = events.length;
+    return this.#db.write('append events', () => {
       try {
         const last = this.#lastSeqs.get(jobId);
         let first: number;
@@ -96,14 +110,16 @@ export class SqliteEvents {
           first = Number(row.seq);
         }
         this.#lastSeqs.set(jobId, first + count - 1);
-        return first;
+        const stored: StoredEvent[] = new Array(count);
+        for (let i = 0; i < count; i++)
+          stored[i] = { jobId, seq: first + i, event: events[i] as StoredEvent['event'] };
+        return stored;
       } catch (error) {
         this.#lastSeqs.forget(jobId);
         if (sqliteCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY) throw notFound(jobId);
         throw error;
       }
     });
-    return checked.map((event, i) => ({ jobId, seq: first + i, event: event as StoredEvent['event'] }));
   }
 
   /** Inserts the batch after `last`; false when a batch already holds that seq (then it is looked up). */

@@ -202,12 +202,19 @@ class SqliteStore implements Store {
   countByStatus(): Promise<Record<JobStatus, number>> {
     return this.#jobs.countByStatus();
   }
-  async saveCheckpoint(
+  saveCheckpoint(
     jobId: string,
     checkpoint: unknown,
     options?: { memory?: readonly MemoryChange[] },
   ): Promise<void> {
-    const memory = prepareChanges(options?.memory ?? []);
+    // Most checkpoints carry no memory writes: the write's own promise, no async wrapper.
+    const changes = options?.memory;
+    if (changes === undefined || (Array.isArray(changes) && changes.length === 0))
+      return this.#events.saveCheckpoint(jobId, checkpoint);
+    return this.#saveWithMemory(jobId, checkpoint, changes);
+  }
+  async #saveWithMemory(jobId: string, checkpoint: unknown, changes: readonly MemoryChange[]): Promise<void> {
+    const memory = prepareChanges(changes);
     return this.#events.saveCheckpoint(
       jobId,
       checkpoint,
