@@ -107,4 +107,22 @@ describe('compile', () => {
     expect(r.canReach('write', 'write')).toBe(true);
     expect(r.canReach('plan', 'plan')).toBe(false);
   });
+
+  it("makes each node's loop counter key, the zero counters and each chain step's route once", () => {
+    const example = readFileSync(new URL('../../examples/research-brief.yaml', import.meta.url), 'utf8');
+    const plan = compile(workflowFrom(example));
+    expect(plan.counterKeys.get('review')).toBe('_loop_iteration_review');
+    expect(plan.zeroCounters).toEqual(
+      Object.fromEntries(plan.workflow.nodes.map((n) => [`_loop_iteration_${n.id}`, 0])),
+    );
+    expect(Object.isFrozen(plan.zeroCounters)).toBe(true);
+    // One plain edge to one node (or END): decided here. A parallel edge beside a direct one,
+    // or routes, depend on the state: decided per run.
+    expect([...plan.fixedNext.keys()]).toEqual(['START', 'research', 'outline', 'write']);
+    expect(plan.fixedNext.get('START')).toEqual({ targets: ['plan'], batches: [], reachedEnd: false });
+    const next = plan.fixedNext.get('outline')!;
+    expect(next).toEqual({ targets: ['write'], batches: [], reachedEnd: false });
+    // Shared by every run: nothing may change it.
+    expect(Object.isFrozen(next) && Object.isFrozen(next.targets) && Object.isFrozen(next.batches)).toBe(true);
+  });
 });

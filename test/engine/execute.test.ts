@@ -411,6 +411,60 @@ edges:
   });
 });
 
+describe('checkpoints the host cannot save', () => {
+  const wf = workflowFrom(`${head('unsaved')}${strFields(['a', 'b'])}
+nodes:
+${strNode('one', 'a')}
+${strNode('two', 'b', 'a={a}')}
+edges:
+  - {from: START, to: one}
+  - {from: one, to: two}
+  - {from: two, to: END}
+`);
+  const answer = (node: string) => ({ [node === 'one' ? 'a' : 'b']: `${node}!` });
+
+  for (const how of ['throws', 'rejects'] as const) {
+    it(`stops the run with the host's error when its checkpoint ${how}, before the next node`, async () => {
+      const model = scriptedModel(answer);
+      const { events, onEvent } = collect();
+      const result = await execute(
+        compile(wf),
+        {},
+        {
+          ...deps(model),
+          checkpoint: () => {
+            if (how === 'throws') throw new Error('the disk is full');
+            return Promise.reject(new Error('the disk is full'));
+          },
+        },
+        { onEvent },
+      );
+      expect(result.status).toBe('failed');
+      expect(result.error?.message).toContain('the disk is full');
+      expect(model.calls.map((c) => c.nodeId)).toEqual(['one']);
+      expect(events.filter((e) => e.type === 'node-start').map((e) => e.nodeId)).toEqual(['one']);
+      expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'failed', steps: 1 });
+    });
+  }
+
+  it('runs one plan many times with what it made once left as it was', async () => {
+    const plan = compile(wf);
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const checkpoints: Array<import('../../src/engine/index.js').Checkpoint> = [];
+      const result = await execute(
+        plan,
+        {},
+        { ...deps(scriptedModel(answer)), checkpoint: (cp) => void checkpoints.push(cp) },
+      );
+      runs.push({ outputs: result.outputs, pending: checkpoints.map((c) => c.pending) });
+    }
+    expect(runs[2]).toEqual(runs[0]);
+    expect(runs[0]!.pending).toEqual([[{ nodeId: 'two', arrivals: 1 }], []]);
+    expect(plan.zeroCounters).toEqual({ _loop_iteration_one: 0, _loop_iteration_two: 0 });
+  });
+});
+
 describe('tools, credentials and unsupported features', () => {
   it('on_error: continue hands the error to the model; fail stops the node', async () => {
     const make = (onError: string) =>

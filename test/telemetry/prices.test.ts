@@ -46,6 +46,22 @@ describe('cost maths', () => {
     expect(findPrice('openai', 'gpt-4o-mini')).not.toEqual(findPrice('openai', 'gpt-4o'));
   });
 
+  it('keeps one answer per provider and model, also past the bound of its memory', () => {
+    const table = { 'a/m': { input: 1, output: 1 }, 'b/m': { input: 2, output: 2 }, m2: { input: 3, output: 3 } };
+    for (let round = 0; round < 2; round++) {
+      expect(findPrice('a', 'm', table)).toEqual({ input: 1, output: 1 });
+      expect(findPrice('b', 'm', table)).toEqual({ input: 2, output: 2 });
+      expect(findPrice('c', 'm', table)).toBeUndefined();
+      expect(findPrice('a', 'm2', table)).toEqual({ input: 3, output: 3 });
+    }
+    // More names than it keeps (a gateway reporting many): still right after it starts over.
+    for (let i = 0; i < 1500; i++) expect(findPrice('a', `other-${i}`, table)).toBeUndefined();
+    expect(findPrice('b', 'm', table)).toEqual({ input: 2, output: 2 });
+    expect(findPrice('a', 'm', table)).toEqual({ input: 1, output: 1 });
+    // Another table's prices for the same names are its own.
+    expect(findPrice('a', 'm', { m: { input: 9, output: 9 } })).toEqual({ input: 9, output: 9 });
+  });
+
   it('unknown models cost "unknown", never a made-up zero', () => {
     expect(estimateCost('openai', 'gpt-9-ultra', { inputTokens: 100, outputTokens: 100 })).toBeUndefined();
     expect(
