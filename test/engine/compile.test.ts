@@ -123,6 +123,8 @@ describe('compile', () => {
     const next = plan.fixedNext.get('outline')!;
     expect(next).toEqual({ targets: ['write'], batches: [], reachedEnd: false });
     // Shared by every run: nothing may change it.
-    expect(Object.isFrozen(next) && Object.isFrozen(next.targets) && Object.isFrozen(next.batches)).toBe(true);
+    expect(Object.isFrozen(next) && Object.isFrozen(next.targets) && Object.isFrozen(next.batches)).toBe(
+      true,
+    );
   });
 });

@@ -47,7 +47,11 @@ describe('cost maths', () => {
   });
 
   it('keeps one answer per provider and model, also past the bound of its memory', () => {
-    const table = { 'a/m': { input: 1, output: 1 }, 'b/m': { input: 2, output: 2 }, m2: { input: 3, output: 3 } };
+    const table = {
+      'a/m': { input: 1, output: 1 },
+      'b/m': { input: 2, output: 2 },
+      m2: { input: 3, output: 3 },
+    };
     for (let round = 0; round < 2; round++) {
       expect(findPrice('a', 'm', table)).toEqual({ input: 1, output: 1 });
       expect(findPrice('b', 'm', table)).toEqual({ input: 2, output: 2 });
