@@ -36,6 +36,9 @@ import type {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
+/** The key of absent settings in the cache of resolved ones. */
+const NO_SETTINGS = {};
+
 /**
  * Strict JSON-schema mode rejects open objects (`dict` fields); the engine validates anyway.
  * OpenAI-compatible models get the same through their request body (providers.ts).
@@ -84,13 +87,41 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
     return transport;
   };
 
-  const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings): ResolvedLlm =>
-    resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun });
+  /**
+   * A node's settings resolved once: the engine asks on every step with the same (compiled,
+   * unchanging) objects, and a run's calls then share one frozen result.
+   */
+  const resolved = new WeakMap<object, WeakMap<object, ResolvedLlm>>();
+  const resolve = (workflowLlm: Workflow['config']['llm'], nodeLlm: LlmSettings | undefined): ResolvedLlm => {
+    const outer = workflowLlm ?? NO_SETTINGS;
+    const inner = nodeLlm ?? NO_SETTINGS;
+    let byNode = resolved.get(outer);
+    let llm = byNode?.get(inner);
+    if (llm === undefined) {
+      llm = Object.freeze(resolveLlm(workflowLlm, nodeLlm, { env, override, dryRun }));
+      if (byNode === undefined) {
+        byNode = new WeakMap();
+        resolved.set(outer, byNode);
+      }
+      byNode.set(inner, llm);
+    }
+    return llm;
+  };
 
   /** Models already made, for a call to take without waiting on their promise. */
   const made = new Map<string, LanguageModel>();
+  /** The same, by the resolved settings a call carries (most calls carry one `resolve` gave). */
+  const madeFor = new WeakMap<ResolvedLlm, LanguageModel>();
   const modelKey = (llm: ResolvedLlm): string =>
     `${llm.provider}\u0000${llm.model}\u0000${llm.baseURL ?? ''}`;
+  const madeModel = (llm: ResolvedLlm): LanguageModel | undefined => {
+    let model = madeFor.get(llm);
+    if (model === undefined) {
+      model = made.get(modelKey(llm));
+      if (model !== undefined) madeFor.set(llm, model);
+    }
+    return model;
+  };
   const baseModel = (llm: ResolvedLlm): Promise<LanguageModel> => {
     if (dryRun) return Promise.resolve(createDryRunModel(llm.model));
     const key = modelKey(llm);
@@ -112,7 +143,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
   async function generate(request: ModelRequest): Promise<ModelResponse> {
     const started = now();
     let attempts = 1;
-    const base = (dryRun ? undefined : made.get(modelKey(request.llm))) ?? (await baseModel(request.llm));
+    const base = (dryRun ? undefined : madeModel(request.llm)) ?? (await baseModel(request.llm));
     const policy: TransportPolicy = {
       maxRetries: request.maxRetries,
       callTimeoutMs,
@@ -124,7 +155,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       },
     };
     const provider = dryRun ? DRY_RUN_PROVIDER : request.llm.provider;
-    const toolCount = Object.keys(request.tools).length;
+    const withTools = hasKeys(request.tools);
     const maxSteps = Math.max(1, request.maxToolSteps);
     const respond = (fields: Omit<ModelResponse, 'latencyMs' | 'attempts' | 'provider' | 'model'>) => ({
       ...fields,
@@ -138,7 +169,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       `the model gave no final answer within ${maxSteps} step(s) (finish reason: ${finishReason})`;
     // One step without tools: straight through the provider (direct-call.ts explains why),
     // under the policy without a wrapper model around it.
-    const direct = toolCount === 0 && isV3(base) ? base : undefined;
+    const direct = !withTools && isV3(base) ? base : undefined;
     const prompt = direct && toV3Prompt(request.system, request.messages);
 
     // A direct call needs the AI SDK (the `ai` package) only for its errors, when an answer
@@ -170,7 +201,7 @@ export function createModelClient(options: CreateModelClientOptions): ModelClien
       sdk = await loadAiSdk();
       const { generateText, jsonSchema, NoOutputGeneratedError, Output } = sdk;
       const model = isV3(base) ? withTransportPolicy(base, policy) : base;
-      if (toolCount > 0) {
+      if (withTools) {
         return respond(
           await callWithTools(sdk, model, request, { maxSteps, providerOptions: PROVIDER_OPTIONS }),
         );
@@ -253,6 +284,11 @@ export function readAnswerCap(env: Record<string, string | undefined>): number |
     );
   }
   return value;
+}
+
+function hasKeys(record: object): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
 
 function isV3(model: LanguageModel): model is LanguageModelV3 {

@@ -6,6 +6,7 @@
  */
 import type { LanguageModel } from 'ai';
 import { AgentcrateError } from '../errors.js';
+import { openAICompatibleChat } from './openai-compatible.js';
 import type { ResolvedLlm } from './types.js';
 
 export type Env = Record<string, string | undefined>;
@@ -79,18 +80,6 @@ export function ollamaApiBase(baseURL: string): string {
   if (trimmed.endsWith('/api')) return trimmed;
   if (trimmed.endsWith('/v1')) return `${trimmed.slice(0, -3)}/api`;
   return `${trimmed}/api`;
-}
-
-/**
- * OpenAI-compatible models are asked for a non-strict JSON schema: strict mode rejects open
- * objects (`dict` fields), and the engine checks every answer against the state types anyway.
- * Set in the request body (the provider's `transformRequestBody`) rather than through
- * `providerOptions`, which the provider validates with zod three times on every call.
- */
-export function nonStrictJsonSchema(body: Record<string, unknown>): Record<string, unknown> {
-  const format = body.response_format as { type?: string; json_schema?: { strict?: boolean } } | undefined;
-  if (format?.type === 'json_schema' && format.json_schema !== undefined) format.json_schema.strict = false;
-  return body;
 }
 
 const AWS_CREDENTIAL_SOURCES = [
@@ -204,17 +193,13 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
             "provider 'openai-compatible' needs a base URL: set llm.api_base (or AGENTCRATE_LLM_BASE_URL)",
           );
         }
-        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-        return createOpenAICompatible({
+        // Gateways (LiteLLM, vLLM, Ollama /v1, LM Studio) accept json_schema response formats.
+        return openAICompatibleChat(llm.model, {
           name: 'openaiCompatible',
           baseURL: llm.baseURL,
           apiKey: firstSet(env, ['OPENAI_COMPATIBLE_API_KEY']),
-          // Gateways (LiteLLM, vLLM, Ollama /v1, LM Studio) accept json_schema response formats.
-          supportsStructuredOutputs: true,
-          includeUsage: true,
-          transformRequestBody: nonStrictJsonSchema,
           fetch,
-        }).chatModel(llm.model);
+        });
       },
     },
   ],
@@ -226,19 +211,14 @@ export const PROVIDERS: ReadonlyMap<string, ProviderSpec> = new Map<string, Prov
       // The gateway holds the provider keys; a virtual key is needed only when it requires one.
       missingCredential: () => undefined,
       secrets: (env) => values(env, ['GATEWAY_API_KEY']),
-      create: async (llm, { env, fetch }) => {
-        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-        return createOpenAICompatible({
+      // The gateway passes json_schema on, or translates it for the provider behind the alias.
+      create: (llm, { env, fetch }) =>
+        openAICompatibleChat(llm.model, {
           name: GATEWAY_PROVIDER,
           baseURL: gatewayApiBase(llm.baseURL ?? firstSet(env, ['GATEWAY_URL']) ?? DEFAULT_GATEWAY_URL),
           apiKey: firstSet(env, ['GATEWAY_API_KEY']),
-          // The gateway passes json_schema on, or translates it for the provider behind the alias.
-          supportsStructuredOutputs: true,
-          includeUsage: true,
-          transformRequestBody: nonStrictJsonSchema,
           fetch,
-        }).chatModel(llm.model);
-      },
+        }),
     },
   ],
 ]);

@@ -98,9 +98,12 @@ function parseUrl(href: string): Target | null {
   return lastUrl.target;
 }
 
-/** Request headers as one lower-cased record, repeats joined as `Headers` joins them. */
-function flatHeaders(init: RequestInit['headers']): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+/**
+ * Request headers as undici's flat list (`[name, value, …]`: read without a list of a record's
+ * keys), names lower-cased and repeats joined as `Headers` joins them.
+ */
+function flatHeaders(init: RequestInit['headers']): string[] {
+  const out: string[] = [];
   if (init instanceof Headers) {
     init.forEach((value, name) => {
       addHeader(out, name, value);
@@ -112,15 +115,22 @@ function flatHeaders(init: RequestInit['headers']): Record<string, string> {
     const record = init as Record<string, unknown>;
     for (const name in record) if (Object.hasOwn(record, name)) addHeader(out, name, record[name]);
   }
-  for (const [name, value] of DEFAULT_HEADERS) out[name] ??= value;
+  for (const [name, value] of DEFAULT_HEADERS) if (indexOfHeader(out, name) < 0) out.push(name, value);
   return out;
 }
 
-function addHeader(out: Record<string, string>, name: string, value: unknown): void {
+/** Where `name` (lower-case) is in a flat list, or -1: a request has a handful of headers. */
+function indexOfHeader(out: string[], name: string): number {
+  for (let i = 0; i < out.length; i += 2) if (out[i] === name) return i;
+  return -1;
+}
+
+function addHeader(out: string[], name: string, value: unknown): void {
   if (value === undefined) return;
   const key = name.toLowerCase();
-  const seen = out[key];
-  out[key] = seen === undefined ? String(value) : `${seen}, ${String(value)}`;
+  const at = indexOfHeader(out, key);
+  if (at < 0) out.push(key, String(value));
+  else out[at + 1] = `${out[at + 1]}, ${String(value)}`;
 }
 
 function plainBody(body: RequestInit['body']): string | Uint8Array | undefined | false {
