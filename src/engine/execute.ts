@@ -9,9 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PARALLEL_INDEX, PARALLEL_ITEM } from '../config/graph.js';
+import type { NodeDef } from '../config/types.js';
 import { AgentcrateError, toAgentcrateError } from '../errors.js';
 import type { Usage } from '../models/types.js';
-import { runNode } from './node-runner.js';
+import { type NodeRunContext, runNode } from './node-runner.js';
 import { preflight } from './preflight.js';
 import { nextStep, type ParallelBatch } from './routing.js';
 import { buildInitialState, publicOutputs } from './state.js';
@@ -268,20 +269,7 @@ export async function execute(
         if (task.kind === 'batch') {
           writes = await runBatch(task.batch);
         } else {
-          const result = await runNode({
-            plan,
-            deps,
-            runId,
-            node,
-            scope: scope(),
-            signal: controller.signal,
-            now,
-            emit,
-            addUsage,
-            stageMemory,
-            logPrompts: options.logPrompts === true,
-          });
-          writes = result.writes;
+          writes = (await runOn(node, scope())).writes;
         }
         state = { ...state, ...writes, [counterKey]: iteration };
         completed.push(node.id);
@@ -333,6 +321,25 @@ export async function execute(
     }
   }
 
+  /** One execution of `node` on `nodeScope` (an item's, in a parallel map). */
+  function runOn(node: NodeDef, nodeScope: Record<string, unknown>, parallelIndex?: number) {
+    const ctx: NodeRunContext = {
+      plan,
+      deps,
+      runId,
+      node,
+      scope: nodeScope,
+      signal: controller.signal,
+      now,
+      emit,
+      addUsage,
+      stageMemory,
+      logPrompts: options.logPrompts === true,
+    };
+    if (parallelIndex !== undefined) ctx.parallelIndex = parallelIndex;
+    return runNode(ctx);
+  }
+
   async function runBatch(batch: ParallelBatch): Promise<Record<string, unknown>> {
     const node = plan.nodes.get(batch.targetNode)!;
     const items = state[batch.itemsField];
@@ -344,20 +351,7 @@ export async function execute(
       while (nextIndex < list.length && !controller.signal.aborted) {
         const index = nextIndex++;
         const itemScope = { ...state, [PARALLEL_ITEM]: list[index], [PARALLEL_INDEX]: index };
-        const result = await runNode({
-          plan,
-          deps,
-          runId,
-          node,
-          scope: itemScope,
-          parallelIndex: index,
-          signal: controller.signal,
-          now,
-          emit,
-          addUsage,
-          stageMemory,
-          logPrompts: options.logPrompts === true,
-        });
+        const result = await runOn(node, itemScope, index);
         // One output → the value itself; several → an object per item.
         results[index] = node.outputs.length === 1 ? result.writes[node.outputs[0]!] : result.writes;
       }
