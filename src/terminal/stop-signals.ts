@@ -2,7 +2,9 @@
  * How a running command is stopped. SIGINT, SIGTERM and SIGHUP abort it (a server drains and
  * exits 0). A later signal ends the process the default way at once; a copy arriving within a
  * short window (Ctrl-C reaches both a re-running wrapper, which forwards it, and this process)
- * is ignored.
+ * is ignored — also once the command has finished and taken its handlers away, since a
+ * forwarded copy can arrive after a quick drain and would otherwise end the exiting process by
+ * the signal instead of its exit code.
  *
  * Started by a launcher that cannot pass signals on, the command also stops when that parent
  * goes: `npx agentcrate serve &` then `kill $!` signals npm, which signals the `sh -c` it ran
@@ -36,7 +38,7 @@ export function handleStopSignals(controller: AbortController, env: NodeJS.Proce
   const onSignal = (signal: NodeJS.Signals) => {
     if (first === undefined) return stop(`interrupted by ${signal}`);
     if (Date.now() - first < DUPLICATE_WINDOW_MS) return;
-    remove();
+    detach();
     process.kill(process.pid, signal);
   };
   let watch: NodeJS.Timeout | undefined;
@@ -52,12 +54,17 @@ export function handleStopSignals(controller: AbortController, env: NodeJS.Proce
       }
     }, PARENT_CHECK_MS).unref();
   }
-  const remove = () => {
+  const detach = () => {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     if (watch !== undefined) clearInterval(watch);
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
-  return remove;
+  // After a stop, the handlers stay for the copies still on their way (a signal listener does
+  // not keep the process up); a later signal still ends it the default way.
+  return () => {
+    if (first === undefined) detach();
+    else if (watch !== undefined) clearInterval(watch);
+  };
 }
 
 export function watchesParent(env: NodeJS.ProcessEnv): boolean {
